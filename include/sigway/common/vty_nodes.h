@@ -1,0 +1,15 @@
+/* VTY node numbers of our own config nodes. libosmo-sigtran takes the first
+ * few after _LAST_OSMOVTY_NODE for its cs7 nodes, so ours start well above. */
+#pragma once
+
+#include <osmocom/vty/command.h>
+
+enum sigway_vty_node {
+	SIGWAY_SCCP_NODE = _LAST_OSMOVTY_NODE + 40,	/* "sccp" (own GTs, GTT) */
+	SIGWAY_TCAP_NODE,				/* "tcap" (timers, limits) */
+	SIGWAY_NETSIM_NODE = _LAST_OSMOVTY_NODE + 50,	/* netsim's network */
+	SIGWAY_NETSIM_SUB_NODE,
+	SIGWAY_SMPP_NODE = _LAST_OSMOVTY_NODE + 60,	/* "smpp" server */
+	SIGWAY_SMPP_ACCOUNT_NODE,
+	SIGWAY_SMS_NODE = _LAST_OSMOVTY_NODE + 70,	/* SMS core routing */
+};
