@@ -1,0 +1,42 @@
+#!/bin/sh
+# setup.sh [demo|test] - everything a fresh Debian bookworm machine needs:
+# installs the Debian packages (only those missing) and builds sigway.
+#   demo: build/      (gcc, optimised; what the demo runs)
+#   test: build-test/ (clang, ASan+UBSan, libFuzzer harnesses)
+set -eu
+mode=${1:-demo}
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+# Build and test dependencies, all from Debian bookworm.
+PKGS="build-essential clang libclang-rt-14-dev meson ninja-build pkg-config
+ libosmocore-dev libosmo-sigtran-dev libosmo-netif-dev libtalloc-dev libsqlite3-dev
+ libcmocka-dev osmo-stp tshark xxd python3 libsmpp34-dev"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "setup: installing Debian packages:$missing"
+	SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+	# wireshark-common asks whether non-root users may capture; answer for it
+	echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+	# shellcheck disable=SC2086
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+fi
+
+cd "$top"
+case $mode in
+demo)
+	[ -f build/build.ninja ] || meson setup build --buildtype=release -Dtests=disabled
+	ninja -C build
+	;;
+test)
+	[ -f build-test/build.ninja ] || CC=clang meson setup build-test \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true
+	ninja -C build-test
+	;;
+*)
+	echo "usage: $0 [demo|test]" >&2; exit 1 ;;
+esac
