@@ -1,0 +1,52 @@
+/* Internals shared by the files of the SCCP layer; not for its users. */
+#pragma once
+
+#include <osmocom/core/linuxlist.h>
+#include <sigway/sccp/sccp_layer.h>
+
+/* Q.703: the SIF carries at most 272 octets, 4 of them the routing label */
+#define SCCP_DEFAULT_MAX_MSG	268
+/* what we ever encode in one message; a configured size may only go below */
+#define SCCP_MAX_MSG_LIMIT	2048
+#define SCCP_MAX_LOCAL_GT	64
+#define SCCP_MAX_SEGMENTS	16
+
+struct sccp_user {
+	struct sccp_layer *layer;
+	uint8_t ssn;
+	struct sccp_user_ops ops;
+	void *priv;
+};
+
+struct sccp_layer {
+	struct sccp_mtp_down down;
+	uint32_t local_pc;
+	char local_gt[SCCP_MAX_LOCAL_GT][SCCP_GT_DIGITS_MAX + 1];
+	unsigned int n_local_gt;
+	struct sccp_gtt_rule *gtt;	/* talloc array, longest prefix first */
+	unsigned int n_gtt;
+	unsigned int max_msg_size;
+	unsigned int reasm_timeout_s;
+	bool always_xudt;
+	uint8_t hop_counter;
+	uint32_t next_local_ref;
+	uint8_t next_sls;
+	struct sccp_user *users[256];
+	/* reassembly in progress */
+	struct llist_head reasm_list;
+	unsigned int reasm_count, reasm_max;
+	size_t reasm_bytes, reasm_max_bytes;
+	struct rate_ctr_group *ctrg;
+};
+
+void sccp_ctr_inc(struct sccp_layer *layer, enum sccp_ctr ctr);
+int sccp_mtp_send(struct sccp_layer *layer, uint32_t dpc, uint8_t sls, const uint8_t *data, size_t len);
+void sccp_return_msg(struct sccp_layer *layer, const struct sccp_msg *orig, uint32_t opc,
+		     uint8_t sls, enum sccp_return_cause cause);
+void sccp_deliver_local(struct sccp_layer *layer, const struct sccp_msg *m,
+			uint32_t opc, uint32_t dpc, uint8_t sls);
+void sccp_gtt_apply(const struct sccp_gtt_rule *r, struct sccp_addr *called);
+
+void sccp_reasm_rx(struct sccp_layer *layer, const struct sccp_msg *m,
+		   uint32_t opc, uint32_t dpc, uint8_t sls);
+void sccp_reasm_flush(struct sccp_layer *layer);

@@ -1,0 +1,239 @@
+/* VTY of the SCCP layer: the "sccp" config node (local GTs, GT translation,
+ * limits) and "show sccp ..." commands. */
+
+#include <stdlib.h>
+#include <string.h>
+#include <osmocom/core/rate_ctr.h>
+#include <osmocom/vty/command.h>
+#include <osmocom/vty/vty.h>
+#include <osmocom/vty/misc.h>
+#include <osmocom/sigtran/osmo_ss7.h>
+#include <sigway/common/vty_nodes.h>
+#include <sigway/sccp/sccp_vty.h>
+#include <sigway/sccp/sccp_layer.h>
+
+static struct sccp_layer *g_layer;
+
+static struct cmd_node sccp_node = {
+	SIGWAY_SCCP_NODE,
+	"%s(config-sccp)# ",
+	1,
+};
+
+static const char *pc_str(uint32_t pc)
+{
+	return osmo_ss7_pointcode_print(NULL, pc);
+}
+
+DEFUN(cfg_sccp, cfg_sccp_cmd, "sccp", "Configure our connectionless SCCP layer\n")
+{
+	vty->node = SIGWAY_SCCP_NODE;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_local_pc, cfg_local_pc_cmd, "local-point-code POINT_CODE",
+      "Our signalling point code (default: the cs7 instance's)\n" "Point code, e.g. 0.0.2\n")
+{
+	int pc = osmo_ss7_pointcode_parse(NULL, argv[0]);
+	if (pc < 0) {
+		vty_out(vty, "%% Invalid point code %s%s", argv[0], VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	sccp_layer_set_local_pc(g_layer, pc);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_local_gt, cfg_local_gt_cmd, "local-gt DIGITS",
+      "A global title prefix that is ours: called GTs starting with it go to local SSNs\n"
+      "Digits\n")
+{
+	if (sccp_layer_add_local_gt(g_layer, argv[0]) < 0) {
+		vty_out(vty, "%% Invalid or too many local GTs: %s%s", argv[0], VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_no_local_gt, cfg_no_local_gt_cmd, "no local-gt DIGITS",
+      NO_STR "Remove a local global title prefix\n" "Digits\n")
+{
+	if (sccp_layer_del_local_gt(g_layer, argv[0]) < 0) {
+		vty_out(vty, "%% No such local GT%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
+}
+
+#define GTT_MATCH_STR "Global title translation rule\n" "Called GT prefix (longest prefix wins)\n" \
+	"Match a translation type\n" "Translation type\n" "Match a numbering plan\n" "Numbering plan\n"
+
+/* argv: prefix, [tt], [np], dpc, [ri], [ssn], [replace] as optional words */
+DEFUN(cfg_gtt, cfg_gtt_cmd,
+      "gtt DIGITS [tt <0-255>] [np <0-15>] dpc POINT_CODE [ri (gt|ssn)] [ssn <0-255>] [replace-digits DIGITS]",
+      GTT_MATCH_STR "Next hop\n" "Next hop point code\n"
+      "Set the routing indicator\n" "Route on GT at the next hop\n" "Route on SSN at the next hop\n"
+      "Set the called SSN\n" "SSN\n" "Replace the matched prefix\n" "New digits\n")
+{
+	struct sccp_gtt_rule r = { .tt = -1, .np = -1, .new_ri = -1, .new_ssn = -1 };
+	int i = 1;
+
+	if (strlen(argv[0]) > SCCP_GT_DIGITS_MAX)
+		goto bad;
+	strcpy(r.prefix, argv[0]);
+	/* libosmovty passes NULL for an optional part that was left out */
+	if (argv[i]) r.tt = atoi(argv[i]);
+	i++;
+	if (argv[i]) r.np = atoi(argv[i]);
+	i++;
+	int pc = osmo_ss7_pointcode_parse(NULL, argv[i++]);
+	if (pc < 0)
+		goto bad;
+	r.dpc = pc;
+	if (argv[i]) r.new_ri = !strcmp(argv[i], "ssn") ? SCCP_RI_SSN_PC : SCCP_RI_GT;
+	i++;
+	if (argv[i]) r.new_ssn = atoi(argv[i]);
+	i++;
+	if (argv[i]) {
+		if (strlen(argv[i]) > SCCP_GT_DIGITS_MAX)
+			goto bad;
+		strcpy(r.replace, argv[i]);
+		r.has_replace = true;
+	}
+	if (sccp_layer_add_gtt(g_layer, &r) == 0)
+		return CMD_SUCCESS;
+bad:
+	vty_out(vty, "%% Invalid GTT rule%s", VTY_NEWLINE);
+	return CMD_WARNING;
+}
+
+DEFUN(cfg_no_gtt, cfg_no_gtt_cmd, "no gtt DIGITS [tt <0-255>] [np <0-15>]",
+      NO_STR GTT_MATCH_STR)
+{
+	int tt = argv[1] ? atoi(argv[1]) : -1;
+	int np = argv[2] ? atoi(argv[2]) : -1;
+	if (sccp_layer_del_gtt(g_layer, argv[0], tt, np) < 0) {
+		vty_out(vty, "%% No such rule%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_max_msg, cfg_max_msg_cmd, "max-message-size <160-2048>",
+      "Largest SCCP message handed to MTP; longer user data is segmented into XUDTs\n"
+      "Octets (268 fits an MTP3 SIF)\n")
+{
+	sccp_layer_set_max_msg_size(g_layer, atoi(argv[0]));
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_reasm_timeout, cfg_reasm_timeout_cmd, "reassembly-timeout <1-60>",
+      "How long to wait for the missing segments of a message\n" "Seconds\n")
+{
+	sccp_layer_set_reassembly_timeout(g_layer, atoi(argv[0]));
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_always_xudt, cfg_always_xudt_cmd, "always-xudt",
+      "Send XUDT even when a UDT would do (for networks that want hop counters)\n")
+{
+	sccp_layer_set_always_xudt(g_layer, true);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_no_always_xudt, cfg_no_always_xudt_cmd, "no always-xudt",
+      NO_STR "Send UDT when the message fits one\n")
+{
+	sccp_layer_set_always_xudt(g_layer, false);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_hop_counter, cfg_hop_counter_cmd, "hop-counter <1-15>",
+      "Hop counter of the XUDTs we originate\n" "Hops\n")
+{
+	sccp_layer_set_hop_counter(g_layer, atoi(argv[0]));
+	return CMD_SUCCESS;
+}
+
+static void write_gtt_rule(struct vty *vty, const struct sccp_gtt_rule *r, const char *indent)
+{
+	vty_out(vty, "%sgtt %s", indent, r->prefix);
+	if (r->tt >= 0)
+		vty_out(vty, " tt %d", r->tt);
+	if (r->np >= 0)
+		vty_out(vty, " np %d", r->np);
+	vty_out(vty, " dpc %s", pc_str(r->dpc));
+	if (r->new_ri >= 0)
+		vty_out(vty, " ri %s", r->new_ri == SCCP_RI_SSN_PC ? "ssn" : "gt");
+	if (r->new_ssn >= 0)
+		vty_out(vty, " ssn %d", r->new_ssn);
+	if (r->has_replace)
+		vty_out(vty, " replace-digits %s", r->replace);
+	vty_out(vty, "%s", VTY_NEWLINE);
+}
+
+static int config_write_sccp(struct vty *vty)
+{
+	vty_out(vty, "sccp%s", VTY_NEWLINE);
+	if (sccp_layer_local_pc(g_layer))
+		vty_out(vty, " local-point-code %s%s", pc_str(sccp_layer_local_pc(g_layer)), VTY_NEWLINE);
+	for (unsigned int i = 0; i < sccp_layer_local_gt_count(g_layer); i++)
+		vty_out(vty, " local-gt %s%s", sccp_layer_local_gt_get(g_layer, i), VTY_NEWLINE);
+	for (unsigned int i = 0; i < sccp_layer_gtt_count(g_layer); i++)
+		write_gtt_rule(vty, sccp_layer_gtt_get(g_layer, i), " ");
+	vty_out(vty, " max-message-size %u%s", sccp_layer_max_msg_size(g_layer), VTY_NEWLINE);
+	vty_out(vty, " reassembly-timeout %u%s", sccp_layer_reassembly_timeout(g_layer), VTY_NEWLINE);
+	vty_out(vty, " hop-counter %u%s", sccp_layer_hop_counter(g_layer), VTY_NEWLINE);
+	if (sccp_layer_always_xudt(g_layer))
+		vty_out(vty, " always-xudt%s", VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_sccp_gtt, show_sccp_gtt_cmd, "show sccp gtt",
+      SHOW_STR "SCCP layer\n" "Local GTs and GT translation rules\n")
+{
+	for (unsigned int i = 0; i < sccp_layer_local_gt_count(g_layer); i++)
+		vty_out(vty, "local-gt %s%s", sccp_layer_local_gt_get(g_layer, i), VTY_NEWLINE);
+	for (unsigned int i = 0; i < sccp_layer_gtt_count(g_layer); i++)
+		write_gtt_rule(vty, sccp_layer_gtt_get(g_layer, i), "");
+	return CMD_SUCCESS;
+}
+
+static void show_user(void *arg, uint8_t ssn, const void *priv)
+{
+	struct vty *vty = arg;
+	vty_out(vty, "SSN %u bound%s", ssn, VTY_NEWLINE);
+}
+
+DEFUN(show_sccp_users, show_sccp_users_cmd, "show sccp users",
+      SHOW_STR "SCCP layer\n" "Local SSNs and their users\n")
+{
+	sccp_layer_for_each_user(g_layer, show_user, vty);
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_sccp_stats, show_sccp_stats_cmd, "show sccp statistics",
+      SHOW_STR "SCCP layer\n" "Counters of the SCCP layer\n")
+{
+	vty_out_rate_ctr_group(vty, "", sccp_layer_ctrg(g_layer));
+	return CMD_SUCCESS;
+}
+
+void sccp_vty_init(struct sccp_layer *layer)
+{
+	g_layer = layer;
+	install_element(CONFIG_NODE, &cfg_sccp_cmd);
+	install_node(&sccp_node, config_write_sccp);
+	install_element(SIGWAY_SCCP_NODE, &cfg_local_pc_cmd);
+	install_element(SIGWAY_SCCP_NODE, &cfg_local_gt_cmd);
+	install_element(SIGWAY_SCCP_NODE, &cfg_no_local_gt_cmd);
+	install_element(SIGWAY_SCCP_NODE, &cfg_gtt_cmd);
+	install_element(SIGWAY_SCCP_NODE, &cfg_no_gtt_cmd);
+	install_element(SIGWAY_SCCP_NODE, &cfg_max_msg_cmd);
+	install_element(SIGWAY_SCCP_NODE, &cfg_reasm_timeout_cmd);
+	install_element(SIGWAY_SCCP_NODE, &cfg_always_xudt_cmd);
+	install_element(SIGWAY_SCCP_NODE, &cfg_no_always_xudt_cmd);
+	install_element(SIGWAY_SCCP_NODE, &cfg_hop_counter_cmd);
+	install_element_ve(&show_sccp_gtt_cmd);
+	install_element_ve(&show_sccp_users_cmd);
+	install_element_ve(&show_sccp_stats_cmd);
+}
