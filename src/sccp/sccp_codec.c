@@ -321,7 +321,8 @@ static int optional_decode(struct sccp_msg *m, const uint8_t *p, size_t len)
 			m->seg.first = v[0] & 0x80;
 			m->seg.class1 = v[0] & 0x40;
 			m->seg.remaining = v[0] & 0x0f;
-			m->seg.local_ref = (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
+			/* least significant octet first, like every multi-octet SCCP field */
+			m->seg.local_ref = (uint32_t)v[3] << 16 | (uint32_t)v[2] << 8 | v[1];
 			break;
 		case SCCP_OPT_IMPORTANCE:
 			if (plen != 1)
@@ -430,9 +431,9 @@ static int put_optional(uint8_t *buf, size_t buflen, size_t pos, const struct sc
 		buf[pos++] = SCCP_OPT_SEGMENTATION;
 		buf[pos++] = 4;
 		buf[pos++] = (uint8_t)((m->seg.first ? 0x80 : 0) | (m->seg.class1 ? 0x40 : 0) | m->seg.remaining);
-		buf[pos++] = (uint8_t)(m->seg.local_ref >> 16);
-		buf[pos++] = (uint8_t)(m->seg.local_ref >> 8);
 		buf[pos++] = (uint8_t)m->seg.local_ref;
+		buf[pos++] = (uint8_t)(m->seg.local_ref >> 8);
+		buf[pos++] = (uint8_t)(m->seg.local_ref >> 16);
 	}
 	if (m->importance_present) {
 		buf[pos++] = SCCP_OPT_IMPORTANCE;
