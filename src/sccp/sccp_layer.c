@@ -61,7 +61,8 @@ struct sccp_layer *sccp_layer_alloc(void *ctx, const struct sccp_mtp_down *down)
 	struct sccp_layer *layer = talloc_zero(ctx, struct sccp_layer);
 	if (!layer)
 		return NULL;
-	layer->down = *down;
+	if (down)
+		layer->down = *down;
 	layer->max_msg_size = SCCP_DEFAULT_MAX_MSG;
 	layer->reasm_timeout_s = 10;
 	layer->hop_counter = 15;
@@ -80,6 +81,11 @@ struct sccp_layer *sccp_layer_alloc(void *ctx, const struct sccp_mtp_down *down)
 void sccp_layer_free(struct sccp_layer *layer)
 {
 	talloc_free(layer);
+}
+
+void sccp_layer_set_mtp_down(struct sccp_layer *layer, const struct sccp_mtp_down *down)
+{
+	layer->down = *down;
 }
 
 void sccp_ctr_inc(struct sccp_layer *layer, enum sccp_ctr ctr)
@@ -101,7 +107,8 @@ struct rate_ctr_group *sccp_layer_ctrg(struct sccp_layer *layer)
 
 int sccp_mtp_send(struct sccp_layer *layer, uint32_t dpc, uint8_t sls, const uint8_t *data, size_t len)
 {
-	int rc = layer->down.transfer_req(layer->down.priv, dpc, sls, data, len);
+	int rc = layer->down.transfer_req ? layer->down.transfer_req(layer->down.priv, dpc, sls, data, len)
+					  : -ENOTCONN;
 	if (rc < 0) {
 		sccp_ctr_inc(layer, SCCP_CTR_TX_FAIL);
 		LOGP(DSCCP, LOGL_ERROR, "MTP-TRANSFER.req to DPC %u failed: %d\n", dpc, rc);

@@ -44,6 +44,8 @@ enum sccp_ctr {
 
 struct sccp_layer *sccp_layer_alloc(void *ctx, const struct sccp_mtp_down *down);
 void sccp_layer_free(struct sccp_layer *layer);
+/* Replaces the MTP down-SAP (the transport is bound after the config is read) */
+void sccp_layer_set_mtp_down(struct sccp_layer *layer, const struct sccp_mtp_down *down);
 
 /* Configuration (also reachable from the VTY, see sccp_vty.h) */
 void sccp_layer_set_local_pc(struct sccp_layer *layer, uint32_t pc);
