@@ -35,6 +35,7 @@ static const struct rate_ctr_desc sccp_ctr_desc[] = {
 	[SCCP_CTR_DROP_REASSEMBLY] = { "drop:reassembly", "Segment dropped (duplicate, limits, inconsistent)" },
 	[SCCP_CTR_REASSEMBLY_TIMEOUT] = { "reassembly:timeout", "Reassembly timed out" },
 	[SCCP_CTR_TX_FAIL] = { "tx:fail", "MTP refused a message" },
+	[SCCP_CTR_DROP_LOOP] = { "drop:loop", "Relay refused: back to its origin (routing loop)" },
 };
 
 static const struct rate_ctr_group_desc sccp_ctrg_desc = {
@@ -193,6 +194,18 @@ uint8_t sccp_user_ssn(const struct sccp_user *u)
 	return u->ssn;
 }
 
+void sccp_user_set_priv(struct sccp_user *u, void *priv)
+{
+	u->priv = priv;
+}
+
+int sccp_layer_send_raw(struct sccp_layer *layer, uint32_t dpc, const uint8_t *data, size_t len)
+{
+	if (len == 0)
+		return -EINVAL;
+	return sccp_mtp_send(layer, dpc, 0, data, len);
+}
+
 void sccp_layer_for_each_user(struct sccp_layer *layer,
 			      void (*cb)(void *arg, uint8_t ssn, const void *priv), void *arg)
 {
@@ -322,6 +335,15 @@ static void route_on_gt(struct sccp_layer *layer, const struct sccp_msg *m,
 		struct sccp_msg local = *m;
 		sccp_gtt_apply(r, &local.called);
 		rx_local(layer, &local, opc, dpc, sls);
+		return;
+	}
+	/* UDTs carry no hop counter: a translation that sends a message back where
+	 * it came from (or to us again) would loop until a link fills up */
+	if (opc == layer->local_pc || opc == r->dpc) {
+		sccp_ctr_inc(layer, SCCP_CTR_DROP_LOOP);
+		LOGP(DSCCP, LOGL_ERROR, "GT %s from OPC %u translates back to DPC %u: routing loop, dropped\n",
+		     m->called.gt.digits, opc, r->dpc);
+		sccp_return_msg(layer, m, opc, sls, SCCP_RC_NO_TRANSLATION_ADDRESS);
 		return;
 	}
 	relay(layer, m, r, opc, sls);

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <talloc.h>
 #include <osmocom/core/rate_ctr.h>
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/vty.h>
@@ -64,40 +65,59 @@ DEFUN(cfg_no_local_gt, cfg_no_local_gt_cmd, "no local-gt DIGITS",
 	return CMD_SUCCESS;
 }
 
-#define GTT_MATCH_STR "Global title translation rule\n" "Called GT prefix (longest prefix wins)\n" \
-	"Match a translation type\n" "Translation type\n" "Match a numbering plan\n" "Numbering plan\n"
+/* Optional groups must follow the mandatory words in libosmovty; each group
+ * we were given shows up as its keyword and value in argv. */
+static int parse_gtt_options(struct sccp_gtt_rule *r, int argc, const char **argv)
+{
+	for (int i = 0; i + 1 < argc; i += 2) {
+		const char *k = argv[i], *v = argv[i + 1];
+		if (!v)
+			continue;
+		if (!strcmp(k, "tt"))
+			r->tt = atoi(v);
+		else if (!strcmp(k, "np"))
+			r->np = atoi(v);
+		else if (!strcmp(k, "ri"))
+			r->new_ri = !strcmp(v, "ssn") ? SCCP_RI_SSN_PC : SCCP_RI_GT;
+		else if (!strcmp(k, "ssn"))
+			r->new_ssn = atoi(v);
+		else if (!strcmp(k, "replace-digits")) {
+			if (strlen(v) > SCCP_GT_DIGITS_MAX)
+				return -1;
+			strcpy(r->replace, v);
+			r->has_replace = true;
+		} else {
+			return -1;
+		}
+	}
+	return 0;
+}
 
-/* argv: prefix, [tt], [np], dpc, [ri], [ssn], [replace] as optional words */
 DEFUN(cfg_gtt, cfg_gtt_cmd,
-      "gtt DIGITS [tt <0-255>] [np <0-15>] dpc POINT_CODE [ri (gt|ssn)] [ssn <0-255>] [replace-digits DIGITS]",
-      GTT_MATCH_STR "Next hop\n" "Next hop point code\n"
-      "Set the routing indicator\n" "Route on GT at the next hop\n" "Route on SSN at the next hop\n"
-      "Set the called SSN\n" "SSN\n" "Replace the matched prefix\n" "New digits\n")
+      "gtt DIGITS dpc POINT_CODE [OPTIONS...]",
+      "Global title translation rule\n" "Called GT prefix (longest prefix wins)\n"
+      "Next hop\n" "Next hop point code\n"
+      "Any of: tt <0-255>, np <0-15> (match); ri (gt|ssn), ssn <0-255>, replace-digits DIGITS (rewrite)\n")
 {
 	struct sccp_gtt_rule r = { .tt = -1, .np = -1, .new_ri = -1, .new_ssn = -1 };
-	int i = 1;
-
 	if (strlen(argv[0]) > SCCP_GT_DIGITS_MAX)
 		goto bad;
 	strcpy(r.prefix, argv[0]);
-	/* libosmovty passes NULL for an optional part that was left out */
-	if (argv[i]) r.tt = atoi(argv[i]);
-	i++;
-	if (argv[i]) r.np = atoi(argv[i]);
-	i++;
-	int pc = osmo_ss7_pointcode_parse(NULL, argv[i++]);
+	int pc = osmo_ss7_pointcode_parse(NULL, argv[1]);
 	if (pc < 0)
 		goto bad;
 	r.dpc = pc;
-	if (argv[i]) r.new_ri = !strcmp(argv[i], "ssn") ? SCCP_RI_SSN_PC : SCCP_RI_GT;
-	i++;
-	if (argv[i]) r.new_ssn = atoi(argv[i]);
-	i++;
-	if (argv[i]) {
-		if (strlen(argv[i]) > SCCP_GT_DIGITS_MAX)
+	if (argc > 2) {
+		/* OPTIONS... arrives as one string; split it into words */
+		char *copy = talloc_strdup(NULL, argv[2]);
+		const char *words[16];
+		int n = 0;
+		for (char *tok = strtok(copy, " "); tok && n < 16; tok = strtok(NULL, " "))
+			words[n++] = tok;
+		int rc = (n % 2) ? -1 : parse_gtt_options(&r, n, words);
+		talloc_free(copy);
+		if (rc < 0)
 			goto bad;
-		strcpy(r.replace, argv[i]);
-		r.has_replace = true;
 	}
 	if (sccp_layer_add_gtt(g_layer, &r) == 0)
 		return CMD_SUCCESS;
@@ -106,12 +126,22 @@ bad:
 	return CMD_WARNING;
 }
 
-DEFUN(cfg_no_gtt, cfg_no_gtt_cmd, "no gtt DIGITS [tt <0-255>] [np <0-15>]",
-      NO_STR GTT_MATCH_STR)
+DEFUN(cfg_no_gtt, cfg_no_gtt_cmd, "no gtt DIGITS [OPTIONS...]",
+      NO_STR "Global title translation rule\n" "Called GT prefix\n" "tt <0-255> and/or np <0-15> of the rule\n")
 {
-	int tt = argv[1] ? atoi(argv[1]) : -1;
-	int np = argv[2] ? atoi(argv[2]) : -1;
-	if (sccp_layer_del_gtt(g_layer, argv[0], tt, np) < 0) {
+	struct sccp_gtt_rule r = { .tt = -1, .np = -1 };
+	if (argc > 1) {
+		char *copy = talloc_strdup(NULL, argv[1]);
+		const char *words[4];
+		int n = 0;
+		for (char *tok = strtok(copy, " "); tok && n < 4; tok = strtok(NULL, " "))
+			words[n++] = tok;
+		int rc = (n % 2) ? -1 : parse_gtt_options(&r, n, words);
+		talloc_free(copy);
+		if (rc < 0)
+			return CMD_WARNING;
+	}
+	if (sccp_layer_del_gtt(g_layer, argv[0], r.tt, r.np) < 0) {
 		vty_out(vty, "%% No such rule%s", VTY_NEWLINE);
 		return CMD_WARNING;
 	}
@@ -156,12 +186,11 @@ DEFUN(cfg_hop_counter, cfg_hop_counter_cmd, "hop-counter <1-15>",
 
 static void write_gtt_rule(struct vty *vty, const struct sccp_gtt_rule *r, const char *indent)
 {
-	vty_out(vty, "%sgtt %s", indent, r->prefix);
+	vty_out(vty, "%sgtt %s dpc %s", indent, r->prefix, pc_str(r->dpc));
 	if (r->tt >= 0)
 		vty_out(vty, " tt %d", r->tt);
 	if (r->np >= 0)
 		vty_out(vty, " np %d", r->np);
-	vty_out(vty, " dpc %s", pc_str(r->dpc));
 	if (r->new_ri >= 0)
 		vty_out(vty, " ri %s", r->new_ri == SCCP_RI_SSN_PC ? "ssn" : "gt");
 	if (r->new_ssn >= 0)

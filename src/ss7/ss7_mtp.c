@@ -71,7 +71,7 @@ static int mtp_prim_cb(struct osmo_prim_hdr *oph, void *priv)
 			sccp_layer_rx_mtp(mtp->sccp, p->opc, p->dpc, p->sls, msgb_l2(msg), msgb_l2len(msg));
 	} else {
 		ctr_inc(mtp, SS7_CTR_RX_OTHER_PRIM);
-		LOGP(DSS7, LOGL_INFO, "ignoring MTP primitive %s\n", osmo_mtp_prim_name(oph));
+		LOGP(DSS7, LOGL_INFO, "ignoring MTP primitive %u/%u\n", oph->primitive, oph->operation);
 	}
 	msgb_free(msg);
 	return 0;
@@ -132,6 +132,18 @@ static int mtp_destructor(struct ss7_mtp *mtp)
 	return 0;
 }
 
+/* libosmo-sigtran 1.6 offers no route-table node to an ASP-side config, so a
+ * client has no route until one is made: like osmo's simple client, send
+ * everything through the first AS unless a default route exists. */
+static void ensure_default_route(struct osmo_ss7_instance *inst)
+{
+	if (osmo_ss7_route_lookup(inst, 0) || llist_empty(&inst->as_list))
+		return;
+	struct osmo_ss7_as *as = llist_first_entry(&inst->as_list, struct osmo_ss7_as, list);
+	if (osmo_ss7_route_create(inst->rtable_system, 0, 0, as->cfg.name))
+		LOGP(DSS7, LOGL_NOTICE, "default route via AS %s\n", as->cfg.name);
+}
+
 struct ss7_mtp *ss7_mtp_bind(void *ctx, uint32_t instance_id, struct sccp_layer *sccp)
 {
 	struct osmo_ss7_instance *inst = osmo_ss7_instance_find(instance_id);
@@ -149,6 +161,7 @@ struct ss7_mtp *ss7_mtp_bind(void *ctx, uint32_t instance_id, struct sccp_layer 
 		return NULL;
 	}
 	mtp->ctrg = rate_ctr_group_alloc(mtp, &ss7_ctrg_desc, instance_id);
+	ensure_default_route(inst);
 	talloc_set_destructor(mtp, mtp_destructor);
 	if (!sccp_layer_local_pc(sccp))
 		sccp_layer_set_local_pc(sccp, inst->cfg.primary_pc);

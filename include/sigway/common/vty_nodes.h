@@ -11,5 +11,5 @@ enum sigway_vty_node {
 	SIGWAY_NETSIM_SUB_NODE,
 	SIGWAY_SMPP_NODE = _LAST_OSMOVTY_NODE + 60,	/* "smpp" server */
 	SIGWAY_SMPP_ACCOUNT_NODE,
-	SIGWAY_SMS_NODE = _LAST_OSMOVTY_NODE + 70,	/* SMS core routing */
+	SIGWAY_GATEWAY_NODE = _LAST_OSMOVTY_NODE + 70,	/* sigwayd: "gateway" (own GT, services) */
 };

@@ -38,7 +38,7 @@ enum sccp_ctr {
 	SCCP_CTR_RX_DELIVERED, SCCP_CTR_RELAYED, SCCP_CTR_SEGMENTS_TX, SCCP_CTR_REASSEMBLED,
 	SCCP_CTR_DROP_MALFORMED, SCCP_CTR_DROP_GT_TOO_LONG, SCCP_CTR_DROP_NOT_FOR_US,
 	SCCP_CTR_DROP_NO_TRANSLATION, SCCP_CTR_DROP_UNEQUIPPED, SCCP_CTR_DROP_HOP_COUNTER,
-	SCCP_CTR_DROP_REASSEMBLY, SCCP_CTR_REASSEMBLY_TIMEOUT, SCCP_CTR_TX_FAIL,
+	SCCP_CTR_DROP_REASSEMBLY, SCCP_CTR_REASSEMBLY_TIMEOUT, SCCP_CTR_TX_FAIL, SCCP_CTR_DROP_LOOP,
 	_SCCP_CTR_COUNT
 };
 
@@ -81,6 +81,12 @@ int sccp_user_unitdata_req(struct sccp_user *user, const struct sccp_unitdata *u
 /* The down-SAP a TCAP instance uses for this user */
 struct sccp_sap_down sccp_user_sap_down(struct sccp_user *user);
 uint8_t sccp_user_ssn(const struct sccp_user *user);
+/* Sets the context handed to the user's callbacks */
+void sccp_user_set_priv(struct sccp_user *user, void *priv);
+
+/* Sends bytes as they are to a DPC, bypassing the encoder: for tests that
+ * must put malformed SCCP on the wire. */
+int sccp_layer_send_raw(struct sccp_layer *layer, uint32_t dpc, const uint8_t *data, size_t len);
 
 /* Counters and introspection */
 uint64_t sccp_layer_ctr(const struct sccp_layer *layer, enum sccp_ctr ctr);

@@ -1,0 +1,99 @@
+/* sigwayd: the gateway. Today it hosts the SS7 stack (our SCCP on
+ * libosmo-sigtran, TCAP) and a test TC-user; the SMS core, lookup and USSD
+ * services bind their SSNs on the same stack as they land. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <talloc.h>
+#include <osmocom/core/logging.h>
+#include <osmocom/core/select.h>
+#include <osmocom/vty/command.h>
+#include <osmocom/vty/ports.h>
+#include <osmocom/vty/vty.h>
+#include <sigway/common/daemon.h>
+#include <sigway/common/logging.h>
+#include <sigway/common/vty_nodes.h>
+#include <sigway/sccp/sccp_codec.h>
+#include <sigway/ss7/ss7_stack.h>
+#include "test_user.h"
+
+#define SIGWAYD_VTY_PORT 4260
+
+static struct {
+	char calling_gt[SCCP_GT_DIGITS_MAX + 1];
+} gw_cfg;
+
+static struct cmd_node gateway_node = {
+	SIGWAY_GATEWAY_NODE,
+	"%s(config-gateway)# ",
+	1,
+};
+
+DEFUN(cfg_gateway, cfg_gateway_cmd, "gateway", "Configure the gateway's services\n")
+{
+	vty->node = SIGWAY_GATEWAY_NODE;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_calling_gt, cfg_calling_gt_cmd, "calling-gt DIGITS",
+      "The global title every MAP dialogue of the gateway goes out from\n" "E.164 digits\n")
+{
+	if (strlen(argv[0]) == 0 || strlen(argv[0]) > SCCP_GT_DIGITS_MAX) {
+		vty_out(vty, "%% 1 to %d digits%s", SCCP_GT_DIGITS_MAX, VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	strcpy(gw_cfg.calling_gt, argv[0]);
+	return CMD_SUCCESS;
+}
+
+static int config_write_gateway(struct vty *vty)
+{
+	vty_out(vty, "gateway%s", VTY_NEWLINE);
+	if (gw_cfg.calling_gt[0])
+		vty_out(vty, " calling-gt %s%s", gw_cfg.calling_gt, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+static void gateway_vty_init(void)
+{
+	install_element(CONFIG_NODE, &cfg_gateway_cmd);
+	install_node(&gateway_node, config_write_gateway);
+	install_element(SIGWAY_GATEWAY_NODE, &cfg_calling_gt_cmd);
+}
+
+static struct vty_app_info vty_info = {
+	.name = "sigwayd",
+	.version = "0.1.0",
+	.copyright = "sigway, AGPL-3.0-or-later\r\n",
+};
+
+int main(int argc, char **argv)
+{
+	struct sigway_daemon d = { .name = "sigwayd", .config_file = "sigwayd.cfg", .vty_port = SIGWAYD_VTY_PORT };
+
+	sigway_daemon_parse_args(&d, argc, argv);
+	sigway_daemon_init(&d, &vty_info);
+	struct ss7_stack *stack = ss7_stack_alloc(d.ctx);
+	gateway_vty_init();
+	struct test_user *tu = test_user_alloc(d.ctx, stack);
+	if (sigway_daemon_read_config(&d) < 0)
+		return 1;
+	if (d.check_config) {
+		printf("%s: configuration OK\n", d.name);
+		talloc_free(d.ctx);
+		return 0;
+	}
+	if (ss7_stack_start(stack) < 0) {
+		fprintf(stderr, "sigwayd: no 'cs7 instance 0' in the config\n");
+		return 1;
+	}
+	if (gw_cfg.calling_gt[0] && test_user_start(tu, gw_cfg.calling_gt) < 0) {
+		fprintf(stderr, "sigwayd: cannot bind the test user's SSNs\n");
+		return 1;
+	}
+	LOGP(DAPP, LOGL_NOTICE, "sigwayd started\n");
+	sigway_daemon_run(&d);
+	talloc_free(d.ctx);
+	return 0;
+}

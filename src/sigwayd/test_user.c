@@ -1,0 +1,513 @@
+/* sigwayd's test TC-user: originates the foundation's test dialogues and the
+ * SCCP/TCAP benchmark traffic on VTY command, so the whole stack can be
+ * exercised against sigway-netsim through a real osmo-stp before the SMS
+ * core exists. Its MAP parameters are the minimal ones the operations need;
+ * the MAP codec (src/map) replaces them as it lands. */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <talloc.h>
+#include <osmocom/core/logging.h>
+#include <osmocom/core/utils.h>
+#include <osmocom/vty/misc.h>
+#include <osmocom/gsm/gsm_utils.h>
+#include <osmocom/vty/command.h>
+#include <osmocom/vty/vty.h>
+#include <sigway/asn1/ber.h>
+#include <sigway/common/logging.h>
+#include <sigway/sccp/sccp_layer.h>
+#include <sigway/tcap/tcap.h>
+#include "test_user.h"
+
+#define OP_SRI_SM	45
+#define OP_PROCESS_USS	59
+#define OP_USSR		60
+#define INVOKE_TIMEOUT_MS 15000
+#define MAX_RESULTS	64
+
+/* shortMsgGatewayContext-vN {0 4 0 0 1 0 20 N}, networkUnstructuredSsContext-v2 */
+#define ACN_SMS_GW(v) { 7, { 0x04, 0x00, 0x00, 0x01, 0x00, 0x14, (v) } }
+static const struct tcap_acn acn_ussd_v2 = { 7, { 0x04, 0x00, 0x00, 0x01, 0x00, 0x13, 0x02 } };
+
+enum test_kind { T_BASIC_END, T_CONTINUE, T_USER_ABORT, T_ACN_FALLBACK, T_UDT_RETURN, T_BENCH };
+static const char *const kind_names[] = {
+	[T_BASIC_END] = "basic-end", [T_CONTINUE] = "continue", [T_USER_ABORT] = "user-abort",
+	[T_ACN_FALLBACK] = "acn-fallback", [T_UDT_RETURN] = "udt-return", [T_BENCH] = "bench",
+};
+
+struct test_result {
+	int id;
+	enum test_kind kind;
+	char state[16];		/* running, ok, failed */
+	char detail[160];
+};
+
+struct bench {
+	bool running;
+	bool tcap;
+	uint64_t target, sent, done, failed;
+	unsigned int window;
+	struct timespec start, end;
+	uint8_t payload[256];
+	size_t payload_len;
+	char called_gt[SCCP_GT_DIGITS_MAX + 1];
+};
+
+struct test_user {
+	struct ss7_stack *stack;
+	struct sccp_user *tcap_sccp;
+	struct sccp_user *echo_sccp;
+	struct tcap_instance *tcap;
+	struct sccp_addr own;		/* calling address of everything we originate */
+	struct test_result results[MAX_RESULTS];
+	int n_results;
+	struct bench bench;
+};
+
+static struct test_user *g_tu;
+
+/* per dialogue: which test it belongs to */
+struct test_dlg {
+	struct test_result *res;
+	char called_gt[SCCP_GT_DIGITS_MAX + 1];
+	int acn_version;
+};
+
+/* ------------------------------------------------------------ results */
+
+static struct test_result *result_new(struct test_user *tu, enum test_kind kind)
+{
+	struct test_result *r = &tu->results[tu->n_results % MAX_RESULTS];
+	memset(r, 0, sizeof(*r));
+	r->id = ++tu->n_results;
+	r->kind = kind;
+	strcpy(r->state, "running");
+	return r;
+}
+
+static void result_set(struct test_result *r, const char *state, const char *fmt, ...)
+{
+	va_list ap;
+	snprintf(r->state, sizeof(r->state), "%s", state);
+	va_start(ap, fmt);
+	vsnprintf(r->detail, sizeof(r->detail), fmt, ap);
+	va_end(ap);
+	LOGP(DAPP, LOGL_NOTICE, "test %d %s: %s %s\n", r->id, kind_names[r->kind], r->state, r->detail);
+}
+
+/* ------------------------------------------------- MAP parameter bytes */
+
+static int enc_sri_sm_arg(uint8_t *buf, size_t cap, const char *msisdn, const char *sc)
+{
+	struct ber_enc e;
+	ber_enc_init(&e, buf, cap);
+	size_t s = ber_open(&e, BER_SEQUENCE);
+	ber_put_tbcd(&e, BER_CTX(0), 0x91, msisdn);	/* msisdn, international E.164 */
+	ber_put_bool(&e, BER_CTX(1), true);		/* sm-RP-PRI */
+	ber_put_tbcd(&e, BER_CTX(2), 0x91, sc);		/* serviceCentreAddress */
+	ber_close(&e, s);
+	return ber_enc_result(&e);
+}
+
+static int enc_ussd_arg(uint8_t *buf, size_t cap, const char *text)
+{
+	uint8_t packed[160];
+	int octets;
+	int n = gsm_7bit_encode_n_ussd(packed, sizeof(packed), text, &octets);
+	if (n < 0)
+		return -EINVAL;
+	struct ber_enc e;
+	const uint8_t dcs = 0x0f;	/* GSM 7-bit, language unspecified */
+	ber_enc_init(&e, buf, cap);
+	size_t s = ber_open(&e, BER_SEQUENCE);
+	ber_put(&e, BER_OCTET_STRING, &dcs, 1);
+	ber_put(&e, BER_OCTET_STRING, packed, octets);
+	ber_close(&e, s);
+	return ber_enc_result(&e);
+}
+
+/* ------------------------------------------------------- dialogues */
+
+static struct tcap_dialogue *open_dialogue(struct test_user *tu, const char *gt, uint8_t ssn,
+					   const struct tcap_acn *acn, void *priv)
+{
+	struct sccp_addr called;
+	if (sccp_addr_set_e164(&called, gt, ssn) < 0)
+		return NULL;
+	return tcap_dialogue_alloc(tu->tcap, &called, &tu->own, acn, priv);
+}
+
+static int start_sri_sm(struct test_user *tu, struct test_dlg *td)
+{
+	uint8_t arg[64];
+	struct tcap_acn acn = ACN_SMS_GW(0);
+	acn.oid[6] = (uint8_t)td->acn_version;
+	struct tcap_dialogue *dlg = open_dialogue(tu, td->called_gt, SCCP_SSN_HLR, &acn, td);
+	int len = enc_sri_sm_arg(arg, sizeof(arg), "491770000001", tu->own.gt.digits);
+	if (!dlg || len < 0)
+		return -EINVAL;
+	tcap_invoke(dlg, OP_SRI_SM, arg, len, INVOKE_TIMEOUT_MS, NULL);
+	return tcap_begin(dlg, NULL, 0);
+}
+
+static int start_ussd(struct test_user *tu, struct test_dlg *td)
+{
+	uint8_t arg[200];
+	struct tcap_dialogue *dlg = open_dialogue(tu, td->called_gt, SCCP_SSN_HLR, &acn_ussd_v2, td);
+	int len = enc_ussd_arg(arg, sizeof(arg), "*100#");
+	if (!dlg || len < 0)
+		return -EINVAL;
+	tcap_invoke(dlg, OP_PROCESS_USS, arg, len, INVOKE_TIMEOUT_MS, NULL);
+	return tcap_begin(dlg, NULL, 0);
+}
+
+static bool has_comp(const struct tcap_ind *ind, enum tcap_comp_type type, int32_t op)
+{
+	for (unsigned int i = 0; i < ind->n_comp; i++)
+		if (ind->comp[i].type == type && (op < 0 || ind->comp[i].opcode == op))
+			return true;
+	return false;
+}
+
+static void on_sri_sm(struct test_user *tu, struct tcap_dialogue *dlg, struct test_dlg *td,
+		      const struct tcap_ind *ind)
+{
+	struct test_result *r = td->res;
+	if (ind->type == TCAP_IND_END && has_comp(ind, TCAP_COMP_RESULT_LAST, OP_SRI_SM)) {
+		result_set(r, "ok", "SRI-for-SM result in TC-END, ACN v%d, local TID 0x%08x",
+			   td->acn_version, tcap_dialogue_local_tid(dlg));
+	} else if (ind->type == TCAP_IND_U_ABORT && ind->acn_not_supported && ind->acn &&
+		   r->kind == T_ACN_FALLBACK && ind->acn->oid[6] < td->acn_version) {
+		/* the peer proposed a lower version: retry with it */
+		struct test_dlg *retry = talloc_zero(tu, struct test_dlg);
+		*retry = *td;
+		retry->acn_version = ind->acn->oid[6];
+		result_set(r, "running", "v%d refused, retrying with v%d", td->acn_version, retry->acn_version);
+		if (start_sri_sm(tu, retry) < 0)
+			result_set(r, "failed", "cannot retry");
+	} else {
+		result_set(r, "failed", "unexpected indication %d (%u components)", ind->type, ind->n_comp);
+	}
+}
+
+static void on_ussd(struct test_user *tu, struct tcap_dialogue *dlg, struct test_dlg *td,
+		    const struct tcap_ind *ind)
+{
+	struct test_result *r = td->res;
+	uint8_t res[200];
+	if (ind->type == TCAP_IND_CONTINUE && has_comp(ind, TCAP_COMP_INVOKE, OP_USSR)) {
+		if (r->kind == T_USER_ABORT) {
+			tcap_u_abort(dlg, NULL, 0);
+			result_set(r, "ok", "network asked (USSR), we aborted");
+			return;
+		}
+		int8_t id = 0;
+		for (unsigned int i = 0; i < ind->n_comp; i++)
+			if (ind->comp[i].type == TCAP_COMP_INVOKE)
+				id = ind->comp[i].invoke_id;
+		int len = enc_ussd_arg(res, sizeof(res), "1");
+		tcap_result(dlg, id, true, OP_USSR, res, len);
+		tcap_continue(dlg, NULL, 0);
+		result_set(r, "running", "answered USSR");
+	} else if (ind->type == TCAP_IND_END && has_comp(ind, TCAP_COMP_RESULT_LAST, OP_PROCESS_USS)) {
+		result_set(r, "ok", "Begin -> Continue(USSR) -> Continue -> End(result)");
+	} else {
+		result_set(r, "failed", "unexpected indication %d (%u components)", ind->type, ind->n_comp);
+	}
+}
+
+/* ------------------------------------------------------------ bench */
+
+static void timespec_now(struct timespec *ts)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+}
+
+static double elapsed_s(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) + (b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static int bench_send_one(struct test_user *tu)
+{
+	struct bench *b = &tu->bench;
+	b->sent++;
+	if (b->tcap) {
+		struct tcap_dialogue *dlg = open_dialogue(tu, b->called_gt, SCCP_SSN_HLR,
+							  &(struct tcap_acn)ACN_SMS_GW(2), &tu->bench);
+		if (!dlg)
+			return -ENOMEM;
+		tcap_invoke(dlg, OP_SRI_SM, b->payload, b->payload_len, INVOKE_TIMEOUT_MS, NULL);
+		return tcap_begin(dlg, NULL, 0);
+	}
+	struct sccp_unitdata ud = { .calling = tu->own, .data = b->payload, .len = b->payload_len };
+	sccp_addr_set_e164(&ud.called, b->called_gt, TEST_ECHO_SSN);
+	ud.calling.ssn = TEST_ECHO_SSN;
+	return sccp_user_unitdata_req(tu->echo_sccp, &ud);
+}
+
+static void bench_one_done(struct test_user *tu, bool ok)
+{
+	struct bench *b = &tu->bench;
+	if (!b->running)
+		return;
+	b->done++;
+	if (!ok)
+		b->failed++;
+	if (b->done == b->target) {
+		timespec_now(&b->end);
+		b->running = false;
+		LOGP(DAPP, LOGL_NOTICE, "bench %s: %llu round trips in %.3f s\n", b->tcap ? "tcap" : "udt",
+		     (unsigned long long)b->done, elapsed_s(&b->start, &b->end));
+		return;
+	}
+	if (b->sent < b->target)
+		bench_send_one(tu);
+}
+
+/* ------------------------------------------------------ indications */
+
+static void dialogue_ind(void *priv, struct tcap_dialogue *dlg, const struct tcap_ind *ind)
+{
+	struct test_user *tu = priv;
+	if (!dlg)
+		return;
+	void *up = tcap_dialogue_priv(dlg);
+	if (up == &tu->bench) {
+		bench_one_done(tu, ind->type == TCAP_IND_END && has_comp(ind, TCAP_COMP_RESULT_LAST, -1));
+		return;
+	}
+	struct test_dlg *td = up;
+	if (!td) {
+		/* nobody calls sigwayd's test user: refuse politely */
+		tcap_u_abort(dlg, NULL, 0);
+		return;
+	}
+	if (td->res->kind == T_CONTINUE || td->res->kind == T_USER_ABORT)
+		on_ussd(tu, dlg, td, ind);
+	else
+		on_sri_sm(tu, dlg, td, ind);
+	if (ind->type != TCAP_IND_CONTINUE && ind->type != TCAP_IND_NOTICE)
+		talloc_free(td);
+}
+
+static void l_cancel_ind(void *priv, struct tcap_dialogue *dlg, int8_t id, int32_t op)
+{
+	struct test_user *tu = priv;
+	void *up = tcap_dialogue_priv(dlg);
+	if (up == &tu->bench) {
+		bench_one_done(tu, false);
+	} else if (up) {
+		struct test_dlg *td = up;
+		result_set(td->res, "failed", "invoke %d (op %d) timed out", id, op);
+		talloc_free(td);
+	}
+	tcap_dialogue_release(dlg);
+}
+
+static const struct tcap_user_ops test_tcap_ops = {
+	.dialogue_ind = dialogue_ind,
+	.l_cancel_ind = l_cancel_ind,
+};
+
+/* raw SCCP user: echoes for the UDT bench, returns for the UDTS test */
+static void echo_unitdata_ind(void *priv, const struct sccp_unitdata *ud)
+{
+	bench_one_done(priv, true);
+}
+
+static void echo_notice_ind(void *priv, const struct sccp_unitdata *ud, enum sccp_return_cause cause)
+{
+	struct test_user *tu = priv;
+	for (int i = 0; i < MAX_RESULTS && i < tu->n_results; i++) {
+		struct test_result *r = &tu->results[i];
+		if (r->kind == T_UDT_RETURN && !strcmp(r->state, "running"))
+			result_set(r, "ok", "returned, cause %u", cause);
+	}
+}
+
+static const struct sccp_user_ops echo_ops = {
+	.unitdata_ind = echo_unitdata_ind,
+	.notice_ind = echo_notice_ind,
+};
+
+/* ------------------------------------------------------------- VTY */
+
+static bool own_gt_ok(struct vty *vty, struct test_user *tu)
+{
+	if (tu->own.gt.digits[0])
+		return true;
+	vty_out(vty, "%% configure 'gateway' / 'calling-gt' first%s", VTY_NEWLINE);
+	return false;
+}
+
+DEFUN(test_dialogue, test_dialogue_cmd,
+      "test-dialogue (basic-end|continue|user-abort|acn-fallback) GT",
+      "Run a test TCAP dialogue with the network\n"
+      "Begin with ACN -> End with ReturnResultLast (SRI-for-SM v3)\n"
+      "Begin -> Continue -> Continue -> End (USSD with a network prompt)\n"
+      "Begin -> Continue -> our U-Abort (USSD)\n"
+      "Begin with v3 refused -> retry with the proposed lower version\n"
+      "Called global title\n")
+{
+	struct test_user *tu = g_tu;
+	if (!own_gt_ok(vty, tu))
+		return CMD_WARNING;
+	enum test_kind kind = !strcmp(argv[0], "basic-end") ? T_BASIC_END :
+			      !strcmp(argv[0], "continue") ? T_CONTINUE :
+			      !strcmp(argv[0], "user-abort") ? T_USER_ABORT : T_ACN_FALLBACK;
+	struct test_dlg *td = talloc_zero(tu, struct test_dlg);
+	td->res = result_new(tu, kind);
+	td->acn_version = 3;
+	snprintf(td->called_gt, sizeof(td->called_gt), "%s", argv[1]);
+	int rc = (kind == T_CONTINUE || kind == T_USER_ABORT) ? start_ussd(tu, td) : start_sri_sm(tu, td);
+	if (rc < 0) {
+		result_set(td->res, "failed", "cannot start: %d", rc);
+		talloc_free(td);
+	}
+	vty_out(vty, "test %d started%s", td->res->id, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(test_udt_return, test_udt_return_cmd, "test-udt-return GT <2-255>",
+      "Send a UDT with return option to an SSN (expect a UDTS back)\n" "Called GT\n" "Called SSN\n")
+{
+	struct test_user *tu = g_tu;
+	static const uint8_t data[] = { 0x01, 0x02, 0x03 };
+	if (!own_gt_ok(vty, tu))
+		return CMD_WARNING;
+	struct test_result *r = result_new(tu, T_UDT_RETURN);
+	struct sccp_unitdata ud = { .calling = tu->own, .return_on_error = true, .data = data, .len = sizeof(data) };
+	ud.calling.ssn = TEST_ECHO_SSN;
+	sccp_addr_set_e164(&ud.called, argv[0], (uint8_t)atoi(argv[1]));
+	if (sccp_user_unitdata_req(tu->echo_sccp, &ud) < 0)
+		result_set(r, "failed", "cannot send");
+	vty_out(vty, "test %d started%s", r->id, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(test_send_raw, test_send_raw_cmd, "test-send-raw <0-16383> HEX",
+      "Send raw bytes as an SCCP message to a point code (for bad-input tests)\n"
+      "Destination point code (integer)\n" "Hex octets\n")
+{
+	uint8_t buf[512];
+	int len = osmo_hexparse(argv[1], buf, sizeof(buf));
+	if (len <= 0) {
+		vty_out(vty, "%% bad hex%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	struct sccp_layer *layer = g_tu->stack->sccp;
+	int rc = sccp_layer_send_raw(layer, (uint32_t)atoi(argv[0]), buf, len);
+	vty_out(vty, "sent %d octets: %d%s", len, rc, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_tests, show_tests_cmd, "show test-dialogues",
+      SHOW_STR "Results of test dialogues\n")
+{
+	struct test_user *tu = g_tu;
+	int first = tu->n_results > MAX_RESULTS ? tu->n_results - MAX_RESULTS : 0;
+	for (int i = first; i < tu->n_results; i++) {
+		struct test_result *r = &tu->results[i % MAX_RESULTS];
+		vty_out(vty, "%d %s %s %s%s", r->id, kind_names[r->kind], r->state, r->detail, VTY_NEWLINE);
+	}
+	return CMD_SUCCESS;
+}
+
+DEFUN(bench_start, bench_start_cmd, "bench (udt|tcap) GT count <1-10000000> window <1-1000>",
+      "Start a round-trip benchmark with the network\n"
+      "Raw UDT echo (SSN " "250" ")\n" "TCAP Begin/End (SRI-for-SM v2 to the HLR)\n"
+      "Called GT\n" "Round trips\n" "Round trips\n" "Outstanding at once\n" "Outstanding at once\n")
+{
+	struct test_user *tu = g_tu;
+	struct bench *b = &tu->bench;
+	if (!own_gt_ok(vty, tu))
+		return CMD_WARNING;
+	if (b->running) {
+		vty_out(vty, "%% a benchmark is running%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	memset(b, 0, sizeof(*b));
+	b->tcap = !strcmp(argv[0], "tcap");
+	snprintf(b->called_gt, sizeof(b->called_gt), "%s", argv[1]);
+	b->target = strtoull(argv[2], NULL, 10);
+	b->window = atoi(argv[3]);
+	/* the UDT echo carries a TCAP Begin of the same size as the TCAP bench
+	 * sends, so the difference measured is what the TCAP layers add */
+	uint8_t arg[64];
+	int len = enc_sri_sm_arg(arg, sizeof(arg), "491770000001", tu->own.gt.digits);
+	if (b->tcap) {
+		memcpy(b->payload, arg, len);
+		b->payload_len = len;
+	} else {
+		uint8_t comp[96];
+		struct tcap_component c = { .type = TCAP_COMP_INVOKE, .invoke_id_present = true, .invoke_id = 1,
+					    .op_present = true, .opcode = OP_SRI_SM, .param = arg, .param_len = len };
+		struct tcap_tx_msg tx = { .type = TCAP_MSG_BEGIN, .otid_present = true, .otid = 1,
+					  .dialogue = { .type = TCAP_DLG_AARQ, .acn_present = true, .acn = ACN_SMS_GW(2) },
+					  .components = comp, .components_len = tcap_encode_component(comp, sizeof(comp), &c) };
+		b->payload_len = tcap_encode(b->payload, sizeof(b->payload), &tx);
+	}
+	b->running = true;
+	timespec_now(&b->start);
+	for (unsigned int i = 0; i < b->window && b->sent < b->target; i++)
+		bench_send_one(tu);
+	vty_out(vty, "bench started%s", VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_bench, show_bench_cmd, "show bench", SHOW_STR "Benchmark state and result\n")
+{
+	struct bench *b = &g_tu->bench;
+	struct timespec now;
+	timespec_now(&now);
+	double t = elapsed_s(&b->start, b->running ? &now : &b->end);
+	vty_out(vty, "bench %s %s sent %llu done %llu failed %llu seconds %.6f rate %.1f%s",
+		b->tcap ? "tcap" : "udt", b->running ? "running" : "finished",
+		(unsigned long long)b->sent, (unsigned long long)b->done, (unsigned long long)b->failed,
+		t, t > 0 ? b->done / t : 0.0, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_tcap_stats, show_tcap_stats_cmd, "show tcap statistics",
+      SHOW_STR "TCAP\n" "Counters of the TCAP instance\n")
+{
+	vty_out(vty, "live dialogues: %u%s", tcap_instance_live_dialogues(g_tu->tcap), VTY_NEWLINE);
+	vty_out_rate_ctr_group(vty, "", tcap_instance_ctrg(g_tu->tcap));
+	return CMD_SUCCESS;
+}
+
+/* ----------------------------------------------------------- setup */
+
+struct test_user *test_user_alloc(void *ctx, struct ss7_stack *stack)
+{
+	struct test_user *tu = talloc_zero(ctx, struct test_user);
+	tu->stack = stack;
+	g_tu = tu;
+	install_element(ENABLE_NODE, &test_dialogue_cmd);
+	install_element(ENABLE_NODE, &test_udt_return_cmd);
+	install_element(ENABLE_NODE, &test_send_raw_cmd);
+	install_element(ENABLE_NODE, &bench_start_cmd);
+	install_element_ve(&show_tests_cmd);
+	install_element_ve(&show_bench_cmd);
+	install_element_ve(&show_tcap_stats_cmd);
+	return tu;
+}
+
+int test_user_start(struct test_user *tu, const char *own_gt)
+{
+	if (sccp_addr_set_e164(&tu->own, own_gt, TEST_TCAP_SSN) < 0)
+		return -EINVAL;
+	tu->tcap_sccp = sccp_user_bind(tu->stack->sccp, TEST_TCAP_SSN, &tcap_sccp_user_ops, NULL);
+	if (!tu->tcap_sccp)
+		return -EBUSY;
+	struct sccp_sap_down down = sccp_user_sap_down(tu->tcap_sccp);
+	tu->tcap = tcap_instance_alloc(tu, &down, &test_tcap_ops, tu);
+	sccp_user_set_priv(tu->tcap_sccp, tu->tcap);
+	tu->echo_sccp = sccp_user_bind(tu->stack->sccp, TEST_ECHO_SSN, &echo_ops, tu);
+	return tu->echo_sccp ? 0 : -EBUSY;
+}
