@@ -93,11 +93,7 @@ static int parse_gtt_options(struct sccp_gtt_rule *r, int argc, const char **arg
 	return 0;
 }
 
-DEFUN(cfg_gtt, cfg_gtt_cmd,
-      "gtt DIGITS dpc POINT_CODE [OPTIONS...]",
-      "Global title translation rule\n" "Called GT prefix (longest prefix wins)\n"
-      "Next hop\n" "Next hop point code\n"
-      "Any of: tt <0-255>, np <0-15> (match); ri (gt|ssn), ssn <0-255>, replace-digits DIGITS (rewrite)\n")
+static int add_gtt(struct vty *vty, int argc, const char **argv)
 {
 	struct sccp_gtt_rule r = { .tt = -1, .np = -1, .new_ri = -1, .new_ssn = -1 };
 	if (strlen(argv[0]) > SCCP_GT_DIGITS_MAX)
@@ -107,18 +103,8 @@ DEFUN(cfg_gtt, cfg_gtt_cmd,
 	if (pc < 0)
 		goto bad;
 	r.dpc = pc;
-	if (argc > 2) {
-		/* OPTIONS... arrives as one string; split it into words */
-		char *copy = talloc_strdup(NULL, argv[2]);
-		const char *words[16];
-		int n = 0;
-		for (char *tok = strtok(copy, " "); tok && n < 16; tok = strtok(NULL, " "))
-			words[n++] = tok;
-		int rc = (n % 2) ? -1 : parse_gtt_options(&r, n, words);
-		talloc_free(copy);
-		if (rc < 0)
-			goto bad;
-	}
+	if ((argc - 2) % 2 || parse_gtt_options(&r, argc - 2, argv + 2) < 0)
+		goto bad;
 	if (sccp_layer_add_gtt(g_layer, &r) == 0)
 		return CMD_SUCCESS;
 bad:
@@ -126,21 +112,27 @@ bad:
 	return CMD_WARNING;
 }
 
-DEFUN(cfg_no_gtt, cfg_no_gtt_cmd, "no gtt DIGITS [OPTIONS...]",
+#define GTT_STR "Global title translation rule\n" "Called GT prefix (longest prefix wins)\n" \
+	"Next hop\n" "Next hop point code\n"
+
+DEFUN(cfg_gtt, cfg_gtt_cmd, "gtt DIGITS dpc POINT_CODE", GTT_STR)
+{
+	return add_gtt(vty, argc, argv);
+}
+
+DEFUN(cfg_gtt_opts, cfg_gtt_opts_cmd, "gtt DIGITS dpc POINT_CODE .OPTIONS",
+      GTT_STR "Pairs of: tt <0-255>, np <0-15> (match); ri (gt|ssn), ssn <0-255>, "
+      "replace-digits DIGITS (rewrite)\n")
+{
+	return add_gtt(vty, argc, argv);
+}
+
+DEFUN(cfg_no_gtt, cfg_no_gtt_cmd, "no gtt DIGITS [.OPTIONS]",
       NO_STR "Global title translation rule\n" "Called GT prefix\n" "tt <0-255> and/or np <0-15> of the rule\n")
 {
 	struct sccp_gtt_rule r = { .tt = -1, .np = -1 };
-	if (argc > 1) {
-		char *copy = talloc_strdup(NULL, argv[1]);
-		const char *words[4];
-		int n = 0;
-		for (char *tok = strtok(copy, " "); tok && n < 4; tok = strtok(NULL, " "))
-			words[n++] = tok;
-		int rc = (n % 2) ? -1 : parse_gtt_options(&r, n, words);
-		talloc_free(copy);
-		if (rc < 0)
-			return CMD_WARNING;
-	}
+	if ((argc - 1) % 2 || parse_gtt_options(&r, argc - 1, argv + 1) < 0)
+		return CMD_WARNING;
 	if (sccp_layer_del_gtt(g_layer, argv[0], r.tt, r.np) < 0) {
 		vty_out(vty, "%% No such rule%s", VTY_NEWLINE);
 		return CMD_WARNING;
@@ -256,6 +248,7 @@ void sccp_vty_init(struct sccp_layer *layer)
 	install_element(SIGWAY_SCCP_NODE, &cfg_local_gt_cmd);
 	install_element(SIGWAY_SCCP_NODE, &cfg_no_local_gt_cmd);
 	install_element(SIGWAY_SCCP_NODE, &cfg_gtt_cmd);
+	install_element(SIGWAY_SCCP_NODE, &cfg_gtt_opts_cmd);
 	install_element(SIGWAY_SCCP_NODE, &cfg_no_gtt_cmd);
 	install_element(SIGWAY_SCCP_NODE, &cfg_max_msg_cmd);
 	install_element(SIGWAY_SCCP_NODE, &cfg_reasm_timeout_cmd);

@@ -1,0 +1,267 @@
+"""The test network: a real osmo-stp, sigway-netsim and sigwayd on free
+loopback ports, with a tshark capture of the SS7 traffic. Standard library only.
+
+    with Network(build_dir) as net:
+        net.gw("test-dialogue basic-end 491710000001")
+        ...
+        pdus = net.decoded()      # every SCCP message seen on the wire, by tshark
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CONFIGS = os.path.join(TOP, 'contrib', 'config')
+
+HLR_GT = '491710000001'
+GW_GT = '491720000099'
+PC_GW, PC_NETSIM = 2, 3
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+class Vty:
+    """A telnet VTY session (libosmovty speaks plain text after its banner)."""
+
+    def __init__(self, port, timeout=5.0):
+        self.sock = socket.create_connection(('127.0.0.1', port), timeout=timeout)
+        self._read_prompt()
+        self.cmd('enable')
+
+    def _read_prompt(self):
+        buf = b''
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError('VTY closed')
+            buf += chunk
+            if re.search(rb'[>#] $', buf):
+                return buf.decode(errors='replace')
+        raise TimeoutError('no VTY prompt')
+
+    def cmd(self, line):
+        self.sock.sendall(line.encode() + b'\r\n')
+        out = self._read_prompt()
+        lines = out.replace('\r', '').split('\n')
+        # drop the echoed command and the prompt
+        return '\n'.join(l for l in lines[1:-1] if l.strip())
+
+    def close(self):
+        self.sock.close()
+
+
+class Network:
+    def __init__(self, build_dir, netsim_extra='', capture=True, quiet=False):
+        self.build_dir = build_dir
+        self.netsim_extra = netsim_extra
+        self.capture = capture
+        self.level = 'error' if quiet else 'notice'
+        self.procs = {}
+        self.tmp = tempfile.mkdtemp(prefix='sigway-net-')
+        self.ports = {k: free_port() for k in ('ipa', 'stp_vty', 'gw_vty', 'ns_vty')}
+        self.pcap = os.path.join(self.tmp, 'ss7.pcap')
+        self._vty = {}
+
+    # ------------------------------------------------------------ config
+    def _config(self, name, vty_port, extra=''):
+        with open(os.path.join(CONFIGS, name)) as f:
+            text = f.read()
+        text = re.sub(r'(\n bind 127\.0\.0\.1) \d+', r'\1 %d' % vty_port, text)
+        text = re.sub(r' 5000( 0 ipa)?\n', lambda m: ' %d%s\n' % (self.ports['ipa'], m.group(1) or ''), text)
+        text = text.replace('logging level set-all notice', 'logging level set-all ' + self.level)
+        text += extra
+        path = os.path.join(self.tmp, name)
+        with open(path, 'w') as f:
+            f.write(text)
+        return path
+
+    def _start(self, name, argv, log):
+        logf = open(os.path.join(self.tmp, log), 'w')
+        self.procs[name] = (subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT, cwd=self.tmp), logf)
+
+    def log(self, name):
+        with open(os.path.join(self.tmp, name + '.log'), errors='replace') as f:
+            return f.read()
+
+    def _wait_log(self, name, pattern, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if re.search(pattern, self.log(name)):
+                return
+            p = self.procs[name][0]
+            if p.poll() is not None:
+                raise RuntimeError('%s exited (%s):\n%s' % (name, p.returncode, self.log(name)))
+            time.sleep(0.1)
+        raise TimeoutError('%s: no "%s" in its log:\n%s' % (name, pattern, self.log(name)))
+
+    # ------------------------------------------------------------- start
+    def start(self):
+        stp_cfg = self._config('osmo-stp.cfg', self.ports['stp_vty'])
+        if self.capture:
+            self._start('tshark', ['tshark', '-i', 'lo', '-f', 'tcp port %d' % self.ports['ipa'],
+                                   '-w', self.pcap], 'tshark.log')
+            self._wait_log('tshark', r'Capturing on')
+        self._start('osmo-stp', ['osmo-stp', '-c', stp_cfg], 'osmo-stp.log')
+        self._wait_for_port(self.ports['ipa'])
+        ns_cfg = self._config('netsim.cfg', self.ports['ns_vty'], self.netsim_extra)
+        gw_cfg = self._config('sigwayd.cfg', self.ports['gw_vty'])
+        self._start('netsim', [os.path.join(self.build_dir, 'src/netsim/sigway-netsim'), '-c', ns_cfg], 'netsim.log')
+        self._start('sigwayd', [os.path.join(self.build_dir, 'src/sigwayd/sigwayd'), '-c', gw_cfg], 'sigwayd.log')
+        self._wait_log('netsim', r'SS7 link up')
+        self._wait_log('sigwayd', r'SS7 link up')
+        # the STP needs a moment after ASP-UP before it routes to both
+        time.sleep(0.5)
+        return self
+
+    def _wait_for_port(self, port, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                socket.create_connection(('127.0.0.1', port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise TimeoutError('nothing listens on %d' % port)
+
+    def vty(self, which):
+        port = self.ports['gw_vty' if which == 'sigwayd' else 'ns_vty']
+        if which not in self._vty:
+            self._vty[which] = Vty(port)
+        return self._vty[which]
+
+    def gw(self, line):
+        return self.vty('sigwayd').cmd(line)
+
+    def ns(self, line):
+        return self.vty('netsim').cmd(line)
+
+    def alive(self, name):
+        return self.procs[name][0].poll() is None
+
+    def wait_test(self, test_id, timeout=10):
+        """Waits until test N of sigwayd's test user finished; returns its line."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for line in self.gw('show test-dialogues').splitlines():
+                parts = line.split(' ', 3)
+                if parts[0] == str(test_id) and parts[2] != 'running':
+                    return line
+            time.sleep(0.1)
+        raise TimeoutError('test %d did not finish' % test_id)
+
+    def run_test(self, line, timeout=10):
+        out = self.gw(line)
+        m = re.search(r'test (\d+) started', out)
+        if not m:
+            raise RuntimeError('%s: %s' % (line, out))
+        return self.wait_test(int(m.group(1)), timeout)
+
+    # ----------------------------------------------------------- capture
+    def stop_capture(self):
+        if 'tshark' in self.procs:
+            p, logf = self.procs.pop('tshark')
+            time.sleep(0.5)     # let the last segments reach the capture
+            p.send_signal(signal.SIGINT)
+            p.wait(timeout=10)
+            logf.close()
+
+    def decoded(self):
+        """Every SCCP message in the capture as a flat dict of tshark fields
+        (first occurrence of each field name; lists for repeated ones)."""
+        self.stop_capture()
+        out = subprocess.run(['tshark', '-n', '-r', self.pcap, '-d', 'tcp.port==%d,gsm_ipa' % self.ports['ipa'],
+                              '-Y', 'sccp', '-T', 'json', '--no-duplicate-keys'],
+                             capture_output=True, text=True, check=True).stdout
+        msgs = []
+        for pkt in json.loads(out or '[]'):
+            layers = pkt['_source']['layers']
+            sccps = _as_list(layers.get('sccp'))
+            tcaps = _as_list(layers.get('tcap'))
+            maps = _as_list(layers.get('gsm_map'))
+            for i, s in enumerate(sccps):
+                d = {'frame': int(layers['frame']['frame.number'])}
+                _flatten(s, d)
+                # a TCAP layer per SCCP message that carries TCAP, in order
+                if i < len(tcaps):
+                    _flatten(tcaps[i], d)
+                if i < len(maps):
+                    _flatten(maps[i], d)
+                d['malformed'] = '_ws.malformed' in json.dumps(pkt)
+                msgs.append(d)
+        return msgs
+
+    # -------------------------------------------------------------- stop
+    def stop(self):
+        for v in self._vty.values():
+            try:
+                v.close()
+            except OSError:
+                pass
+        self._vty = {}
+        self.stop_capture()
+        for name in ('sigwayd', 'netsim', 'osmo-stp'):
+            if name not in self.procs:
+                continue
+            p, logf = self.procs.pop(name)
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+            logf.close()
+
+    def __enter__(self):
+        try:
+            return self.start()
+        except BaseException:
+            self.dump_logs()
+            self.stop()
+            raise
+
+    def __exit__(self, *exc):
+        if exc[0] is not None:
+            self.dump_logs()
+        self.stop()
+        if exc[0] is None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def dump_logs(self):
+        for name in ('osmo-stp', 'netsim', 'sigwayd'):
+            try:
+                print('----- %s log (%s) -----\n%s' % (name, self.tmp, self.log(name)[-4000:]))
+            except OSError:
+                pass
+
+
+def _as_list(x):
+    if x is None:
+        return []
+    return x if isinstance(x, list) else [x]
+
+
+def _flatten(obj, out):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if isinstance(v, (dict, list)) and not (isinstance(v, list) and v and isinstance(v[0], str)):
+                if k not in out and not k.endswith('_tree') and isinstance(v, dict):
+                    out.setdefault(k, True)
+                _flatten(v, out)
+            else:
+                out.setdefault(k, v)
+    elif isinstance(obj, list):
+        for v in obj:
+            _flatten(v, out)
