@@ -284,6 +284,7 @@ static int decode_components(const struct ber_cursor *parent, const struct ber_t
 			return -TCAP_ERR_TOO_MANY_COMPONENTS;
 		if (ber_next(&c, &t) < 0) {
 			/* the rest is unreadable: one Reject for it, then stop */
+			memset(&m->comp[m->n_comp], 0, sizeof(m->comp[0]));
 			mark_bad(&m->comp[m->n_comp++], TCAP_PROBLEM_GENERAL, TCAP_GP_BADLY_STRUCTURED);
 			return 0;
 		}

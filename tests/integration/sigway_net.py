@@ -55,8 +55,8 @@ class Vty:
         self.sock.sendall(line.encode() + b'\r\n')
         out = self._read_prompt()
         lines = out.replace('\r', '').split('\n')
-        # drop the echoed command and the prompt
-        return '\n'.join(l for l in lines[1:-1] if l.strip())
+        # drop the echoed command and the prompt(s)
+        return '\n'.join(l for l in lines[1:] if l.strip() and not re.match(r'^\S+[#>] ?$', l))
 
     def close(self):
         self.sock.close()
@@ -75,12 +75,14 @@ class Network:
         self._vty = {}
 
     # ------------------------------------------------------------ config
-    def _config(self, name, vty_port, extra=''):
+    def _config(self, name, vty_port, extra='', ours=True):
         with open(os.path.join(CONFIGS, name)) as f:
             text = f.read()
         text = re.sub(r'(\n bind 127\.0\.0\.1) \d+', r'\1 %d' % vty_port, text)
         text = re.sub(r' 5000( 0 ipa)?\n', lambda m: ' %d%s\n' % (self.ports['ipa'], m.group(1) or ''), text)
-        text = text.replace('logging level set-all notice', 'logging level set-all ' + self.level)
+        # the harness waits for DSS7's "SS7 link up", so that category stays at notice
+        text = text.replace('logging level set-all notice', 'logging level set-all %s%s' % (
+            self.level, '\n logging level ss7 notice' if ours else ''))
         text += extra
         path = os.path.join(self.tmp, name)
         with open(path, 'w') as f:
@@ -108,7 +110,7 @@ class Network:
 
     # ------------------------------------------------------------- start
     def start(self):
-        stp_cfg = self._config('osmo-stp.cfg', self.ports['stp_vty'])
+        stp_cfg = self._config('osmo-stp.cfg', self.ports['stp_vty'], ours=False)
         if self.capture:
             self._start('tshark', ['tshark', '-i', 'lo', '-f', 'tcp port %d' % self.ports['ipa'],
                                    '-w', self.pcap], 'tshark.log')
