@@ -27,7 +27,7 @@ def run_bench(net, kind, count, window):
         out = net.gw('show bench')
         if 'finished' in out:
             f = out.split()
-            vals = dict(zip(f[2::2], f[3::2]))
+            vals = dict(zip(f[3::2], f[4::2]))
             if int(vals['failed']) or int(vals['done']) != count:
                 raise RuntimeError('bench lost messages: ' + out)
             return float(vals['rate'])
