@@ -2,7 +2,7 @@
 # setup.sh [demo|test] - everything a fresh Debian bookworm machine needs:
 # installs the Debian packages (only those missing) and builds sigway.
 #   demo: build/      (gcc, optimised; what the demo runs)
-#   test: build-test/ (clang, ASan+UBSan, libFuzzer harnesses)
+#   test: build-test/ (clang, ASan+UBSan, libFuzzer harnesses), and build/ for valgrind
 set -eu
 mode=${1:-demo}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,7 +10,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # Build and test dependencies, all from Debian bookworm.
 PKGS="build-essential clang libclang-rt-14-dev meson ninja-build pkg-config
  libosmocore-dev libosmo-sigtran-dev libosmo-netif-dev libtalloc-dev libsqlite3-dev
- libcmocka-dev osmo-stp tshark xxd python3 libsmpp34-dev"
+ libcmocka-dev osmo-stp tshark xxd python3 valgrind libsmpp34-dev"
 
 missing=""
 for p in $PKGS; do
@@ -33,6 +33,9 @@ demo)
 	ninja -C build
 	;;
 test)
+	# the sanitizer build runs the suite; the plain one is what valgrind checks
+	[ -f build/build.ninja ] || meson setup build --buildtype=release -Dtests=disabled
+	ninja -C build
 	[ -f build-test/build.ninja ] || CC=clang meson setup build-test \
 		-Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true
 	ninja -C build-test

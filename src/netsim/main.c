@@ -104,6 +104,8 @@ int main(int argc, char **argv)
 	}
 	LOGP(DNETSIM, LOGL_NOTICE, "sigway-netsim started\n");
 	sigway_daemon_run(&d);
+	/* our stack before libosmo-sigtran's instance (in ctx) that it is bound to */
+	ss7_stack_free(stack);
 	talloc_free(d.ctx);
 	return 0;
 }

@@ -94,6 +94,9 @@ int main(int argc, char **argv)
 	}
 	LOGP(DAPP, LOGL_NOTICE, "sigwayd started\n");
 	sigway_daemon_run(&d);
+	/* users first, then our stack, then libosmo-sigtran's instance (in ctx) */
+	talloc_free(tu);
+	ss7_stack_free(stack);
 	talloc_free(d.ctx);
 	return 0;
 }

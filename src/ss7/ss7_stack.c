@@ -22,3 +22,8 @@ bool ss7_stack_link_up(const struct ss7_stack *stack)
 {
 	return stack->mtp && ss7_mtp_link_up(stack->mtp);
 }
+
+void ss7_stack_free(struct ss7_stack *stack)
+{
+	talloc_free(stack);
+}

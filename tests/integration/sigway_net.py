@@ -63,8 +63,9 @@ class Vty:
 
 
 class Network:
-    def __init__(self, build_dir, netsim_extra='', capture=True, quiet=False):
+    def __init__(self, build_dir, netsim_extra='', capture=True, quiet=False, wrapper=()):
         self.build_dir = build_dir
+        self.wrapper = list(wrapper)     # e.g. valgrind in front of our daemons
         self.netsim_extra = netsim_extra
         self.capture = capture
         self.level = 'error' if quiet else 'notice'
@@ -119,10 +120,13 @@ class Network:
         self._wait_for_port(self.ports['ipa'])
         ns_cfg = self._config('netsim.cfg', self.ports['ns_vty'], self.netsim_extra)
         gw_cfg = self._config('sigwayd.cfg', self.ports['gw_vty'])
-        self._start('netsim', [os.path.join(self.build_dir, 'src/netsim/sigway-netsim'), '-c', ns_cfg], 'netsim.log')
-        self._start('sigwayd', [os.path.join(self.build_dir, 'src/sigwayd/sigwayd'), '-c', gw_cfg], 'sigwayd.log')
-        self._wait_log('netsim', r'SS7 link up')
-        self._wait_log('sigwayd', r'SS7 link up')
+        self._start('netsim', self.wrapper + [os.path.join(self.build_dir, 'src/netsim/sigway-netsim'), '-c', ns_cfg],
+                    'netsim.log')
+        self._start('sigwayd', self.wrapper + [os.path.join(self.build_dir, 'src/sigwayd/sigwayd'), '-c', gw_cfg],
+                    'sigwayd.log')
+        timeout = 60 if self.wrapper else 15
+        self._wait_log('netsim', r'SS7 link up', timeout)
+        self._wait_log('sigwayd', r'SS7 link up', timeout)
         # the STP needs a moment after ASP-UP before it routes to both
         time.sleep(0.5)
         return self
@@ -213,6 +217,7 @@ class Network:
                 pass
         self._vty = {}
         self.stop_capture()
+        self.exit_codes = getattr(self, 'exit_codes', {})
         for name in ('sigwayd', 'netsim', 'osmo-stp'):
             if name not in self.procs:
                 continue
@@ -220,10 +225,11 @@ class Network:
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
                 try:
-                    p.wait(timeout=10)
+                    p.wait(timeout=60 if self.wrapper else 10)
                 except subprocess.TimeoutExpired:
                     p.kill()
                     p.wait()
+            self.exit_codes[name] = p.returncode
             logf.close()
 
     def __enter__(self):

@@ -72,6 +72,10 @@ class Foundation(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.net.__exit__(None, None, None)
+        # SIGTERM ends them cleanly; LeakSanitizer or a crash at exit would not
+        bad = {k: v for k, v in cls.net.exit_codes.items() if k != 'osmo-stp' and v != 0}
+        if bad:
+            raise AssertionError('daemons exited with %s' % bad)
 
     @classmethod
     def run_all(cls):

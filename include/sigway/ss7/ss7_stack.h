@@ -14,3 +14,5 @@ struct ss7_stack {
 struct ss7_stack *ss7_stack_alloc(void *ctx);
 int ss7_stack_start(struct ss7_stack *stack);
 bool ss7_stack_link_up(const struct ss7_stack *stack);
+/* Unbinds from libosmo-sigtran and frees the layer: before the cs7 instance goes */
+void ss7_stack_free(struct ss7_stack *stack);
