@@ -71,7 +71,7 @@ int sms_split_req_from_smpp(struct sms_split_req *req, uint8_t *tp_dcs, uint8_t 
 
 /* The other way (MO SMS-SUBMIT / SMS-DELIVER -> deliver_sm): user data of a
  * decoded TPDU as an SMPP short_message. With a UDH, UDHL + IEs come first
- * (the caller sets esm_class UDHI when t->udhi). GSM7 goes out as data_coding
+ * (the caller sets esm_class UDHI when t->ud.udh is not NULL). GSM7 goes out as data_coding
  * 0 with one septet per octet, UCS2 as 8, 8-bit and compressed data as 4.
  * Returns the length, -ENOSPC. */
 int sms_tpdu_to_smpp(const struct sms_tpdu *t, uint8_t *data_coding, uint8_t *out, size_t outlen);

@@ -201,3 +201,14 @@ int sms_addr_decode(struct sms_addr *a, const uint8_t *buf, size_t len);
 /* Timestamps: 7 semi-octet octets. */
 void sms_ts_encode(uint8_t out[7], const struct sms_ts *ts);
 int sms_ts_decode(struct sms_ts *ts, const uint8_t in[7]);
+
+/* A timestamp for time t (UTC seconds) as local time in the zone tz_quarters
+ * quarter hours east of UTC (-79..79). Returns 0 or -EINVAL. */
+int sms_ts_from_time(struct sms_ts *ts, int64_t t, int tz_quarters);
+/* The UTC seconds of a timestamp (years 00-99 taken as 2000-2099). */
+int64_t sms_ts_to_time(const struct sms_ts *ts);
+
+/* Relative TP-VP (23.040 9.2.3.12.1) <-> seconds. sms_vp_relative_from_seconds()
+ * rounds up to the next representable period (at most 63 weeks). */
+uint32_t sms_vp_relative_seconds(uint8_t vp);
+uint8_t sms_vp_relative_from_seconds(uint32_t seconds);
