@@ -107,6 +107,8 @@ class Foundation(unittest.TestCase):
         r['raw_long_gt'] = net.gw('test-send-raw %d %s' % (sn.PC_NETSIM, xudt.hex()))
         time.sleep(0.5)
         r['netsim_sccp'] = net.ns('show sccp statistics')
+        r['gw_running'] = net.gw('show running-config')
+        r['gw_users'] = net.gw('show sccp users')
         r['after_bad'] = net.run_test('test-dialogue acn-fallback ' + sn.HLR_GT)
 
     # ------------------------------------------------------------------
@@ -197,6 +199,17 @@ class Foundation(unittest.TestCase):
         self.assertTrue(self.net.alive('netsim'))
         line = [l for l in self.results['netsim_sccp'].splitlines() if 'over 32 digits' in l][0]
         self.assertEqual(int(re.search(r'(\d+) \(', line).group(1)), 1, line)
+
+
+    def test_vty_config_written_back_and_users_listed(self):
+        cfg = self.results['gw_running']
+        self.assertIn('sccp', cfg)
+        self.assertIn(' local-gt 49172000', cfg)
+        self.assertIn(' gtt 4917100000 dpc 0.0.3', cfg)
+        self.assertIn(' calling-gt %s' % sn.GW_GT, cfg)
+        # two users on the one SCCP layer: the TCAP test user and the raw echo user
+        self.assertIn('SSN 8 bound', self.results['gw_users'])
+        self.assertIn('SSN 250 bound', self.results['gw_users'])
 
 
 def tid_of_from_wire(msgs, acn, index):

@@ -336,6 +336,39 @@ static void test_invoke_timeout(void **state)
 	tcap_end(log_[1].dlg, true, NULL, 0);
 }
 
+static int uni_seen;
+static struct tcap_component uni_comp;
+
+static void uni_ind(void *priv, struct tcap_dialogue *dlg, const struct tcap_ind *ind)
+{
+	if (ind->type == TCAP_IND_UNI && !dlg && ind->n_comp == 1 && ind->acn && tcap_acn_equal(ind->acn, &acn_v3)) {
+		uni_seen++;
+		uni_comp = ind->comp[0];
+	}
+}
+
+static void test_unidirectional(void **state)
+{
+	uint8_t comp[64];
+	struct tcap_component c = { .type = TCAP_COMP_INVOKE, .invoke_id_present = true, .invoke_id = 3,
+				    .op_present = true, .opcode = 45, .param = param, .param_len = sizeof(param) };
+	int n = tcap_encode_component(comp, sizeof(comp), &c);
+	struct tcap_user_ops o = { .dialogue_ind = uni_ind };
+	struct tcap_instance *rx = tcap_instance_alloc(ctx, &(struct sccp_sap_down){ .unitdata_req = fake_unitdata_req,
+										 .priv = (void *)(intptr_t)0 },
+						       &o, NULL);
+	inst[1] = rx;
+	assert_int_equal(tcap_uni(inst[0], &addr[1], &addr[0], &acn_v3, comp, n), 0);
+	pump();
+	assert_int_equal(uni_seen, 1);
+	assert_int_equal(uni_comp.opcode, 45);
+	assert_int_equal(tcap_instance_live_dialogues(rx), 0);
+	char out[256];
+	assert_int_equal(dissect_run(last_sent, last_sent_len, "tcap", "-e tcap.oid -e gsm_old.localValue",
+				     out, sizeof(out)), 0);
+	assert_string_equal(out, "0.0.17.773.1.2.1\t45");
+}
+
 static void test_many_dialogues_no_leak(void **state)
 {
 	responder_mode = R_END_RESULT;
@@ -364,6 +397,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_duplicate_invoke_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_result_for_unknown_invoke_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invoke_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unidirectional, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_dialogues_no_leak, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests_name("tcap_dialogue", tests, NULL, NULL);
