@@ -7,83 +7,51 @@
 #include <string.h>
 #include <talloc.h>
 #include <osmocom/core/logging.h>
-#include <osmocom/gsm/gsm_utils.h>
-#include <sigway/asn1/ber.h>
+#include <sigway/map/map_sm.h>
+#include <sigway/ussd/ussd_string.h>
 #include <sigway/common/logging.h>
 #include <sigway/tcap/tcap.h>
 #include "netsim.h"
 
-#define OP_SRI_SM	45
-#define OP_PROCESS_USS	59
-#define OP_USSR		60
-#define ERR_UNEXPECTED_DATA 36
 #define USSD_TIMEOUT_MS 30000
 
-static const uint8_t acn_sms_gw_prefix[6] = { 0x04, 0x00, 0x00, 0x01, 0x00, 0x14 };
-static const uint8_t acn_ussd_prefix[6] = { 0x04, 0x00, 0x00, 0x01, 0x00, 0x13 };
-
-static bool acn_is(const struct tcap_acn *acn, const uint8_t prefix[6])
+/* the MAP application context of a dialogue; version 0 when none/unknown */
+static enum map_ac dialogue_ac(const struct tcap_acn *acn, uint8_t *version)
 {
-	return acn && acn->len == 7 && !memcmp(acn->oid, prefix, 6);
-}
-
-/* the MSISDN of an SRI-for-SM argument: [0] ISDN-AddressString */
-static int sri_sm_msisdn(const struct tcap_component *c, char *msisdn, size_t sz)
-{
-	struct ber_cursor cur, seq;
-	struct ber_tlv t;
-	ber_cursor_init(&cur, c->param, c->param_len, BER_ALLOW_INDEFINITE);
-	if (!c->param || ber_expect(&cur, &t, BER_SEQUENCE) < 0)
-		return -EINVAL;
-	ber_cursor_enter(&seq, &cur, &t);
-	if (ber_expect(&seq, &t, BER_CTX(0)) < 0 || t.len < 2)
-		return -EINVAL;
-	return ber_tbcd_decode(msisdn, sz, t.val + 1, t.len - 1);
-}
-
-static int enc_sri_sm_res(uint8_t *buf, size_t cap, const char *imsi, const char *msc)
-{
-	struct ber_enc e;
-	ber_enc_init(&e, buf, cap);
-	size_t s = ber_open(&e, BER_SEQUENCE);
-	ber_put_tbcd(&e, BER_OCTET_STRING, -1, imsi);
-	size_t li = ber_open(&e, BER_CTX_C(0));		/* locationInfoWithLMSI */
-	ber_put_tbcd(&e, BER_CTX(1), 0x91, msc);	/* networkNode-Number */
-	ber_close(&e, li);
-	ber_close(&e, s);
-	return ber_enc_result(&e);
+	enum map_ac ac = 0;
+	*version = 0;
+	if (!acn || map_acn_parse(acn, &ac, version) < 0)
+		return 0;
+	return ac;
 }
 
 static int enc_ussd(uint8_t *buf, size_t cap, const char *text)
 {
-	uint8_t packed[160];
-	int octets;
-	const uint8_t dcs = 0x0f;
-	if (gsm_7bit_encode_n_ussd(packed, sizeof(packed), text, &octets) < 0)
+	uint8_t packed[USSD_MAX_OCTETS];
+	int n = ussd_string_encode(packed, sizeof(packed), USSD_DCS_GSM7_UNSPEC, NULL, text, strlen(text));
+	if (n < 0)
 		return -EINVAL;
-	struct ber_enc e;
-	ber_enc_init(&e, buf, cap);
-	size_t s = ber_open(&e, BER_SEQUENCE);
-	ber_put(&e, BER_OCTET_STRING, &dcs, 1);
-	ber_put(&e, BER_OCTET_STRING, packed, octets);
-	ber_close(&e, s);
-	return ber_enc_result(&e);
+	struct map_ussd u = { .dcs = USSD_DCS_GSM7_UNSPEC, .string = packed, .string_len = n };
+	return map_enc_ussd(buf, cap, &u);
 }
 
 static void answer_sri_sm(struct tcap_dialogue *dlg, const struct tcap_component *c)
 {
-	char msisdn[24], imsi[20];
-	uint8_t res[64];
-	if (sri_sm_msisdn(c, msisdn, sizeof(msisdn)) < 5) {
-		tcap_error(dlg, c->invoke_id, ERR_UNEXPECTED_DATA, NULL, 0);
+	struct map_sri_sm_arg arg;
+	struct map_sri_sm_res res = { .network_node = { true, 0x91 } };
+	uint8_t buf[64];
+	if (map_dec_sri_sm_arg(&arg, c->param, c->param_len) < 0 || strlen(arg.msisdn.digits) < 5) {
+		tcap_error(dlg, c->invoke_id, MAP_ERR_UNEXPECTED_DATA_VALUE, NULL, 0);
 		tcap_end(dlg, false, NULL, 0);
 		return;
 	}
 	/* a stable IMSI per MSISDN: MCC+MNC, then the last 10 digits */
-	size_t n = strlen(msisdn);
-	snprintf(imsi, sizeof(imsi), "%s%s", netsim_cfg.imsi_prefix, msisdn + (n > 10 ? n - 10 : 0));
-	int len = enc_sri_sm_res(res, sizeof(res), imsi, netsim_cfg.msc_gt);
-	tcap_result(dlg, c->invoke_id, true, OP_SRI_SM, res, len);
+	size_t n = strlen(arg.msisdn.digits);
+	snprintf(res.imsi, sizeof(res.imsi), "%s%s", netsim_cfg.imsi_prefix,
+		 arg.msisdn.digits + (n > 10 ? n - 10 : 0));
+	snprintf(res.network_node.digits, sizeof(res.network_node.digits), "%s", netsim_cfg.msc_gt);
+	int len = map_enc_sri_sm_res(buf, sizeof(buf), &res);
+	tcap_result(dlg, c->invoke_id, true, MAP_OP_SRI_FOR_SM, buf, len);
 	tcap_end(dlg, false, NULL, 0);
 }
 
@@ -99,7 +67,7 @@ static void ussd_begin(struct tcap_dialogue *dlg, const struct tcap_component *c
 	s->puss_invoke = c->invoke_id;
 	tcap_dialogue_set_priv(dlg, s);
 	int len = enc_ussd(arg, sizeof(arg), "Balance 5 EUR. 1: top up");
-	tcap_invoke(dlg, OP_USSR, arg, len, USSD_TIMEOUT_MS, NULL);
+	tcap_invoke(dlg, MAP_OP_USSR, arg, len, USSD_TIMEOUT_MS, NULL);
 	tcap_continue(dlg, NULL, 0);
 }
 
@@ -111,7 +79,7 @@ static void ussd_continue(struct tcap_dialogue *dlg, const struct tcap_ind *ind)
 		if (ind->comp[i].type != TCAP_COMP_RESULT_LAST || !s)
 			continue;
 		int len = enc_ussd(res, sizeof(res), "Thank you");
-		tcap_result(dlg, s->puss_invoke, true, OP_PROCESS_USS, res, len);
+		tcap_result(dlg, s->puss_invoke, true, MAP_OP_PROCESS_USS, res, len);
 		tcap_end(dlg, false, NULL, 0);
 		return;
 	}
@@ -119,7 +87,9 @@ static void ussd_continue(struct tcap_dialogue *dlg, const struct tcap_ind *ind)
 
 static void hlr_begin(struct tcap_dialogue *dlg, const struct tcap_ind *ind)
 {
-	if (acn_is(ind->acn, acn_sms_gw_prefix) && ind->acn->oid[6] > netsim_cfg.sms_gw_max_version) {
+	uint8_t version;
+	enum map_ac ac = dialogue_ac(ind->acn, &version);
+	if (ac == MAP_AC_SHORT_MSG_GATEWAY && version > netsim_cfg.sms_gw_max_version) {
 		struct tcap_acn proposed = *ind->acn;
 		proposed.oid[6] = (uint8_t)netsim_cfg.sms_gw_max_version;
 		tcap_refuse_acn(dlg, &proposed);
@@ -129,11 +99,11 @@ static void hlr_begin(struct tcap_dialogue *dlg, const struct tcap_ind *ind)
 		const struct tcap_component *c = &ind->comp[i];
 		if (c->type != TCAP_COMP_INVOKE)
 			continue;
-		if (c->opcode == OP_SRI_SM) {
+		if (c->opcode == MAP_OP_SRI_FOR_SM) {
 			answer_sri_sm(dlg, c);
 			return;
 		}
-		if (c->opcode == OP_PROCESS_USS && (!ind->acn || acn_is(ind->acn, acn_ussd_prefix))) {
+		if (c->opcode == MAP_OP_PROCESS_USS && (!ind->acn || ac == MAP_AC_NETWORK_USSD)) {
 			ussd_begin(dlg, c);
 			return;
 		}

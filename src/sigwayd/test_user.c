@@ -14,24 +14,18 @@
 #include <osmocom/core/logging.h>
 #include <osmocom/core/utils.h>
 #include <osmocom/vty/misc.h>
-#include <osmocom/gsm/gsm_utils.h>
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/vty.h>
-#include <sigway/asn1/ber.h>
+#include <sigway/map/map_sm.h>
+#include <sigway/ussd/ussd_string.h>
 #include <sigway/common/logging.h>
 #include <sigway/sccp/sccp_layer.h>
 #include <sigway/tcap/tcap.h>
 #include "test_user.h"
 
-#define OP_SRI_SM	45
-#define OP_PROCESS_USS	59
-#define OP_USSR		60
 #define INVOKE_TIMEOUT_MS 15000
 #define MAX_RESULTS	64
 
-/* shortMsgGatewayContext-vN {0 4 0 0 1 0 20 N}, networkUnstructuredSsContext-v2 */
-#define ACN_SMS_GW(v) { 7, { 0x04, 0x00, 0x00, 0x01, 0x00, 0x14, (v) } }
-static const struct tcap_acn acn_ussd_v2 = { 7, { 0x04, 0x00, 0x00, 0x01, 0x00, 0x13, 0x02 } };
 
 enum test_kind { T_BASIC_END, T_CONTINUE, T_USER_ABORT, T_ACN_FALLBACK, T_UDT_RETURN, T_BENCH };
 static const char *const kind_names[] = {
@@ -103,31 +97,21 @@ static void result_set(struct test_result *r, const char *state, const char *fmt
 
 static int enc_sri_sm_arg(uint8_t *buf, size_t cap, const char *msisdn, const char *sc)
 {
-	struct ber_enc e;
-	ber_enc_init(&e, buf, cap);
-	size_t s = ber_open(&e, BER_SEQUENCE);
-	ber_put_tbcd(&e, BER_CTX(0), 0x91, msisdn);	/* msisdn, international E.164 */
-	ber_put_bool(&e, BER_CTX(1), true);		/* sm-RP-PRI */
-	ber_put_tbcd(&e, BER_CTX(2), 0x91, sc);		/* serviceCentreAddress */
-	ber_close(&e, s);
-	return ber_enc_result(&e);
+	struct map_sri_sm_arg a = { .msisdn = { true, 0x91 }, .sm_rp_pri = true, .sc_address = { true, 0x91 } };
+	snprintf(a.msisdn.digits, sizeof(a.msisdn.digits), "%s", msisdn);
+	snprintf(a.sc_address.digits, sizeof(a.sc_address.digits), "%s", sc);
+	return map_enc_sri_sm_arg(buf, cap, &a);
 }
 
+/* USSD-Arg / USSD-Res with a GSM 7-bit text */
 static int enc_ussd_arg(uint8_t *buf, size_t cap, const char *text)
 {
-	uint8_t packed[160];
-	int octets;
-	int n = gsm_7bit_encode_n_ussd(packed, sizeof(packed), text, &octets);
+	uint8_t packed[USSD_MAX_OCTETS];
+	int n = ussd_string_encode(packed, sizeof(packed), USSD_DCS_GSM7_UNSPEC, NULL, text, strlen(text));
 	if (n < 0)
 		return -EINVAL;
-	struct ber_enc e;
-	const uint8_t dcs = 0x0f;	/* GSM 7-bit, language unspecified */
-	ber_enc_init(&e, buf, cap);
-	size_t s = ber_open(&e, BER_SEQUENCE);
-	ber_put(&e, BER_OCTET_STRING, &dcs, 1);
-	ber_put(&e, BER_OCTET_STRING, packed, octets);
-	ber_close(&e, s);
-	return ber_enc_result(&e);
+	struct map_ussd u = { .dcs = USSD_DCS_GSM7_UNSPEC, .string = packed, .string_len = n };
+	return map_enc_ussd(buf, cap, &u);
 }
 
 /* ------------------------------------------------------- dialogues */
@@ -144,24 +128,26 @@ static struct tcap_dialogue *open_dialogue(struct test_user *tu, const char *gt,
 static int start_sri_sm(struct test_user *tu, struct test_dlg *td)
 {
 	uint8_t arg[64];
-	struct tcap_acn acn = ACN_SMS_GW(0);
-	acn.oid[6] = (uint8_t)td->acn_version;
+	struct tcap_acn acn;
+	map_acn(&acn, MAP_AC_SHORT_MSG_GATEWAY, (uint8_t)td->acn_version);
 	struct tcap_dialogue *dlg = open_dialogue(tu, td->called_gt, SCCP_SSN_HLR, &acn, td);
 	int len = enc_sri_sm_arg(arg, sizeof(arg), "491770000001", tu->own.gt.digits);
 	if (!dlg || len < 0)
 		return -EINVAL;
-	tcap_invoke(dlg, OP_SRI_SM, arg, len, INVOKE_TIMEOUT_MS, NULL);
+	tcap_invoke(dlg, MAP_OP_SRI_FOR_SM, arg, len, INVOKE_TIMEOUT_MS, NULL);
 	return tcap_begin(dlg, NULL, 0);
 }
 
 static int start_ussd(struct test_user *tu, struct test_dlg *td)
 {
 	uint8_t arg[200];
-	struct tcap_dialogue *dlg = open_dialogue(tu, td->called_gt, SCCP_SSN_HLR, &acn_ussd_v2, td);
+	struct tcap_acn acn;
+	map_acn(&acn, MAP_AC_NETWORK_USSD, 2);
+	struct tcap_dialogue *dlg = open_dialogue(tu, td->called_gt, SCCP_SSN_HLR, &acn, td);
 	int len = enc_ussd_arg(arg, sizeof(arg), "*100#");
 	if (!dlg || len < 0)
 		return -EINVAL;
-	tcap_invoke(dlg, OP_PROCESS_USS, arg, len, INVOKE_TIMEOUT_MS, NULL);
+	tcap_invoke(dlg, MAP_OP_PROCESS_USS, arg, len, INVOKE_TIMEOUT_MS, NULL);
 	return tcap_begin(dlg, NULL, 0);
 }
 
@@ -177,7 +163,7 @@ static void on_sri_sm(struct test_user *tu, struct tcap_dialogue *dlg, struct te
 		      const struct tcap_ind *ind)
 {
 	struct test_result *r = td->res;
-	if (ind->type == TCAP_IND_END && has_comp(ind, TCAP_COMP_RESULT_LAST, OP_SRI_SM)) {
+	if (ind->type == TCAP_IND_END && has_comp(ind, TCAP_COMP_RESULT_LAST, MAP_OP_SRI_FOR_SM)) {
 		result_set(r, "ok", "SRI-for-SM result in TC-END, ACN v%d, local TID 0x%08x",
 			   td->acn_version, tcap_dialogue_local_tid(dlg));
 	} else if (ind->type == TCAP_IND_U_ABORT && ind->acn_not_supported && ind->acn &&
@@ -199,7 +185,7 @@ static void on_ussd(struct test_user *tu, struct tcap_dialogue *dlg, struct test
 {
 	struct test_result *r = td->res;
 	uint8_t res[200];
-	if (ind->type == TCAP_IND_CONTINUE && has_comp(ind, TCAP_COMP_INVOKE, OP_USSR)) {
+	if (ind->type == TCAP_IND_CONTINUE && has_comp(ind, TCAP_COMP_INVOKE, MAP_OP_USSR)) {
 		if (r->kind == T_USER_ABORT) {
 			tcap_u_abort(dlg, NULL, 0);
 			result_set(r, "ok", "network asked (USSR), we aborted");
@@ -210,10 +196,10 @@ static void on_ussd(struct test_user *tu, struct tcap_dialogue *dlg, struct test
 			if (ind->comp[i].type == TCAP_COMP_INVOKE)
 				id = ind->comp[i].invoke_id;
 		int len = enc_ussd_arg(res, sizeof(res), "1");
-		tcap_result(dlg, id, true, OP_USSR, res, len);
+		tcap_result(dlg, id, true, MAP_OP_USSR, res, len);
 		tcap_continue(dlg, NULL, 0);
 		result_set(r, "running", "answered USSR");
-	} else if (ind->type == TCAP_IND_END && has_comp(ind, TCAP_COMP_RESULT_LAST, OP_PROCESS_USS)) {
+	} else if (ind->type == TCAP_IND_END && has_comp(ind, TCAP_COMP_RESULT_LAST, MAP_OP_PROCESS_USS)) {
 		result_set(r, "ok", "Begin -> Continue(USSR) -> Continue -> End(result)");
 	} else {
 		result_set(r, "failed", "unexpected indication %d (%u components)", ind->type, ind->n_comp);
@@ -237,11 +223,12 @@ static int bench_send_one(struct test_user *tu)
 	struct bench *b = &tu->bench;
 	b->sent++;
 	if (b->tcap) {
-		struct tcap_dialogue *dlg = open_dialogue(tu, b->called_gt, SCCP_SSN_HLR,
-							  &(struct tcap_acn)ACN_SMS_GW(2), &tu->bench);
+		struct tcap_acn acn;
+		map_acn(&acn, MAP_AC_SHORT_MSG_GATEWAY, 2);
+		struct tcap_dialogue *dlg = open_dialogue(tu, b->called_gt, SCCP_SSN_HLR, &acn, &tu->bench);
 		if (!dlg)
 			return -ENOMEM;
-		tcap_invoke(dlg, OP_SRI_SM, b->payload, b->payload_len, INVOKE_TIMEOUT_MS, NULL);
+		tcap_invoke(dlg, MAP_OP_SRI_FOR_SM, b->payload, b->payload_len, INVOKE_TIMEOUT_MS, NULL);
 		return tcap_begin(dlg, NULL, 0);
 	}
 	struct sccp_unitdata ud = { .calling = tu->own, .data = b->payload, .len = b->payload_len };
@@ -446,10 +433,11 @@ DEFUN(bench_start, bench_start_cmd, "bench (udt|tcap) GT count <1-10000000> wind
 	} else {
 		uint8_t comp[96];
 		struct tcap_component c = { .type = TCAP_COMP_INVOKE, .invoke_id_present = true, .invoke_id = 1,
-					    .op_present = true, .opcode = OP_SRI_SM, .param = arg, .param_len = len };
+					    .op_present = true, .opcode = MAP_OP_SRI_FOR_SM, .param = arg, .param_len = len };
 		struct tcap_tx_msg tx = { .type = TCAP_MSG_BEGIN, .otid_present = true, .otid = 1,
-					  .dialogue = { .type = TCAP_DLG_AARQ, .acn_present = true, .acn = ACN_SMS_GW(2) },
+					  .dialogue = { .type = TCAP_DLG_AARQ, .acn_present = true },
 					  .components = comp, .components_len = tcap_encode_component(comp, sizeof(comp), &c) };
+		map_acn(&tx.dialogue.acn, MAP_AC_SHORT_MSG_GATEWAY, 2);
 		b->payload_len = tcap_encode(b->payload, sizeof(b->payload), &tx);
 	}
 	b->running = true;
