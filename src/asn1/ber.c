@@ -182,8 +182,16 @@ int ber_tbcd_decode(char *out, size_t outsz, const uint8_t *in, size_t len)
 
 static int tbcd_nibble(char c)
 {
-	const char *p = c ? memchr(tbcd_digits, c, 15) : NULL;
-	return p ? (int)(p - tbcd_digits) : -1;
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	switch (c) {
+	case '*': return 0xa;
+	case '#': return 0xb;
+	case 'a': return 0xc;
+	case 'b': return 0xd;
+	case 'c': return 0xe;
+	}
+	return -1;
 }
 
 int ber_tbcd_encode(uint8_t *out, size_t outsz, const char *digits)
