@@ -17,9 +17,150 @@
 
 struct netsim_cfg netsim_cfg = {
 	.sms_gw_max_version = 3,
+	.hlr_gt = "491710000001",
 	.msc_gt = "491710000002",
 	.imsi_prefix = "26201",
 };
+
+/* ------------------------------------------------------------ subscribers */
+
+LLIST_HEAD(netsim_subscribers);
+static void *sub_ctx;
+
+const char *const netsim_sub_state_names[_SUB_STATE_COUNT] = {
+	[SUB_ATTACHED] = "attached", [SUB_ABSENT] = "absent", [SUB_UNKNOWN] = "unknown",
+	[SUB_BARRED] = "barred", [SUB_MEMORY_FULL] = "memory-full", [SUB_UNREACHABLE] = "unreachable",
+	[SUB_MSC_TIMEOUT] = "msc-timeout",
+};
+#define STATE_CHOICE "(attached|absent|unknown|barred|memory-full|unreachable|msc-timeout)"
+#define STATE_HELP "Attached: SRI-for-SM and MT-ForwardSM succeed\n" \
+	"Absent: HLR answers absentSubscriberSM and alerts the SC when attached again\n" \
+	"Unknown: HLR answers unknownSubscriber\n" "Barred: HLR answers callBarred\n" \
+	"Memory full: MSC answers sm-DeliveryFailure memoryCapacityExceeded\n" \
+	"Unreachable: MSC answers absentSubscriberSM (no paging response)\n" \
+	"MSC timeout: the MSC never answers\n"
+
+static enum netsim_sub_state state_from_name(const char *name)
+{
+	for (int i = 0; i < _SUB_STATE_COUNT; i++)
+		if (!strcmp(netsim_sub_state_names[i], name))
+			return (enum netsim_sub_state)i;
+	return SUB_UNKNOWN;
+}
+
+struct netsim_sub *netsim_sub_find_msisdn(const char *msisdn)
+{
+	struct netsim_sub *sub;
+	llist_for_each_entry(sub, &netsim_subscribers, entry)
+		if (!strcmp(sub->msisdn, msisdn))
+			return sub;
+	return NULL;
+}
+
+struct netsim_sub *netsim_sub_find_imsi(const char *imsi)
+{
+	struct netsim_sub *sub;
+	llist_for_each_entry(sub, &netsim_subscribers, entry)
+		if (!strcmp(sub->imsi, imsi))
+			return sub;
+	return NULL;
+}
+
+void netsim_sub_set_state(struct netsim_sub *sub, enum netsim_sub_state state)
+{
+	enum netsim_sub_state old = sub->state;
+	sub->state = state;
+	if (old == SUB_ABSENT && state == SUB_ATTACHED && sub->waiting_sc[0]) {
+		netsim_hlr_alert_sc(sub);
+		sub->waiting_sc[0] = '\0';
+	}
+}
+
+static bool digits_ok(const char *s, size_t min, size_t max)
+{
+	size_t n = strlen(s);
+	if (n < min || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/* argv: msisdn, imsi, [msc], state */
+static int add_subscriber(struct vty *vty, const char *msisdn, const char *imsi, const char *msc, const char *state)
+{
+	if (!digits_ok(msisdn, 5, 15) || !digits_ok(imsi, 6, 15) || (msc && !digits_ok(msc, 5, SCCP_GT_DIGITS_MAX))) {
+		vty_out(vty, "%% bad MSISDN, IMSI or MSC GT%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	struct netsim_sub *sub = netsim_sub_find_msisdn(msisdn);
+	if (!sub) {
+		sub = talloc_zero(sub_ctx, struct netsim_sub);
+		llist_add_tail(&sub->entry, &netsim_subscribers);
+	}
+	snprintf(sub->msisdn, sizeof(sub->msisdn), "%s", msisdn);
+	snprintf(sub->imsi, sizeof(sub->imsi), "%s", imsi);
+	snprintf(sub->msc_gt, sizeof(sub->msc_gt), "%s", msc ? msc : netsim_cfg.msc_gt);
+	sub->state = state_from_name(state);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_subscriber, cfg_subscriber_cmd, "subscriber MSISDN imsi IMSI state " STATE_CHOICE,
+      "A subscriber of the simulated network\n" "MSISDN (E.164 digits)\n" "IMSI\n" "IMSI digits\n"
+      "State\n" STATE_HELP)
+{
+	return add_subscriber(vty, argv[0], argv[1], NULL, argv[2]);
+}
+
+DEFUN(cfg_subscriber_msc, cfg_subscriber_msc_cmd, "subscriber MSISDN imsi IMSI msc GT state " STATE_CHOICE,
+      "A subscriber of the simulated network\n" "MSISDN (E.164 digits)\n" "IMSI\n" "IMSI digits\n"
+      "Serving MSC (another network's GT: roaming)\n" "MSC GT\n" "State\n" STATE_HELP)
+{
+	return add_subscriber(vty, argv[0], argv[1], argv[2], argv[3]);
+}
+
+DEFUN(cfg_no_subscriber, cfg_no_subscriber_cmd, "no subscriber MSISDN", NO_STR "Remove a subscriber\n" "MSISDN\n")
+{
+	struct netsim_sub *sub = netsim_sub_find_msisdn(argv[0]);
+	if (!sub)
+		return CMD_WARNING;
+	llist_del(&sub->entry);
+	talloc_free(sub);
+	return CMD_SUCCESS;
+}
+
+DEFUN(subscriber_state, subscriber_state_cmd, "subscriber-state MSISDN " STATE_CHOICE,
+      "Change a subscriber's state now (an absent one that attaches triggers alertServiceCentre)\n"
+      "MSISDN\n" STATE_HELP)
+{
+	struct netsim_sub *sub = netsim_sub_find_msisdn(argv[0]);
+	if (!sub) {
+		vty_out(vty, "%% no subscriber %s%s", argv[0], VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	netsim_sub_set_state(sub, state_from_name(argv[1]));
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_subscribers, show_subscribers_cmd, "show subscribers", SHOW_STR "Subscribers of the simulated network\n")
+{
+	struct netsim_sub *sub;
+	llist_for_each_entry(sub, &netsim_subscribers, entry)
+		vty_out(vty, "%s imsi %s msc %s %s%s%s%s", sub->msisdn, sub->imsi, sub->msc_gt,
+			netsim_sub_state_names[sub->state], sub->waiting_sc[0] ? " waiting-sc " : "",
+			sub->waiting_sc, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_hlr_gt, cfg_hlr_gt_cmd, "hlr-gt DIGITS",
+      "The HLR's own GT (calling GT of alertServiceCentre)\n" "E.164 digits\n")
+{
+	if (!digits_ok(argv[0], 5, SCCP_GT_DIGITS_MAX))
+		return CMD_WARNING;
+	strcpy(netsim_cfg.hlr_gt, argv[0]);
+	return CMD_SUCCESS;
+}
 
 static struct cmd_node netsim_node = {
 	SIGWAY_NETSIM_NODE,
@@ -64,16 +205,28 @@ static int config_write_netsim(struct vty *vty)
 	vty_out(vty, " hlr sms-gateway-max-version %d%s", netsim_cfg.sms_gw_max_version, VTY_NEWLINE);
 	vty_out(vty, " msc-gt %s%s", netsim_cfg.msc_gt, VTY_NEWLINE);
 	vty_out(vty, " imsi-prefix %s%s", netsim_cfg.imsi_prefix, VTY_NEWLINE);
+	vty_out(vty, " hlr-gt %s%s", netsim_cfg.hlr_gt, VTY_NEWLINE);
+	struct netsim_sub *sub;
+	llist_for_each_entry(sub, &netsim_subscribers, entry)
+		vty_out(vty, " subscriber %s imsi %s msc %s state %s%s", sub->msisdn, sub->imsi, sub->msc_gt,
+			netsim_sub_state_names[sub->state], VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
-void netsim_vty_init(void)
+void netsim_vty_init(void *ctx)
 {
+	sub_ctx = ctx;
 	install_element(CONFIG_NODE, &cfg_netsim_cmd);
 	install_node(&netsim_node, config_write_netsim);
 	install_element(SIGWAY_NETSIM_NODE, &cfg_sms_gw_max_cmd);
 	install_element(SIGWAY_NETSIM_NODE, &cfg_msc_gt_cmd);
 	install_element(SIGWAY_NETSIM_NODE, &cfg_imsi_prefix_cmd);
+	install_element(SIGWAY_NETSIM_NODE, &cfg_subscriber_cmd);
+	install_element(SIGWAY_NETSIM_NODE, &cfg_subscriber_msc_cmd);
+	install_element(SIGWAY_NETSIM_NODE, &cfg_no_subscriber_cmd);
+	install_element(SIGWAY_NETSIM_NODE, &cfg_hlr_gt_cmd);
+	install_element(ENABLE_NODE, &subscriber_state_cmd);
+	install_element_ve(&show_subscribers_cmd);
 }
 
 static struct vty_app_info vty_info = {
@@ -90,7 +243,7 @@ int main(int argc, char **argv)
 	sigway_daemon_parse_args(&d, argc, argv);
 	sigway_daemon_init(&d, &vty_info);
 	struct ss7_stack *stack = ss7_stack_alloc(d.ctx);
-	netsim_vty_init();
+	netsim_vty_init(d.ctx);
 	if (sigway_daemon_read_config(&d) < 0)
 		return 1;
 	if (d.check_config) {
@@ -98,7 +251,8 @@ int main(int argc, char **argv)
 		talloc_free(d.ctx);
 		return 0;
 	}
-	if (ss7_stack_start(stack) < 0 || netsim_hlr_start(d.ctx, stack) < 0 || netsim_echo_start(d.ctx, stack) < 0) {
+	if (ss7_stack_start(stack) < 0 || netsim_hlr_start(d.ctx, stack) < 0 ||
+	    netsim_msc_start(d.ctx, stack) < 0 || netsim_echo_start(d.ctx, stack) < 0) {
 		fprintf(stderr, "sigway-netsim: cannot start the network (cs7 instance 0 configured?)\n");
 		return 1;
 	}

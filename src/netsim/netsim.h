@@ -1,7 +1,9 @@
-/* sigway-netsim: a mobile network for tests and demos. Today: an HLR that
- * answers SRI-for-SM and runs a USSD menu, and a raw SCCP echo. */
+/* sigway-netsim: a mobile network for tests and demos. An HLR (SRI-for-SM,
+ * a USSD menu, alertServiceCentre), an MSC/VLR (MT-ForwardSM) on their own GTs,
+ * driven by a subscriber table, and a raw SCCP echo. */
 #pragma once
 
+#include <osmocom/core/linuxlist.h>
 #include <sigway/sccp/sccp_addr.h>
 #include <sigway/ss7/ss7_stack.h>
 
@@ -9,12 +11,44 @@
 
 struct netsim_cfg {
 	int sms_gw_max_version;			/* highest shortMsgGateway version accepted */
-	char msc_gt[SCCP_GT_DIGITS_MAX + 1];	/* returned as serving MSC */
-	char imsi_prefix[8];			/* MCC+MNC of the simulated subscribers */
+	char hlr_gt[SCCP_GT_DIGITS_MAX + 1];	/* the HLR's own GT (calling GT of what it originates) */
+	char msc_gt[SCCP_GT_DIGITS_MAX + 1];	/* the default serving MSC */
+	char imsi_prefix[8];			/* MCC+MNC of subscribers not in the table */
 };
 
 extern struct netsim_cfg netsim_cfg;
 
-void netsim_vty_init(void);
+enum netsim_sub_state {
+	SUB_ATTACHED,		/* SRI-for-SM answered, MT-ForwardSM accepted */
+	SUB_ABSENT,		/* HLR: absentSubscriberSM; alertServiceCentre when it attaches */
+	SUB_UNKNOWN,		/* HLR: unknownSubscriber */
+	SUB_BARRED,		/* HLR: callBarred */
+	SUB_MEMORY_FULL,	/* MSC: sm-DeliveryFailure memoryCapacityExceeded */
+	SUB_UNREACHABLE,	/* MSC: absentSubscriberSM (no paging response) */
+	SUB_MSC_TIMEOUT,	/* MSC: never answers */
+	_SUB_STATE_COUNT
+};
+
+struct netsim_sub {
+	struct llist_head entry;
+	char msisdn[SCCP_GT_DIGITS_MAX + 1];
+	char imsi[16];
+	char msc_gt[SCCP_GT_DIGITS_MAX + 1];	/* another network's MSC: roaming */
+	enum netsim_sub_state state;
+	char waiting_sc[SCCP_GT_DIGITS_MAX + 1];	/* message waiting: SC to alert */
+};
+
+extern struct llist_head netsim_subscribers;
+extern const char *const netsim_sub_state_names[_SUB_STATE_COUNT];
+
+struct netsim_sub *netsim_sub_find_msisdn(const char *msisdn);
+struct netsim_sub *netsim_sub_find_imsi(const char *imsi);
+/* State change from the VTY; an absent subscriber that attaches with a
+ * message waiting makes the HLR send alertServiceCentre */
+void netsim_sub_set_state(struct netsim_sub *sub, enum netsim_sub_state state);
+
+void netsim_vty_init(void *ctx);
 int netsim_hlr_start(void *ctx, struct ss7_stack *stack);
+int netsim_msc_start(void *ctx, struct ss7_stack *stack);
 int netsim_echo_start(void *ctx, struct ss7_stack *stack);
+void netsim_hlr_alert_sc(const struct netsim_sub *sub);

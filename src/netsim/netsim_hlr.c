@@ -1,7 +1,9 @@
-/* The simulated HLR (SSN 6): answers SRI-for-SM with an IMSI and the serving
- * MSC, refuses shortMsgGateway versions above its configured maximum
- * (proposing its own), and plays a one-question USSD menu: processUSS-Request
- * -> unstructuredSS-Request prompt -> the answer -> processUSS result. */
+/* The simulated HLR (SSN 6): answers SRI-for-SM from the subscriber table
+ * (IMSI and serving MSC, or the error the subscriber's state calls for),
+ * refuses shortMsgGateway versions above its configured maximum (proposing
+ * its own), alerts the service centre when an absent subscriber with a
+ * message waiting attaches, and plays a one-question USSD menu:
+ * processUSS-Request -> unstructuredSS-Request prompt -> answer -> result. */
 
 #include <errno.h>
 #include <string.h>
@@ -35,24 +37,85 @@ static int enc_ussd(uint8_t *buf, size_t cap, const char *text)
 	return map_enc_ussd(buf, cap, &u);
 }
 
+static struct tcap_instance *hlr_tcap;
+
+static void answer_error(struct tcap_dialogue *dlg, int8_t invoke_id, const struct map_error_param *e)
+{
+	uint8_t buf[64];
+	int len = map_enc_error_param(buf, sizeof(buf), e);
+	tcap_error(dlg, invoke_id, e->code, len > 0 ? buf : NULL, len > 0 ? len : 0);
+	tcap_end(dlg, false, NULL, 0);
+}
+
+/* Without a subscriber table every MSISDN is an attached subscriber of ours:
+ * a stable IMSI per MSISDN (MCC+MNC, then its last 10 digits) */
+static void implicit_subscriber(struct netsim_sub *sub, const char *msisdn)
+{
+	size_t n = strlen(msisdn);
+	memset(sub, 0, sizeof(*sub));
+	snprintf(sub->imsi, sizeof(sub->imsi), "%s%s", netsim_cfg.imsi_prefix, msisdn + (n > 10 ? n - 10 : 0));
+	snprintf(sub->msc_gt, sizeof(sub->msc_gt), "%s", netsim_cfg.msc_gt);
+	sub->state = SUB_ATTACHED;
+}
+
 static void answer_sri_sm(struct tcap_dialogue *dlg, const struct tcap_component *c)
 {
 	struct map_sri_sm_arg arg;
 	struct map_sri_sm_res res = { .network_node = { true, 0x91 } };
+	struct netsim_sub implicit, *sub;
 	uint8_t buf[64];
 	if (map_dec_sri_sm_arg(&arg, c->param, c->param_len) < 0 || strlen(arg.msisdn.digits) < 5) {
-		tcap_error(dlg, c->invoke_id, MAP_ERR_UNEXPECTED_DATA_VALUE, NULL, 0);
-		tcap_end(dlg, false, NULL, 0);
+		answer_error(dlg, c->invoke_id, &(struct map_error_param){ .code = MAP_ERR_UNEXPECTED_DATA_VALUE });
 		return;
 	}
-	/* a stable IMSI per MSISDN: MCC+MNC, then the last 10 digits */
-	size_t n = strlen(arg.msisdn.digits);
-	snprintf(res.imsi, sizeof(res.imsi), "%s%s", netsim_cfg.imsi_prefix,
-		 arg.msisdn.digits + (n > 10 ? n - 10 : 0));
-	snprintf(res.network_node.digits, sizeof(res.network_node.digits), "%s", netsim_cfg.msc_gt);
+	if (llist_empty(&netsim_subscribers)) {
+		implicit_subscriber(&implicit, arg.msisdn.digits);
+		sub = &implicit;
+	} else {
+		sub = netsim_sub_find_msisdn(arg.msisdn.digits);
+	}
+	if (!sub || sub->state == SUB_UNKNOWN) {
+		answer_error(dlg, c->invoke_id, &(struct map_error_param){ .code = MAP_ERR_UNKNOWN_SUBSCRIBER });
+		return;
+	}
+	if (sub->state == SUB_BARRED) {
+		answer_error(dlg, c->invoke_id, &(struct map_error_param){ .code = MAP_ERR_CALL_BARRED });
+		return;
+	}
+	if (sub->state == SUB_ABSENT) {
+		/* message waiting: remember whom to alert (29.002 MWD) */
+		snprintf(sub->waiting_sc, sizeof(sub->waiting_sc), "%s", arg.sc_address.digits);
+		answer_error(dlg, c->invoke_id, &(struct map_error_param){ .code = MAP_ERR_ABSENT_SUBSCRIBER_SM,
+			     .absent_diag_present = true, .absent_diag = 1 /* IMSI detached */ });
+		return;
+	}
+	snprintf(res.imsi, sizeof(res.imsi), "%s", sub->imsi);
+	snprintf(res.network_node.digits, sizeof(res.network_node.digits), "%s", sub->msc_gt);
 	int len = map_enc_sri_sm_res(buf, sizeof(buf), &res);
 	tcap_result(dlg, c->invoke_id, true, MAP_OP_SRI_FOR_SM, buf, len);
 	tcap_end(dlg, false, NULL, 0);
+}
+
+/* alertServiceCentre (shortMsgAlert v2) from the HLR's GT to the waiting SC */
+void netsim_hlr_alert_sc(const struct netsim_sub *sub)
+{
+	struct sccp_addr called, calling;
+	struct tcap_acn acn;
+	uint8_t buf[64];
+	struct map_alert_sc_arg a = { .msisdn = { true, 0x91 }, .sc_address = { true, 0x91 } };
+	if (!hlr_tcap || !sub->waiting_sc[0] || sccp_addr_set_e164(&called, sub->waiting_sc, SCCP_SSN_MSC) < 0 ||
+	    sccp_addr_set_e164(&calling, netsim_cfg.hlr_gt, SCCP_SSN_HLR) < 0)
+		return;
+	snprintf(a.msisdn.digits, sizeof(a.msisdn.digits), "%s", sub->msisdn);
+	snprintf(a.sc_address.digits, sizeof(a.sc_address.digits), "%s", sub->waiting_sc);
+	map_acn(&acn, MAP_AC_SHORT_MSG_ALERT, 2);
+	struct tcap_dialogue *dlg = tcap_dialogue_alloc(hlr_tcap, &called, &calling, &acn, NULL);
+	int len = map_enc_alert_sc_arg(buf, sizeof(buf), &a);
+	if (!dlg || len < 0)
+		return;
+	tcap_invoke(dlg, MAP_OP_ALERT_SC, buf, len, 15000, NULL);
+	if (tcap_begin(dlg, NULL, 0) == 0)
+		LOGP(DNETSIM, LOGL_NOTICE, "HLR: alertServiceCentre for %s to %s\n", sub->msisdn, sub->waiting_sc);
 }
 
 /* per USSD dialogue: the invoke ID of the subscriber's processUSS-Request */
@@ -130,6 +193,7 @@ static void hlr_dialogue_ind(void *priv, struct tcap_dialogue *dlg, const struct
 
 static void hlr_l_cancel(void *priv, struct tcap_dialogue *dlg, int8_t id, int32_t op)
 {
+	/* a USSD prompt unanswered, or an alert the SC did not acknowledge */
 	tcap_u_abort(dlg, NULL, 0);
 }
 
@@ -144,8 +208,8 @@ int netsim_hlr_start(void *ctx, struct ss7_stack *stack)
 	if (!u)
 		return -EBUSY;
 	struct sccp_sap_down down = sccp_user_sap_down(u);
-	struct tcap_instance *tcap = tcap_instance_alloc(ctx, &down, &hlr_ops, NULL);
-	sccp_user_set_priv(u, tcap);
+	hlr_tcap = tcap_instance_alloc(ctx, &down, &hlr_ops, NULL);
+	sccp_user_set_priv(u, hlr_tcap);
 	return 0;
 }
 

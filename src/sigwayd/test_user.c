@@ -27,10 +27,11 @@
 #define MAX_RESULTS	64
 
 
-enum test_kind { T_BASIC_END, T_CONTINUE, T_USER_ABORT, T_ACN_FALLBACK, T_UDT_RETURN, T_BENCH };
+enum test_kind { T_BASIC_END, T_CONTINUE, T_USER_ABORT, T_ACN_FALLBACK, T_UDT_RETURN, T_BENCH, T_MT, T_ALERT };
 static const char *const kind_names[] = {
 	[T_BASIC_END] = "basic-end", [T_CONTINUE] = "continue", [T_USER_ABORT] = "user-abort",
 	[T_ACN_FALLBACK] = "acn-fallback", [T_UDT_RETURN] = "udt-return", [T_BENCH] = "bench",
+	[T_MT] = "mt-sms", [T_ALERT] = "alert-sc",
 };
 
 struct test_result {
@@ -69,6 +70,9 @@ struct test_dlg {
 	struct test_result *res;
 	char called_gt[SCCP_GT_DIGITS_MAX + 1];
 	int acn_version;
+	char msisdn[MAP_DIGITS_MAX + 1];	/* T_MT */
+	bool fsm_sent;				/* T_MT: SRI done, MT-ForwardSM out */
+	uint32_t sri_tid;
 };
 
 /* ------------------------------------------------------------ results */
@@ -206,6 +210,101 @@ static void on_ussd(struct test_user *tu, struct tcap_dialogue *dlg, struct test
 	}
 }
 
+/* ------------------------------------------------------ MT SMS */
+
+/* SMS-DELIVER "Hi" from +49177000001 (the MSC decodes it before accepting) */
+static const uint8_t test_tpdu[] = { 0x04, 0x0b, 0x91, 0x94, 0x71, 0x07, 0x00, 0x00, 0xf1, 0x00, 0x00, 0x52, 0x11,
+				     0x42, 0x21, 0x00, 0x00, 0x00, 0x02, 0xc8, 0x34 };
+
+static int start_mt_sri(struct test_user *tu, struct test_dlg *td)
+{
+	uint8_t arg[64];
+	struct tcap_acn acn;
+	map_acn(&acn, MAP_AC_SHORT_MSG_GATEWAY, 3);
+	struct tcap_dialogue *dlg = open_dialogue(tu, td->called_gt, SCCP_SSN_HLR, &acn, td);
+	int len = enc_sri_sm_arg(arg, sizeof(arg), td->msisdn, tu->own.gt.digits);
+	if (!dlg || len < 0)
+		return -EINVAL;
+	td->sri_tid = tcap_dialogue_local_tid(dlg);
+	tcap_invoke(dlg, MAP_OP_SRI_FOR_SM, arg, len, INVOKE_TIMEOUT_MS, NULL);
+	return tcap_begin(dlg, NULL, 0);
+}
+
+/* MT-ForwardSM to the MSC the HLR named, from the same calling GT as the SRI */
+static int start_mt_fsm(struct test_user *tu, struct test_dlg *td, const struct map_sri_sm_res *res)
+{
+	uint8_t arg[256];
+	struct tcap_acn acn;
+	struct map_forward_sm_arg a = { .da_type = MAP_DA_IMSI, .oa_type = MAP_OA_SC_ADDRESS,
+					.oa_address = { true, 0x91 }, .sm_rp_ui = test_tpdu,
+					.sm_rp_ui_len = sizeof(test_tpdu) };
+	snprintf(a.da_imsi, sizeof(a.da_imsi), "%s", res->imsi);
+	snprintf(a.oa_address.digits, sizeof(a.oa_address.digits), "%s", tu->own.gt.digits);
+	map_acn(&acn, MAP_AC_SHORT_MSG_MT_RELAY, 3);
+	struct test_dlg *fsm = talloc_zero(tu, struct test_dlg);
+	*fsm = *td;
+	fsm->fsm_sent = true;
+	struct tcap_dialogue *dlg = open_dialogue(tu, res->network_node.digits, SCCP_SSN_MSC, &acn, fsm);
+	int len = map_enc_forward_sm_arg(arg, sizeof(arg), &a, 3);
+	if (!dlg || len < 0) {
+		talloc_free(fsm);
+		return -EINVAL;
+	}
+	tcap_invoke(dlg, MAP_OP_MT_FORWARD_SM, arg, len, 5000, NULL);
+	return tcap_begin(dlg, NULL, 0);
+}
+
+static const struct tcap_component *first_comp(const struct tcap_ind *ind, enum tcap_comp_type type)
+{
+	for (unsigned int i = 0; i < ind->n_comp; i++)
+		if (ind->comp[i].type == type)
+			return &ind->comp[i];
+	return NULL;
+}
+
+static void on_mt(struct test_user *tu, struct tcap_dialogue *dlg, struct test_dlg *td, const struct tcap_ind *ind)
+{
+	struct test_result *r = td->res;
+	const struct tcap_component *err = first_comp(ind, TCAP_COMP_ERROR);
+	const char *step = td->fsm_sent ? "mt-forwardSM" : "sri-for-sm";
+	if (err) {
+		result_set(r, "ok", "%s error %d %s", step, err->error_code, map_error_name(err->error_code));
+		return;
+	}
+	if (ind->type != TCAP_IND_END) {
+		result_set(r, "failed", "%s: unexpected indication %d", step, ind->type);
+		return;
+	}
+	if (td->fsm_sent) {
+		result_set(r, "ok", "delivered via %s", tcap_dialogue_remote_addr(dlg)->gt.digits);
+		return;
+	}
+	const struct tcap_component *res = first_comp(ind, TCAP_COMP_RESULT_LAST);
+	struct map_sri_sm_res sri;
+	if (!res || map_dec_sri_sm_res(&sri, res->param, res->param_len) < 0) {
+		result_set(r, "failed", "SRI-for-SM result missing or malformed");
+		return;
+	}
+	result_set(r, "running", "imsi %s msc %s", sri.imsi, sri.network_node.digits);
+	if (start_mt_fsm(tu, td, &sri) < 0)
+		result_set(r, "failed", "cannot send MT-ForwardSM");
+}
+
+/* alertServiceCentre from an HLR: acknowledge and record */
+static void on_alert(struct test_user *tu, struct tcap_dialogue *dlg, const struct tcap_component *c)
+{
+	struct map_alert_sc_arg a;
+	struct test_result *r = result_new(tu, T_ALERT);
+	if (map_dec_alert_sc_arg(&a, c->param, c->param_len) < 0) {
+		result_set(r, "failed", "malformed alertServiceCentre");
+		tcap_reject(dlg, true, c->invoke_id, TCAP_PROBLEM_INVOKE, TCAP_IP_MISTYPED_PARAMETER);
+	} else {
+		result_set(r, "ok", "subscriber %s reachable again", a.msisdn.digits);
+		tcap_result(dlg, c->invoke_id, true, MAP_OP_ALERT_SC, NULL, 0);
+	}
+	tcap_end(dlg, false, NULL, 0);
+}
+
 /* ------------------------------------------------------------ bench */
 
 static void timespec_now(struct timespec *ts)
@@ -270,12 +369,17 @@ static void dialogue_ind(void *priv, struct tcap_dialogue *dlg, const struct tca
 	}
 	struct test_dlg *td = up;
 	if (!td) {
-		/* nobody calls sigwayd's test user: refuse politely */
-		tcap_u_abort(dlg, NULL, 0);
+		const struct tcap_component *c = ind->type == TCAP_IND_BEGIN ? first_comp(ind, TCAP_COMP_INVOKE) : NULL;
+		if (c && c->opcode == MAP_OP_ALERT_SC)
+			on_alert(tu, dlg, c);
+		else if (ind->type == TCAP_IND_BEGIN)
+			tcap_u_abort(dlg, NULL, 0);	/* nothing else is served here */
 		return;
 	}
 	if (td->res->kind == T_CONTINUE || td->res->kind == T_USER_ABORT)
 		on_ussd(tu, dlg, td, ind);
+	else if (td->res->kind == T_MT)
+		on_mt(tu, dlg, td, ind);
 	else
 		on_sri_sm(tu, dlg, td, ind);
 	if (ind->type != TCAP_IND_CONTINUE && ind->type != TCAP_IND_NOTICE)
@@ -290,7 +394,9 @@ static void l_cancel_ind(void *priv, struct tcap_dialogue *dlg, int8_t id, int32
 		bench_one_done(tu, false);
 	} else if (up) {
 		struct test_dlg *td = up;
-		result_set(td->res, "failed", "invoke %d (op %d) timed out", id, op);
+		/* for an MT SMS a silent MSC is an outcome to report, not a test failure */
+		result_set(td->res, td->res->kind == T_MT ? "ok" : "failed", "%s timed out (invoke %d, op %d)",
+			   td->res->kind == T_MT && td->fsm_sent ? "mt-forwardSM" : "dialogue", id, op);
 		talloc_free(td);
 	}
 	tcap_dialogue_release(dlg);
@@ -354,6 +460,25 @@ DEFUN(test_dialogue, test_dialogue_cmd,
 	int rc = (kind == T_CONTINUE || kind == T_USER_ABORT) ? start_ussd(tu, td) : start_sri_sm(tu, td);
 	if (rc < 0) {
 		result_set(td->res, "failed", "cannot start: %d", rc);
+		talloc_free(td);
+	}
+	vty_out(vty, "test %d started%s", td->res->id, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(test_mt, test_mt_cmd, "test-mt-sms MSISDN HLR-GT",
+      "Send a short message: SRI-for-SM to the HLR, then MT-ForwardSM to the MSC it names\n"
+      "Destination MSISDN\n" "HLR global title\n")
+{
+	struct test_user *tu = g_tu;
+	if (!own_gt_ok(vty, tu))
+		return CMD_WARNING;
+	struct test_dlg *td = talloc_zero(tu, struct test_dlg);
+	td->res = result_new(tu, T_MT);
+	snprintf(td->called_gt, sizeof(td->called_gt), "%s", argv[1]);
+	snprintf(td->msisdn, sizeof(td->msisdn), "%s", argv[0]);
+	if (start_mt_sri(tu, td) < 0) {
+		result_set(td->res, "failed", "cannot start");
 		talloc_free(td);
 	}
 	vty_out(vty, "test %d started%s", td->res->id, VTY_NEWLINE);
@@ -478,6 +603,7 @@ struct test_user *test_user_alloc(void *ctx, struct ss7_stack *stack)
 	g_tu = tu;
 	install_element(ENABLE_NODE, &test_dialogue_cmd);
 	install_element(ENABLE_NODE, &test_udt_return_cmd);
+	install_element(ENABLE_NODE, &test_mt_cmd);
 	install_element(ENABLE_NODE, &test_send_raw_cmd);
 	install_element(ENABLE_NODE, &bench_start_cmd);
 	install_element_ve(&show_tests_cmd);

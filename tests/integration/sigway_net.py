@@ -196,6 +196,7 @@ class Network:
             sccps = _as_list(layers.get('sccp'))
             tcaps = _as_list(layers.get('tcap'))
             maps = _as_list(layers.get('gsm_map'))
+            smss = _as_list(layers.get('gsm_sms'))
             for i, s in enumerate(sccps):
                 d = {'frame': int(layers['frame']['frame.number'])}
                 _flatten(s, d)
@@ -204,6 +205,9 @@ class Network:
                     _flatten(tcaps[i], d)
                 if i < len(maps):
                     _flatten(maps[i], d)
+                    # the TPDU inside, when this message carries one
+                    if smss and 'gsm_map.sm.sm_RP_UI' in json.dumps(maps[i]):
+                        _flatten(smss.pop(0), d)
                 d['malformed'] = '_ws.malformed' in json.dumps(pkt)
                 msgs.append(d)
         return msgs

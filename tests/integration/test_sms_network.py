@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""The simulated mobile network answers per subscriber state: sigwayd sends
+SRI-for-SM to netsim's HLR and MT-ForwardSM to the MSC it names, through a real
+osmo-stp, for each configured state; the wire is judged by tshark.
+
+usage: test_sms_network.py BUILD_DIR
+"""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sigway_net as sn  # noqa: E402
+
+BUILD = None
+
+SUBSCRIBERS = [
+    # msisdn, imsi, msc, state, expected outcome
+    ('491770000001', '262017700000001', None, 'attached', 'delivered via 491710000002'),
+    ('491770000002', '262017700000002', None, 'absent', 'sri-for-sm error 6 absentSubscriberSM'),
+    ('491770000003', '262017700000003', None, 'unknown', 'sri-for-sm error 1 unknownSubscriber'),
+    ('491770000004', '262017700000004', None, 'barred', 'sri-for-sm error 13 callBarred'),
+    ('491770000005', '262017700000005', None, 'memory-full', 'mt-forwardSM error 32 sm-DeliveryFailure'),
+    ('491770000006', '262017700000006', None, 'unreachable', 'mt-forwardSM error 6 absentSubscriberSM'),
+    ('491770000007', '262017700000007', None, 'msc-timeout', 'mt-forwardSM timed out'),
+    # roaming abroad: served by another network's MSC
+    ('491770000008', '262017700000008', '447700900001', 'attached', 'delivered via 447700900001'),
+    # ported to another network: its IMSI belongs to MNC 02
+    ('491770000009', '262027700000009', None, 'attached', 'delivered via 491710000002'),
+]
+
+
+class SmsNetwork(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.net = sn.Network(BUILD).__enter__()
+        try:
+            cls.run_all()
+            cls.msgs = cls.net.decoded()
+        except BaseException:
+            cls.net.dump_logs()
+            cls.net.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.net.__exit__(None, None, None)
+        bad = {k: v for k, v in cls.net.exit_codes.items() if k != 'osmo-stp' and v != 0}
+        if bad:
+            raise AssertionError('daemons exited with %s' % bad)
+
+    @classmethod
+    def run_all(cls):
+        net = cls.net
+        ns, gw = net.vty('netsim'), net.vty('sigwayd')
+        ns.cmd('configure terminal')
+        ns.cmd('sccp')
+        ns.cmd('local-gt 4477')              # the "foreign" MSC lives in netsim too
+        ns.cmd('exit')
+        ns.cmd('netsim')
+        for msisdn, imsi, msc, state, _ in SUBSCRIBERS:
+            out = ns.cmd('subscriber %s imsi %s%s state %s' % (msisdn, imsi, ' msc ' + msc if msc else '', state))
+            assert '%' not in out, out
+        ns.cmd('end')
+        gw.cmd('configure terminal')
+        gw.cmd('sccp')
+        gw.cmd('gtt 4477 dpc 0.0.3')          # route the foreign MSC's GT
+        gw.cmd('end')
+        cls.outcome = {}
+        for msisdn, *_ in SUBSCRIBERS + [('491770000099',)]:
+            cls.outcome[msisdn] = net.run_test('test-mt-sms %s %s' % (msisdn, sn.HLR_GT), timeout=15)
+        cls.subscribers_before = ns.cmd('show subscribers')
+        # the absent subscriber comes back: the HLR alerts the service centre
+        ns.cmd('subscriber-state 491770000002 attached')
+        cls.alert = net.wait_test(len(SUBSCRIBERS) + 2, timeout=10)
+        cls.after_alert = net.run_test('test-mt-sms 491770000002 %s' % sn.HLR_GT, timeout=15)
+
+    def test_each_state_gets_its_answer(self):
+        for msisdn, _, _, state, expect in SUBSCRIBERS:
+            self.assertIn(' ok %s' % expect, self.outcome[msisdn], '%s (%s)' % (msisdn, state))
+        self.assertIn('sri-for-sm error 1 unknownSubscriber', self.outcome['491770000099'])
+
+    def test_absent_then_alert_then_delivery(self):
+        self.assertIn('waiting-sc %s' % sn.GW_GT, self.subscribers_before)
+        self.assertIn('alert-sc ok subscriber 491770000002 reachable again', self.alert)
+        self.assertIn('delivered via 491710000002', self.after_alert)
+
+    def test_portability_and_roaming_visible_in_sri_answers(self):
+        sri_results = [m for m in self.msgs if m.get('tcap.end_element') and m.get('gsm_old.localValue') == '45'
+                       and m.get('e212.imsi')]
+        imsis = {m['e212.imsi'] for m in sri_results}
+        self.assertIn('262027700000009', imsis)                    # ported: MNC 02
+        mscs = {m.get('e164.msisdn') for m in sri_results}
+        self.assertIn('447700900001', mscs)                        # roaming: a UK MSC
+
+    def test_sri_and_mt_forward_sm_from_the_same_gt(self):
+        begins = [m for m in self.msgs if m.get('tcap.begin_element')]
+        sri = [m for m in begins if m.get('gsm_old.localValue') == '45']
+        fsm = [m for m in begins if m.get('gsm_old.localValue') == '44']
+        self.assertTrue(sri and fsm)
+        for m in sri + fsm:
+            self.assertEqual(m['sccp.calling.digits'], sn.GW_GT)
+        for m in fsm:
+            self.assertEqual(m['tcap.application_context_name'], '0.4.0.0.1.0.25.3')
+            self.assertEqual(m['sccp.called.ssn'], '8')
+            self.assertEqual(m['gsm_sms.tp-mti'], '0')                # SMS-DELIVER inside
+            self.assertEqual(m['gsm_sms.sms_text'], 'Hi')
+        self.assertFalse([m['frame'] for m in self.msgs if m['malformed']])
+
+    def test_error_parameters_on_the_wire(self):
+        errors = [m for m in self.msgs if m.get('gsm_old.returnError_element')]
+        codes = {m['gsm_old.localValue'] for m in errors}
+        self.assertTrue({'1', '6', '13', '32'} <= codes, codes)
+        causes = [m['gsm_map.er.sm_EnumeratedDeliveryFailureCause'] for m in errors
+                  if 'gsm_map.er.sm_EnumeratedDeliveryFailureCause' in m]
+        self.assertIn('0', causes)                                   # memoryCapacityExceeded
+
+
+if __name__ == '__main__':
+    BUILD = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)
