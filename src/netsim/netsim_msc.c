@@ -1,5 +1,7 @@
 /* The simulated MSC/VLR (SSN 8): takes MT-ForwardSM (v3) and forwardSM (v2)
- * for the subscribers it serves and answers as each one's state says. */
+ * for the subscribers it serves and answers as each one's state says; in a
+ * single TC-BEGIN (SCCP-segmented when long) or by the 29.002 large-message
+ * procedure (empty TC-BEGIN, invoke in the first TC-CONTINUE). */
 
 #include <errno.h>
 #include <string.h>
@@ -64,8 +66,14 @@ static void mt_forward_sm(struct tcap_dialogue *dlg, const struct tcap_component
 
 static void msc_dialogue_ind(void *priv, struct tcap_dialogue *dlg, const struct tcap_ind *ind)
 {
-	if (!dlg || ind->type != TCAP_IND_BEGIN)
+	if (!dlg || (ind->type != TCAP_IND_BEGIN && ind->type != TCAP_IND_CONTINUE))
 		return;
+	/* 29.002 large-message procedure: a Begin with the dialogue only is
+	 * answered with an empty Continue; the invoke follows */
+	if (ind->type == TCAP_IND_BEGIN && ind->n_comp == 0 && ind->acn) {
+		tcap_continue(dlg, NULL, 0);
+		return;
+	}
 	for (unsigned int i = 0; i < ind->n_comp; i++) {
 		const struct tcap_component *c = &ind->comp[i];
 		if (c->type == TCAP_COMP_INVOKE &&

@@ -71,7 +71,11 @@ struct test_dlg {
 	char called_gt[SCCP_GT_DIGITS_MAX + 1];
 	int acn_version;
 	char msisdn[MAP_DIGITS_MAX + 1];	/* T_MT */
+	char msisdn_imsi[MAP_IMSI_MAX + 1];	/* T_MT: from the SRI-for-SM answer */
 	bool fsm_sent;				/* T_MT: SRI done, MT-ForwardSM out */
+	bool long_sms;				/* T_MT: a 140-octet user data TPDU */
+	bool empty_begin;			/* T_MT: 29.002 large-message procedure */
+	bool invoke_pending;			/* T_MT: the invoke waits for the first Continue */
 	uint32_t sri_tid;
 };
 
@@ -216,6 +220,18 @@ static void on_ussd(struct test_user *tu, struct tcap_dialogue *dlg, struct test
 static const uint8_t test_tpdu[] = { 0x04, 0x0b, 0x91, 0x94, 0x71, 0x07, 0x00, 0x00, 0xf1, 0x00, 0x00, 0x52, 0x11,
 				     0x42, 0x21, 0x00, 0x00, 0x00, 0x02, 0xc8, 0x34 };
 
+/* SMS-DELIVER with 140 octets of 8-bit data: with its MT-ForwardSM Begin it
+ * does not fit one SCCP message */
+static size_t long_tpdu(uint8_t *out)
+{
+	static const uint8_t head[] = { 0x04, 0x0b, 0x91, 0x94, 0x71, 0x07, 0x00, 0x00, 0xf1, 0x00, 0x04,
+					0x52, 0x11, 0x42, 0x21, 0x00, 0x00, 0x00, 140 };
+	memcpy(out, head, sizeof(head));
+	for (int i = 0; i < 140; i++)
+		out[sizeof(head) + i] = (uint8_t)('A' + i % 26);
+	return sizeof(head) + 140;
+}
+
 static int start_mt_sri(struct test_user *tu, struct test_dlg *td)
 {
 	uint8_t arg[64];
@@ -230,28 +246,51 @@ static int start_mt_sri(struct test_user *tu, struct test_dlg *td)
 	return tcap_begin(dlg, NULL, 0);
 }
 
-/* MT-ForwardSM to the MSC the HLR named, from the same calling GT as the SRI */
-static int start_mt_fsm(struct test_user *tu, struct test_dlg *td, const struct map_sri_sm_res *res)
+static int mt_fsm_invoke(struct tcap_dialogue *dlg, struct test_user *tu, struct test_dlg *td)
 {
-	uint8_t arg[256];
-	struct tcap_acn acn;
+	uint8_t arg[400], tpdu[200];
 	struct map_forward_sm_arg a = { .da_type = MAP_DA_IMSI, .oa_type = MAP_OA_SC_ADDRESS,
 					.oa_address = { true, 0x91 }, .sm_rp_ui = test_tpdu,
 					.sm_rp_ui_len = sizeof(test_tpdu) };
-	snprintf(a.da_imsi, sizeof(a.da_imsi), "%s", res->imsi);
+	if (td->long_sms) {
+		a.sm_rp_ui = tpdu;
+		a.sm_rp_ui_len = long_tpdu(tpdu);
+	}
+	snprintf(a.da_imsi, sizeof(a.da_imsi), "%s", td->msisdn_imsi);
 	snprintf(a.oa_address.digits, sizeof(a.oa_address.digits), "%s", tu->own.gt.digits);
+	int len = map_enc_forward_sm_arg(arg, sizeof(arg), &a, 3);
+	if (len < 0)
+		return -EINVAL;
+	return tcap_invoke(dlg, MAP_OP_MT_FORWARD_SM, arg, len, 5000, NULL);
+}
+
+/* MT-ForwardSM to the MSC the HLR named, from the same calling GT as the SRI.
+ * With empty_begin, the 29.002 large-message procedure: a TC-BEGIN with the
+ * dialogue only, the invoke in the TC-CONTINUE after the MSC's answer. */
+static int start_mt_fsm(struct test_user *tu, struct test_dlg *td, const struct map_sri_sm_res *res)
+{
+	struct tcap_acn acn;
 	map_acn(&acn, MAP_AC_SHORT_MSG_MT_RELAY, 3);
 	struct test_dlg *fsm = talloc_zero(tu, struct test_dlg);
 	*fsm = *td;
 	fsm->fsm_sent = true;
+	snprintf(fsm->msisdn_imsi, sizeof(fsm->msisdn_imsi), "%s", res->imsi);
 	struct tcap_dialogue *dlg = open_dialogue(tu, res->network_node.digits, SCCP_SSN_MSC, &acn, fsm);
-	int len = map_enc_forward_sm_arg(arg, sizeof(arg), &a, 3);
-	if (!dlg || len < 0) {
+	if (!dlg) {
 		talloc_free(fsm);
 		return -EINVAL;
 	}
-	tcap_invoke(dlg, MAP_OP_MT_FORWARD_SM, arg, len, 5000, NULL);
-	return tcap_begin(dlg, NULL, 0);
+	if (fsm->empty_begin)
+		fsm->invoke_pending = true;
+	else if (mt_fsm_invoke(dlg, tu, fsm) < 0)
+		return -EINVAL;
+	/* MAP-Open: destination reference the IMSI (E.212), origination the SC */
+	uint8_t ui[64];
+	struct map_open_info oi = { .destination_reference = { true, 0x96 }, .origination_reference = { true, 0x91 } };
+	snprintf(oi.destination_reference.digits, sizeof(oi.destination_reference.digits), "%s", res->imsi);
+	snprintf(oi.origination_reference.digits, sizeof(oi.origination_reference.digits), "%s", tu->own.gt.digits);
+	int uil = map_enc_open_info(ui, sizeof(ui), &oi);
+	return tcap_begin(dlg, ui, uil > 0 ? uil : 0);
 }
 
 static const struct tcap_component *first_comp(const struct tcap_ind *ind, enum tcap_comp_type type)
@@ -269,6 +308,13 @@ static void on_mt(struct test_user *tu, struct tcap_dialogue *dlg, struct test_d
 	const char *step = td->fsm_sent ? "mt-forwardSM" : "sri-for-sm";
 	if (err) {
 		result_set(r, "ok", "%s error %d %s", step, err->error_code, map_error_name(err->error_code));
+		return;
+	}
+	if (ind->type == TCAP_IND_CONTINUE && td->invoke_pending) {
+		/* the MSC accepted the dialogue: now the invoke */
+		td->invoke_pending = false;
+		if (mt_fsm_invoke(dlg, tu, td) < 0 || tcap_continue(dlg, NULL, 0) < 0)
+			result_set(r, "failed", "cannot send the MT-ForwardSM invoke");
 		return;
 	}
 	if (ind->type != TCAP_IND_END) {
@@ -466,9 +512,26 @@ DEFUN(test_dialogue, test_dialogue_cmd,
 	return CMD_SUCCESS;
 }
 
-DEFUN(test_mt, test_mt_cmd, "test-mt-sms MSISDN HLR-GT",
-      "Send a short message: SRI-for-SM to the HLR, then MT-ForwardSM to the MSC it names\n"
-      "Destination MSISDN\n" "HLR global title\n")
+static int start_test_mt(struct vty *vty, int argc, const char **argv);
+
+#define TEST_MT_HELP "Send a short message: SRI-for-SM to the HLR, then MT-ForwardSM to the MSC it names\n" \
+	"Destination MSISDN\n" "HLR global title\n"
+
+DEFUN(test_mt, test_mt_cmd, "test-mt-sms MSISDN HLR-GT", TEST_MT_HELP)
+{
+	return start_test_mt(vty, argc, argv);
+}
+
+DEFUN(test_mt_opts, test_mt_opts_cmd, "test-mt-sms MSISDN HLR-GT (short|long) (one-begin|empty-begin)",
+      TEST_MT_HELP
+      "A 2-character text\n" "140 octets of user data: more than one SCCP message holds\n"
+      "The invoke in the TC-BEGIN (SCCP segments it when needed)\n"
+      "29.002 large-message procedure: TC-BEGIN with the dialogue only, the invoke in a TC-CONTINUE\n")
+{
+	return start_test_mt(vty, argc, argv);
+}
+
+static int start_test_mt(struct vty *vty, int argc, const char **argv)
 {
 	struct test_user *tu = g_tu;
 	if (!own_gt_ok(vty, tu))
@@ -477,6 +540,8 @@ DEFUN(test_mt, test_mt_cmd, "test-mt-sms MSISDN HLR-GT",
 	td->res = result_new(tu, T_MT);
 	snprintf(td->called_gt, sizeof(td->called_gt), "%s", argv[1]);
 	snprintf(td->msisdn, sizeof(td->msisdn), "%s", argv[0]);
+	td->long_sms = argc > 2 && argv[2] && !strcmp(argv[2], "long");
+	td->empty_begin = argc > 3 && argv[3] && !strcmp(argv[3], "empty-begin");
 	if (start_mt_sri(tu, td) < 0) {
 		result_set(td->res, "failed", "cannot start");
 		talloc_free(td);
@@ -604,6 +669,7 @@ struct test_user *test_user_alloc(void *ctx, struct ss7_stack *stack)
 	install_element(ENABLE_NODE, &test_dialogue_cmd);
 	install_element(ENABLE_NODE, &test_udt_return_cmd);
 	install_element(ENABLE_NODE, &test_mt_cmd);
+	install_element(ENABLE_NODE, &test_mt_opts_cmd);
 	install_element(ENABLE_NODE, &test_send_raw_cmd);
 	install_element(ENABLE_NODE, &bench_start_cmd);
 	install_element_ve(&show_tests_cmd);

@@ -75,6 +75,11 @@ class SmsNetwork(unittest.TestCase):
         ns.cmd('subscriber-state 491770000002 attached')
         cls.alert = net.wait_test(len(SUBSCRIBERS) + 2, timeout=10)
         cls.after_alert = net.run_test('test-mt-sms 491770000002 %s' % sn.HLR_GT, timeout=15)
+        # messages that do not fit one SCCP message: XUDT segmentation, and the
+        # 29.002 large-message procedure (empty TC-BEGIN, invoke in TC-CONTINUE)
+        cls.long_segmented = net.run_test('test-mt-sms 491770000001 %s long one-begin' % sn.HLR_GT, timeout=15)
+        cls.long_empty_begin = net.run_test('test-mt-sms 491770000001 %s long empty-begin' % sn.HLR_GT,
+                                            timeout=15)
 
     def test_each_state_gets_its_answer(self):
         for msisdn, _, _, state, expect in SUBSCRIBERS:
@@ -104,9 +109,32 @@ class SmsNetwork(unittest.TestCase):
         for m in fsm:
             self.assertEqual(m['tcap.application_context_name'], '0.4.0.0.1.0.25.3')
             self.assertEqual(m['sccp.called.ssn'], '8')
-            self.assertEqual(m['gsm_sms.tp-mti'], '0')                # SMS-DELIVER inside
-            self.assertEqual(m['gsm_sms.sms_text'], 'Hi')
+        # the TPDU inside, as the handset will see it (tshark's view of the short ones)
+        delivers = [m for m in self.msgs if m.get('gsm_old.localValue') == '44' and 'gsm_sms.tp-mti' in m]
+        self.assertTrue(delivers)
+        self.assertEqual({m['gsm_sms.tp-mti'] for m in delivers}, {'0'})     # SMS-DELIVER
+        self.assertIn('Hi', {m.get('gsm_sms.sms_text') for m in delivers})
         self.assertFalse([m['frame'] for m in self.msgs if m['malformed']])
+
+    def test_long_message_segmented_in_xudts(self):
+        self.assertIn(' ok delivered via 491710000002', self.long_segmented)
+        xudts = [m for m in self.msgs if m.get('sccp.message_type') == '0x11']
+        self.assertTrue(xudts, 'no XUDT on the wire')
+        firsts = [m for m in xudts if m.get('sccp.segmentation.first') == '0x01']
+        self.assertTrue(firsts)
+        # tshark reassembles the segments and finds the MT-ForwardSM with its TPDU
+        whole = [m for m in xudts if m.get('gsm_old.localValue') == '44' and m.get('gsm_sms.tp-mti') == '0']
+        self.assertTrue(whole, 'reassembled MT-ForwardSM not seen by tshark')
+
+    def test_long_message_by_empty_begin(self):
+        self.assertIn(' ok delivered via 491710000002', self.long_empty_begin)
+        empty = [m for m in self.msgs if m.get('tcap.begin_element') and
+                 m.get('tcap.application_context_name') == '0.4.0.0.1.0.25.3' and 'gsm_old.localValue' not in m]
+        self.assertTrue(empty, 'no TC-BEGIN with the dialogue only')
+        otid = empty[0]['tcap.otid']
+        conts = [m for m in self.msgs if m.get('tcap.continue_element') and otid in (m.get('tcap.otid'), m.get('tcap.dtid'))]
+        self.assertTrue([m for m in conts if m.get('tcap.dtid') == otid and m.get('tcap.result') == '0'])  # AARE
+        self.assertTrue([m for m in conts if m.get('tcap.otid') == otid and m.get('gsm_old.localValue') == '44'])
 
     def test_error_parameters_on_the_wire(self):
         errors = [m for m in self.msgs if m.get('gsm_old.returnError_element')]
