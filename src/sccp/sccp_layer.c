@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/random.h>
 #include <talloc.h>
 #include <osmocom/core/logging.h>
 #include <osmocom/core/rate_ctr.h>
@@ -70,6 +71,10 @@ struct sccp_layer *sccp_layer_alloc(void *ctx, const struct sccp_mtp_down *down)
 	layer->reasm_max = 4096;
 	layer->reasm_max_bytes = 16 * 1024 * 1024;
 	INIT_LLIST_HEAD(&layer->reasm_list);
+	/* segmentation local references start at a random point, so a restart
+	 * does not reuse references a peer may still be reassembling */
+	if (getrandom(&layer->next_local_ref, sizeof(layer->next_local_ref), GRND_NONBLOCK) < 0)
+		layer->next_local_ref = 0;
 	layer->ctrg = rate_ctr_group_alloc(layer, &sccp_ctrg_desc, sccp_layer_idx++);
 	if (!layer->ctrg) {
 		talloc_free(layer);

@@ -113,7 +113,10 @@ class Network:
     def start(self):
         stp_cfg = self._config('osmo-stp.cfg', self.ports['stp_vty'], ours=False)
         if self.capture:
-            self._start('tshark', ['tshark', '-i', 'lo', '-f', 'tcp port %d' % self.ports['ipa'],
+            # one leg of every message: what the clients send to the STP (the STP's
+            # copy of a segmented XUDT carries the same local reference, and
+            # tshark would reassemble segments of both legs into one)
+            self._start('tshark', ['tshark', '-i', 'lo', '-f', 'tcp dst port %d' % self.ports['ipa'],
                                    '-w', self.pcap], 'tshark.log')
             self._wait_log('tshark', r'Capturing on')
         self._start('osmo-stp', ['osmo-stp', '-c', stp_cfg], 'osmo-stp.log')
