@@ -312,6 +312,30 @@ int map_dec_report_smds_arg(struct map_report_smds_arg *a, const uint8_t *buf, s
 	return ber_cursor_done(&seq) ? 0 : -MAP_ERR_DECODE;
 }
 
+int map_enc_report_smds_res(uint8_t *buf, size_t cap, const struct map_report_smds_res *r)
+{
+	ENC_BEGIN(buf, cap);
+	size_t s = ber_open(&e, BER_SEQUENCE);
+	if (r->stored_msisdn.present)
+		put_address(&e, BER_OCTET_STRING, &r->stored_msisdn);
+	ber_close(&e, s);
+	ENC_END();
+}
+
+int map_dec_report_smds_res(struct map_report_smds_res *r, const uint8_t *buf, size_t len)
+{
+	struct ber_cursor seq;
+	struct ber_tlv t;
+	memset(r, 0, sizeof(*r));
+	if (open_seq(&seq, buf, len) < 0)
+		return -MAP_ERR_DECODE;
+	FOR_EACH_ELEMENT(&seq, t) {
+		if (t.id == BER_OCTET_STRING && get_address(&r->stored_msisdn, &t) < 0)
+			return -MAP_ERR_DECODE;
+	}
+	return ber_cursor_done(&seq) ? 0 : -MAP_ERR_DECODE;
+}
+
 /* ---------------------------------------- alertSC, informSC */
 
 int map_enc_alert_sc_arg(uint8_t *buf, size_t cap, const struct map_alert_sc_arg *a)
@@ -535,6 +559,7 @@ const char *map_opcode_name(int op)
 	case MAP_OP_REPORT_SM_DS: return "reportSM-DeliveryStatus";
 	case MAP_OP_INFORM_SC: return "informServiceCentre";
 	case MAP_OP_ALERT_SC: return "alertServiceCentre";
+	case MAP_OP_ALERT_SC_WITHOUT_RESULT: return "alertServiceCentreWithoutResult";
 	case MAP_OP_PROCESS_USS: return "processUnstructuredSS-Request";
 	case MAP_OP_USSR: return "unstructuredSS-Request";
 	case MAP_OP_USSN: return "unstructuredSS-Notify";

@@ -140,8 +140,18 @@ static void test_report_alert_inform(void **state)
 	assert_int_equal(dr.absent_diag, 2);
 	assert_addr(&dr.msisdn, &msisdn);
 
+	struct map_report_smds_res rr = { .stored_msisdn = msisdn }, drr;
+	n = map_enc_report_smds_res(p, sizeof(p), &rr);
+	tshark(m, wrap_answer(m, sizeof(m), MAP_AC_SHORT_MSG_GATEWAY, 3, MAP_OP_REPORT_SM_DS, -1, p, n),
+	       "-e gsm_old.localValue -e gsm_map.sm.storedMSISDN", "47\t91947107000010");
+	assert_int_equal(map_dec_report_smds_res(&drr, p, n), 0);
+	assert_addr(&drr.stored_msisdn, &msisdn);
+
 	struct map_alert_sc_arg a = { .msisdn = msisdn, .sc_address = smsc }, da;
 	n = map_enc_alert_sc_arg(p, sizeof(p), &a);
+	/* v1: alertServiceCentreWithoutResult (49) takes the same argument */
+	tshark(m, wrap_invoke(m, sizeof(m), MAP_AC_SHORT_MSG_ALERT, 1, MAP_OP_ALERT_SC_WITHOUT_RESULT, p, n),
+	       "-e gsm_old.localValue -e tcap.application_context_name", "49\t0.4.0.0.1.0.23.1");
 	tshark(m, wrap_invoke(m, sizeof(m), MAP_AC_SHORT_MSG_ALERT, 2, MAP_OP_ALERT_SC, p, n),
 	       "-e gsm_old.localValue -e e164.msisdn", "64\t491770000001,491720000099");
 	assert_int_equal(map_dec_alert_sc_arg(&da, p, n), 0);

@@ -20,6 +20,7 @@ enum map_ac {
 };
 
 enum map_opcode {
+	MAP_OP_ALERT_SC_WITHOUT_RESULT = 49,	/* shortMsgAlert v1 */
 	MAP_OP_MT_FORWARD_SM  = 44,
 	MAP_OP_SRI_FOR_SM     = 45,
 	MAP_OP_MO_FORWARD_SM  = 46,	/* forwardSM in v1/v2 */
@@ -124,7 +125,12 @@ struct map_report_smds_arg {
 	uint8_t absent_diag;
 };
 
-/* AlertServiceCentreArg (v2) */
+/* ReportSM-DeliveryStatusRes */
+struct map_report_smds_res {
+	struct map_address stored_msisdn;
+};
+
+/* AlertServiceCentreArg (v2; v1's alertServiceCentreWithoutResult takes the same) */
 struct map_alert_sc_arg {
 	struct map_address msisdn;
 	struct map_address sc_address;
@@ -176,6 +182,8 @@ int map_enc_forward_sm_arg(uint8_t *buf, size_t cap, const struct map_forward_sm
 int map_dec_forward_sm_arg(struct map_forward_sm_arg *a, const uint8_t *buf, size_t len);
 int map_enc_report_smds_arg(uint8_t *buf, size_t cap, const struct map_report_smds_arg *a);
 int map_dec_report_smds_arg(struct map_report_smds_arg *a, const uint8_t *buf, size_t len);
+int map_enc_report_smds_res(uint8_t *buf, size_t cap, const struct map_report_smds_res *r);
+int map_dec_report_smds_res(struct map_report_smds_res *r, const uint8_t *buf, size_t len);
 int map_enc_alert_sc_arg(uint8_t *buf, size_t cap, const struct map_alert_sc_arg *a);
 int map_dec_alert_sc_arg(struct map_alert_sc_arg *a, const uint8_t *buf, size_t len);
 int map_enc_inform_sc_arg(uint8_t *buf, size_t cap, const struct map_inform_sc_arg *a);
