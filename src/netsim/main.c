@@ -7,6 +7,7 @@
 #include <talloc.h>
 #include <osmocom/core/logging.h>
 #include <osmocom/vty/command.h>
+#include <osmocom/vty/misc.h>
 #include <osmocom/vty/vty.h>
 #include <sigway/common/daemon.h>
 #include <sigway/common/logging.h>
@@ -20,6 +21,7 @@ struct netsim_cfg netsim_cfg = {
 	.hlr_gt = "491710000001",
 	.msc_gt = "491710000002",
 	.imsi_prefix = "26201",
+	.smsc_gt = "491720000099",
 };
 
 /* ------------------------------------------------------------ subscribers */
@@ -162,6 +164,36 @@ DEFUN(cfg_hlr_gt, cfg_hlr_gt_cmd, "hlr-gt DIGITS",
 	return CMD_SUCCESS;
 }
 
+DEFUN(mo_sms, mo_sms_cmd, "mo-sms MSISDN DEST .TEXT",
+      "A subscriber sends a short message: the MSC sends MO-ForwardSM to the SMSC\n"
+      "The sending subscriber's MSISDN\n" "Destination address (digits)\n" "Text\n")
+{
+	char *text = argv_concat(argv, argc, 2);
+	int rc = netsim_msc_send_mo(argv[0], argv[1], text);
+	talloc_free(text);
+	if (rc < 0) {
+		vty_out(vty, "%% cannot send: %d%s", rc, VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	vty_out(vty, "mo-sms %d sent%s", rc, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_mo, show_mo_cmd, "show mo-sms", SHOW_STR "Short messages the subscribers sent, and their outcome\n")
+{
+	netsim_msc_show_mo(vty);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_smsc_gt, cfg_smsc_gt_cmd, "smsc-gt DIGITS",
+      "GT of the SMSC that MO short messages go to\n" "E.164 digits\n")
+{
+	if (!digits_ok(argv[0], 5, SCCP_GT_DIGITS_MAX))
+		return CMD_WARNING;
+	strcpy(netsim_cfg.smsc_gt, argv[0]);
+	return CMD_SUCCESS;
+}
+
 static struct cmd_node netsim_node = {
 	SIGWAY_NETSIM_NODE,
 	"%s(config-netsim)# ",
@@ -206,6 +238,7 @@ static int config_write_netsim(struct vty *vty)
 	vty_out(vty, " msc-gt %s%s", netsim_cfg.msc_gt, VTY_NEWLINE);
 	vty_out(vty, " imsi-prefix %s%s", netsim_cfg.imsi_prefix, VTY_NEWLINE);
 	vty_out(vty, " hlr-gt %s%s", netsim_cfg.hlr_gt, VTY_NEWLINE);
+	vty_out(vty, " smsc-gt %s%s", netsim_cfg.smsc_gt, VTY_NEWLINE);
 	struct netsim_sub *sub;
 	llist_for_each_entry(sub, &netsim_subscribers, entry)
 		vty_out(vty, " subscriber %s imsi %s msc %s state %s%s", sub->msisdn, sub->imsi, sub->msc_gt,
@@ -226,6 +259,9 @@ void netsim_vty_init(void *ctx)
 	install_element(SIGWAY_NETSIM_NODE, &cfg_no_subscriber_cmd);
 	install_element(SIGWAY_NETSIM_NODE, &cfg_hlr_gt_cmd);
 	install_element(ENABLE_NODE, &subscriber_state_cmd);
+	install_element(ENABLE_NODE, &mo_sms_cmd);
+	install_element_ve(&show_mo_cmd);
+	install_element(SIGWAY_NETSIM_NODE, &cfg_smsc_gt_cmd);
 	install_element_ve(&show_subscribers_cmd);
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <osmocom/core/linuxlist.h>
+#include <osmocom/vty/vty.h>
 #include <sigway/sccp/sccp_addr.h>
 #include <sigway/ss7/ss7_stack.h>
 
@@ -14,6 +15,7 @@ struct netsim_cfg {
 	char hlr_gt[SCCP_GT_DIGITS_MAX + 1];	/* the HLR's own GT (calling GT of what it originates) */
 	char msc_gt[SCCP_GT_DIGITS_MAX + 1];	/* the default serving MSC */
 	char imsi_prefix[8];			/* MCC+MNC of subscribers not in the table */
+	char smsc_gt[SCCP_GT_DIGITS_MAX + 1];	/* where MO short messages go */
 };
 
 extern struct netsim_cfg netsim_cfg;
@@ -52,3 +54,7 @@ int netsim_hlr_start(void *ctx, struct ss7_stack *stack);
 int netsim_msc_start(void *ctx, struct ss7_stack *stack);
 int netsim_echo_start(void *ctx, struct ss7_stack *stack);
 void netsim_hlr_alert_sc(const struct netsim_sub *sub);
+/* The MSC sends a subscriber's short message to the SMSC (MO-ForwardSM v3);
+ * the outcome shows in "show mo-sms" */
+int netsim_msc_send_mo(const char *msisdn, const char *dest, const char *text);
+void netsim_msc_show_mo(struct vty *vty);

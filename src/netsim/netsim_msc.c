@@ -8,6 +8,7 @@
 #include <osmocom/core/logging.h>
 #include <sigway/common/logging.h>
 #include <sigway/map/map_sm.h>
+#include <sigway/sms/sms_split.h>
 #include <sigway/sms/sms_tpdu.h>
 #include <sigway/tcap/tcap.h>
 #include "netsim.h"
@@ -64,9 +65,113 @@ static void mt_forward_sm(struct tcap_dialogue *dlg, const struct tcap_component
 	}
 }
 
+/* ------------------------------------------------------------- MO SMS */
+
+#define MO_KEEP 32
+struct mo_record {
+	int id;
+	char msisdn[SCCP_GT_DIGITS_MAX + 1];
+	char outcome[64];
+};
+static struct mo_record mo_log[MO_KEEP];
+static int mo_count;
+static struct tcap_instance *msc_tcap;
+
+static struct mo_record *mo_of(struct tcap_dialogue *dlg)
+{
+	return tcap_dialogue_priv(dlg);
+}
+
+/* SMS-SUBMIT of a GSM 7-bit (or UCS2) text to dest */
+static int submit_tpdu(uint8_t *out, size_t cap, const char *dest, const char *text)
+{
+	struct sms_part part;
+	enum sms_alphabet alphabet;
+	uint8_t scratch[400];
+	if (sms_split_text(&part, 1, text, strlen(text), 0, false, &alphabet, scratch, sizeof(scratch)) != 1)
+		return -EMSGSIZE;
+	struct sms_tpdu t = { .type = SMS_SUBMIT, .mr = (uint8_t)mo_count,
+			      .addr = { .ton = 1, .npi = 1 }, .dcs = alphabet == SMS_ALPHABET_GSM7 ? 0x00 : 0x08 };
+	snprintf(t.addr.text, sizeof(t.addr.text), "%s", dest);
+	sms_part_to_ud(&t.ud, &part);
+	return sms_tpdu_encode(out, cap, &t);
+}
+
+int netsim_msc_send_mo(const char *msisdn, const char *dest, const char *text)
+{
+	uint8_t tpdu[200], arg[300];
+	struct sccp_addr called, calling;
+	struct tcap_acn acn;
+	struct netsim_sub *sub = netsim_sub_find_msisdn(msisdn);
+	struct map_forward_sm_arg a = { .da_type = MAP_DA_SC_ADDRESS, .da_address = { true, 0x91 },
+					.oa_type = MAP_OA_MSISDN, .oa_address = { true, 0x91 } };
+	int n = submit_tpdu(tpdu, sizeof(tpdu), dest, text);
+	if (!msc_tcap || n < 0)
+		return n < 0 ? n : -ENOTCONN;
+	a.sm_rp_ui = tpdu;
+	a.sm_rp_ui_len = n;
+	snprintf(a.da_address.digits, sizeof(a.da_address.digits), "%s", netsim_cfg.smsc_gt);
+	snprintf(a.oa_address.digits, sizeof(a.oa_address.digits), "%s", msisdn);
+	if (sub)
+		snprintf(a.imsi, sizeof(a.imsi), "%s", sub->imsi);
+	int len = map_enc_forward_sm_arg(arg, sizeof(arg), &a, 3);
+	if (len < 0 || sccp_addr_set_e164(&called, netsim_cfg.smsc_gt, SCCP_SSN_MSC) < 0 ||
+	    sccp_addr_set_e164(&calling, sub ? sub->msc_gt : netsim_cfg.msc_gt, SCCP_SSN_MSC) < 0)
+		return -EINVAL;
+	struct mo_record *r = &mo_log[mo_count % MO_KEEP];
+	*r = (struct mo_record){ .id = ++mo_count };
+	snprintf(r->msisdn, sizeof(r->msisdn), "%s", msisdn);
+	snprintf(r->outcome, sizeof(r->outcome), "sent");
+	map_acn(&acn, MAP_AC_SHORT_MSG_MO_RELAY, 3);
+	struct tcap_dialogue *dlg = tcap_dialogue_alloc(msc_tcap, &called, &calling, &acn, r);
+	if (!dlg)
+		return -ENOMEM;
+	tcap_invoke(dlg, MAP_OP_MO_FORWARD_SM, arg, len, 10000, NULL);
+	if (tcap_begin(dlg, NULL, 0) < 0)
+		return -EIO;
+	return r->id;
+}
+
+void netsim_msc_show_mo(struct vty *vty)
+{
+	for (int i = mo_count > MO_KEEP ? mo_count - MO_KEEP : 0; i < mo_count; i++)
+		vty_out(vty, "%d %s %s%s", mo_log[i % MO_KEEP].id, mo_log[i % MO_KEEP].msisdn,
+			mo_log[i % MO_KEEP].outcome, VTY_NEWLINE);
+}
+
+/* the SMSC's answer to one of our MO-ForwardSMs */
+static void mo_answer(struct tcap_dialogue *dlg, const struct tcap_ind *ind)
+{
+	struct mo_record *r = mo_of(dlg);
+	for (unsigned int i = 0; i < ind->n_comp; i++) {
+		if (ind->comp[i].type == TCAP_COMP_ERROR) {
+			snprintf(r->outcome, sizeof(r->outcome), "error %d %s", ind->comp[i].error_code,
+				 map_error_name(ind->comp[i].error_code));
+			return;
+		}
+	}
+	snprintf(r->outcome, sizeof(r->outcome), ind->type == TCAP_IND_END ? "accepted" : "failed (indication %d)",
+		 ind->type);
+}
+
+static void msc_l_cancel(void *priv, struct tcap_dialogue *dlg, int8_t id, int32_t op)
+{
+	struct mo_record *r = mo_of(dlg);
+	if (r)
+		snprintf(r->outcome, sizeof(r->outcome), "timeout");
+	tcap_dialogue_release(dlg);
+}
+
 static void msc_dialogue_ind(void *priv, struct tcap_dialogue *dlg, const struct tcap_ind *ind)
 {
-	if (!dlg || (ind->type != TCAP_IND_BEGIN && ind->type != TCAP_IND_CONTINUE))
+	if (!dlg)
+		return;
+	if (mo_of(dlg)) {
+		if (ind->type != TCAP_IND_CONTINUE)
+			mo_answer(dlg, ind);
+		return;
+	}
+	if (ind->type != TCAP_IND_BEGIN && ind->type != TCAP_IND_CONTINUE)
 		return;
 	/* 29.002 large-message procedure: a Begin with the dialogue only is
 	 * answered with an empty Continue; the invoke follows */
@@ -87,7 +192,7 @@ static void msc_dialogue_ind(void *priv, struct tcap_dialogue *dlg, const struct
 	tcap_end(dlg, false, NULL, 0);
 }
 
-static const struct tcap_user_ops msc_ops = { .dialogue_ind = msc_dialogue_ind };
+static const struct tcap_user_ops msc_ops = { .dialogue_ind = msc_dialogue_ind, .l_cancel_ind = msc_l_cancel };
 
 int netsim_msc_start(void *ctx, struct ss7_stack *stack)
 {
@@ -95,7 +200,7 @@ int netsim_msc_start(void *ctx, struct ss7_stack *stack)
 	if (!u)
 		return -EBUSY;
 	struct sccp_sap_down down = sccp_user_sap_down(u);
-	struct tcap_instance *tcap = tcap_instance_alloc(ctx, &down, &msc_ops, NULL);
-	sccp_user_set_priv(u, tcap);
+	msc_tcap = tcap_instance_alloc(ctx, &down, &msc_ops, NULL);
+	sccp_user_set_priv(u, msc_tcap);
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/vty.h>
 #include <sigway/map/map_sm.h>
+#include <sigway/sms/sms_tpdu.h>
 #include <sigway/ussd/ussd_string.h>
 #include <sigway/common/logging.h>
 #include <sigway/sccp/sccp_layer.h>
@@ -27,11 +28,12 @@
 #define MAX_RESULTS	64
 
 
-enum test_kind { T_BASIC_END, T_CONTINUE, T_USER_ABORT, T_ACN_FALLBACK, T_UDT_RETURN, T_BENCH, T_MT, T_ALERT };
+enum test_kind { T_BASIC_END, T_CONTINUE, T_USER_ABORT, T_ACN_FALLBACK, T_UDT_RETURN, T_BENCH, T_MT, T_ALERT,
+		 T_MO };
 static const char *const kind_names[] = {
 	[T_BASIC_END] = "basic-end", [T_CONTINUE] = "continue", [T_USER_ABORT] = "user-abort",
 	[T_ACN_FALLBACK] = "acn-fallback", [T_UDT_RETURN] = "udt-return", [T_BENCH] = "bench",
-	[T_MT] = "mt-sms", [T_ALERT] = "alert-sc",
+	[T_MT] = "mt-sms", [T_ALERT] = "alert-sc", [T_MO] = "mo-sms",
 };
 
 struct test_result {
@@ -351,6 +353,26 @@ static void on_alert(struct test_user *tu, struct tcap_dialogue *dlg, const stru
 	tcap_end(dlg, false, NULL, 0);
 }
 
+/* MO-ForwardSM from an MSC: decode, record, accept */
+static void on_mo(struct test_user *tu, struct tcap_dialogue *dlg, const struct tcap_component *c)
+{
+	struct map_forward_sm_arg a;
+	struct sms_tpdu t;
+	char text[400] = "";
+	struct test_result *r = result_new(tu, T_MO);
+	if (map_dec_forward_sm_arg(&a, c->param, c->param_len) < 0 || a.oa_type != MAP_OA_MSISDN ||
+	    sms_tpdu_decode(&t, a.sm_rp_ui, a.sm_rp_ui_len, SMS_DEC_MO) < 0 || t.type != SMS_SUBMIT) {
+		result_set(r, "failed", "malformed MO-ForwardSM");
+		tcap_error(dlg, c->invoke_id, MAP_ERR_UNEXPECTED_DATA_VALUE, NULL, 0);
+	} else {
+		sms_tpdu_text(&t, text, sizeof(text));
+		result_set(r, "ok", "from %s imsi %s to %s: %s", a.oa_address.digits, a.imsi[0] ? a.imsi : "-",
+			   t.addr.text, text);
+		tcap_result(dlg, c->invoke_id, true, MAP_OP_MO_FORWARD_SM, NULL, 0);
+	}
+	tcap_end(dlg, false, NULL, 0);
+}
+
 /* ------------------------------------------------------------ bench */
 
 static void timespec_now(struct timespec *ts)
@@ -418,6 +440,8 @@ static void dialogue_ind(void *priv, struct tcap_dialogue *dlg, const struct tca
 		const struct tcap_component *c = ind->type == TCAP_IND_BEGIN ? first_comp(ind, TCAP_COMP_INVOKE) : NULL;
 		if (c && c->opcode == MAP_OP_ALERT_SC)
 			on_alert(tu, dlg, c);
+		else if (c && c->opcode == MAP_OP_MO_FORWARD_SM)
+			on_mo(tu, dlg, c);
 		else if (ind->type == TCAP_IND_BEGIN)
 			tcap_u_abort(dlg, NULL, 0);	/* nothing else is served here */
 		return;

@@ -80,6 +80,13 @@ class SmsNetwork(unittest.TestCase):
         cls.long_segmented = net.run_test('test-mt-sms 491770000001 %s long one-begin' % sn.HLR_GT, timeout=15)
         cls.long_empty_begin = net.run_test('test-mt-sms 491770000001 %s long empty-begin' % sn.HLR_GT,
                                             timeout=15)
+        # a subscriber sends a short message: MSC -> MO-ForwardSM -> the gateway
+        n_before = len(gw.cmd('show test-dialogues').splitlines())
+        assert 'sent' in ns.cmd('mo-sms 491770000001 4477 Hello world {}'), 'mo-sms refused'
+        cls.mo = net.wait_test(n_before + 1, timeout=10)
+        import time
+        time.sleep(0.5)
+        cls.mo_netsim = ns.cmd('show mo-sms')
 
     def test_each_state_gets_its_answer(self):
         for msisdn, _, _, state, expect in SUBSCRIBERS:
@@ -135,6 +142,15 @@ class SmsNetwork(unittest.TestCase):
         conts = [m for m in self.msgs if m.get('tcap.continue_element') and otid in (m.get('tcap.otid'), m.get('tcap.dtid'))]
         self.assertTrue([m for m in conts if m.get('tcap.dtid') == otid and m.get('tcap.result') == '0'])  # AARE
         self.assertTrue([m for m in conts if m.get('tcap.otid') == otid and m.get('gsm_old.localValue') == '44'])
+
+    def test_mo_sms_reaches_the_gateway(self):
+        self.assertIn('mo-sms ok from 491770000001 imsi 262017700000001 to 4477: Hello world {}', self.mo)
+        self.assertIn('1 491770000001 accepted', self.mo_netsim)
+        mo = [m for m in self.msgs if m.get('tcap.begin_element') and m.get('gsm_old.localValue') == '46']
+        self.assertTrue(mo)
+        self.assertEqual(mo[0]['tcap.application_context_name'], '0.4.0.0.1.0.21.3')
+        self.assertEqual(mo[0]['gsm_sms.tp-mti'], '1')                  # SMS-SUBMIT
+        self.assertEqual(mo[0]['gsm_sms.sms_text'], 'Hello world {}')   # extension characters
 
     def test_error_parameters_on_the_wire(self):
         errors = [m for m in self.msgs if m.get('gsm_old.returnError_element')]
