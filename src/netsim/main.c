@@ -194,6 +194,35 @@ DEFUN(cfg_smsc_gt, cfg_smsc_gt_cmd, "smsc-gt DIGITS",
 	return CMD_SUCCESS;
 }
 
+DEFUN(ussd_dial, ussd_dial_cmd, "ussd-dial MSISDN GW-GT STRING",
+      "A subscriber dials a USSD string: processUnstructuredSS-Request to the USSD gateway\n"
+      "The subscriber's MSISDN\n" "GT of the USSD gateway\n" "The string, e.g. *100#\n")
+{
+	if (netsim_ussd_dial(argv[0], argv[1], argv[2]) < 0) {
+		vty_out(vty, "%% cannot dial%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	vty_out(vty, "dialled%s", VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_ussd, show_ussd_cmd, "show ussd", SHOW_STR "USSD sessions of the simulated handsets\n")
+{
+	netsim_ussd_show(vty);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_ussd_answers, cfg_ussd_answers_cmd, "ussd-answers .ANSWERS",
+      "What the handsets answer to USSD prompts, in turn (one word each)\n" "Answers\n")
+{
+	netsim_cfg.n_ussd_answers = 0;
+	for (int i = 0; i < argc && i < 8; i++) {
+		snprintf(netsim_cfg.ussd_answers[i], sizeof(netsim_cfg.ussd_answers[i]), "%s", argv[i]);
+		netsim_cfg.n_ussd_answers++;
+	}
+	return CMD_SUCCESS;
+}
+
 static struct cmd_node netsim_node = {
 	SIGWAY_NETSIM_NODE,
 	"%s(config-netsim)# ",
@@ -239,6 +268,12 @@ static int config_write_netsim(struct vty *vty)
 	vty_out(vty, " imsi-prefix %s%s", netsim_cfg.imsi_prefix, VTY_NEWLINE);
 	vty_out(vty, " hlr-gt %s%s", netsim_cfg.hlr_gt, VTY_NEWLINE);
 	vty_out(vty, " smsc-gt %s%s", netsim_cfg.smsc_gt, VTY_NEWLINE);
+	if (netsim_cfg.n_ussd_answers) {
+		vty_out(vty, " ussd-answers");
+		for (int i = 0; i < netsim_cfg.n_ussd_answers; i++)
+			vty_out(vty, " %s", netsim_cfg.ussd_answers[i]);
+		vty_out(vty, "%s", VTY_NEWLINE);
+	}
 	struct netsim_sub *sub;
 	llist_for_each_entry(sub, &netsim_subscribers, entry)
 		vty_out(vty, " subscriber %s imsi %s msc %s state %s%s", sub->msisdn, sub->imsi, sub->msc_gt,
@@ -260,6 +295,9 @@ void netsim_vty_init(void *ctx)
 	install_element(SIGWAY_NETSIM_NODE, &cfg_hlr_gt_cmd);
 	install_element(ENABLE_NODE, &subscriber_state_cmd);
 	install_element(ENABLE_NODE, &mo_sms_cmd);
+	install_element(ENABLE_NODE, &ussd_dial_cmd);
+	install_element_ve(&show_ussd_cmd);
+	install_element(SIGWAY_NETSIM_NODE, &cfg_ussd_answers_cmd);
 	install_element_ve(&show_mo_cmd);
 	install_element(SIGWAY_NETSIM_NODE, &cfg_smsc_gt_cmd);
 	install_element_ve(&show_subscribers_cmd);

@@ -16,6 +16,9 @@ struct netsim_cfg {
 	char msc_gt[SCCP_GT_DIGITS_MAX + 1];	/* the default serving MSC */
 	char imsi_prefix[8];			/* MCC+MNC of subscribers not in the table */
 	char smsc_gt[SCCP_GT_DIGITS_MAX + 1];	/* where MO short messages go */
+	/* what the simulated handsets answer to USSD prompts, in turn */
+	char ussd_answers[8][32];
+	int n_ussd_answers;
 };
 
 extern struct netsim_cfg netsim_cfg;
@@ -58,3 +61,11 @@ void netsim_hlr_alert_sc(const struct netsim_sub *sub);
  * the outcome shows in "show mo-sms" */
 int netsim_msc_send_mo(const char *msisdn, const char *dest, const char *text);
 void netsim_msc_show_mo(struct vty *vty);
+/* A subscriber dials a USSD string: the MSC opens processUnstructuredSS-Request
+ * towards the USSD gateway at gw_gt; prompts are answered from the script */
+int netsim_ussd_dial(const char *msisdn, const char *gw_gt, const char *text);
+void netsim_ussd_show(struct vty *vty);
+/* The next scripted handset answer */
+const char *netsim_ussd_answer(void);
+/* USSD outcomes, for "show ussd" */
+void netsim_ussd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

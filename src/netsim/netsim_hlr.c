@@ -148,6 +148,27 @@ static void ussd_continue(struct tcap_dialogue *dlg, const struct tcap_ind *ind)
 	}
 }
 
+/* Network-initiated USSD: the HLR relays to the subscriber, whose handset
+ * answers a USSR from the script and acknowledges a USSN */
+static void network_initiated_ussd(struct tcap_dialogue *dlg, const struct tcap_component *c)
+{
+	struct map_ussd u;
+	char text[400] = "(undecodable)";
+	uint8_t res[200];
+	if (map_dec_ussd(&u, c->param, c->param_len) == 0)
+		ussd_string_decode(text, sizeof(text), u.dcs, u.string, u.string_len, NULL);
+	if (c->opcode == MAP_OP_USSN) {
+		netsim_ussd_log("network notifies '%s'", text);
+		tcap_result(dlg, c->invoke_id, true, MAP_OP_USSN, NULL, 0);
+	} else {
+		const char *answer = netsim_ussd_answer();
+		netsim_ussd_log("network asks '%s', handset answers '%s'", text, answer);
+		int len = enc_ussd(res, sizeof(res), answer);
+		tcap_result(dlg, c->invoke_id, true, MAP_OP_USSR, res, len);
+	}
+	tcap_continue(dlg, NULL, 0);
+}
+
 static void hlr_begin(struct tcap_dialogue *dlg, const struct tcap_ind *ind)
 {
 	uint8_t version;
@@ -168,6 +189,10 @@ static void hlr_begin(struct tcap_dialogue *dlg, const struct tcap_ind *ind)
 		}
 		if (c->opcode == MAP_OP_PROCESS_USS && (!ind->acn || ac == MAP_AC_NETWORK_USSD)) {
 			ussd_begin(dlg, c);
+			return;
+		}
+		if ((c->opcode == MAP_OP_USSR || c->opcode == MAP_OP_USSN) && ac == MAP_AC_NETWORK_USSD) {
+			network_initiated_ussd(dlg, c);
 			return;
 		}
 		tcap_reject(dlg, true, c->invoke_id, TCAP_PROBLEM_INVOKE, TCAP_IP_UNRECOGNIZED_OPERATION);

@@ -4,6 +4,9 @@
  * procedure (empty TC-BEGIN, invoke in the first TC-CONTINUE). */
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <talloc.h>
 #include <string.h>
 #include <osmocom/core/logging.h>
 #include <sigway/common/logging.h>
@@ -11,6 +14,7 @@
 #include <sigway/sms/sms_split.h>
 #include <sigway/sms/sms_tpdu.h>
 #include <sigway/tcap/tcap.h>
+#include <sigway/ussd/ussd_string.h>
 #include "netsim.h"
 
 static void answer(struct tcap_dialogue *dlg, int8_t invoke_id, int32_t op, const struct map_error_param *e)
@@ -68,11 +72,20 @@ static void mt_forward_sm(struct tcap_dialogue *dlg, const struct tcap_component
 /* ------------------------------------------------------------- MO SMS */
 
 #define MO_KEEP 32
+/* what a dialogue the MSC opened is for */
+enum origin_kind { ORIGIN_MO_SMS = 1, ORIGIN_USSD };
+
 struct mo_record {
+	enum origin_kind kind;
 	int id;
 	char msisdn[SCCP_GT_DIGITS_MAX + 1];
 	char outcome[64];
 };
+struct ussd_call {
+	enum origin_kind kind;
+	char msisdn[SCCP_GT_DIGITS_MAX + 1];
+};
+
 static struct mo_record mo_log[MO_KEEP];
 static int mo_count;
 static struct tcap_instance *msc_tcap;
@@ -119,7 +132,7 @@ int netsim_msc_send_mo(const char *msisdn, const char *dest, const char *text)
 	    sccp_addr_set_e164(&calling, sub ? sub->msc_gt : netsim_cfg.msc_gt, SCCP_SSN_MSC) < 0)
 		return -EINVAL;
 	struct mo_record *r = &mo_log[mo_count % MO_KEEP];
-	*r = (struct mo_record){ .id = ++mo_count };
+	*r = (struct mo_record){ .kind = ORIGIN_MO_SMS, .id = ++mo_count };
 	snprintf(r->msisdn, sizeof(r->msisdn), "%s", msisdn);
 	snprintf(r->outcome, sizeof(r->outcome), "sent");
 	map_acn(&acn, MAP_AC_SHORT_MSG_MO_RELAY, 3);
@@ -156,17 +169,129 @@ static void mo_answer(struct tcap_dialogue *dlg, const struct tcap_ind *ind)
 
 static void msc_l_cancel(void *priv, struct tcap_dialogue *dlg, int8_t id, int32_t op)
 {
-	struct mo_record *r = mo_of(dlg);
-	if (r)
-		snprintf(r->outcome, sizeof(r->outcome), "timeout");
+	enum origin_kind *kind = tcap_dialogue_priv(dlg);
+	if (kind && *kind == ORIGIN_MO_SMS)
+		snprintf(mo_of(dlg)->outcome, sizeof(mo_of(dlg)->outcome), "timeout");
+	else if (kind)
+		netsim_ussd_log("%s: no answer from the USSD gateway", ((struct ussd_call *)kind)->msisdn);
 	tcap_dialogue_release(dlg);
+}
+
+/* ------------------------------------------------------ USSD (mobile side) */
+
+#define USSD_LOG_KEEP 32
+static char ussd_log[USSD_LOG_KEEP][160];
+static int ussd_log_count;
+
+void netsim_ussd_log(const char *fmt, ...)
+{
+	va_list ap;
+	char *line = ussd_log[ussd_log_count % USSD_LOG_KEEP];
+	int n = snprintf(line, sizeof(ussd_log[0]), "%d ", ussd_log_count + 1);
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(ussd_log[0]) - n, fmt, ap);
+	va_end(ap);
+	ussd_log_count++;
+	LOGP(DNETSIM, LOGL_INFO, "USSD %s\n", line);
+}
+
+void netsim_ussd_show(struct vty *vty)
+{
+	for (int i = ussd_log_count > USSD_LOG_KEEP ? ussd_log_count - USSD_LOG_KEEP : 0; i < ussd_log_count; i++)
+		vty_out(vty, "%s%s", ussd_log[i % USSD_LOG_KEEP], VTY_NEWLINE);
+}
+
+const char *netsim_ussd_answer(void)
+{
+	static int next;
+	if (!netsim_cfg.n_ussd_answers)
+		return "1";
+	return netsim_cfg.ussd_answers[next++ % netsim_cfg.n_ussd_answers];
+}
+
+/* USSD-Arg/Res text in GSM 7-bit */
+static int ussd_text(uint8_t *buf, size_t cap, const char *text)
+{
+	uint8_t packed[USSD_MAX_OCTETS];
+	int n = ussd_string_encode(packed, sizeof(packed), USSD_DCS_GSM7_UNSPEC, NULL, text, strlen(text));
+	if (n < 0)
+		return -EINVAL;
+	struct map_ussd u = { .dcs = USSD_DCS_GSM7_UNSPEC, .string = packed, .string_len = n };
+	return map_enc_ussd(buf, cap, &u);
+}
+
+static const char *ussd_decode_text(const struct tcap_component *c, char *out, size_t outsz)
+{
+	struct map_ussd u;
+	if (!c->param || map_dec_ussd(&u, c->param, c->param_len) < 0 ||
+	    ussd_string_decode(out, outsz, u.dcs, u.string, u.string_len, NULL) < 0)
+		snprintf(out, outsz, "(undecodable)");
+	return out;
+}
+
+int netsim_ussd_dial(const char *msisdn, const char *gw_gt, const char *text)
+{
+	uint8_t arg[200];
+	struct sccp_addr called, calling;
+	struct tcap_acn acn;
+	struct netsim_sub *sub = netsim_sub_find_msisdn(msisdn);
+	int len = ussd_text(arg, sizeof(arg), text);
+	if (!msc_tcap || len < 0 || sccp_addr_set_e164(&called, gw_gt, SCCP_SSN_MSC) < 0 ||
+	    sccp_addr_set_e164(&calling, sub ? sub->msc_gt : netsim_cfg.msc_gt, SCCP_SSN_MSC) < 0)
+		return -EINVAL;
+	struct ussd_call *call = talloc_zero(msc_tcap, struct ussd_call);
+	call->kind = ORIGIN_USSD;
+	snprintf(call->msisdn, sizeof(call->msisdn), "%s", msisdn);
+	map_acn(&acn, MAP_AC_NETWORK_USSD, 2);
+	struct tcap_dialogue *dlg = tcap_dialogue_alloc(msc_tcap, &called, &calling, &acn, call);
+	if (!dlg) {
+		talloc_free(call);
+		return -ENOMEM;
+	}
+	talloc_steal(dlg, call);	/* goes with the dialogue */
+	tcap_invoke(dlg, MAP_OP_PROCESS_USS, arg, len, 30000, NULL);
+	netsim_ussd_log("%s dials %s", msisdn, text);
+	return tcap_begin(dlg, NULL, 0);
+}
+
+/* the gateway prompts (USSR), informs (USSN) or ends with the result */
+static void ussd_call_ind(struct tcap_dialogue *dlg, struct ussd_call *call, const struct tcap_ind *ind)
+{
+	char text[400];
+	uint8_t res[200];
+	for (unsigned int i = 0; i < ind->n_comp; i++) {
+		const struct tcap_component *c = &ind->comp[i];
+		if (c->type == TCAP_COMP_INVOKE && c->opcode == MAP_OP_USSR) {
+			const char *answer = netsim_ussd_answer();
+			netsim_ussd_log("%s prompted '%s', answers '%s'", call->msisdn, ussd_decode_text(c, text, sizeof(text)),
+					answer);
+			int len = ussd_text(res, sizeof(res), answer);
+			tcap_result(dlg, c->invoke_id, true, MAP_OP_USSR, res, len);
+			tcap_continue(dlg, NULL, 0);
+		} else if (c->type == TCAP_COMP_INVOKE && c->opcode == MAP_OP_USSN) {
+			netsim_ussd_log("%s notified '%s'", call->msisdn, ussd_decode_text(c, text, sizeof(text)));
+			tcap_result(dlg, c->invoke_id, true, MAP_OP_USSN, NULL, 0);
+			tcap_continue(dlg, NULL, 0);
+		} else if (c->type == TCAP_COMP_RESULT_LAST && c->opcode == MAP_OP_PROCESS_USS) {
+			netsim_ussd_log("%s result '%s'", call->msisdn, ussd_decode_text(c, text, sizeof(text)));
+		} else if (c->type == TCAP_COMP_ERROR) {
+			netsim_ussd_log("%s error %d %s", call->msisdn, c->error_code, map_error_name(c->error_code));
+		}
+	}
+	if (ind->type == TCAP_IND_U_ABORT || ind->type == TCAP_IND_P_ABORT)
+		netsim_ussd_log("%s aborted", call->msisdn);
 }
 
 static void msc_dialogue_ind(void *priv, struct tcap_dialogue *dlg, const struct tcap_ind *ind)
 {
 	if (!dlg)
 		return;
-	if (mo_of(dlg)) {
+	enum origin_kind *kind = tcap_dialogue_priv(dlg);
+	if (kind && *kind == ORIGIN_USSD) {
+		ussd_call_ind(dlg, (struct ussd_call *)kind, ind);
+		return;
+	}
+	if (kind) {
 		if (ind->type != TCAP_IND_CONTINUE)
 			mo_answer(dlg, ind);
 		return;

@@ -29,11 +29,12 @@
 
 
 enum test_kind { T_BASIC_END, T_CONTINUE, T_USER_ABORT, T_ACN_FALLBACK, T_UDT_RETURN, T_BENCH, T_MT, T_ALERT,
-		 T_MO };
+		 T_MO, T_USSD_MENU, T_USSD_PUSH };
 static const char *const kind_names[] = {
 	[T_BASIC_END] = "basic-end", [T_CONTINUE] = "continue", [T_USER_ABORT] = "user-abort",
 	[T_ACN_FALLBACK] = "acn-fallback", [T_UDT_RETURN] = "udt-return", [T_BENCH] = "bench",
 	[T_MT] = "mt-sms", [T_ALERT] = "alert-sc", [T_MO] = "mo-sms",
+	[T_USSD_MENU] = "ussd-menu", [T_USSD_PUSH] = "ussd-push",
 };
 
 struct test_result {
@@ -79,6 +80,8 @@ struct test_dlg {
 	bool empty_begin;			/* T_MT: 29.002 large-message procedure */
 	bool invoke_pending;			/* T_MT: the invoke waits for the first Continue */
 	uint32_t sri_tid;
+	int8_t puss_invoke;			/* T_USSD_MENU: the subscriber's request */
+	char dialled[64];			/* T_USSD_MENU */
 };
 
 /* ------------------------------------------------------------ results */
@@ -353,6 +356,64 @@ static void on_alert(struct test_user *tu, struct tcap_dialogue *dlg, const stru
 	tcap_end(dlg, false, NULL, 0);
 }
 
+/* ---------------------------------------------------------- USSD gateway */
+
+static const char *ussd_comp_text(const struct tcap_component *c, char *out, size_t outsz)
+{
+	struct map_ussd u;
+	if (!c->param || map_dec_ussd(&u, c->param, c->param_len) < 0 ||
+	    ussd_string_decode(out, outsz, u.dcs, u.string, u.string_len, NULL) < 0)
+		snprintf(out, outsz, "(undecodable)");
+	return out;
+}
+
+/* A subscriber dialled a USSD string: answer with a menu prompt (USSR) */
+static void on_ussd_dialled(struct test_user *tu, struct tcap_dialogue *dlg, const struct tcap_component *c)
+{
+	uint8_t arg[200];
+	struct test_dlg *td = talloc_zero(tu, struct test_dlg);
+	td->res = result_new(tu, T_USSD_MENU);
+	td->puss_invoke = c->invoke_id;
+	ussd_comp_text(c, td->dialled, sizeof(td->dialled));
+	tcap_dialogue_set_priv(dlg, td);
+	int len = enc_ussd_arg(arg, sizeof(arg), "Menu: 1 Balance, 2 Help");
+	tcap_invoke(dlg, MAP_OP_USSR, arg, len, INVOKE_TIMEOUT_MS, NULL);
+	tcap_continue(dlg, NULL, 0);
+	result_set(td->res, "running", "%s dialled, menu sent", td->dialled);
+}
+
+static void on_ussd_menu(struct test_user *tu, struct tcap_dialogue *dlg, struct test_dlg *td, const struct tcap_ind *ind)
+{
+	char answer[200];
+	uint8_t res[200];
+	const struct tcap_component *c = first_comp(ind, TCAP_COMP_RESULT_LAST);
+	if (ind->type != TCAP_IND_CONTINUE || !c || c->opcode != MAP_OP_USSR) {
+		result_set(td->res, "failed", "unexpected indication %d", ind->type);
+		return;
+	}
+	ussd_comp_text(c, answer, sizeof(answer));
+	char reply[64];
+	snprintf(reply, sizeof(reply), "You chose %s", answer);
+	int len = enc_ussd_arg(res, sizeof(res), reply);
+	tcap_result(dlg, td->puss_invoke, true, MAP_OP_PROCESS_USS, res, len);
+	tcap_end(dlg, false, NULL, 0);
+	result_set(td->res, "ok", "%s dialled, chose %s", td->dialled, answer);
+}
+
+/* network-initiated: a USSR to the subscriber; End once answered */
+static void on_ussd_push(struct test_user *tu, struct tcap_dialogue *dlg, struct test_dlg *td, const struct tcap_ind *ind)
+{
+	char answer[200];
+	const struct tcap_component *c = first_comp(ind, TCAP_COMP_RESULT_LAST);
+	if (ind->type == TCAP_IND_CONTINUE && c && c->opcode == MAP_OP_USSR) {
+		result_set(td->res, "ok", "answered %s", ussd_comp_text(c, answer, sizeof(answer)));
+		tcap_end(dlg, false, NULL, 0);
+		talloc_free(td);	/* the dialogue is over; no more indications */
+		return;
+	}
+	result_set(td->res, "failed", "unexpected indication %d", ind->type);
+}
+
 /* MO-ForwardSM from an MSC: decode, record, accept */
 static void on_mo(struct test_user *tu, struct tcap_dialogue *dlg, const struct tcap_component *c)
 {
@@ -442,11 +503,21 @@ static void dialogue_ind(void *priv, struct tcap_dialogue *dlg, const struct tca
 			on_alert(tu, dlg, c);
 		else if (c && c->opcode == MAP_OP_MO_FORWARD_SM)
 			on_mo(tu, dlg, c);
+		else if (c && c->opcode == MAP_OP_PROCESS_USS)
+			on_ussd_dialled(tu, dlg, c);
 		else if (ind->type == TCAP_IND_BEGIN)
 			tcap_u_abort(dlg, NULL, 0);	/* nothing else is served here */
 		return;
 	}
-	if (td->res->kind == T_CONTINUE || td->res->kind == T_USER_ABORT)
+	if (td->res->kind == T_USSD_MENU) {
+		on_ussd_menu(tu, dlg, td, ind);
+		if (ind->type != TCAP_IND_NOTICE)
+			talloc_free(td);
+		return;
+	}
+	if (td->res->kind == T_USSD_PUSH)
+		on_ussd_push(tu, dlg, td, ind);
+	else if (td->res->kind == T_CONTINUE || td->res->kind == T_USER_ABORT)
 		on_ussd(tu, dlg, td, ind);
 	else if (td->res->kind == T_MT)
 		on_mt(tu, dlg, td, ind);
@@ -574,6 +645,35 @@ static int start_test_mt(struct vty *vty, int argc, const char **argv)
 	return CMD_SUCCESS;
 }
 
+DEFUN(test_ussd_push, test_ussd_push_cmd, "test-ussd-push HLR-GT .TEXT",
+      "Network-initiated USSD: unstructuredSS-Request to a subscriber via the HLR\n" "HLR GT\n" "The prompt\n")
+{
+	struct test_user *tu = g_tu;
+	uint8_t arg[200];
+	struct tcap_acn acn;
+	if (!own_gt_ok(vty, tu))
+		return CMD_WARNING;
+	char *text = argv_concat(argv, argc, 1);
+	struct test_dlg *td = talloc_zero(tu, struct test_dlg);
+	td->res = result_new(tu, T_USSD_PUSH);
+	map_acn(&acn, MAP_AC_NETWORK_USSD, 2);
+	struct tcap_dialogue *dlg = open_dialogue(tu, argv[0], SCCP_SSN_HLR, &acn, td);
+	int len = enc_ussd_arg(arg, sizeof(arg), text);
+	int id = td->res->id;
+	talloc_free(text);
+	if (!dlg || len < 0) {
+		result_set(td->res, "failed", "cannot start");
+		if (dlg)
+			tcap_dialogue_release(dlg);
+		talloc_free(td);
+	} else {
+		tcap_invoke(dlg, MAP_OP_USSR, arg, len, INVOKE_TIMEOUT_MS, NULL);
+		tcap_begin(dlg, NULL, 0);
+	}
+	vty_out(vty, "test %d started%s", id, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
 DEFUN(test_udt_return, test_udt_return_cmd, "test-udt-return GT <2-255>",
       "Send a UDT with return option to an SSN (expect a UDTS back)\n" "Called GT\n" "Called SSN\n")
 {
@@ -693,6 +793,7 @@ struct test_user *test_user_alloc(void *ctx, struct ss7_stack *stack)
 	install_element(ENABLE_NODE, &test_dialogue_cmd);
 	install_element(ENABLE_NODE, &test_udt_return_cmd);
 	install_element(ENABLE_NODE, &test_mt_cmd);
+	install_element(ENABLE_NODE, &test_ussd_push_cmd);
 	install_element(ENABLE_NODE, &test_mt_opts_cmd);
 	install_element(ENABLE_NODE, &test_send_raw_cmd);
 	install_element(ENABLE_NODE, &bench_start_cmd);
