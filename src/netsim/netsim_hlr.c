@@ -10,7 +10,6 @@
 #include <talloc.h>
 #include <osmocom/core/logging.h>
 #include <sigway/map/map_sm.h>
-#include <sigway/ussd/ussd_string.h>
 #include <sigway/common/logging.h>
 #include <sigway/tcap/tcap.h>
 #include "netsim.h"
@@ -25,16 +24,6 @@ static enum map_ac dialogue_ac(const struct tcap_acn *acn, uint8_t *version)
 	if (!acn || map_acn_parse(acn, &ac, version) < 0)
 		return 0;
 	return ac;
-}
-
-static int enc_ussd(uint8_t *buf, size_t cap, const char *text)
-{
-	uint8_t packed[USSD_MAX_OCTETS];
-	int n = ussd_string_encode(packed, sizeof(packed), USSD_DCS_GSM7_UNSPEC, NULL, text, strlen(text));
-	if (n < 0)
-		return -EINVAL;
-	struct map_ussd u = { .dcs = USSD_DCS_GSM7_UNSPEC, .string = packed, .string_len = n };
-	return map_enc_ussd(buf, cap, &u);
 }
 
 static struct tcap_instance *hlr_tcap;
@@ -84,7 +73,7 @@ static void answer_sri_sm(struct tcap_dialogue *dlg, const struct tcap_component
 	}
 	if (sub->state == SUB_ABSENT) {
 		/* message waiting: remember whom to alert (29.002 MWD) */
-		snprintf(sub->waiting_sc, sizeof(sub->waiting_sc), "%s", arg.sc_address.digits);
+		snprintf(sub->waiting_sc, sizeof(sub->waiting_sc), "%.32s", arg.sc_address.digits);
 		answer_error(dlg, c->invoke_id, &(struct map_error_param){ .code = MAP_ERR_ABSENT_SUBSCRIBER_SM,
 			     .absent_diag_present = true, .absent_diag = 1 /* IMSI detached */ });
 		return;
@@ -129,7 +118,7 @@ static void ussd_begin(struct tcap_dialogue *dlg, const struct tcap_component *c
 	struct ussd_session *s = talloc_zero(dlg, struct ussd_session);
 	s->puss_invoke = c->invoke_id;
 	tcap_dialogue_set_priv(dlg, s);
-	int len = enc_ussd(arg, sizeof(arg), "Balance 5 EUR. 1: top up");
+	int len = map_enc_ussd_text(arg, sizeof(arg), "Balance 5 EUR. 1: top up");
 	tcap_invoke(dlg, MAP_OP_USSR, arg, len, USSD_TIMEOUT_MS, NULL);
 	tcap_continue(dlg, NULL, 0);
 }
@@ -141,7 +130,7 @@ static void ussd_continue(struct tcap_dialogue *dlg, const struct tcap_ind *ind)
 	for (unsigned int i = 0; i < ind->n_comp; i++) {
 		if (ind->comp[i].type != TCAP_COMP_RESULT_LAST || !s)
 			continue;
-		int len = enc_ussd(res, sizeof(res), "Thank you");
+		int len = map_enc_ussd_text(res, sizeof(res), "Thank you");
 		tcap_result(dlg, s->puss_invoke, true, MAP_OP_PROCESS_USS, res, len);
 		tcap_end(dlg, false, NULL, 0);
 		return;
@@ -152,18 +141,16 @@ static void ussd_continue(struct tcap_dialogue *dlg, const struct tcap_ind *ind)
  * answers a USSR from the script and acknowledges a USSN */
 static void network_initiated_ussd(struct tcap_dialogue *dlg, const struct tcap_component *c)
 {
-	struct map_ussd u;
-	char text[400] = "(undecodable)";
+	char text[400];
 	uint8_t res[200];
-	if (map_dec_ussd(&u, c->param, c->param_len) == 0)
-		ussd_string_decode(text, sizeof(text), u.dcs, u.string, u.string_len, NULL);
+	map_dec_ussd_text(c->param, c->param_len, text, sizeof(text));
 	if (c->opcode == MAP_OP_USSN) {
 		netsim_ussd_log("network notifies '%s'", text);
 		tcap_result(dlg, c->invoke_id, true, MAP_OP_USSN, NULL, 0);
 	} else {
 		const char *answer = netsim_ussd_answer();
 		netsim_ussd_log("network asks '%s', handset answers '%s'", text, answer);
-		int len = enc_ussd(res, sizeof(res), answer);
+		int len = map_enc_ussd_text(res, sizeof(res), answer);
 		tcap_result(dlg, c->invoke_id, true, MAP_OP_USSR, res, len);
 	}
 	tcap_continue(dlg, NULL, 0);

@@ -14,7 +14,6 @@
 #include <sigway/sms/sms_split.h>
 #include <sigway/sms/sms_tpdu.h>
 #include <sigway/tcap/tcap.h>
-#include <sigway/ussd/ussd_string.h>
 #include "netsim.h"
 
 static void answer(struct tcap_dialogue *dlg, int8_t invoke_id, int32_t op, const struct map_error_param *e)
@@ -209,33 +208,13 @@ const char *netsim_ussd_answer(void)
 	return netsim_cfg.ussd_answers[next++ % netsim_cfg.n_ussd_answers];
 }
 
-/* USSD-Arg/Res text in GSM 7-bit */
-static int ussd_text(uint8_t *buf, size_t cap, const char *text)
-{
-	uint8_t packed[USSD_MAX_OCTETS];
-	int n = ussd_string_encode(packed, sizeof(packed), USSD_DCS_GSM7_UNSPEC, NULL, text, strlen(text));
-	if (n < 0)
-		return -EINVAL;
-	struct map_ussd u = { .dcs = USSD_DCS_GSM7_UNSPEC, .string = packed, .string_len = n };
-	return map_enc_ussd(buf, cap, &u);
-}
-
-static const char *ussd_decode_text(const struct tcap_component *c, char *out, size_t outsz)
-{
-	struct map_ussd u;
-	if (!c->param || map_dec_ussd(&u, c->param, c->param_len) < 0 ||
-	    ussd_string_decode(out, outsz, u.dcs, u.string, u.string_len, NULL) < 0)
-		snprintf(out, outsz, "(undecodable)");
-	return out;
-}
-
 int netsim_ussd_dial(const char *msisdn, const char *gw_gt, const char *text)
 {
 	uint8_t arg[200];
 	struct sccp_addr called, calling;
 	struct tcap_acn acn;
 	struct netsim_sub *sub = netsim_sub_find_msisdn(msisdn);
-	int len = ussd_text(arg, sizeof(arg), text);
+	int len = map_enc_ussd_text(arg, sizeof(arg), text);
 	if (!msc_tcap || len < 0 || sccp_addr_set_e164(&called, gw_gt, SCCP_SSN_MSC) < 0 ||
 	    sccp_addr_set_e164(&calling, sub ? sub->msc_gt : netsim_cfg.msc_gt, SCCP_SSN_MSC) < 0)
 		return -EINVAL;
@@ -263,17 +242,17 @@ static void ussd_call_ind(struct tcap_dialogue *dlg, struct ussd_call *call, con
 		const struct tcap_component *c = &ind->comp[i];
 		if (c->type == TCAP_COMP_INVOKE && c->opcode == MAP_OP_USSR) {
 			const char *answer = netsim_ussd_answer();
-			netsim_ussd_log("%s prompted '%s', answers '%s'", call->msisdn, ussd_decode_text(c, text, sizeof(text)),
+			netsim_ussd_log("%s prompted '%s', answers '%s'", call->msisdn, map_dec_ussd_text(c->param, c->param_len, text, sizeof(text)),
 					answer);
-			int len = ussd_text(res, sizeof(res), answer);
+			int len = map_enc_ussd_text(res, sizeof(res), answer);
 			tcap_result(dlg, c->invoke_id, true, MAP_OP_USSR, res, len);
 			tcap_continue(dlg, NULL, 0);
 		} else if (c->type == TCAP_COMP_INVOKE && c->opcode == MAP_OP_USSN) {
-			netsim_ussd_log("%s notified '%s'", call->msisdn, ussd_decode_text(c, text, sizeof(text)));
+			netsim_ussd_log("%s notified '%s'", call->msisdn, map_dec_ussd_text(c->param, c->param_len, text, sizeof(text)));
 			tcap_result(dlg, c->invoke_id, true, MAP_OP_USSN, NULL, 0);
 			tcap_continue(dlg, NULL, 0);
 		} else if (c->type == TCAP_COMP_RESULT_LAST && c->opcode == MAP_OP_PROCESS_USS) {
-			netsim_ussd_log("%s result '%s'", call->msisdn, ussd_decode_text(c, text, sizeof(text)));
+			netsim_ussd_log("%s result '%s'", call->msisdn, map_dec_ussd_text(c->param, c->param_len, text, sizeof(text)));
 		} else if (c->type == TCAP_COMP_ERROR) {
 			netsim_ussd_log("%s error %d %s", call->msisdn, c->error_code, map_error_name(c->error_code));
 		}

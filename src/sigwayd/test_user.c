@@ -18,7 +18,6 @@
 #include <osmocom/vty/vty.h>
 #include <sigway/map/map_sm.h>
 #include <sigway/sms/sms_tpdu.h>
-#include <sigway/ussd/ussd_string.h>
 #include <sigway/common/logging.h>
 #include <sigway/sccp/sccp_layer.h>
 #include <sigway/tcap/tcap.h>
@@ -116,17 +115,6 @@ static int enc_sri_sm_arg(uint8_t *buf, size_t cap, const char *msisdn, const ch
 	return map_enc_sri_sm_arg(buf, cap, &a);
 }
 
-/* USSD-Arg / USSD-Res with a GSM 7-bit text */
-static int enc_ussd_arg(uint8_t *buf, size_t cap, const char *text)
-{
-	uint8_t packed[USSD_MAX_OCTETS];
-	int n = ussd_string_encode(packed, sizeof(packed), USSD_DCS_GSM7_UNSPEC, NULL, text, strlen(text));
-	if (n < 0)
-		return -EINVAL;
-	struct map_ussd u = { .dcs = USSD_DCS_GSM7_UNSPEC, .string = packed, .string_len = n };
-	return map_enc_ussd(buf, cap, &u);
-}
-
 /* ------------------------------------------------------- dialogues */
 
 static struct tcap_dialogue *open_dialogue(struct test_user *tu, const char *gt, uint8_t ssn,
@@ -157,7 +145,7 @@ static int start_ussd(struct test_user *tu, struct test_dlg *td)
 	struct tcap_acn acn;
 	map_acn(&acn, MAP_AC_NETWORK_USSD, 2);
 	struct tcap_dialogue *dlg = open_dialogue(tu, td->called_gt, SCCP_SSN_HLR, &acn, td);
-	int len = enc_ussd_arg(arg, sizeof(arg), "*100#");
+	int len = map_enc_ussd_text(arg, sizeof(arg), "*100#");
 	if (!dlg || len < 0)
 		return -EINVAL;
 	tcap_invoke(dlg, MAP_OP_PROCESS_USS, arg, len, INVOKE_TIMEOUT_MS, NULL);
@@ -208,7 +196,7 @@ static void on_ussd(struct test_user *tu, struct tcap_dialogue *dlg, struct test
 		for (unsigned int i = 0; i < ind->n_comp; i++)
 			if (ind->comp[i].type == TCAP_COMP_INVOKE)
 				id = ind->comp[i].invoke_id;
-		int len = enc_ussd_arg(res, sizeof(res), "1");
+		int len = map_enc_ussd_text(res, sizeof(res), "1");
 		tcap_result(dlg, id, true, MAP_OP_USSR, res, len);
 		tcap_continue(dlg, NULL, 0);
 		result_set(r, "running", "answered USSR");
@@ -358,15 +346,6 @@ static void on_alert(struct test_user *tu, struct tcap_dialogue *dlg, const stru
 
 /* ---------------------------------------------------------- USSD gateway */
 
-static const char *ussd_comp_text(const struct tcap_component *c, char *out, size_t outsz)
-{
-	struct map_ussd u;
-	if (!c->param || map_dec_ussd(&u, c->param, c->param_len) < 0 ||
-	    ussd_string_decode(out, outsz, u.dcs, u.string, u.string_len, NULL) < 0)
-		snprintf(out, outsz, "(undecodable)");
-	return out;
-}
-
 /* A subscriber dialled a USSD string: answer with a menu prompt (USSR) */
 static void on_ussd_dialled(struct test_user *tu, struct tcap_dialogue *dlg, const struct tcap_component *c)
 {
@@ -374,9 +353,9 @@ static void on_ussd_dialled(struct test_user *tu, struct tcap_dialogue *dlg, con
 	struct test_dlg *td = talloc_zero(tu, struct test_dlg);
 	td->res = result_new(tu, T_USSD_MENU);
 	td->puss_invoke = c->invoke_id;
-	ussd_comp_text(c, td->dialled, sizeof(td->dialled));
+	map_dec_ussd_text(c->param, c->param_len, td->dialled, sizeof(td->dialled));
 	tcap_dialogue_set_priv(dlg, td);
-	int len = enc_ussd_arg(arg, sizeof(arg), "Menu: 1 Balance, 2 Help");
+	int len = map_enc_ussd_text(arg, sizeof(arg), "Menu: 1 Balance, 2 Help");
 	tcap_invoke(dlg, MAP_OP_USSR, arg, len, INVOKE_TIMEOUT_MS, NULL);
 	tcap_continue(dlg, NULL, 0);
 	result_set(td->res, "running", "%s dialled, menu sent", td->dialled);
@@ -391,10 +370,10 @@ static void on_ussd_menu(struct test_user *tu, struct tcap_dialogue *dlg, struct
 		result_set(td->res, "failed", "unexpected indication %d", ind->type);
 		return;
 	}
-	ussd_comp_text(c, answer, sizeof(answer));
+	map_dec_ussd_text(c->param, c->param_len, answer, sizeof(answer));
 	char reply[64];
-	snprintf(reply, sizeof(reply), "You chose %s", answer);
-	int len = enc_ussd_arg(res, sizeof(res), reply);
+	snprintf(reply, sizeof(reply), "You chose %.40s", answer);
+	int len = map_enc_ussd_text(res, sizeof(res), reply);
 	tcap_result(dlg, td->puss_invoke, true, MAP_OP_PROCESS_USS, res, len);
 	tcap_end(dlg, false, NULL, 0);
 	result_set(td->res, "ok", "%s dialled, chose %s", td->dialled, answer);
@@ -406,7 +385,8 @@ static void on_ussd_push(struct test_user *tu, struct tcap_dialogue *dlg, struct
 	char answer[200];
 	const struct tcap_component *c = first_comp(ind, TCAP_COMP_RESULT_LAST);
 	if (ind->type == TCAP_IND_CONTINUE && c && c->opcode == MAP_OP_USSR) {
-		result_set(td->res, "ok", "answered %s", ussd_comp_text(c, answer, sizeof(answer)));
+		result_set(td->res, "ok", "answered %s",
+			   map_dec_ussd_text(c->param, c->param_len, answer, sizeof(answer)));
 		tcap_end(dlg, false, NULL, 0);
 		talloc_free(td);	/* the dialogue is over; no more indications */
 		return;
@@ -658,7 +638,7 @@ DEFUN(test_ussd_push, test_ussd_push_cmd, "test-ussd-push HLR-GT .TEXT",
 	td->res = result_new(tu, T_USSD_PUSH);
 	map_acn(&acn, MAP_AC_NETWORK_USSD, 2);
 	struct tcap_dialogue *dlg = open_dialogue(tu, argv[0], SCCP_SSN_HLR, &acn, td);
-	int len = enc_ussd_arg(arg, sizeof(arg), text);
+	int len = map_enc_ussd_text(arg, sizeof(arg), text);
 	int id = td->res->id;
 	talloc_free(text);
 	if (!dlg || len < 0) {

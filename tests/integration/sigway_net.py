@@ -16,6 +16,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import unittest
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIGS = os.path.join(TOP, 'contrib', 'config')
@@ -280,3 +281,36 @@ def _flatten(obj, out):
     elif isinstance(obj, list):
         for v in obj:
             _flatten(v, out)
+
+
+class NetworkTestCase(unittest.TestCase):
+    """A test class that runs its traffic once (run_all) on one test network,
+    with the capture decoded into cls.msgs; the daemons must then exit
+    cleanly (LeakSanitizer or a crash at exit fails the class)."""
+    build = None
+
+    @classmethod
+    def run_all(cls):
+        raise NotImplementedError
+
+    @classmethod
+    def captured(cls, msgs):
+        return msgs
+
+    @classmethod
+    def setUpClass(cls):
+        cls.net = Network(cls.build).__enter__()
+        try:
+            cls.run_all()
+            cls.msgs = cls.captured(cls.net.decoded())
+        except BaseException:
+            cls.net.dump_logs()
+            cls.net.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.net.__exit__(None, None, None)
+        bad = {k: v for k, v in cls.net.exit_codes.items() if k != 'osmo-stp' and v != 0}
+        if bad:
+            raise AssertionError('daemons exited with %s' % bad)

@@ -31,25 +31,7 @@ SUBSCRIBERS = [
 ]
 
 
-class SmsNetwork(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.net = sn.Network(BUILD).__enter__()
-        try:
-            cls.run_all()
-            cls.msgs = cls.net.decoded()
-        except BaseException:
-            cls.net.dump_logs()
-            cls.net.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.net.__exit__(None, None, None)
-        bad = {k: v for k, v in cls.net.exit_codes.items() if k != 'osmo-stp' and v != 0}
-        if bad:
-            raise AssertionError('daemons exited with %s' % bad)
-
+class SmsNetwork(sn.NetworkTestCase):
     @classmethod
     def run_all(cls):
         net = cls.net
@@ -185,5 +167,5 @@ class SmsNetwork(unittest.TestCase):
 
 
 if __name__ == '__main__':
-    BUILD = os.path.abspath(sys.argv.pop(1))
+    BUILD = sn.NetworkTestCase.build = os.path.abspath(sys.argv.pop(1))
     unittest.main(verbosity=2)

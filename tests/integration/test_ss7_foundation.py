@@ -56,29 +56,14 @@ def tid_of(line):
     return '%s:%s:%s:%s' % tuple(line.split('0x')[-1][i:i + 2] for i in range(0, 8, 2))
 
 
-class Foundation(unittest.TestCase):
+class Foundation(sn.NetworkTestCase):
     @classmethod
-    def setUpClass(cls):
-        cls.net = sn.Network(BUILD).__enter__()
-        cls.results = {}
-        try:
-            cls.run_all()
-            cls.msgs = wire(cls.net.decoded())
-        except BaseException:
-            cls.net.dump_logs()
-            cls.net.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.net.__exit__(None, None, None)
-        # SIGTERM ends them cleanly; LeakSanitizer or a crash at exit would not
-        bad = {k: v for k, v in cls.net.exit_codes.items() if k != 'osmo-stp' and v != 0}
-        if bad:
-            raise AssertionError('daemons exited with %s' % bad)
+    def captured(cls, msgs):
+        return wire(msgs)
 
     @classmethod
     def run_all(cls):
+        cls.results = {}
         net, r = cls.net, cls.results
         r['basic'] = net.run_test('test-dialogue basic-end ' + sn.HLR_GT)
         r['continue'] = net.run_test('test-dialogue continue ' + sn.HLR_GT)
@@ -238,5 +223,5 @@ class CheckConfig(unittest.TestCase):
 
 
 if __name__ == '__main__':
-    BUILD = os.path.abspath(sys.argv.pop(1))
+    BUILD = sn.NetworkTestCase.build = os.path.abspath(sys.argv.pop(1))
     unittest.main(verbosity=2)

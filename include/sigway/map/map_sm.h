@@ -190,6 +190,10 @@ int map_enc_inform_sc_arg(uint8_t *buf, size_t cap, const struct map_inform_sc_a
 int map_dec_inform_sc_arg(struct map_inform_sc_arg *a, const uint8_t *buf, size_t len);
 int map_enc_ussd(uint8_t *buf, size_t cap, const struct map_ussd *u);
 int map_dec_ussd(struct map_ussd *u, const uint8_t *buf, size_t len);
+/* USSD-Arg/Res carrying a text, GSM 7-bit (DCS 0x0F) */
+int map_enc_ussd_text(uint8_t *buf, size_t cap, const char *utf8);
+/* The text of a USSD-Arg/Res parameter, or "(undecodable)" */
+const char *map_dec_ussd_text(const uint8_t *param, size_t len, char *out, size_t outsz);
 /* Error parameter for a ReturnError; returns 0 (and writes nothing) when the
  * error has no parameter */
 int map_enc_error_param(uint8_t *buf, size_t cap, const struct map_error_param *e);
