@@ -35,8 +35,29 @@ def main():
                             net.run_test('test-dialogue acn-fallback %s' % sn.HLR_GT).split(' ', 2)[2]))
         print('%-70s %s' % ('a UDT to an SSN nobody serves comes back as UDTS',
                             net.run_test('test-udt-return %s 99' % sn.HLR_GT).split(' ', 2)[2]))
-        step('The wire as tshark decodes it (one line per SCCP message, both legs through the STP)')
-        for m in net.decoded()[:40]:
+        step('Short messages through the simulated network (subscribers in netsim)')
+        ns = net.vty('netsim')
+        for line in ('configure terminal', 'netsim', 'ussd-answers 2',
+                     'subscriber 491770000001 imsi 262017700000001 state attached',
+                     'subscriber 491770000002 imsi 262017700000002 state absent',
+                     'subscriber 491770000005 imsi 262017700000005 state memory-full', 'end'):
+            ns.cmd(line)
+        for msisdn, what in (('491770000001', 'attached'), ('491770000002', 'absent'),
+                             ('491770000005', 'memory full')):
+            line = net.run_test('test-mt-sms %s %s' % (msisdn, sn.HLR_GT), timeout=15)
+            print('MT SMS to %s (%s): %s' % (msisdn, what, line.split(' ', 3)[3]))
+        ns.cmd('subscriber-state 491770000002 attached')
+        time.sleep(1)
+        print('the absent subscriber attaches: %s' % net.gw('show test-dialogues').splitlines()[-1].split(' ', 1)[1])
+        n = len(net.gw('show test-dialogues').splitlines())
+        ns.cmd('mo-sms 491770000001 4477 Hello from the network')
+        print('MO SMS: %s' % net.wait_test(n + 1).split(' ', 1)[1])
+        ns.cmd('ussd-dial 491770000001 %s *100#' % sn.GW_GT)
+        print('USSD: %s' % net.wait_test(n + 2).split(' ', 1)[1])
+        print(ns.cmd('show ussd'))
+
+        step('The wire as tshark decodes it (one line per SCCP message sent to the STP; first 60)')
+        for m in net.decoded()[:60]:
             kind = next((k for k in ('begin', 'continue', 'end', 'abort') if m.get('tcap.%s_element' % k)), '')
             print('frame %4d  %-5s %-9s %s -> %s  otid %-11s dtid %-11s acn %s op %s' % (
                 m['frame'], {'0x09': 'UDT', '0x0a': 'UDTS', '0x11': 'XUDT'}.get(m['sccp.message_type'], '?'),
@@ -50,7 +71,7 @@ def main():
             print(net.gw('show bench'))
         step('Counters (sigwayd: show sccp statistics)')
         print(net.gw('show sccp statistics'))
-    print('\nAll processes stopped. The SMS core (SMPP, billing) is not built yet; see doc/status.md.')
+    print('\nAll processes stopped. The SMS core (SMPP, store, billing) is not built yet; see doc/status.md.')
 
 
 if __name__ == '__main__':

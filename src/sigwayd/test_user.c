@@ -229,7 +229,7 @@ static int start_mt_sri(struct test_user *tu, struct test_dlg *td)
 {
 	uint8_t arg[64];
 	struct tcap_acn acn;
-	map_acn(&acn, MAP_AC_SHORT_MSG_GATEWAY, 3);
+	map_acn(&acn, MAP_AC_SHORT_MSG_GATEWAY, (uint8_t)td->acn_version);
 	struct tcap_dialogue *dlg = open_dialogue(tu, td->called_gt, SCCP_SSN_HLR, &acn, td);
 	int len = enc_sri_sm_arg(arg, sizeof(arg), td->msisdn, tu->own.gt.digits);
 	if (!dlg || len < 0)
@@ -301,6 +301,17 @@ static void on_mt(struct test_user *tu, struct tcap_dialogue *dlg, struct test_d
 	const char *step = td->fsm_sent ? "mt-forwardSM" : "sri-for-sm";
 	if (err) {
 		result_set(r, "ok", "%s error %d %s", step, err->error_code, map_error_name(err->error_code));
+		return;
+	}
+	if (!td->fsm_sent && ind->type == TCAP_IND_U_ABORT && ind->acn_not_supported && ind->acn &&
+	    ind->acn->oid[6] < td->acn_version) {
+		/* the HLR speaks an older shortMsgGateway: ask again in its version */
+		struct test_dlg *retry = talloc_zero(tu, struct test_dlg);
+		*retry = *td;
+		retry->acn_version = ind->acn->oid[6];
+		result_set(r, "running", "SRI-for-SM v%d refused, retrying with v%d", td->acn_version, retry->acn_version);
+		if (start_mt_sri(tu, retry) < 0)
+			result_set(r, "failed", "cannot retry");
 		return;
 	}
 	if (ind->type == TCAP_IND_CONTINUE && td->invoke_pending) {
@@ -615,6 +626,7 @@ static int start_test_mt(struct vty *vty, int argc, const char **argv)
 	td->res = result_new(tu, T_MT);
 	snprintf(td->called_gt, sizeof(td->called_gt), "%s", argv[1]);
 	snprintf(td->msisdn, sizeof(td->msisdn), "%s", argv[0]);
+	td->acn_version = 3;
 	td->long_sms = argc > 2 && argv[2] && !strcmp(argv[2], "long");
 	td->empty_begin = argc > 3 && argv[3] && !strcmp(argv[3], "empty-begin");
 	if (start_mt_sri(tu, td) < 0) {
