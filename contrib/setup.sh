@@ -10,7 +10,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # Build and test dependencies, all from Debian bookworm.
 PKGS="build-essential clang libclang-rt-14-dev meson ninja-build pkg-config
  libosmocore-dev libosmo-sigtran-dev libosmo-netif-dev libtalloc-dev libsqlite3-dev
- libcmocka-dev osmo-stp tshark xxd python3 valgrind libsmpp34-dev"
+ libcmocka-dev osmo-stp tshark xxd python3 valgrind"
 
 missing=""
 for p in $PKGS; do
