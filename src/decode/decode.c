@@ -297,39 +297,43 @@ static void mtp3(const uint8_t *p, size_t len)
 	decode_sccp(p + 1 + label, len - 1 - label, opc, dpc);
 }
 
-static void m3ua(const uint8_t *p, size_t len)
+/* M3UA (RFC 4666) and M2UA (RFC 3331) share the common header and the TLV
+ * parameters: hands the value of every `tag` parameter of a message of
+ * class/type to `payload` */
+static void ua_params(const uint8_t *p, size_t len, uint8_t msg_class, uint8_t msg_type, uint16_t tag,
+		      void (*payload)(const uint8_t *val, size_t vlen))
 {
-	if (len < 8 || p[0] != 1 || p[2] != 1 || p[3] != 1)	/* version 1, transfer DATA */
+	if (len < 8 || p[0] != 1 || p[2] != msg_class || p[3] != msg_type)
 		return;
 	size_t mlen = be32(p + 4), pos = 8;
 	if (mlen > len)
 		mlen = len;
 	while (pos + 4 <= mlen) {
-		uint16_t tag = be16(p + pos), plen = be16(p + pos + 2);
+		uint16_t t = be16(p + pos), plen = be16(p + pos + 2);
 		if (plen < 4 || pos + plen > mlen)
 			return;
-		if (tag == 0x0210 && plen >= 16 && p[pos + 12] == 3)
-			decode_sccp(p + pos + 16, plen - 16, be32(p + pos + 4), be32(p + pos + 8));
+		if (t == tag)
+			payload(p + pos + 4, plen - 4);
 		pos += (plen + 3) & ~3u;
 	}
 }
 
-/* M2UA (RFC 3331) MAUP Data: Protocol Data 1 (0x0300) holds the MTP3 message */
+/* M3UA Protocol Data: OPC, DPC, SI, NI, MP, SLS, then the user part */
+static void m3ua_protocol_data(const uint8_t *v, size_t len)
+{
+	if (len >= 12 && v[8] == 3)
+		decode_sccp(v + 12, len - 12, be32(v), be32(v + 4));
+}
+
+static void m3ua(const uint8_t *p, size_t len)
+{
+	ua_params(p, len, 1, 1, 0x0210, m3ua_protocol_data);	/* transfer, DATA */
+}
+
+/* M2UA MAUP Data: Protocol Data 1 holds the MTP3 message */
 static void m2ua(const uint8_t *p, size_t len)
 {
-	if (len < 8 || p[0] != 1 || p[2] != 6 || p[3] != 1)
-		return;
-	size_t mlen = be32(p + 4), pos = 8;
-	if (mlen > len)
-		mlen = len;
-	while (pos + 4 <= mlen) {
-		uint16_t tag = be16(p + pos), plen = be16(p + pos + 2);
-		if (plen < 4 || pos + plen > mlen)
-			return;
-		if (tag == 0x0300)
-			mtp3(p + pos + 4, plen - 4);
-		pos += (plen + 3) & ~3u;
-	}
+	ua_params(p, len, 6, 1, 0x0300, mtp3);
 }
 
 static void sctp(const uint8_t *p, size_t len)
