@@ -29,7 +29,6 @@ static const struct rate_ctr_desc sccp_ctr_desc[] = {
 	[SCCP_CTR_REASSEMBLED] = { "rx:reassembled", "Segmented messages reassembled" },
 	[SCCP_CTR_DROP_MALFORMED] = { "drop:malformed", "Dropped: malformed message" },
 	[SCCP_CTR_DROP_GT_TOO_LONG] = { "drop:gt_too_long", "Dropped: global title over 32 digits" },
-	[SCCP_CTR_DROP_NOT_FOR_US] = { "drop:not_routable", "Dropped: no route and no return asked" },
 	[SCCP_CTR_DROP_NO_TRANSLATION] = { "drop:no_translation", "No GT translation for the called address" },
 	[SCCP_CTR_DROP_UNEQUIPPED] = { "drop:unequipped", "Called SSN not bound locally" },
 	[SCCP_CTR_DROP_HOP_COUNTER] = { "drop:hop_counter", "Hop counter violation" },

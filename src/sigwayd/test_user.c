@@ -27,11 +27,11 @@
 #define MAX_RESULTS	64
 
 
-enum test_kind { T_BASIC_END, T_CONTINUE, T_USER_ABORT, T_ACN_FALLBACK, T_UDT_RETURN, T_BENCH, T_MT, T_ALERT,
+enum test_kind { T_BASIC_END, T_CONTINUE, T_USER_ABORT, T_ACN_FALLBACK, T_UDT_RETURN, T_MT, T_ALERT,
 		 T_MO, T_USSD_MENU, T_USSD_PUSH };
 static const char *const kind_names[] = {
 	[T_BASIC_END] = "basic-end", [T_CONTINUE] = "continue", [T_USER_ABORT] = "user-abort",
-	[T_ACN_FALLBACK] = "acn-fallback", [T_UDT_RETURN] = "udt-return", [T_BENCH] = "bench",
+	[T_ACN_FALLBACK] = "acn-fallback", [T_UDT_RETURN] = "udt-return",
 	[T_MT] = "mt-sms", [T_ALERT] = "alert-sc", [T_MO] = "mo-sms",
 	[T_USSD_MENU] = "ussd-menu", [T_USSD_PUSH] = "ussd-push",
 };
@@ -78,7 +78,6 @@ struct test_dlg {
 	bool long_sms;				/* T_MT: a 140-octet user data TPDU */
 	bool empty_begin;			/* T_MT: 29.002 large-message procedure */
 	bool invoke_pending;			/* T_MT: the invoke waits for the first Continue */
-	uint32_t sri_tid;
 	int8_t puss_invoke;			/* T_USSD_MENU: the subscriber's request */
 	char dialled[64];			/* T_USSD_MENU */
 };
@@ -234,7 +233,6 @@ static int start_mt_sri(struct test_user *tu, struct test_dlg *td)
 	int len = enc_sri_sm_arg(arg, sizeof(arg), td->msisdn, tu->own.gt.digits);
 	if (!dlg || len < 0)
 		return -EINVAL;
-	td->sri_tid = tcap_dialogue_local_tid(dlg);
 	tcap_invoke(dlg, MAP_OP_SRI_FOR_SM, arg, len, INVOKE_TIMEOUT_MS, NULL);
 	return tcap_begin(dlg, NULL, 0);
 }
