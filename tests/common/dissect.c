@@ -14,6 +14,16 @@ int dissect_available(void)
 	return access(SIGWAY_DISSECT, X_OK) == 0 && system("command -v tshark >/dev/null 2>&1") == 0;
 }
 
+int dissect_require(void)
+{
+	if (dissect_available())
+		return 0;
+	if (getenv("SIGWAY_ALLOW_NO_TSHARK"))
+		return 77;
+	fprintf(stderr, "tshark / dissect tool missing\n");
+	return 1;
+}
+
 int dissect_run(const uint8_t *buf, size_t len, const char *layer,
 		const char *extra_args, char *out, size_t outlen)
 {

@@ -16,3 +16,7 @@ int dissect_run(const uint8_t *buf, size_t len, const char *layer,
 /* 1 if the dissect tool and tshark are there (tests skip() otherwise only
  * when SIGWAY_ALLOW_NO_TSHARK is set; by default a missing oracle fails). */
 int dissect_available(void);
+
+/* For a test's main(): 0 when the oracle is there; otherwise 77 (meson's
+ * "skipped") if SIGWAY_ALLOW_NO_TSHARK is set, else 1 with a message. */
+int dissect_require(void);

@@ -368,11 +368,8 @@ int main(void)
 		cmocka_unit_test(test_dtap_bad_input),
 	};
 
-	if (!dissect_available()) {
-		if (getenv("SIGWAY_ALLOW_NO_TSHARK"))
-			return 77;
-		fprintf(stderr, "tshark / dissect tool missing\n");
-		return 1;
-	}
+	int missing = dissect_require();
+	if (missing)
+		return missing;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
