@@ -19,6 +19,7 @@
 #include <osmocom/sigtran/osmo_ss7.h>
 #include <sigway/common/daemon.h>
 #include <sigway/common/logging.h>
+#include <sigway/common/vty_nodes.h>
 
 static volatile sig_atomic_t stop_requested;
 
@@ -63,6 +64,17 @@ bool sigway_daemon_stopping(void)
 	return stop_requested;
 }
 
+/* our nested nodes go up one level; everything else is libosmo-sigtran's */
+static int go_parent(struct vty *vty)
+{
+	if (vty->node == SIGWAY_SMPP_ACCOUNT_NODE) {
+		vty->node = SIGWAY_SMPP_NODE;
+		vty->index = NULL;
+		return vty->node;
+	}
+	return osmo_ss7_vty_go_parent(vty);
+}
+
 void sigway_daemon_init(struct sigway_daemon *d, struct vty_app_info *app_info)
 {
 	d->ctx = talloc_named_const(NULL, 0, d->name);
@@ -76,7 +88,7 @@ void sigway_daemon_init(struct sigway_daemon *d, struct vty_app_info *app_info)
 
 	app_info->tall_ctx = d->ctx;
 	/* leaving an "asp" node is what starts the ASP: the library's hook does it */
-	app_info->go_parent_cb = osmo_ss7_vty_go_parent;
+	app_info->go_parent_cb = go_parent;
 	vty_init(app_info);
 	logging_vty_add_cmds();
 	osmo_stats_vty_add_cmds();

@@ -260,6 +260,21 @@ DEFUN(cfg_imsi_prefix, cfg_imsi_prefix_cmd, "imsi-prefix DIGITS",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_mt_log, cfg_mt_log_cmd, "mt-log PATH",
+      "Append a line per MT part the MSC accepts (IMSI, text) to a file\n" "File path\n")
+{
+	if (strlen(argv[0]) >= sizeof(netsim_cfg.mt_log))
+		return CMD_WARNING;
+	strcpy(netsim_cfg.mt_log, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_mt, show_mt_cmd, "show mt-sms", SHOW_STR "Short messages the MSC accepted for its subscribers\n")
+{
+	netsim_msc_show_mt(vty);
+	return CMD_SUCCESS;
+}
+
 static int config_write_netsim(struct vty *vty)
 {
 	vty_out(vty, "netsim%s", VTY_NEWLINE);
@@ -268,6 +283,8 @@ static int config_write_netsim(struct vty *vty)
 	vty_out(vty, " imsi-prefix %s%s", netsim_cfg.imsi_prefix, VTY_NEWLINE);
 	vty_out(vty, " hlr-gt %s%s", netsim_cfg.hlr_gt, VTY_NEWLINE);
 	vty_out(vty, " smsc-gt %s%s", netsim_cfg.smsc_gt, VTY_NEWLINE);
+	if (netsim_cfg.mt_log[0])
+		vty_out(vty, " mt-log %s%s", netsim_cfg.mt_log, VTY_NEWLINE);
 	if (netsim_cfg.n_ussd_answers) {
 		vty_out(vty, " ussd-answers");
 		for (int i = 0; i < netsim_cfg.n_ussd_answers; i++)
@@ -293,6 +310,8 @@ void netsim_vty_init(void *ctx)
 	install_element(SIGWAY_NETSIM_NODE, &cfg_subscriber_msc_cmd);
 	install_element(SIGWAY_NETSIM_NODE, &cfg_no_subscriber_cmd);
 	install_element(SIGWAY_NETSIM_NODE, &cfg_hlr_gt_cmd);
+	install_element(SIGWAY_NETSIM_NODE, &cfg_mt_log_cmd);
+	install_element_ve(&show_mt_cmd);
 	install_element(ENABLE_NODE, &subscriber_state_cmd);
 	install_element(ENABLE_NODE, &mo_sms_cmd);
 	install_element(ENABLE_NODE, &ussd_dial_cmd);

@@ -19,6 +19,7 @@ struct netsim_cfg {
 	/* what the simulated handsets answer to USSD prompts, in turn */
 	char ussd_answers[8][32];
 	int n_ussd_answers;
+	char mt_log[256];			/* a line per accepted MT part, for tests */
 };
 
 extern struct netsim_cfg netsim_cfg;
@@ -61,6 +62,9 @@ void netsim_hlr_alert_sc(const struct netsim_sub *sub);
  * the outcome shows in "show mo-sms" */
 int netsim_msc_send_mo(const char *msisdn, const char *dest, const char *text);
 void netsim_msc_show_mo(struct vty *vty);
+/* A part the MSC accepted: counted, and logged to mt-log when configured */
+void netsim_msc_count_delivered(const char *imsi, const uint8_t *tpdu, size_t len);
+void netsim_msc_show_mt(struct vty *vty);
 /* A subscriber dials a USSD string: the MSC opens processUnstructuredSS-Request
  * towards the USSD gateway at gw_gt; prompts are answered from the script */
 int netsim_ussd_dial(const char *msisdn, const char *gw_gt, const char *text);

@@ -28,6 +28,34 @@ static void answer(struct tcap_dialogue *dlg, int8_t invoke_id, int32_t op, cons
 	tcap_end(dlg, false, NULL, 0);
 }
 
+static unsigned long mt_parts_accepted;
+static FILE *mt_log;
+
+void netsim_msc_count_delivered(const char *imsi, const uint8_t *tpdu, size_t len)
+{
+	struct sms_tpdu t;
+	char text[400] = "";
+	mt_parts_accepted++;
+	if (!netsim_cfg.mt_log[0])
+		return;
+	if (!mt_log)
+		mt_log = fopen(netsim_cfg.mt_log, "a");
+	if (!mt_log)
+		return;
+	if (sms_tpdu_decode(&t, tpdu, len, 0) == 0)
+		sms_tpdu_text(&t, text, sizeof(text));
+	for (char *p = text; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	fprintf(mt_log, "%s\t%s\n", imsi, text);
+	fflush(mt_log);
+}
+
+void netsim_msc_show_mt(struct vty *vty)
+{
+	vty_out(vty, "parts accepted: %lu%s", mt_parts_accepted, VTY_NEWLINE);
+}
+
 static void mt_forward_sm(struct tcap_dialogue *dlg, const struct tcap_component *c)
 {
 	struct map_forward_sm_arg a;
@@ -49,7 +77,14 @@ static void mt_forward_sm(struct tcap_dialogue *dlg, const struct tcap_component
 				.failure_cause = MAP_SMF_EQUIPMENT_PROTOCOL_ERROR });
 			return;
 		}
-		answer(dlg, c->invoke_id, c->opcode, NULL);
+		if (a.more_messages_to_send) {
+			/* 29.002: the dialogue stays open for the next part */
+			tcap_result(dlg, c->invoke_id, true, c->opcode, NULL, 0);
+			tcap_continue(dlg, NULL, 0);
+		} else {
+			answer(dlg, c->invoke_id, c->opcode, NULL);
+		}
+		netsim_msc_count_delivered(a.da_imsi, a.sm_rp_ui, a.sm_rp_ui_len);
 		return;
 	}
 	case SUB_MEMORY_FULL:

@@ -1,6 +1,7 @@
-/* sigwayd: the gateway. Today it hosts the SS7 stack (our SCCP on
- * libosmo-sigtran, TCAP) and a test TC-user; the SMS core, lookup and USSD
- * services bind their SSNs on the same stack as they land. */
+/* sigwayd: the gateway. It hosts the SS7 stack (our SCCP on
+ * libosmo-sigtran, TCAP), the SMPP server and the SMS core with its store,
+ * and a test TC-user for the stack's own tests; the lookup and USSD
+ * services bind on the same stack as they land. */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,12 +17,23 @@
 #include <sigway/common/vty_nodes.h>
 #include <sigway/sccp/sccp_codec.h>
 #include <sigway/ss7/ss7_stack.h>
+#include <sigway/smpp/smpp_server.h>
+#include <sigway/smsc/smsc.h>
+#include <sigway/store/store.h>
 #include "test_user.h"
+
+static void *g_ctx;
+
+static void *tall_sigway_ctx(void)
+{
+	return g_ctx;
+}
 
 #define SIGWAYD_VTY_PORT 4260
 
 static struct {
 	char calling_gt[SCCP_GT_DIGITS_MAX + 1];
+	char database[256];
 } gw_cfg;
 
 static struct cmd_node gateway_node = {
@@ -47,11 +59,24 @@ DEFUN(cfg_calling_gt, cfg_calling_gt_cmd, "calling-gt DIGITS",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_database, cfg_database_cmd, "database PATH",
+      "The store (SQLite file): messages, outbox, audit trail, billing records\n" "File path\n")
+{
+	if (strlen(argv[0]) >= sizeof(gw_cfg.database)) {
+		vty_out(vty, "%% path too long%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	strcpy(gw_cfg.database, argv[0]);
+	return CMD_SUCCESS;
+}
+
 static int config_write_gateway(struct vty *vty)
 {
 	vty_out(vty, "gateway%s", VTY_NEWLINE);
 	if (gw_cfg.calling_gt[0])
 		vty_out(vty, " calling-gt %s%s", gw_cfg.calling_gt, VTY_NEWLINE);
+	if (gw_cfg.database[0])
+		vty_out(vty, " database %s%s", gw_cfg.database, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -60,6 +85,29 @@ static void gateway_vty_init(void)
 	install_element(CONFIG_NODE, &cfg_gateway_cmd);
 	install_node(&gateway_node, config_write_gateway);
 	install_element(SIGWAY_GATEWAY_NODE, &cfg_calling_gt_cmd);
+	install_element(SIGWAY_GATEWAY_NODE, &cfg_database_cmd);
+}
+
+/* The SMS core and its SMPP server, when the config names a store */
+static int start_sms(struct test_user *tu, struct smsc *smsc, struct smpp_server *smpp, struct store **st)
+{
+	if (!gw_cfg.database[0])
+		return 0;
+	if (!gw_cfg.calling_gt[0]) {
+		fprintf(stderr, "sigwayd: the SMS core needs 'gateway' / 'calling-gt'\n");
+		return -1;
+	}
+	*st = store_open(tall_sigway_ctx(), gw_cfg.database);
+	if (!*st || smsc_start(smsc, *st, smpp, test_user_tcap(tu), gw_cfg.calling_gt) < 0) {
+		fprintf(stderr, "sigwayd: cannot open the store %s\n", gw_cfg.database);
+		return -1;
+	}
+	test_user_set_smsc(tu, smsc);
+	if (smpp_server_start(smpp) < 0) {
+		fprintf(stderr, "sigwayd: cannot open the SMPP port\n");
+		return -1;
+	}
+	return 0;
 }
 
 static struct vty_app_info vty_info = {
@@ -77,6 +125,12 @@ int main(int argc, char **argv)
 	struct ss7_stack *stack = ss7_stack_alloc(d.ctx);
 	gateway_vty_init();
 	struct test_user *tu = test_user_alloc(d.ctx, stack);
+	struct smsc *smsc = smsc_alloc(d.ctx);
+	struct smpp_server *smpp = smpp_server_alloc(d.ctx, &smsc_smpp_ops, smsc);
+	struct store *st = NULL;
+	smpp_server_vty_init(smpp);
+	smsc_vty_init(smsc);
+	g_ctx = d.ctx;
 	if (sigway_daemon_read_config(&d) < 0)
 		return 1;
 	if (d.check_config) {
@@ -92,9 +146,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sigwayd: cannot bind the test user's SSNs\n");
 		return 1;
 	}
+	if (start_sms(tu, smsc, smpp, &st) < 0)
+		return 1;
 	LOGP(DAPP, LOGL_NOTICE, "sigwayd started\n");
 	sigway_daemon_run(&d);
-	/* users first, then our stack, then libosmo-sigtran's instance (in ctx) */
+	/* the SMPP side first (its last answers go into the store), the core,
+	 * the store (final commit), the TC-users, then our stack, then
+	 * libosmo-sigtran's instance (in ctx) */
+	smpp_server_free(smpp);
+	smsc_free(smsc);
+	if (st)
+		store_close(st);
 	talloc_free(tu);
 	ss7_stack_free(stack);
 	talloc_free(d.ctx);

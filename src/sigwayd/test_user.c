@@ -21,6 +21,7 @@
 #include <sigway/common/logging.h>
 #include <sigway/sccp/sccp_layer.h>
 #include <sigway/tcap/tcap.h>
+#include <sigway/smsc/smsc.h>
 #include "test_user.h"
 
 #define INVOKE_TIMEOUT_MS 15000
@@ -56,6 +57,7 @@ struct bench {
 
 struct test_user {
 	struct ss7_stack *stack;
+	struct smsc *smsc;		/* the SMS core shares our SSN and TCAP instance */
 	struct sccp_user *tcap_sccp;
 	struct sccp_user *echo_sccp;
 	struct tcap_instance *tcap;
@@ -485,6 +487,12 @@ static void dialogue_ind(void *priv, struct tcap_dialogue *dlg, const struct tca
 		bench_one_done(tu, ind->type == TCAP_IND_END && has_comp(ind, TCAP_COMP_RESULT_LAST, -1));
 		return;
 	}
+	if (tu->smsc && smsc_tcap_owns(tu->smsc, up)) {
+		smsc_tcap_ind(tu->smsc, dlg, ind);
+		return;
+	}
+	if (!up && ind->type == TCAP_IND_BEGIN && tu->smsc && smsc_tcap_begin(tu->smsc, dlg, ind))
+		return;
 	struct test_dlg *td = up;
 	if (!td) {
 		const struct tcap_component *c = ind->type == TCAP_IND_BEGIN ? first_comp(ind, TCAP_COMP_INVOKE) : NULL;
@@ -522,6 +530,9 @@ static void l_cancel_ind(void *priv, struct tcap_dialogue *dlg, int8_t id, int32
 	void *up = tcap_dialogue_priv(dlg);
 	if (up == &tu->bench) {
 		bench_one_done(tu, false);
+	} else if (tu->smsc && smsc_tcap_owns(tu->smsc, up)) {
+		smsc_tcap_l_cancel(tu->smsc, dlg, id, op);
+		return;	/* the core releases its dialogue */
 	} else if (up) {
 		struct test_dlg *td = up;
 		/* for an MT SMS a silent MSC is an outcome to report, not a test failure */
@@ -791,6 +802,16 @@ struct test_user *test_user_alloc(void *ctx, struct ss7_stack *stack)
 	install_element_ve(&show_bench_cmd);
 	install_element_ve(&show_tcap_stats_cmd);
 	return tu;
+}
+
+void test_user_set_smsc(struct test_user *tu, struct smsc *smsc)
+{
+	tu->smsc = smsc;
+}
+
+struct tcap_instance *test_user_tcap(struct test_user *tu)
+{
+	return tu->tcap;
 }
 
 int test_user_start(struct test_user *tu, const char *own_gt)

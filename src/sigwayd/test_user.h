@@ -14,3 +14,9 @@ struct test_user;
 struct test_user *test_user_alloc(void *ctx, struct ss7_stack *stack);
 /* Binds the SSNs; own_gt is the calling GT of everything the user sends */
 int test_user_start(struct test_user *tu, const char *own_gt);
+
+struct smsc;
+struct tcap_instance;
+/* The SMS core takes the dialogues it owns on the shared SSN 8 instance */
+void test_user_set_smsc(struct test_user *tu, struct smsc *smsc);
+struct tcap_instance *test_user_tcap(struct test_user *tu);

@@ -12,4 +12,5 @@ enum sigway_vty_node {
 	SIGWAY_SMPP_NODE = _LAST_OSMOVTY_NODE + 60,	/* "smpp" server */
 	SIGWAY_SMPP_ACCOUNT_NODE,
 	SIGWAY_GATEWAY_NODE = _LAST_OSMOVTY_NODE + 70,	/* sigwayd: "gateway" (own GT, services) */
+	SIGWAY_SMS_NODE = _LAST_OSMOVTY_NODE + 80,	/* "sms": SMS core routing and policy */
 };

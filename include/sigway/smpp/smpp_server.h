@@ -1,0 +1,77 @@
+/* SMPP v3.4 server (SMSC side) on libosmo-netif streams: binds checked
+ * against the accounts of the VTY config, enquire_link, unbind, windowing
+ * and per-account throughput limits. What a bound ESME submits goes to the
+ * SMS core through smpp_server_ops; the core answers with
+ * smpp_server_respond() once the message is durably stored, and hands
+ * deliver_sm (MO, receipts) back with smpp_server_deliver(). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <osmocom/core/linuxlist.h>
+#include <sigway/smpp/smpp_pdu.h>
+
+struct smpp_server;
+
+#define SMPP_MO_ROUTES_MAX 16
+#define SMPP_ALLOW_IP_MAX 8
+
+struct smpp_account {
+	struct llist_head list;
+	char system_id[16];
+	char password[9];
+	char allow_ip[SMPP_ALLOW_IP_MAX][48];	/* empty list: any address */
+	unsigned int n_allow_ip;
+	unsigned int window;		/* outstanding requests per bind, each way */
+	unsigned int throughput;	/* submit_sm per second over all binds, 0: no limit */
+	unsigned int max_binds;
+	char mo_route[SMPP_MO_ROUTES_MAX][21];	/* destination prefixes (short codes, long numbers) */
+	unsigned int n_mo_routes;
+	bool mo_reassemble;
+	/* runtime */
+	double tokens;
+	int64_t tokens_ms;
+	unsigned int binds;
+};
+
+/* A request of a bound ESME the SMS core decides on */
+struct smpp_request {
+	uint32_t session_id;
+	const struct smpp_account *account;
+	const struct smpp_pdu *pdu;
+	const char *peer;		/* "ip:port" */
+};
+
+struct smpp_server_ops {
+	/* submit_sm, data_sm, query_sm, cancel_sm, replace_sm, submit_multi:
+	 * the core answers with smpp_server_respond() (now or later) */
+	void (*request)(void *priv, const struct smpp_request *req);
+	/* a receiver or transceiver of this account bound: pending deliveries may go */
+	void (*receiver_up)(void *priv, const struct smpp_account *account);
+	/* the answer to a deliver_sm we sent with this token; status
+	 * ESME_RSYSERR too when the bind went away or the answer timed out */
+	void (*deliver_resp)(void *priv, uint64_t token, uint32_t status);
+};
+
+struct smpp_server *smpp_server_alloc(void *ctx, const struct smpp_server_ops *ops, void *priv);
+/* Installs the `smpp` VTY node; call before reading the config */
+void smpp_server_vty_init(struct smpp_server *srv);
+/* Opens the listening socket configured; 0 when none is configured */
+int smpp_server_start(struct smpp_server *srv);
+void smpp_server_free(struct smpp_server *srv);
+
+/* Answers a request. resp carries the body (message_id, ...); its
+ * command_id and sequence_number are set from the request. Returns
+ * -ENOTCONN when that bind is gone (the answer is dropped). */
+int smpp_server_respond(struct smpp_server *srv, uint32_t session_id, uint32_t request_command_id,
+			uint32_t sequence_number, struct smpp_pdu *resp);
+
+/* Sends a deliver_sm (or data_sm) to a receiver/transceiver of the account.
+ * Returns 0 (an answer follows through deliver_resp), -ENOTCONN with no
+ * such bind, -EBUSY when every bind's window is full. */
+int smpp_server_deliver(struct smpp_server *srv, const char *system_id, struct smpp_pdu *pdu, uint64_t token);
+
+const struct smpp_account *smpp_server_account(struct smpp_server *srv, const char *system_id);
+/* The account owning a destination address for MO (longest prefix) */
+const struct smpp_account *smpp_server_mo_account(struct smpp_server *srv, const char *dest);
+bool smpp_server_receiver_bound(struct smpp_server *srv, const char *system_id);

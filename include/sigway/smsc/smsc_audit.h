@@ -1,0 +1,15 @@
+/* The audit evidence an operator asks for after a complaint: for an MSISDN
+ * and a time range, each message with every MAP dialogue it took (calling
+ * and called GT, TCAP transaction IDs, times, outcome) and whether the
+ * MT-ForwardSM went out from the same calling GT as its SRI-for-SM. Read
+ * from the store file, so it works on a live gateway's database. */
+#pragma once
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+/* out() gets one line at a time, without a newline. Returns the number of
+ * messages reported, or <0. *mismatches (may be NULL) counts delivered
+ * messages whose MT-ForwardSM did not follow an SRI-for-SM from its GT. */
+int smsc_audit_report(sqlite3 *db, const char *msisdn, int64_t from_ms, int64_t to_ms,
+		      void (*out)(void *priv, const char *line), void *priv, int *mismatches);

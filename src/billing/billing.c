@@ -1,0 +1,141 @@
+/* Billing records (see billing.h) */
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <osmocom/core/logging.h>
+#include <osmocom/core/utils.h>
+#include <sigway/billing/billing.h>
+#include <sigway/common/logging.h>
+#include <sigway/store/store.h>
+
+static const char *const kind_names[] = {
+	[BILL_SMS_MT] = "sms_mt", [BILL_SMS_MO] = "sms_mo", [BILL_LOOKUP] = "lookup", [BILL_USSD] = "ussd",
+};
+
+const char *billing_kind_name(enum billing_kind kind)
+{
+	return kind < ARRAY_SIZE(kind_names) ? kind_names[kind] : "unknown";
+}
+
+/* append-only: the triggers refuse any change to a written record */
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS billing ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" kind TEXT NOT NULL, account TEXT NOT NULL, ref TEXT NOT NULL,"
+	" units INTEGER NOT NULL, operator TEXT NOT NULL,"
+	" event_ms INTEGER NOT NULL, recorded_ms INTEGER NOT NULL,"
+	" UNIQUE (kind, ref));"
+	"CREATE INDEX IF NOT EXISTS billing_time ON billing (event_ms);"
+	"CREATE TRIGGER IF NOT EXISTS billing_no_update BEFORE UPDATE ON billing"
+	" BEGIN SELECT RAISE(ABORT, 'billing records are append-only'); END;"
+	"CREATE TRIGGER IF NOT EXISTS billing_no_delete BEFORE DELETE ON billing"
+	" BEGIN SELECT RAISE(ABORT, 'billing records are append-only'); END;";
+
+int billing_init(struct store *st)
+{
+	return store_exec(st, schema);
+}
+
+int billing_record(struct store *st, const struct billing_event *ev)
+{
+	sqlite3_stmt *s = store_stmt(st, "INSERT OR IGNORE INTO billing"
+				     " (kind, account, ref, units, operator, event_ms, recorded_ms)"
+				     " VALUES (?, ?, ?, ?, ?, ?, ?)");
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, billing_kind_name(ev->kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, ev->account ? ev->account : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, ev->ref, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 4, (int)ev->units);
+	sqlite3_bind_text(s, 5, ev->operator ? ev->operator : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 6, ev->event_ms);
+	sqlite3_bind_int64(s, 7, store_now_ms());
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		LOGP(DBILL, LOGL_ERROR, "cannot record %s %s: %s\n", billing_kind_name(ev->kind), ev->ref,
+		     sqlite3_errmsg(store_db(st)));
+		return -EIO;
+	}
+	int n = sqlite3_changes(store_db(st));
+	LOGP(DBILL, LOGL_INFO, "%s %s account %s units %u: %s\n", billing_kind_name(ev->kind), ev->ref,
+	     ev->account, ev->units, n ? "recorded" : "already recorded");
+	return n;
+}
+
+static void iso_time(char *out, size_t outsz, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	size_t n = strftime(out, outsz, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, outsz - n, ".%03dZ", (int)(ms % 1000));
+}
+
+/* CSV fields from our own tables: names and ids never hold quotes, but an
+ * account name could hold a comma, so text fields are quoted */
+static void csv_text(FILE *out, const unsigned char *s)
+{
+	fputc('"', out);
+	for (; s && *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void json_text(FILE *out, const unsigned char *s)
+{
+	fputc('"', out);
+	for (; s && *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s);
+		else if (*s < 0x20)
+			fprintf(out, "\\u%04x", *s);
+		else
+			fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+int billing_export(sqlite3 *db, FILE *out, int64_t from_ms, int64_t to_ms, bool json)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(db, "SELECT seq, kind, account, ref, units, operator, event_ms FROM billing"
+			       " WHERE event_ms >= ? AND event_ms < ? ORDER BY seq", -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, from_ms);
+	sqlite3_bind_int64(s, 2, to_ms);
+	if (!json)
+		fprintf(out, "seq,kind,account,ref,units,operator,event_time\n");
+	int n = 0, rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		char when[40];
+		iso_time(when, sizeof(when), sqlite3_column_int64(s, 6));
+		void (*text)(FILE *, const unsigned char *) = json ? json_text : csv_text;
+		if (json)
+			fprintf(out, "{\"seq\":%lld,\"kind\":", (long long)sqlite3_column_int64(s, 0));
+		else
+			fprintf(out, "%lld,", (long long)sqlite3_column_int64(s, 0));
+		static const char *const json_keys[] = { NULL, NULL, ",\"account\":", ",\"ref\":" };
+		for (int col = 1; col <= 3; col++) {
+			if (json && json_keys[col])
+				fputs(json_keys[col], out);
+			text(out, sqlite3_column_text(s, col));
+			if (!json)
+				fputc(',', out);
+		}
+		if (json) {
+			fprintf(out, ",\"units\":%d,\"operator\":", sqlite3_column_int(s, 4));
+			json_text(out, sqlite3_column_text(s, 5));
+			fprintf(out, ",\"event_time\":\"%s\"}\n", when);
+		} else {
+			fprintf(out, "%d,", sqlite3_column_int(s, 4));
+			csv_text(out, sqlite3_column_text(s, 5));
+			fprintf(out, ",%s\n", when);
+		}
+		n++;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? n : -EIO;
+}

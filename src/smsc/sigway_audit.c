@@ -1,0 +1,80 @@
+/* sigway-audit: the MAP evidence for the messages to one MSISDN in a time
+ * range, read from the gateway's store file (see smsc_audit.h). Exit status
+ * 3 when a delivered message lacks its SRI-for-SM from the same GT. */
+
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sqlite3.h>
+#include <sigway/smsc/smsc_audit.h>
+
+static void usage(void)
+{
+	printf("Usage: sigway-audit --db FILE [--from TIME] [--to TIME] MSISDN\n"
+	       "  TIME: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC) or milliseconds since the epoch\n");
+}
+
+static int parse_time(const char *s, int64_t *out)
+{
+	struct tm tm = { 0 };
+	char *end;
+	long long ms = strtoll(s, &end, 10);
+	if (!*end) {
+		*out = ms;
+		return 0;
+	}
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end && *end == 'T')
+		end = strptime(end + 1, "%H:%M:%S", &tm);
+	if (!end || *end)
+		return -1;
+	*out = (int64_t)timegm(&tm) * 1000;
+	return 0;
+}
+
+static void print_line(void *priv, const char *line)
+{
+	puts(line);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' }, { "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	const char *db_path = NULL;
+	int64_t from = 0, to = INT64_MAX;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db_path = optarg; break;
+		case 'f': if (parse_time(optarg, &from) < 0) { fprintf(stderr, "bad --from\n"); return 2; } break;
+		case 't': if (parse_time(optarg, &to) < 0) { fprintf(stderr, "bad --to\n"); return 2; } break;
+		case 'h': usage(); return 0;
+		default: usage(); return 2;
+		}
+	}
+	if (optind != argc - 1 || !db_path) {
+		usage();
+		return 2;
+	}
+	sqlite3 *db;
+	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		fprintf(stderr, "sigway-audit: cannot open %s: %s\n", db_path, sqlite3_errmsg(db));
+		return 1;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	int bad = 0;
+	int n = smsc_audit_report(db, argv[optind], from, to, print_line, NULL, &bad);
+	sqlite3_close(db);
+	if (n < 0) {
+		fprintf(stderr, "sigway-audit: cannot read the audit records\n");
+		return 1;
+	}
+	printf("%d messages, %d mismatches\n", n, bad);
+	return bad ? 3 : 0;
+}

@@ -1,0 +1,196 @@
+/* The SMS core's tables in the gateway store: messages (MT, until final
+ * and after, for query_sm and receipts), the audit trail of every MAP
+ * dialogue, and the outbox of deliver_sm (see smsc_outbox.c). Every write
+ * joins the store's per-tick transaction. */
+
+#include <errno.h>
+#include <string.h>
+#include <talloc.h>
+#include <osmocom/core/logging.h>
+#include <sigway/common/logging.h>
+#include <sigway/store/store.h>
+#include "smsc_int.h"
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS messages ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" account TEXT NOT NULL,"
+	" src_ton INTEGER, src_npi INTEGER, src TEXT, dst_ton INTEGER, dst_npi INTEGER, dst TEXT NOT NULL,"
+	" esm_class INTEGER, protocol_id INTEGER, data_coding INTEGER, registered_delivery INTEGER,"
+	" payload BLOB, sar_ref INTEGER, sar_total INTEGER, sar_seq INTEGER,"
+	" submit_ms INTEGER NOT NULL, expiry_ms INTEGER NOT NULL, next_ms INTEGER NOT NULL,"
+	" state INTEGER NOT NULL DEFAULT 1,"		/* SMPP message_state: 1 enroute */
+	" attempts INTEGER NOT NULL DEFAULT 0, parts INTEGER NOT NULL DEFAULT 0,"
+	" parts_done INTEGER NOT NULL DEFAULT 0, err INTEGER NOT NULL DEFAULT 0,"
+	" operator TEXT, done_ms INTEGER);"
+	"CREATE INDEX IF NOT EXISTS messages_pending ON messages (state) WHERE state = 1;"
+	"CREATE INDEX IF NOT EXISTS messages_dst ON messages (dst, submit_ms);"
+	"CREATE TABLE IF NOT EXISTS audit ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" msg_id TEXT NOT NULL, msisdn TEXT NOT NULL, step TEXT NOT NULL,"
+	" calling_gt TEXT NOT NULL, called_gt TEXT NOT NULL, otid TEXT NOT NULL, dtid TEXT NOT NULL,"
+	" start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, outcome TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS audit_msisdn ON audit (msisdn, start_ms);"
+	"CREATE INDEX IF NOT EXISTS audit_msg ON audit (msg_id);"
+	"CREATE TABLE IF NOT EXISTS outbox ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" account TEXT NOT NULL, kind TEXT NOT NULL, pdu BLOB NOT NULL,"
+	" created_ms INTEGER NOT NULL, next_ms INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+	" done_ms INTEGER);"
+	"CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (account, next_ms) WHERE done_ms IS NULL;";
+
+int smsc_db_init(struct store *st)
+{
+	return store_exec(st, schema);
+}
+
+static void bind_addr(sqlite3_stmt *s, int col, const struct smpp_address *a)
+{
+	sqlite3_bind_int(s, col, a->ton);
+	sqlite3_bind_int(s, col + 1, a->npi);
+	sqlite3_bind_text(s, col + 2, a->addr, -1, SQLITE_TRANSIENT);
+}
+
+int64_t smsc_db_insert_message(struct store *st, const char *account, const struct smpp_pdu *p,
+			       const uint8_t *payload, size_t len, int64_t submit_ms, int64_t expiry_ms,
+			       int64_t next_ms)
+{
+	sqlite3_stmt *s = store_stmt(st, "INSERT INTO messages (account, src_ton, src_npi, src, dst_ton, dst_npi,"
+				     " dst, esm_class, protocol_id, data_coding, registered_delivery, payload,"
+				     " sar_ref, sar_total, sar_seq, submit_ms, expiry_ms, next_ms)"
+				     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	if (!s)
+		return -EIO;
+	store_write(st);
+	sqlite3_bind_text(s, 1, account, -1, SQLITE_TRANSIENT);
+	bind_addr(s, 2, &p->source);
+	bind_addr(s, 5, &p->dest);
+	sqlite3_bind_int(s, 8, p->esm_class);
+	sqlite3_bind_int(s, 9, p->protocol_id);
+	sqlite3_bind_int(s, 10, p->data_coding);
+	sqlite3_bind_int(s, 11, p->registered_delivery);
+	sqlite3_bind_blob(s, 12, payload, (int)len, SQLITE_TRANSIENT);
+	bool sar = p->tlv.present & SMPP_TLV_SAR;
+	sqlite3_bind_int(s, 13, sar ? p->tlv.sar_msg_ref_num : 0);
+	sqlite3_bind_int(s, 14, sar ? p->tlv.sar_total_segments : 0);
+	sqlite3_bind_int(s, 15, sar ? p->tlv.sar_segment_seqnum : 0);
+	sqlite3_bind_int64(s, 16, submit_ms);
+	sqlite3_bind_int64(s, 17, expiry_ms);
+	sqlite3_bind_int64(s, 18, next_ms);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return -EIO;
+	return sqlite3_last_insert_rowid(store_db(st));
+}
+
+static void load_addr(sqlite3_stmt *s, int col, struct smpp_address *a)
+{
+	a->ton = (uint8_t)sqlite3_column_int(s, col);
+	a->npi = (uint8_t)sqlite3_column_int(s, col + 1);
+	snprintf(a->addr, sizeof(a->addr), "%s", (const char *)sqlite3_column_text(s, col + 2));
+}
+
+int smsc_db_load_pending(struct smsc *smsc)
+{
+	sqlite3_stmt *s = store_stmt(smsc->store, "SELECT id, account, src_ton, src_npi, src, dst_ton, dst_npi, dst,"
+				     " esm_class, protocol_id, data_coding, registered_delivery, payload, sar_ref,"
+				     " sar_total, sar_seq, submit_ms, expiry_ms, next_ms, attempts, parts_done"
+				     " FROM messages WHERE state = 1 ORDER BY id");
+	int n = 0;
+	int64_t now = store_now_ms();
+	while (s && sqlite3_step(s) == SQLITE_ROW) {
+		struct sms_mt *mt = sms_mt_alloc(smsc);
+		mt->id = sqlite3_column_int64(s, 0);
+		snprintf(mt->msg_id, sizeof(mt->msg_id), "%lld", (long long)mt->id);
+		snprintf(mt->account, sizeof(mt->account), "%s", (const char *)sqlite3_column_text(s, 1));
+		load_addr(s, 2, &mt->src);
+		load_addr(s, 5, &mt->dst);
+		mt->esm_class = (uint8_t)sqlite3_column_int(s, 8);
+		mt->protocol_id = (uint8_t)sqlite3_column_int(s, 9);
+		mt->data_coding = (uint8_t)sqlite3_column_int(s, 10);
+		mt->registered_delivery = (uint8_t)sqlite3_column_int(s, 11);
+		mt->payload_len = (size_t)sqlite3_column_bytes(s, 12);
+		mt->payload = talloc_memdup(mt, sqlite3_column_blob(s, 12) ? sqlite3_column_blob(s, 12) : "",
+					    mt->payload_len + 1);
+		mt->sar_ref = (uint16_t)sqlite3_column_int(s, 13);
+		mt->sar_total = (uint8_t)sqlite3_column_int(s, 14);
+		mt->sar_seq = (uint8_t)sqlite3_column_int(s, 15);
+		mt->submit_ms = sqlite3_column_int64(s, 16);
+		mt->expiry_ms = sqlite3_column_int64(s, 17);
+		int64_t next_ms = sqlite3_column_int64(s, 18);
+		mt->attempts = (unsigned int)sqlite3_column_int(s, 19);
+		mt->parts_done = (uint8_t)sqlite3_column_int(s, 20);
+		sms_mt_wait(mt, next_ms > now ? next_ms - now : 0);
+		n++;
+	}
+	return n;
+}
+
+void smsc_db_message_final(struct smsc *smsc, struct sms_mt *mt, uint8_t state, int err)
+{
+	sqlite3_stmt *s = store_stmt(smsc->store, "UPDATE messages SET state = ?, err = ?, done_ms = ?,"
+				     " parts = ?, parts_done = ?, attempts = ?, operator = ? WHERE id = ?");
+	if (!s)
+		return;
+	store_write(smsc->store);
+	sqlite3_bind_int(s, 1, state);
+	sqlite3_bind_int(s, 2, err);
+	sqlite3_bind_int64(s, 3, store_now_ms());
+	sqlite3_bind_int(s, 4, mt->n_parts);
+	sqlite3_bind_int(s, 5, mt->parts_done);
+	sqlite3_bind_int(s, 6, (int)mt->attempts);
+	sqlite3_bind_text(s, 7, mt->op ? mt->op->name : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 8, mt->id);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		LOGP(DSMS, LOGL_ERROR, "message %s: cannot store its final state\n", mt->msg_id);
+}
+
+void smsc_db_message_retry(struct smsc *smsc, struct sms_mt *mt, int64_t next_ms, int err)
+{
+	sqlite3_stmt *s = store_stmt(smsc->store, "UPDATE messages SET next_ms = ?, err = ?, attempts = ?,"
+				     " parts_done = ? WHERE id = ?");
+	if (!s)
+		return;
+	store_write(smsc->store);
+	sqlite3_bind_int64(s, 1, next_ms);
+	sqlite3_bind_int(s, 2, err);
+	sqlite3_bind_int(s, 3, (int)mt->attempts);
+	sqlite3_bind_int(s, 4, mt->parts_done);
+	sqlite3_bind_int64(s, 5, mt->id);
+	sqlite3_step(s);
+}
+
+/* a part was accepted: a restart must not send it again */
+void smsc_db_message_progress(struct smsc *smsc, struct sms_mt *mt)
+{
+	sqlite3_stmt *s = store_stmt(smsc->store, "UPDATE messages SET parts_done = ?, parts = ? WHERE id = ?");
+	if (!s)
+		return;
+	store_write(smsc->store);
+	sqlite3_bind_int(s, 1, mt->parts_done);
+	sqlite3_bind_int(s, 2, mt->n_parts);
+	sqlite3_bind_int64(s, 3, mt->id);
+	sqlite3_step(s);
+}
+
+void smsc_db_audit(struct smsc *smsc, const struct smsc_dlg *d, const char *step, const char *outcome)
+{
+	char otid[12];
+	sqlite3_stmt *s = store_stmt(smsc->store, "INSERT INTO audit (msg_id, msisdn, step, calling_gt, called_gt,"
+				     " otid, dtid, start_ms, end_ms, outcome) VALUES (?,?,?,?,?,?,?,?,?,?)");
+	if (!s)
+		return;
+	store_write(smsc->store);
+	snprintf(otid, sizeof(otid), "%08x", d->otid);
+	sqlite3_bind_text(s, 1, d->msg_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, d->msisdn, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, step, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, d->calling_gt, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 5, d->called_gt, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 6, otid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 7, d->dtid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 8, d->start_ms);
+	sqlite3_bind_int64(s, 9, store_now_ms());
+	sqlite3_bind_text(s, 10, outcome, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		LOGP(DSMS, LOGL_ERROR, "cannot write the audit record of %s %s\n", step, d->msisdn);
+}

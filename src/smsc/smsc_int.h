@@ -1,0 +1,181 @@
+/* Internals of the SMS core, shared by its files */
+#pragma once
+
+#include <stdint.h>
+#include <osmocom/core/fsm.h>
+#include <osmocom/core/linuxlist.h>
+#include <osmocom/core/rate_ctr.h>
+#include <osmocom/core/timer.h>
+#include <sigway/map/map_sm.h>
+#include <sigway/sccp/sccp_addr.h>
+#include <sigway/sccp/sccp_codec.h>
+#include <sigway/sms/sms_split.h>
+#include <sigway/smsc/smsc.h>
+#include <sigway/smpp/smpp_pdu.h>
+
+#define SMSC_MAX_PARTS		16	/* longest message: 16 concatenated parts */
+#define SMSC_MSG_ID_LEN		24
+
+enum smsc_ctr {
+	SMSC_CTR_SUBMIT_ACCEPTED, SMSC_CTR_SUBMIT_REJECTED, SMSC_CTR_MT_DELIVERED, SMSC_CTR_MT_RETRY,
+	SMSC_CTR_MT_FAILED, SMSC_CTR_MT_EXPIRED, SMSC_CTR_SRI_SENT, SMSC_CTR_FSM_SENT, SMSC_CTR_REPORT_SENT,
+	SMSC_CTR_ALERT_RX, SMSC_CTR_MO_ACCEPTED, SMSC_CTR_MO_REJECTED, SMSC_CTR_DELIVER_SENT,
+	SMSC_CTR_DELIVER_DONE,
+};
+
+/* a network operator of the routing table */
+struct smsc_operator {
+	struct llist_head list;
+	char name[32];
+	char hlr_gt[SCCP_GT_DIGITS_MAX + 1];
+	uint8_t map_version;		/* configured shortMsgGateway/MT-relay version */
+	uint8_t learned_version;	/* lower one the network proposed when it refused */
+};
+
+struct smsc_route {
+	struct llist_head list;
+	char prefix[21];
+	struct smsc_operator *op;
+};
+
+struct smsc_cfg {
+	unsigned int max_in_flight;
+	unsigned int retry_min_s, retry_max_s;
+	unsigned int default_validity_s, max_validity_s;
+	unsigned int sri_timeout_s, mt_timeout_s;
+};
+
+struct smsc {
+	struct smsc_cfg cfg;
+	struct llist_head operators;
+	struct llist_head routes;
+	struct store *store;
+	struct smpp_server *smpp;
+	struct tcap_instance *tcap;
+	struct sccp_addr own;			/* SSN 8, our GT */
+	/* MT */
+	struct llist_head queue;		/* struct sms_mt waiting for a slot */
+	struct llist_head waiting;		/* struct sms_mt in back-off (alerts restart them) */
+	unsigned int in_flight;
+	/* deliver_sm outbox */
+	struct osmo_timer_list outbox_timer;
+	struct llist_head outbox_busy;		/* struct outbox_busy: ids being sent */
+	struct rate_ctr_group *ctrg;
+	uint16_t concat_ref;
+};
+
+/* One MT message from the store, while it is not final */
+struct sms_mt {
+	struct llist_head list;			/* smsc->queue or ->waiting */
+	struct smsc *smsc;
+	struct osmo_fsm_inst *fi;
+	int64_t id;
+	char msg_id[SMSC_MSG_ID_LEN];
+	char account[16];
+	struct smpp_address src, dst;
+	uint8_t data_coding, esm_class, protocol_id, registered_delivery;
+	uint8_t *payload;
+	size_t payload_len;
+	uint16_t sar_ref;
+	uint8_t sar_total, sar_seq;
+	int64_t submit_ms, expiry_ms;
+	int64_t start_delay_ms;			/* scheduled delivery, from the commit on */
+	unsigned int attempts;
+	/* the parts as TPDUs, built once */
+	uint8_t n_parts;
+	uint8_t parts_done;
+	uint8_t *tpdu[SMSC_MAX_PARTS];
+	uint8_t tpdu_len[SMSC_MAX_PARTS];
+	struct smsc_operator *op;
+	uint8_t version;			/* MAP version of this attempt */
+	/* this attempt */
+	struct map_sri_sm_res sri;
+	struct smsc_dlg *dlg;			/* the dialogue in progress */
+	int last_error;				/* MAP error code, or a negative local cause */
+};
+
+enum smsc_dlg_kind { SMSC_DLG_SRI, SMSC_DLG_FSM, SMSC_DLG_REPORT, SMSC_DLG_MO, SMSC_DLG_ALERT };
+
+/* Every dialogue of the core has one of these as its TCAP priv: the audit
+ * record of the dialogue as it happens */
+struct smsc_dlg {
+	enum smsc_dlg_kind kind;
+	struct smsc *smsc;
+	struct sms_mt *mt;			/* SRI, FSM; NULL once the message went away */
+	struct tcap_dialogue *dlg;
+	char msg_id[SMSC_MSG_ID_LEN];
+	char msisdn[21];
+	char calling_gt[SCCP_GT_DIGITS_MAX + 1];	/* as the dialogue went out */
+	char called_gt[SCCP_GT_DIGITS_MAX + 1];
+	uint32_t otid;
+	char dtid[12];
+	int64_t start_ms;
+	/* MO: the invoke to answer once the message is stored */
+	int8_t invoke_id;
+	int32_t opcode;
+};
+
+/* MT FSM events */
+enum sms_mt_event {
+	MT_EV_START,		/* a slot is free: ask the HLR */
+	MT_EV_SRI_RESULT,	/* data: struct map_sri_sm_res */
+	MT_EV_FSM_RESULT,	/* a part was accepted */
+	MT_EV_ERROR,		/* data: int MAP error code (>0) or local cause (<0) */
+	MT_EV_REFUSED,		/* data: uint8_t version the peer proposes */
+	MT_EV_RETRY,		/* back-off timer, or alertServiceCentre */
+};
+
+/* local causes, beside MAP error codes */
+enum smsc_cause {
+	SMSC_CAUSE_TIMEOUT = -1,	/* no answer (L-CANCEL) */
+	SMSC_CAUSE_ABORT = -2,		/* U/P-ABORT */
+	SMSC_CAUSE_RETURNED = -3,	/* SCCP returned the message */
+	SMSC_CAUSE_NO_ROUTE = -4,
+	SMSC_CAUSE_ENCODE = -5,
+	SMSC_CAUSE_PROTOCOL = -6,	/* an answer we cannot use */
+	SMSC_CAUSE_MEMORY_FULL = -7,	/* sm-DeliveryFailure, memoryCapacityExceeded */
+	SMSC_CAUSE_EXPIRED = -8,	/* validity period over */
+};
+
+extern struct osmo_fsm sms_mt_fsm;
+
+/* smsc_db.c: the core's tables */
+int smsc_db_init(struct store *st);
+int64_t smsc_db_insert_message(struct store *st, const char *account, const struct smpp_pdu *p,
+			       const uint8_t *payload, size_t len, int64_t submit_ms, int64_t expiry_ms,
+			       int64_t next_ms);
+int smsc_db_load_pending(struct smsc *smsc);
+void smsc_db_message_final(struct smsc *smsc, struct sms_mt *mt, uint8_t state, int err);
+void smsc_db_message_retry(struct smsc *smsc, struct sms_mt *mt, int64_t next_ms, int err);
+void smsc_db_message_progress(struct smsc *smsc, struct sms_mt *mt);
+void smsc_db_audit(struct smsc *smsc, const struct smsc_dlg *d, const char *step, const char *outcome);
+
+/* smsc_mt.c */
+struct sms_mt *sms_mt_alloc(struct smsc *smsc);
+void sms_mt_enqueue(struct sms_mt *mt);
+/* back-off: queued again after ms (0: now) */
+void sms_mt_wait(struct sms_mt *mt, int64_t ms);
+void smsc_pump(struct smsc *smsc);
+void smsc_mt_tcap_ind(struct smsc_dlg *d, const struct tcap_ind *ind);
+void smsc_mt_l_cancel(struct smsc_dlg *d);
+void smsc_alert(struct smsc *smsc, const char *msisdn);
+struct smsc_operator *smsc_route(struct smsc *smsc, const char *msisdn);
+const char *smsc_cause_name(int cause);
+bool smsc_error_is_temporary(int cause);
+
+/* smsc_submit.c */
+void smsc_smpp_request(void *priv, const struct smpp_request *req);
+
+/* smsc_outbox.c: deliver_sm (MO, receipts) */
+int smsc_outbox_add(struct smsc *smsc, const char *account, const struct smpp_pdu *p, const char *kind);
+void smsc_outbox_receipt(struct smsc *smsc, const struct sms_mt *mt, uint8_t state, int err);
+void smsc_outbox_kick(struct smsc *smsc);
+void smsc_outbox_init(struct smsc *smsc);
+void smsc_outbox_receiver_up(void *priv, const struct smpp_account *account);
+void smsc_outbox_deliver_resp(void *priv, uint64_t token, uint32_t status);
+
+/* smsc_mo.c */
+void smsc_mo_forward_sm(struct smsc *smsc, struct tcap_dialogue *dlg, const struct tcap_component *c);
+
+/* time formats */
+int smpp_time_parse(const char *s, int64_t now_ms, int64_t *out_ms);	/* 0, -1 bad; "" leaves *out_ms */

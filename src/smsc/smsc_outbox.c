@@ -1,0 +1,200 @@
+/* The outbox: every deliver_sm the core owes an ESME (MO messages,
+ * delivery receipts) is a row in the store before anything is sent, and
+ * stays until the ESME answered deliver_sm_resp OK. Rows wait while the
+ * account has no receiver bound and go out, within each bind's window,
+ * when one binds; failures retry with back-off. */
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <talloc.h>
+#include <osmocom/core/logging.h>
+#include <sigway/common/logging.h>
+#include <sigway/store/store.h>
+#include "smsc_int.h"
+
+#define OUTBOX_BATCH 200
+
+struct outbox_busy {
+	struct llist_head list;
+	int64_t id;
+};
+
+int smsc_outbox_add(struct smsc *smsc, const char *account, const struct smpp_pdu *p, const char *kind)
+{
+	uint8_t buf[SMPP_PDU_MAX];
+	int len = smpp_encode(buf, sizeof(buf), p);
+	sqlite3_stmt *s = store_stmt(smsc->store, "INSERT INTO outbox (account, kind, pdu, created_ms, next_ms)"
+				     " VALUES (?, ?, ?, ?, ?)");
+	if (len < 0 || !s)
+		return -EINVAL;
+	store_write(smsc->store);
+	int64_t now = store_now_ms();
+	sqlite3_bind_text(s, 1, account, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 3, buf, len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 4, now);
+	sqlite3_bind_int64(s, 5, now);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return -EIO;
+	/* first try right after the commit */
+	osmo_timer_schedule(&smsc->outbox_timer, 0, 50 * 1000);
+	return 0;
+}
+
+static const char *stat_word(uint8_t state)
+{
+	switch (state) {
+	case SMPP_STATE_DELIVERED: return "DELIVRD";
+	case SMPP_STATE_EXPIRED: return "EXPIRED";
+	case SMPP_STATE_DELETED: return "DELETED";
+	case SMPP_STATE_UNDELIVERABLE: return "UNDELIV";
+	case SMPP_STATE_ACCEPTED: return "ACCEPTD";
+	case SMPP_STATE_REJECTED: return "REJECTD";
+	default: return "UNKNOWN";
+	}
+}
+
+static void receipt_date(char *out, size_t outsz, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, outsz, "%y%m%d%H%M", &tm);
+}
+
+/* SMPP 3.4 appendix B receipt, when registered_delivery asked for one */
+void smsc_outbox_receipt(struct smsc *smsc, const struct sms_mt *mt, uint8_t state, int err)
+{
+	uint8_t want = mt->registered_delivery & 0x03;
+	if (!want || (want == 2 && state == SMPP_STATE_DELIVERED))
+		return;
+	char sub[16], done[16], text[21] = "", body[200];
+	receipt_date(sub, sizeof(sub), mt->submit_ms);
+	receipt_date(done, sizeof(done), store_now_ms());
+	/* the first 20 characters, when the message is text */
+	if (mt->data_coding <= 3 && !(mt->esm_class & SMPP_ESM_UDHI))
+		for (size_t i = 0; i < 20 && i < mt->payload_len; i++)
+			text[i] = mt->payload[i] >= 0x20 && mt->payload[i] < 0x7f ? (char)mt->payload[i] : '.';
+	int n = snprintf(body, sizeof(body), "id:%s sub:001 dlvrd:%03d submit date:%s done date:%s stat:%s err:%03d text:%s",
+			 mt->msg_id, state == SMPP_STATE_DELIVERED ? 1 : 0, sub, done, stat_word(state), err % 1000, text);
+	struct smpp_pdu p = { .command_id = SMPP_DELIVER_SM, .source = mt->dst, .dest = mt->src,
+			      .esm_class = SMPP_ESM_TYPE_RECEIPT, .sm_length = (uint8_t)n,
+			      .short_message = (const uint8_t *)body };
+	p.tlv.present = SMPP_TLV_RECEIPTED_MESSAGE_ID | SMPP_TLV_MESSAGE_STATE | SMPP_TLV_NETWORK_ERROR_CODE;
+	snprintf(p.tlv.receipted_message_id, sizeof(p.tlv.receipted_message_id), "%s", mt->msg_id);
+	p.tlv.message_state = state;
+	p.tlv.network_error_type = SMPP_NET_GSM;
+	p.tlv.network_error_code = (uint16_t)err;
+	if (smsc_outbox_add(smsc, mt->account, &p, "receipt") < 0)
+		LOGP(DSMS, LOGL_ERROR, "message %s: cannot store its receipt\n", mt->msg_id);
+}
+
+static bool busy(struct smsc *smsc, int64_t id)
+{
+	struct outbox_busy *b;
+	llist_for_each_entry(b, &smsc->outbox_busy, list)
+		if (b->id == id)
+			return true;
+	return false;
+}
+
+static void send_account(struct smsc *smsc, const char *account, int64_t now)
+{
+	sqlite3_stmt *s = store_stmt(smsc->store, "SELECT id, pdu FROM outbox WHERE account = ? AND done_ms IS NULL"
+				     " AND next_ms <= ? ORDER BY id LIMIT 200");
+	if (!s)
+		return;
+	sqlite3_bind_text(s, 1, account, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, now);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+		struct smpp_pdu p;
+		if (busy(smsc, id))
+			continue;
+		if (smpp_decode(&p, sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), NULL) < 0) {
+			LOGP(DSMS, LOGL_ERROR, "outbox %lld: undecodable, skipped\n", (long long)id);
+			continue;
+		}
+		int rc = smpp_server_deliver(smsc->smpp, account, &p, (uint64_t)id);
+		if (rc < 0)
+			break;	/* no receiver, or every window full: later */
+		struct outbox_busy *b = talloc_zero(smsc, struct outbox_busy);
+		b->id = id;
+		llist_add_tail(&b->list, &smsc->outbox_busy);
+		rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_DELIVER_SENT));
+	}
+	sqlite3_reset(s);
+}
+
+void smsc_outbox_kick(struct smsc *smsc)
+{
+	int64_t now = store_now_ms();
+	sqlite3_stmt *s = store_stmt(smsc->store, "SELECT DISTINCT account FROM outbox WHERE done_ms IS NULL"
+				     " AND next_ms <= ?");
+	if (!s)
+		return;
+	sqlite3_bind_int64(s, 1, now);
+	char accounts[32][16];
+	int n = 0;
+	while (n < 32 && sqlite3_step(s) == SQLITE_ROW)
+		snprintf(accounts[n++], sizeof(accounts[0]), "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	for (int i = 0; i < n; i++)
+		if (smpp_server_receiver_bound(smsc->smpp, accounts[i]))
+			send_account(smsc, accounts[i], now);
+}
+
+void smsc_outbox_receiver_up(void *priv, const struct smpp_account *account)
+{
+	struct smsc *smsc = priv;
+	send_account(smsc, account->system_id, store_now_ms());
+}
+
+void smsc_outbox_deliver_resp(void *priv, uint64_t token, uint32_t status)
+{
+	struct smsc *smsc = priv;
+	int64_t id = (int64_t)token;
+	struct outbox_busy *b, *tmp;
+	llist_for_each_entry_safe(b, tmp, &smsc->outbox_busy, list) {
+		if (b->id == id) {
+			llist_del(&b->list);
+			talloc_free(b);
+		}
+	}
+	int64_t now = store_now_ms();
+	store_write(smsc->store);
+	/* ESME_RX_P_APPN: the ESME will never take it; anything else may pass later */
+	if (status == ESME_ROK || status == ESME_RX_P_APPN) {
+		sqlite3_stmt *s = store_stmt(smsc->store, "UPDATE outbox SET done_ms = ? WHERE id = ?");
+		sqlite3_bind_int64(s, 1, now);
+		sqlite3_bind_int64(s, 2, id);
+		sqlite3_step(s);
+		if (status == ESME_ROK)
+			rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_DELIVER_DONE));
+		else
+			LOGP(DSMS, LOGL_NOTICE, "outbox %lld: ESME refused it for good\n", (long long)id);
+		/* room in the window: the next one */
+		osmo_timer_schedule(&smsc->outbox_timer, 0, 10 * 1000);
+		return;
+	}
+	sqlite3_stmt *s = store_stmt(smsc->store, "UPDATE outbox SET attempts = attempts + 1,"
+				     " next_ms = ? + 1000 * min(60, 1 << min(attempts, 6)) WHERE id = ?");
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, id);
+	sqlite3_step(s);
+}
+
+static void outbox_timer_cb(void *data)
+{
+	struct smsc *smsc = data;
+	smsc_outbox_kick(smsc);
+	osmo_timer_schedule(&smsc->outbox_timer, 1, 0);
+}
+
+void smsc_outbox_init(struct smsc *smsc)
+{
+	INIT_LLIST_HEAD(&smsc->outbox_busy);
+	osmo_timer_setup(&smsc->outbox_timer, outbox_timer_cb, smsc);
+	osmo_timer_schedule(&smsc->outbox_timer, 1, 0);
+}

@@ -1,0 +1,183 @@
+/* VTY of the SMS core: the `sms` node (routing table, operators, retry and
+ * validity policy) and `show sms ...`. */
+
+#include <stdlib.h>
+#include <string.h>
+#include <talloc.h>
+#include <osmocom/core/rate_ctr.h>
+#include <osmocom/vty/command.h>
+#include <osmocom/vty/misc.h>
+#include <osmocom/vty/vty.h>
+#include <sigway/common/vty_nodes.h>
+#include <sigway/smsc/smsc_audit.h>
+#include <sigway/store/store.h>
+#include "smsc_int.h"
+
+static struct smsc *g_smsc;
+
+static struct cmd_node sms_node = { SIGWAY_SMS_NODE, "%s(config-sms)# ", 1 };
+
+DEFUN(cfg_sms, cfg_sms_cmd, "sms", "Configure the SMS core\n")
+{
+	vty->node = SIGWAY_SMS_NODE;
+	return CMD_SUCCESS;
+}
+
+static struct smsc_operator *operator_find(const char *name)
+{
+	struct smsc_operator *op;
+	llist_for_each_entry(op, &g_smsc->operators, list)
+		if (!strcmp(op->name, name))
+			return op;
+	return NULL;
+}
+
+DEFUN(cfg_operator, cfg_operator_cmd, "operator NAME hlr-gt DIGITS map-version <1-3>",
+      "A network operator\n" "Name (billing records and the audit name it)\n"
+      "Where its subscribers' SRI-for-SM go\n" "HLR global title (E.164)\n"
+      "MAP version to start with (lower when the network refuses it)\n" "Version\n")
+{
+	if (strlen(argv[0]) >= sizeof(((struct smsc_operator *)0)->name) || strlen(argv[1]) > SCCP_GT_DIGITS_MAX) {
+		vty_out(vty, "%% name or GT too long%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	struct smsc_operator *op = operator_find(argv[0]);
+	if (!op) {
+		op = talloc_zero(g_smsc, struct smsc_operator);
+		snprintf(op->name, sizeof(op->name), "%s", argv[0]);
+		llist_add_tail(&op->list, &g_smsc->operators);
+	}
+	snprintf(op->hlr_gt, sizeof(op->hlr_gt), "%s", argv[1]);
+	op->map_version = (uint8_t)atoi(argv[2]);
+	op->learned_version = 0;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_route, cfg_route_cmd, "route PREFIX operator NAME",
+      "Route destination numbers\n" "MSISDN prefix (international digits)\n" "To operator\n" "Operator name\n")
+{
+	struct smsc_operator *op = operator_find(argv[1]);
+	if (!op || strlen(argv[0]) > 20) {
+		vty_out(vty, "%% unknown operator %s (define it first), or prefix too long%s", argv[1], VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	struct smsc_route *r;
+	llist_for_each_entry(r, &g_smsc->routes, list) {
+		if (!strcmp(r->prefix, argv[0])) {
+			r->op = op;
+			return CMD_SUCCESS;
+		}
+	}
+	r = talloc_zero(g_smsc, struct smsc_route);
+	snprintf(r->prefix, sizeof(r->prefix), "%s", argv[0]);
+	r->op = op;
+	llist_add_tail(&r->list, &g_smsc->routes);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_retry, cfg_retry_cmd, "retry-interval <1-86400> <1-86400>",
+      "Back-off between attempts after a temporary error (doubling)\n" "First wait, seconds\n" "Longest wait, seconds\n")
+{
+	g_smsc->cfg.retry_min_s = atoi(argv[0]);
+	g_smsc->cfg.retry_max_s = atoi(argv[1]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_validity, cfg_validity_cmd, "validity default <10-31536000> max <10-31536000>",
+      "Validity period\n" "When submit_sm gives none\n" "Seconds\n" "Longest accepted\n" "Seconds\n")
+{
+	g_smsc->cfg.default_validity_s = atoi(argv[0]);
+	g_smsc->cfg.max_validity_s = atoi(argv[1]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_in_flight, cfg_in_flight_cmd, "max-in-flight <1-100000>",
+      "Messages in MAP dialogues at once (the rest queue)\n" "Messages\n")
+{
+	g_smsc->cfg.max_in_flight = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_timeouts, cfg_timeouts_cmd, "timeout sri <1-300> mt-forward-sm <1-300>",
+      "Invoke timers\n" "SRI-for-SM\n" "Seconds\n" "MT-ForwardSM\n" "Seconds\n")
+{
+	g_smsc->cfg.sri_timeout_s = atoi(argv[0]);
+	g_smsc->cfg.mt_timeout_s = atoi(argv[1]);
+	return CMD_SUCCESS;
+}
+
+static int config_write_sms(struct vty *vty)
+{
+	struct smsc *smsc = g_smsc;
+	struct smsc_operator *op;
+	struct smsc_route *r;
+	vty_out(vty, "sms%s", VTY_NEWLINE);
+	vty_out(vty, " max-in-flight %u%s", smsc->cfg.max_in_flight, VTY_NEWLINE);
+	vty_out(vty, " retry-interval %u %u%s", smsc->cfg.retry_min_s, smsc->cfg.retry_max_s, VTY_NEWLINE);
+	vty_out(vty, " validity default %u max %u%s", smsc->cfg.default_validity_s, smsc->cfg.max_validity_s,
+		VTY_NEWLINE);
+	vty_out(vty, " timeout sri %u mt-forward-sm %u%s", smsc->cfg.sri_timeout_s, smsc->cfg.mt_timeout_s,
+		VTY_NEWLINE);
+	llist_for_each_entry(op, &smsc->operators, list)
+		vty_out(vty, " operator %s hlr-gt %s map-version %u%s", op->name, op->hlr_gt, op->map_version,
+			VTY_NEWLINE);
+	llist_for_each_entry(r, &smsc->routes, list)
+		vty_out(vty, " route %s operator %s%s", r->prefix, r->op->name, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_sms, show_sms_cmd, "show sms", SHOW_STR "SMS core state and counters\n")
+{
+	struct smsc *smsc = g_smsc;
+	unsigned int queued = 0, waiting = 0;
+	struct sms_mt *mt;
+	llist_for_each_entry(mt, &smsc->queue, list)
+		queued++;
+	llist_for_each_entry(mt, &smsc->waiting, list)
+		waiting++;
+	vty_out(vty, "in-flight %u queued %u waiting %u%s", smsc->in_flight, queued, waiting, VTY_NEWLINE);
+	if (smsc->store) {
+		const struct store_stats *ss = store_stats(smsc->store);
+		vty_out(vty, "store commits %llu failed %llu mean %.2f ms max %.2f ms%s",
+			(unsigned long long)ss->commits, (unsigned long long)ss->failed_commits,
+			ss->commits ? ss->commit_ms_total / ss->commits : 0.0, ss->commit_ms_max, VTY_NEWLINE);
+	}
+	struct smsc_operator *op;
+	llist_for_each_entry(op, &smsc->operators, list)
+		vty_out(vty, "operator %s hlr-gt %s map-version %u%s", op->name, op->hlr_gt,
+			op->learned_version ? op->learned_version : op->map_version, VTY_NEWLINE);
+	vty_out_rate_ctr_group(vty, "", smsc->ctrg);
+	return CMD_SUCCESS;
+}
+
+static void vty_line(void *priv, const char *line)
+{
+	struct vty *vty = priv;
+	vty_out(vty, "%s%s", line, VTY_NEWLINE);
+}
+
+DEFUN(show_sms_audit, show_sms_audit_cmd, "show sms audit MSISDN",
+      SHOW_STR "SMS core\n" "The MAP dialogues of every message to a subscriber\n" "MSISDN\n")
+{
+	if (!g_smsc->store)
+		return CMD_WARNING;
+	int bad = 0;
+	int n = smsc_audit_report(store_db(g_smsc->store), argv[0], 0, INT64_MAX, vty_line, vty, &bad);
+	vty_out(vty, "%d messages, %d mismatches%s", n, bad, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+void smsc_vty_init(struct smsc *smsc)
+{
+	g_smsc = smsc;
+	install_element(CONFIG_NODE, &cfg_sms_cmd);
+	install_node(&sms_node, config_write_sms);
+	install_element(SIGWAY_SMS_NODE, &cfg_operator_cmd);
+	install_element(SIGWAY_SMS_NODE, &cfg_route_cmd);
+	install_element(SIGWAY_SMS_NODE, &cfg_retry_cmd);
+	install_element(SIGWAY_SMS_NODE, &cfg_validity_cmd);
+	install_element(SIGWAY_SMS_NODE, &cfg_in_flight_cmd);
+	install_element(SIGWAY_SMS_NODE, &cfg_timeouts_cmd);
+	install_element_ve(&show_sms_cmd);
+	install_element_ve(&show_sms_audit_cmd);
+}

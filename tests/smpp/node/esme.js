@@ -1,0 +1,76 @@
+// An ESME built on the npm `smpp` package (not ours), driven by a JSON plan:
+//   node esme.js '{"port":2775,"system_id":"demo","password":"demo","bind":"transceiver",
+//                  "version":52,"submits":[{"destination_addr":"49...","short_message":"hi"}],
+//                  "window":10,"receipts":1,"mo":0,"timeout":20000}'
+// Prints one JSON object per line: bind_resp, submit_sm_resp (with index and
+// latency), deliver_sm (receipts and MO, with their TLVs), then done.
+'use strict';
+const smpp = require('smpp');
+
+const plan = JSON.parse(process.argv[2]);
+const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
+const session = smpp.connect({ host: plan.host || '127.0.0.1', port: plan.port });
+let receipts = 0, mo = 0, answered = 0, sent = 0, inflight = 0;
+const submits = plan.submits || [];
+const window = plan.window || 10;
+let finished = false;
+
+function finish(reason) {
+  if (finished) return;
+  finished = true;
+  out({ event: 'done', reason, receipts, mo, answered });
+  if (plan.unbind === false) { session.destroy(); process.exit(0); }
+  session.unbind(() => { session.close(); process.exit(0); });
+  setTimeout(() => process.exit(0), 2000);
+}
+
+function maybeDone() {
+  if (answered === submits.length && receipts >= (plan.receipts || 0) && mo >= (plan.mo || 0))
+    finish('complete');
+}
+
+function pump() {
+  while (inflight < window && sent < submits.length) {
+    const i = sent++;
+    const t0 = process.hrtime.bigint();
+    inflight++;
+    session.submit_sm(submits[i], (pdu) => {
+      inflight--;
+      answered++;
+      out({ event: 'submit_sm_resp', index: i, status: pdu.command_status, message_id: pdu.message_id,
+            latency_us: Number((process.hrtime.bigint() - t0) / 1000n) });
+      pump();
+      maybeDone();
+    });
+  }
+}
+
+session.on('deliver_sm', (pdu) => {
+  const sm = pdu.short_message || {};
+  const text = Buffer.isBuffer(sm.message) ? sm.message.toString('latin1') : (sm.message || '');
+  const ev = { event: 'deliver_sm', esm_class: pdu.esm_class, source_addr: pdu.source_addr,
+               destination_addr: pdu.destination_addr, data_coding: pdu.data_coding, text,
+               udh: sm.udh ? sm.udh.map((b) => Buffer.from(b).toString('hex')) : undefined,
+               receipted_message_id: pdu.receipted_message_id, message_state: pdu.message_state,
+               network_error_code: pdu.network_error_code ? Buffer.from(pdu.network_error_code).toString('hex') : undefined,
+               message_payload: pdu.message_payload ? (pdu.message_payload.message || pdu.message_payload).toString() : undefined };
+  out(ev);
+  session.send(pdu.response({ command_status: plan.deliver_status || 0 }));
+  if (pdu.esm_class & 0x04) receipts++; else mo++;
+  maybeDone();
+});
+session.on('error', (e) => { out({ event: 'error', message: String(e) }); finish('error'); });
+session.on('close', () => finish('closed'));
+
+session.on('connect', () => {
+  const bind = { system_id: plan.system_id, password: plan.password, interface_version: plan.version || 0x34 };
+  const fn = { transceiver: 'bind_transceiver', transmitter: 'bind_transmitter', receiver: 'bind_receiver' }[plan.bind || 'transceiver'];
+  session[fn](bind, (pdu) => {
+    out({ event: 'bind_resp', status: pdu.command_status, system_id: pdu.system_id,
+          sc_interface_version: pdu.sc_interface_version });
+    if (pdu.command_status !== 0) { finish('bind refused'); return; }
+    pump();
+    maybeDone();
+  });
+});
+setTimeout(() => finish('timeout'), plan.timeout || 20000);
