@@ -72,7 +72,8 @@ void netsim_sub_set_state(struct netsim_sub *sub, enum netsim_sub_state state)
 {
 	enum netsim_sub_state old = sub->state;
 	sub->state = state;
-	if (old == SUB_ABSENT && state == SUB_ATTACHED && sub->waiting_sc[0]) {
+	/* reachable again (attached, memory freed) with a message waiting */
+	if (old != SUB_ATTACHED && state == SUB_ATTACHED && sub->waiting_sc[0]) {
 		netsim_hlr_alert_sc(sub);
 		sub->waiting_sc[0] = '\0';
 	}

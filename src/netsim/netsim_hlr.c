@@ -85,6 +85,27 @@ static void answer_sri_sm(struct tcap_dialogue *dlg, const struct tcap_component
 	tcap_end(dlg, false, NULL, 0);
 }
 
+/* reportSM-DeliveryStatus: the MSC could not deliver (absent, memory
+ * full); keep message-waiting data so the SC is alerted when it can */
+static void answer_report_smds(struct tcap_dialogue *dlg, const struct tcap_component *c)
+{
+	struct map_report_smds_arg arg;
+	if (map_dec_report_smds_arg(&arg, c->param, c->param_len) < 0) {
+		answer_error(dlg, c->invoke_id, &(struct map_error_param){ .code = MAP_ERR_UNEXPECTED_DATA_VALUE });
+		return;
+	}
+	struct netsim_sub *sub = netsim_sub_find_msisdn(arg.msisdn.digits);
+	if (!sub) {
+		answer_error(dlg, c->invoke_id, &(struct map_error_param){ .code = MAP_ERR_UNKNOWN_SUBSCRIBER });
+		return;
+	}
+	if (arg.outcome != MAP_OUTCOME_SUCCESSFUL_TRANSFER)
+		snprintf(sub->waiting_sc, sizeof(sub->waiting_sc), "%.32s", arg.sc_address.digits);
+	LOGP(DNETSIM, LOGL_INFO, "HLR: reportSM-DeliveryStatus for %s, outcome %d\n", sub->msisdn, arg.outcome);
+	tcap_result(dlg, c->invoke_id, true, MAP_OP_REPORT_SM_DS, NULL, 0);
+	tcap_end(dlg, false, NULL, 0);
+}
+
 /* alertServiceCentre (shortMsgAlert v2) from the HLR's GT to the waiting SC */
 void netsim_hlr_alert_sc(const struct netsim_sub *sub)
 {
@@ -172,6 +193,10 @@ static void hlr_begin(struct tcap_dialogue *dlg, const struct tcap_ind *ind)
 			continue;
 		if (c->opcode == MAP_OP_SRI_FOR_SM) {
 			answer_sri_sm(dlg, c);
+			return;
+		}
+		if (c->opcode == MAP_OP_REPORT_SM_DS) {
+			answer_report_smds(dlg, c);
 			return;
 		}
 		if (c->opcode == MAP_OP_PROCESS_USS && (!ind->acn || ac == MAP_AC_NETWORK_USSD)) {

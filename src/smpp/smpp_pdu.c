@@ -222,7 +222,7 @@ static int tlvs_decode(struct smpp_io *io, struct smpp_tlvs *t)
 		else
 			t->present |= d->bit;
 	}
-	if (sar_seen == 0x13)	/* ref (0x20C), total (0x20E), seqnum (0x20F) */
+	if (sar_seen == 0x0d)	/* bits 0 ref (0x20C), 2 total (0x20E), 3 seqnum (0x20F) */
 		t->present |= SMPP_TLV_SAR;
 	else if (sar_seen)
 		return -ESME_RMISSINGOPTPARAM;

@@ -20,6 +20,7 @@ import unittest
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIGS = os.path.join(TOP, 'contrib', 'config')
+ESME_JS = os.path.join(TOP, 'tests', 'smpp', 'node', 'esme.js')
 
 HLR_GT = '491710000001'
 GW_GT = '491720000099'
@@ -64,15 +65,19 @@ class Vty:
 
 
 class Network:
-    def __init__(self, build_dir, netsim_extra='', capture=True, quiet=False, wrapper=()):
+    def __init__(self, build_dir, netsim_extra='', capture=True, quiet=False, wrapper=(), sms_core=True,
+                 sigwayd_extra=''):
         self.build_dir = build_dir
         self.wrapper = list(wrapper)     # e.g. valgrind in front of our daemons
         self.netsim_extra = netsim_extra
+        self.sigwayd_extra = sigwayd_extra
+        self.sms_core = sms_core         # False: no store, the test user serves MO and alerts
         self.capture = capture
         self.level = 'error' if quiet else 'notice'
         self.procs = {}
         self.tmp = tempfile.mkdtemp(prefix='sigway-net-')
-        self.ports = {k: free_port() for k in ('ipa', 'stp_vty', 'gw_vty', 'ns_vty')}
+        self.ports = {k: free_port() for k in ('ipa', 'stp_vty', 'gw_vty', 'ns_vty', 'smpp')}
+        self.db = os.path.join(self.tmp, 'sigway.db')
         self.pcap = os.path.join(self.tmp, 'ss7.pcap')
         self._vty = {}
 
@@ -85,6 +90,9 @@ class Network:
         # the harness waits for DSS7's "SS7 link up", so that category stays at notice
         text = text.replace('logging level set-all notice', 'logging level set-all %s%s' % (
             self.level, '\n logging level ss7 notice' if ours else ''))
+        text = text.replace(' local-port 2775\n', ' local-port %d\n' % self.ports['smpp'])
+        if not self.sms_core:
+            text = text.replace(' database sigway.db\n', '')
         text += extra
         path = os.path.join(self.tmp, name)
         with open(path, 'w') as f:
@@ -117,13 +125,14 @@ class Network:
             # one leg of every message: what the clients send to the STP (the STP's
             # copy of a segmented XUDT carries the same local reference, and
             # tshark would reassemble segments of both legs into one)
-            self._start('tshark', ['tshark', '-i', 'lo', '-f', 'tcp dst port %d' % self.ports['ipa'],
+            self._start('tshark', ['tshark', '-i', 'lo', '-f', 'tcp dst port %d or tcp port %d' % (
+                                       self.ports['ipa'], self.ports['smpp']),
                                    '-w', self.pcap], 'tshark.log')
             self._wait_log('tshark', r'Capturing on')
         self._start('osmo-stp', ['osmo-stp', '-c', stp_cfg], 'osmo-stp.log')
         self._wait_for_port(self.ports['ipa'])
         ns_cfg = self._config('netsim.cfg', self.ports['ns_vty'], self.netsim_extra)
-        gw_cfg = self._config('sigwayd.cfg', self.ports['gw_vty'])
+        gw_cfg = self._config('sigwayd.cfg', self.ports['gw_vty'], self.sigwayd_extra)
         self._start('netsim', self.wrapper + [os.path.join(self.build_dir, 'src/netsim/sigway-netsim'), '-c', ns_cfg],
                     'netsim.log')
         self._start('sigwayd', self.wrapper + [os.path.join(self.build_dir, 'src/sigwayd/sigwayd'), '-c', gw_cfg],
@@ -177,6 +186,49 @@ class Network:
         if not m:
             raise RuntimeError('%s: %s' % (line, out))
         return self.wait_test(int(m.group(1)), timeout)
+
+    def esme(self, plan, timeout=60):
+        """Runs the npm `smpp` ESME (tests/smpp/node/esme.js) with a plan
+        (see there); returns its events as dicts."""
+        plan = dict({'port': self.ports['smpp'], 'system_id': 'demo', 'password': 'demo'}, **plan)
+        out = subprocess.run(['node', ESME_JS, json.dumps(plan)], capture_output=True, text=True,
+                             timeout=timeout).stdout
+        return [json.loads(line) for line in out.splitlines() if line.startswith('{')]
+
+    def esme_start(self, plan):
+        """The same ESME in the background (Popen; its stdout has the events)"""
+        plan = dict({'port': self.ports['smpp'], 'system_id': 'demo', 'password': 'demo'}, **plan)
+        return subprocess.Popen(['node', ESME_JS, json.dumps(plan)], stdout=subprocess.PIPE, text=True)
+
+    def billing(self):
+        """The billing records, exported by sigway-billing as JSON lines"""
+        out = subprocess.run([os.path.join(self.build_dir, 'src/billing/sigway-billing'), 'export', '--db', self.db,
+                              '--format', 'jsonl'], capture_output=True, text=True, check=True).stdout
+        return [json.loads(line) for line in out.splitlines()]
+
+    def audit(self, msisdn):
+        """sigway-audit's report for an MSISDN: (exit status, text)"""
+        p = subprocess.run([os.path.join(self.build_dir, 'src/smsc/sigway-audit'), '--db', self.db, msisdn],
+                           capture_output=True, text=True)
+        return p.returncode, p.stdout
+
+    def smpp_decoded(self):
+        """Every SMPP PDU in the capture, decoded by tshark: a flat dict of
+        its fields each, with 'malformed' and the TCP source port"""
+        self.stop_capture()
+        out = subprocess.run(['tshark', '-n', '-r', self.pcap, '-d', 'tcp.port==%d,smpp' % self.ports['smpp'],
+                              '-Y', 'smpp', '-T', 'json', '--no-duplicate-keys'],
+                             capture_output=True, text=True, check=True).stdout
+        pdus = []
+        for pkt in json.loads(out or '[]'):
+            layers = pkt['_source']['layers']
+            malformed = '_ws.malformed' in json.dumps(pkt)
+            for layer in _as_list(layers.get('smpp')):
+                d = {'frame': int(layers['frame']['frame.number']), 'srcport': int(layers['tcp']['tcp.srcport']),
+                     'malformed': malformed}
+                _flatten(layer, d)
+                pdus.append(d)
+        return pdus
 
     # ----------------------------------------------------------- capture
     def stop_capture(self):
@@ -297,9 +349,11 @@ class NetworkTestCase(unittest.TestCase):
     def captured(cls, msgs):
         return msgs
 
+    network_args = {}
+
     @classmethod
     def setUpClass(cls):
-        cls.net = Network(cls.build).__enter__()
+        cls.net = Network(cls.build, **cls.network_args).__enter__()
         try:
             cls.run_all()
             cls.msgs = cls.captured(cls.net.decoded())

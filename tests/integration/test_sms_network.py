@@ -32,6 +32,8 @@ SUBSCRIBERS = [
 
 
 class SmsNetwork(sn.NetworkTestCase):
+    # the test TC-user's MT, MO and alert handling, without the SMS core
+    network_args = {'sms_core': False}
     @classmethod
     def run_all(cls):
         net = cls.net

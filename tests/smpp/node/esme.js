@@ -11,7 +11,9 @@ const plan = JSON.parse(process.argv[2]);
 const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 const session = smpp.connect({ host: plan.host || '127.0.0.1', port: plan.port });
 let receipts = 0, mo = 0, answered = 0, sent = 0, inflight = 0;
-const submits = plan.submits || [];
+// {"hex": "..."} in a plan stands for raw octets (a Buffer: sent as they are)
+const raw = (v) => (v && typeof v === 'object' && typeof v.hex === 'string') ? Buffer.from(v.hex, 'hex') : v;
+const submits = (plan.submits || []).map((s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, raw(v)])));
 const window = plan.window || 10;
 let finished = false;
 
