@@ -10,7 +10,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # Build and test dependencies, all from Debian bookworm.
 PKGS="build-essential clang libclang-rt-14-dev meson ninja-build pkg-config
  libosmocore-dev libosmo-sigtran-dev libosmo-netif-dev libtalloc-dev libsqlite3-dev
- libcmocka-dev osmo-stp tshark xxd python3 valgrind"
+ libcmocka-dev osmo-stp tshark xxd python3 valgrind sqlite3"
+# SMPP peers nobody here wrote, for the interop tests: Kannel's bearerbox,
+# Net::SMPP, libsmpp34 (second decoder); npm's `smpp` comes from the npm registry
+TEST_PKGS="kannel libnet-smpp-perl libsmpp34-dev"
+command -v node >/dev/null 2>&1 || TEST_PKGS="$TEST_PKGS nodejs npm"
+[ "$mode" = test ] && PKGS="$PKGS $TEST_PKGS"
 
 missing=""
 for p in $PKGS; do
@@ -36,6 +41,8 @@ test)
 	# the sanitizer build runs the suite; the plain one is what valgrind checks
 	[ -f build/build.ninja ] || meson setup build --buildtype=release -Dtests=disabled
 	ninja -C build
+	# npm `smpp` at the version package-lock.json pins
+	(cd tests/smpp/node && npm ci --no-audit --no-fund --loglevel=error)
 	[ -f build-test/build.ninja ] || CC=clang meson setup build-test \
 		-Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true
 	ninja -C build-test
