@@ -23,6 +23,12 @@
 #include "test_user.h"
 
 static void *g_ctx;
+static struct ss7_stack *g_stack;
+
+static bool link_up(void *data)
+{
+	return ss7_stack_link_up(data);
+}
 
 static void *tall_sigway_ctx(void)
 {
@@ -103,6 +109,7 @@ static int start_sms(struct test_user *tu, struct smsc *smsc, struct smpp_server
 		return -1;
 	}
 	test_user_set_smsc(tu, smsc);
+	smsc_set_link_check(smsc, link_up, g_stack);
 	if (smpp_server_start(smpp) < 0) {
 		fprintf(stderr, "sigwayd: cannot open the SMPP port\n");
 		return -1;
@@ -123,6 +130,7 @@ int main(int argc, char **argv)
 	sigway_daemon_parse_args(&d, argc, argv);
 	sigway_daemon_init(&d, &vty_info);
 	struct ss7_stack *stack = ss7_stack_alloc(d.ctx);
+	g_stack = stack;
 	gateway_vty_init();
 	struct test_user *tu = test_user_alloc(d.ctx, stack);
 	struct smsc *smsc = smsc_alloc(d.ctx);

@@ -174,7 +174,8 @@ static void io_tlv_value(struct smpp_io *io, struct smpp_tlvs *t, uint16_t tag, 
 		io_u16(io, &t->network_error_code);
 		break;
 	case SMPP_TAG_MESSAGE_PAYLOAD:
-		t->message_payload_len = len;
+		if (!io->enc)
+			t->message_payload_len = len;
 		io_bytes(io, &t->message_payload, len, ESME_RINVOPTPARSTREAM);
 		break;
 	case SMPP_TAG_RECEIPTED_MESSAGE_ID:
@@ -315,8 +316,11 @@ static void io_submit_multi(struct smpp_io *io, struct smpp_pdu *p, struct smpp_
 		io_u8(io, &d->dest_flag);
 		if (d->dest_flag == 1)
 			io_addr(io, &d->addr, 21, ESME_RINVDSTADR);
-		else if (d->dest_flag == 2)
+		else if (d->dest_flag == 2) {
+			if (!io->enc)
+				d->addr.ton = d->addr.npi = 0;
 			io_cstr(io, d->addr.addr, 21, ESME_RINVDLNAME);
+		}
 		else
 			io->err = io->enc ? -EINVAL : -ESME_RINVDESTFLAG;
 	}
@@ -481,9 +485,9 @@ int smpp_encode(uint8_t *buf, size_t cap, const struct smpp_pdu *pdu)
 	io_u32(&io, &p->command_id);
 	io_u32(&io, &p->command_status);
 	io_u32(&io, &p->sequence_number);
+	/* SMPP 3.4 4.4.2 and alike: a negative response has no body (a
+	 * submit_multi_resp still lists the destinations that failed) */
 	bool error_resp_without_body = SMPP_IS_RESP(p->command_id) && p->command_status != ESME_ROK &&
-				       p->command_id != (SMPP_SUBMIT_SM | SMPP_RESP) &&
-				       p->command_id != (SMPP_DATA_SM | SMPP_RESP) &&
 				       p->command_id != (SMPP_SUBMIT_MULTI | SMPP_RESP);
 	if (!error_resp_without_body && !io_body(&io, p, NULL))
 		return -EINVAL;

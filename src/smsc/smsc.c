@@ -39,6 +39,11 @@ const struct smpp_server_ops smsc_smpp_ops = {
 	.deliver_resp = smsc_outbox_deliver_resp,
 };
 
+static void pump_timer_cb(void *data)
+{
+	smsc_pump(data);
+}
+
 struct smsc *smsc_alloc(void *ctx)
 {
 	struct smsc *smsc = talloc_zero(ctx, struct smsc);
@@ -51,6 +56,7 @@ struct smsc *smsc_alloc(void *ctx)
 				       .default_validity_s = 2 * 86400, .max_validity_s = 7 * 86400,
 				       .sri_timeout_s = 10, .mt_timeout_s = 30 };
 	smsc->ctrg = rate_ctr_group_alloc(smsc, &smsc_ctrg_desc, 0);
+	osmo_timer_setup(&smsc->pump_timer, pump_timer_cb, smsc);
 	return smsc;
 }
 
@@ -70,9 +76,16 @@ int smsc_start(struct smsc *smsc, struct store *st, struct smpp_server *smpp, st
 	return 0;
 }
 
+void smsc_set_link_check(struct smsc *smsc, bool (*link_up)(void *data), void *data)
+{
+	smsc->link_up = link_up;
+	smsc->link_data = data;
+}
+
 void smsc_free(struct smsc *smsc)
 {
 	osmo_timer_del(&smsc->outbox_timer);
+	osmo_timer_del(&smsc->pump_timer);
 	struct sms_mt *mt, *tmp;
 	llist_for_each_entry_safe(mt, tmp, &smsc->queue, list)
 		osmo_fsm_inst_term(mt->fi, OSMO_FSM_TERM_REQUEST, NULL);

@@ -57,6 +57,10 @@ struct smsc {
 	struct llist_head queue;		/* struct sms_mt waiting for a slot */
 	struct llist_head waiting;		/* struct sms_mt in back-off (alerts restart them) */
 	unsigned int in_flight;
+	/* while the SS7 link is down nothing starts (a pump timer looks again) */
+	bool (*link_up)(void *data);
+	void *link_data;
+	struct osmo_timer_list pump_timer;
 	/* deliver_sm outbox */
 	struct osmo_timer_list outbox_timer;
 	struct llist_head outbox_busy;		/* struct outbox_busy: ids being sent */
@@ -135,6 +139,7 @@ enum smsc_cause {
 	SMSC_CAUSE_PROTOCOL = -6,	/* an answer we cannot use */
 	SMSC_CAUSE_MEMORY_FULL = -7,	/* sm-DeliveryFailure, memoryCapacityExceeded */
 	SMSC_CAUSE_EXPIRED = -8,	/* validity period over */
+	SMSC_CAUSE_NO_LINK = -9,	/* could not send (SS7 link down, no route) */
 };
 
 extern struct osmo_fsm sms_mt_fsm;

@@ -41,6 +41,7 @@ const char *smsc_cause_name(int cause)
 	case SMSC_CAUSE_PROTOCOL: return "unusable answer";
 	case SMSC_CAUSE_MEMORY_FULL: return "memory capacity exceeded";
 	case SMSC_CAUSE_EXPIRED: return "validity period expired";
+	case SMSC_CAUSE_NO_LINK: return "cannot send (SS7 link)";
 	default: return map_error_name(cause);
 	}
 }
@@ -50,6 +51,7 @@ bool smsc_error_is_temporary(int cause)
 {
 	switch (cause) {
 	case SMSC_CAUSE_TIMEOUT: case SMSC_CAUSE_ABORT: case SMSC_CAUSE_RETURNED: case SMSC_CAUSE_MEMORY_FULL:
+	case SMSC_CAUSE_NO_LINK:
 	case MAP_ERR_ABSENT_SUBSCRIBER_SM: case MAP_ERR_ABSENT_SUBSCRIBER: case MAP_ERR_SUBSCRIBER_BUSY_FOR_MT_SMS:
 	case MAP_ERR_SYSTEM_FAILURE: case MAP_ERR_UNIDENTIFIED_SUBSCRIBER: case MAP_ERR_MESSAGE_WAITING_LIST_FULL:
 		return true;
@@ -147,6 +149,17 @@ static struct smsc_dlg *dlg_new(struct sms_mt *mt, enum smsc_dlg_kind kind, cons
 	return d;
 }
 
+/* TC-BEGIN of the message's dialogue; when it cannot go out, TCAP has
+ * released the dialogue: ours goes with it */
+static int begin(struct sms_mt *mt, const uint8_t *ui, size_t uil)
+{
+	if (tcap_begin(mt->dlg->dlg, ui, uil) == 0)
+		return 0;
+	talloc_free(mt->dlg);
+	mt->dlg = NULL;
+	return -SMSC_CAUSE_NO_LINK;
+}
+
 static int send_sri(struct sms_mt *mt)
 {
 	uint8_t arg[64];
@@ -162,7 +175,7 @@ static int send_sri(struct sms_mt *mt)
 	mt->dlg = d;
 	tcap_invoke(d->dlg, MAP_OP_SRI_FOR_SM, arg, len, mt->smsc->cfg.sri_timeout_s * 1000, NULL);
 	rate_ctr_inc(rate_ctr_group_get_ctr(mt->smsc->ctrg, SMSC_CTR_SRI_SENT));
-	return tcap_begin(d->dlg, NULL, 0);
+	return begin(mt, NULL, 0);
 }
 
 static int fsm_invoke(struct sms_mt *mt)
@@ -194,8 +207,12 @@ static int send_fsm(struct sms_mt *mt)
 	if (!d)
 		return -EINVAL;
 	mt->dlg = d;
-	if (fsm_invoke(mt) < 0)
+	if (fsm_invoke(mt) < 0) {
+		tcap_dialogue_release(d->dlg);
+		talloc_free(d);
+		mt->dlg = NULL;
 		return -EINVAL;
+	}
 	uint8_t ui[64];
 	int uil = 0;
 	if (mt->version >= 2) {
@@ -207,7 +224,7 @@ static int send_fsm(struct sms_mt *mt)
 			 mt->smsc->own.gt.digits);
 		uil = map_enc_open_info(ui, sizeof(ui), &oi);
 	}
-	return tcap_begin(d->dlg, ui, uil > 0 ? uil : 0);
+	return begin(mt, ui, uil > 0 ? uil : 0);
 }
 
 /* reportSM-DeliveryStatus: the HLR sets message-waiting data and alerts us */
@@ -324,10 +341,9 @@ static void st_queued(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	}
 	mt->version = mt->op->learned_version ? mt->op->learned_version : mt->op->map_version;
 	mt->attempts++;
-	if (send_sri(mt) < 0) {
-		mt->dlg = NULL;
-		failed_attempt(mt, SMSC_CAUSE_ENCODE);
-	}
+	int rc = send_sri(mt);
+	if (rc < 0)
+		failed_attempt(mt, rc == -SMSC_CAUSE_NO_LINK ? SMSC_CAUSE_NO_LINK : SMSC_CAUSE_ENCODE);
 }
 
 /* the peer refused our application context and proposed an older one */
@@ -345,14 +361,14 @@ static void st_sri(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 {
 	struct sms_mt *mt = fi->priv;
 	switch (event) {
-	case MT_EV_SRI_RESULT:
+	case MT_EV_SRI_RESULT: {
 		mt->sri = *(const struct map_sri_sm_res *)data;
 		osmo_fsm_inst_state_chg(fi, MT_ST_FORWARD, 0, 0);
-		if (send_fsm(mt) < 0) {
-			mt->dlg = NULL;
-			failed_attempt(mt, SMSC_CAUSE_ENCODE);
-		}
+		int rc = send_fsm(mt);
+		if (rc < 0)
+			failed_attempt(mt, rc == -SMSC_CAUSE_NO_LINK ? SMSC_CAUSE_NO_LINK : SMSC_CAUSE_ENCODE);
 		break;
+	}
 	case MT_EV_REFUSED:
 		if (fall_back(mt, *(const uint8_t *)data) && send_sri(mt) == 0)
 			break;
@@ -496,6 +512,11 @@ void sms_mt_wait(struct sms_mt *mt, int64_t ms)
 /* start queued messages while there are free slots */
 void smsc_pump(struct smsc *smsc)
 {
+	if (smsc->link_up && !smsc->link_up(smsc->link_data)) {
+		if (!llist_empty(&smsc->queue) && !osmo_timer_pending(&smsc->pump_timer))
+			osmo_timer_schedule(&smsc->pump_timer, 0, 200 * 1000);
+		return;
+	}
 	while (smsc->in_flight < smsc->cfg.max_in_flight && !llist_empty(&smsc->queue)) {
 		struct sms_mt *mt = llist_first_entry(&smsc->queue, struct sms_mt, list);
 		osmo_fsm_inst_dispatch(mt->fi, MT_EV_START, NULL);

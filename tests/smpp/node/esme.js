@@ -7,7 +7,9 @@
 'use strict';
 const smpp = require('smpp');
 
-const plan = JSON.parse(process.argv[2]);
+// the plan inline, or @FILE for long ones
+const arg = process.argv[2];
+const plan = JSON.parse(arg.startsWith('@') ? require('fs').readFileSync(arg.slice(1), 'utf8') : arg);
 const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 const session = smpp.connect({ host: plan.host || '127.0.0.1', port: plan.port });
 let receipts = 0, mo = 0, answered = 0, sent = 0, inflight = 0;
@@ -26,8 +28,11 @@ function finish(reason) {
   setTimeout(() => process.exit(0), 2000);
 }
 
+// "receipt_ids": wait until a receipt for each of these message ids came
+const waitIds = new Set(plan.receipt_ids || []);
+
 function maybeDone() {
-  if (answered === submits.length && receipts >= (plan.receipts || 0) && mo >= (plan.mo || 0))
+  if (answered === submits.length && receipts >= (plan.receipts || 0) && mo >= (plan.mo || 0) && waitIds.size === 0)
     finish('complete');
 }
 
@@ -58,7 +63,7 @@ session.on('deliver_sm', (pdu) => {
                message_payload: pdu.message_payload ? (pdu.message_payload.message || pdu.message_payload).toString() : undefined };
   out(ev);
   session.send(pdu.response({ command_status: plan.deliver_status || 0 }));
-  if (pdu.esm_class & 0x04) receipts++; else mo++;
+  if (pdu.esm_class & 0x04) { receipts++; waitIds.delete(pdu.receipted_message_id); } else mo++;
   maybeDone();
 });
 session.on('error', (e) => { out({ event: 'error', message: String(e) }); finish('error'); });
