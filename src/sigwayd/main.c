@@ -103,13 +103,13 @@ static int start_sms(struct test_user *tu, struct smsc *smsc, struct smpp_server
 		fprintf(stderr, "sigwayd: the SMS core needs 'gateway' / 'calling-gt'\n");
 		return -1;
 	}
+	smsc_set_link_check(smsc, link_up, g_stack);
 	*st = store_open(tall_sigway_ctx(), gw_cfg.database);
 	if (!*st || smsc_start(smsc, *st, smpp, test_user_tcap(tu), gw_cfg.calling_gt) < 0) {
 		fprintf(stderr, "sigwayd: cannot open the store %s\n", gw_cfg.database);
 		return -1;
 	}
 	test_user_set_smsc(tu, smsc);
-	smsc_set_link_check(smsc, link_up, g_stack);
 	if (smpp_server_start(smpp) < 0) {
 		fprintf(stderr, "sigwayd: cannot open the SMPP port\n");
 		return -1;

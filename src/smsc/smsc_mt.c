@@ -157,7 +157,7 @@ static int begin(struct sms_mt *mt, const uint8_t *ui, size_t uil)
 		return 0;
 	talloc_free(mt->dlg);
 	mt->dlg = NULL;
-	return -SMSC_CAUSE_NO_LINK;
+	return SMSC_CAUSE_NO_LINK;
 }
 
 static int send_sri(struct sms_mt *mt)
@@ -343,7 +343,7 @@ static void st_queued(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	mt->attempts++;
 	int rc = send_sri(mt);
 	if (rc < 0)
-		failed_attempt(mt, rc == -SMSC_CAUSE_NO_LINK ? SMSC_CAUSE_NO_LINK : SMSC_CAUSE_ENCODE);
+		failed_attempt(mt, rc == SMSC_CAUSE_NO_LINK ? SMSC_CAUSE_NO_LINK : SMSC_CAUSE_ENCODE);
 }
 
 /* the peer refused our application context and proposed an older one */
@@ -366,7 +366,7 @@ static void st_sri(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		osmo_fsm_inst_state_chg(fi, MT_ST_FORWARD, 0, 0);
 		int rc = send_fsm(mt);
 		if (rc < 0)
-			failed_attempt(mt, rc == -SMSC_CAUSE_NO_LINK ? SMSC_CAUSE_NO_LINK : SMSC_CAUSE_ENCODE);
+			failed_attempt(mt, rc == SMSC_CAUSE_NO_LINK ? SMSC_CAUSE_NO_LINK : SMSC_CAUSE_ENCODE);
 		break;
 	}
 	case MT_EV_REFUSED:

@@ -135,6 +135,7 @@ class Network:
         gw_cfg = self._config('sigwayd.cfg', self.ports['gw_vty'], self.sigwayd_extra)
         self._start('netsim', self.wrapper + [os.path.join(self.build_dir, 'src/netsim/sigway-netsim'), '-c', ns_cfg],
                     'netsim.log')
+        self.gw_cfg = gw_cfg
         self._start('sigwayd', self.wrapper + [os.path.join(self.build_dir, 'src/sigwayd/sigwayd'), '-c', gw_cfg],
                     'sigwayd.log')
         timeout = 60 if self.wrapper else 15
@@ -166,6 +167,23 @@ class Network:
     def ns(self, line):
         return self.vty('netsim').cmd(line)
 
+    def kill_sigwayd(self):
+        """kill -9: no shutdown code runs, as in a crash or a power cut of the process"""
+        p, logf = self.procs.pop('sigwayd')
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        logf.close()
+        os.rename(os.path.join(self.tmp, 'sigwayd.log'), os.path.join(self.tmp, 'sigwayd-killed.log'))
+        v = self._vty.pop('sigwayd', None)
+        if v:
+            v.close()
+
+    def restart_sigwayd(self):
+        self._start('sigwayd', self.wrapper + [os.path.join(self.build_dir, 'src/sigwayd/sigwayd'), '-c', self.gw_cfg],
+                    'sigwayd.log')
+        self._wait_log('sigwayd', r'SS7 link up', 60 if self.wrapper else 15)
+        time.sleep(0.5)
+
     def alive(self, name):
         return self.procs[name][0].poll() is None
 
@@ -190,15 +208,20 @@ class Network:
     def esme(self, plan, timeout=60):
         """Runs the npm `smpp` ESME (tests/smpp/node/esme.js) with a plan
         (see there); returns its events as dicts."""
-        plan = dict({'port': self.ports['smpp'], 'system_id': 'demo', 'password': 'demo'}, **plan)
-        out = subprocess.run(['node', ESME_JS, json.dumps(plan)], capture_output=True, text=True,
+        out = subprocess.run(['node', ESME_JS, self._plan_file(plan)], capture_output=True, text=True,
                              timeout=timeout).stdout
         return [json.loads(line) for line in out.splitlines() if line.startswith('{')]
 
     def esme_start(self, plan):
         """The same ESME in the background (Popen; its stdout has the events)"""
+        return subprocess.Popen(['node', ESME_JS, self._plan_file(plan)], stdout=subprocess.PIPE, text=True)
+
+    def _plan_file(self, plan):
         plan = dict({'port': self.ports['smpp'], 'system_id': 'demo', 'password': 'demo'}, **plan)
-        return subprocess.Popen(['node', ESME_JS, json.dumps(plan)], stdout=subprocess.PIPE, text=True)
+        fd, path = tempfile.mkstemp(prefix='plan-', suffix='.json', dir=self.tmp)
+        with os.fdopen(fd, 'w') as f:
+            json.dump(plan, f)
+        return '@' + path
 
     def billing(self):
         """The billing records, exported by sigway-billing as JSON lines"""
@@ -304,7 +327,7 @@ class Network:
         if exc[0] is not None:
             self.dump_logs()
         self.stop()
-        if exc[0] is None:
+        if exc[0] is None and not os.environ.get('SIGWAY_KEEP_TMP'):
             shutil.rmtree(self.tmp, ignore_errors=True)
 
     def dump_logs(self):
