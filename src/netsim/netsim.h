@@ -3,6 +3,7 @@
  * driven by a subscriber table, and a raw SCCP echo. */
 #pragma once
 
+#include <stdbool.h>
 #include <osmocom/core/linuxlist.h>
 #include <osmocom/vty/vty.h>
 #include <sigway/sccp/sccp_addr.h>
@@ -60,7 +61,8 @@ int netsim_echo_start(void *ctx, struct ss7_stack *stack);
 void netsim_hlr_alert_sc(const struct netsim_sub *sub);
 /* The MSC sends a subscriber's short message to the SMSC (MO-ForwardSM v3);
  * the outcome shows in "show mo-sms" */
-int netsim_msc_send_mo(const char *msisdn, const char *dest, const char *text);
+/* Longer texts go as concatenated parts, one dialogue each, reversed on request */
+int netsim_msc_send_mo(const char *msisdn, const char *dest, const char *text, bool reverse);
 void netsim_msc_show_mo(struct vty *vty);
 /* A part the MSC accepted: counted, and logged to mt-log when configured */
 void netsim_msc_count_delivered(const char *imsi, const uint8_t *tpdu, size_t len);

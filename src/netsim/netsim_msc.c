@@ -129,34 +129,29 @@ static struct mo_record *mo_of(struct tcap_dialogue *dlg)
 	return tcap_dialogue_priv(dlg);
 }
 
-/* SMS-SUBMIT of a GSM 7-bit (or UCS2) text to dest */
-static int submit_tpdu(uint8_t *out, size_t cap, const char *dest, const char *text)
+#define MO_PARTS_MAX 8
+
+/* SMS-SUBMIT of one part to dest */
+static int submit_tpdu(uint8_t *out, size_t cap, const char *dest, const struct sms_part *part,
+		       enum sms_alphabet alphabet)
 {
-	struct sms_part part;
-	enum sms_alphabet alphabet;
-	uint8_t scratch[400];
-	if (sms_split_text(&part, 1, text, strlen(text), 0, false, &alphabet, scratch, sizeof(scratch)) != 1)
-		return -EMSGSIZE;
 	struct sms_tpdu t = { .type = SMS_SUBMIT, .mr = (uint8_t)mo_count,
 			      .addr = { .ton = 1, .npi = 1 }, .dcs = alphabet == SMS_ALPHABET_GSM7 ? 0x00 : 0x08 };
 	snprintf(t.addr.text, sizeof(t.addr.text), "%s", dest);
-	sms_part_to_ud(&t.ud, &part);
+	sms_part_to_ud(&t.ud, part);
 	return sms_tpdu_encode(out, cap, &t);
 }
 
-int netsim_msc_send_mo(const char *msisdn, const char *dest, const char *text)
+/* One MO-ForwardSM dialogue; returns the id of its record */
+static int send_mo_part(const char *msisdn, const uint8_t *tpdu, int n)
 {
-	uint8_t tpdu[200], arg[300];
+	uint8_t arg[300];
 	struct sccp_addr called, calling;
 	struct tcap_acn acn;
 	struct netsim_sub *sub = netsim_sub_find_msisdn(msisdn);
 	struct map_forward_sm_arg a = { .da_type = MAP_DA_SC_ADDRESS, .da_address = { true, 0x91 },
-					.oa_type = MAP_OA_MSISDN, .oa_address = { true, 0x91 } };
-	int n = submit_tpdu(tpdu, sizeof(tpdu), dest, text);
-	if (!msc_tcap || n < 0)
-		return n < 0 ? n : -ENOTCONN;
-	a.sm_rp_ui = tpdu;
-	a.sm_rp_ui_len = n;
+					.oa_type = MAP_OA_MSISDN, .oa_address = { true, 0x91 },
+					.sm_rp_ui = tpdu, .sm_rp_ui_len = n };
 	snprintf(a.da_address.digits, sizeof(a.da_address.digits), "%s", netsim_cfg.smsc_gt);
 	snprintf(a.oa_address.digits, sizeof(a.oa_address.digits), "%s", msisdn);
 	if (sub)
@@ -177,6 +172,32 @@ int netsim_msc_send_mo(const char *msisdn, const char *dest, const char *text)
 	if (tcap_begin(dlg, NULL, 0) < 0)
 		return -EIO;
 	return r->id;
+}
+
+/* A text too long for one SMS goes as concatenated parts, each in its own
+ * MO-ForwardSM dialogue (as a handset sends them), in order or reversed */
+int netsim_msc_send_mo(const char *msisdn, const char *dest, const char *text, bool reverse)
+{
+	struct sms_part parts[MO_PARTS_MAX];
+	enum sms_alphabet alphabet;
+	uint8_t scratch[4 * 160 * MO_PARTS_MAX], tpdu[200];
+	if (!msc_tcap)
+		return -ENOTCONN;
+	int n = sms_split_text(parts, MO_PARTS_MAX, text, strlen(text), (uint16_t)(mo_count & 0xff), false,
+			       &alphabet, scratch, sizeof(scratch));
+	if (n <= 0)
+		return -EMSGSIZE;
+	int first = -1;
+	for (int k = 0; k < n; k++) {
+		int i = reverse ? n - 1 - k : k;
+		int len = submit_tpdu(tpdu, sizeof(tpdu), dest, &parts[i], alphabet);
+		int id = len < 0 ? len : send_mo_part(msisdn, tpdu, len);
+		if (id < 0)
+			return id;
+		if (first < 0)
+			first = id;
+	}
+	return first;
 }
 
 void netsim_msc_show_mo(struct vty *vty)

@@ -37,7 +37,17 @@ static const char schema[] =
 	" account TEXT NOT NULL, kind TEXT NOT NULL, pdu BLOB NOT NULL,"
 	" created_ms INTEGER NOT NULL, next_ms INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
 	" done_ms INTEGER);"
-	"CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (account, next_ms) WHERE done_ms IS NULL;";
+	"CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (account, next_ms) WHERE done_ms IS NULL;"
+	/* every MO-ForwardSM accepted: the billing records name these ids */
+	"CREATE TABLE IF NOT EXISTS mo_log ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL,"
+	" received_ms INTEGER NOT NULL);"
+	/* parts of concatenated MO messages waiting for the rest */
+	"CREATE TABLE IF NOT EXISTS mo_parts ("
+	" account TEXT NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL, ref INTEGER NOT NULL,"
+	" total INTEGER NOT NULL, seq INTEGER NOT NULL, data_coding INTEGER NOT NULL, protocol_id INTEGER NOT NULL,"
+	" data BLOB NOT NULL, created_ms INTEGER NOT NULL,"
+	" PRIMARY KEY (account, src, dst, ref, total, seq));";
 
 int smsc_db_init(struct store *st)
 {

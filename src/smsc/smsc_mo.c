@@ -4,6 +4,7 @@
  * committed. A destination nobody owns is refused with sm-DeliveryFailure
  * (invalid SME address). */
 
+#include <errno.h>
 #include <string.h>
 #include <talloc.h>
 #include <osmocom/core/logging.h>
@@ -71,6 +72,83 @@ static int mo_deliver_sm(struct smpp_pdu *p, const struct map_forward_sm_arg *a,
 	return 0;
 }
 
+/* One part of a concatenated message, for an account that wants them
+ * whole: kept until every part is there (in any order; a part the MSC sends
+ * twice counts once), then the whole text goes into the outbox as one
+ * deliver_sm and the parts are dropped, in the same transaction. */
+static int mo_reassemble(struct smsc *smsc, const struct smpp_account *acc, struct smpp_pdu *p,
+			 const struct sms_tpdu *t)
+{
+	struct sms_tpdu data_only = *t;
+	uint8_t dc, data[400];
+	data_only.ud.udh = NULL;
+	data_only.ud.udh_len = 0;
+	int len = sms_tpdu_to_smpp(&data_only, &dc, data, sizeof(data));
+	sqlite3_stmt *s = store_stmt(smsc->store, "INSERT OR IGNORE INTO mo_parts (account, src, dst, ref, total, seq,"
+				     " data_coding, protocol_id, data, created_ms) VALUES (?,?,?,?,?,?,?,?,?,?)");
+	if (len < 0 || !s)
+		return -EINVAL;
+	store_write(smsc->store);
+	sqlite3_bind_text(s, 1, acc->system_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, p->source.addr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, p->dest.addr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 4, t->udh.concat_ref);
+	sqlite3_bind_int(s, 5, t->udh.concat_total);
+	sqlite3_bind_int(s, 6, t->udh.concat_seq);
+	sqlite3_bind_int(s, 7, dc);
+	sqlite3_bind_int(s, 8, t->pid);
+	sqlite3_bind_blob(s, 9, data, len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 10, store_now_ms());
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return -EIO;
+	static const char where[] = " FROM mo_parts WHERE account = ? AND src = ? AND dst = ? AND ref = ? AND total = ?";
+	char sql[200];
+	snprintf(sql, sizeof(sql), "SELECT data, data_coding%s ORDER BY seq", where);
+	s = store_stmt(smsc->store, sql);
+	uint8_t *whole = talloc_size(smsc, 160 * 2 * 255);
+	size_t n = 0;
+	int parts = 0;
+	for (int i = 0; i < 5; i++) {
+		const char *v = i == 0 ? acc->system_id : i == 1 ? p->source.addr : i == 2 ? p->dest.addr : NULL;
+		if (v)
+			sqlite3_bind_text(s, i + 1, v, -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_int(s, i + 1, i == 3 ? t->udh.concat_ref : t->udh.concat_total);
+	}
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		size_t l = (size_t)sqlite3_column_bytes(s, 0);
+		memcpy(whole + n, sqlite3_column_blob(s, 0), l);
+		n += l;
+		p->data_coding = (uint8_t)sqlite3_column_int(s, 1);
+		parts++;
+	}
+	sqlite3_reset(s);
+	int rc = 0;
+	if (parts == t->udh.concat_total) {
+		/* complete: one deliver_sm with the whole text, the parts go */
+		p->esm_class &= ~SMPP_ESM_UDHI;
+		p->sm_length = 0;
+		p->short_message = NULL;
+		p->tlv.present |= SMPP_TLV_MESSAGE_PAYLOAD;
+		p->tlv.message_payload = whole;
+		p->tlv.message_payload_len = (uint16_t)n;
+		rc = smsc_outbox_add(smsc, acc->system_id, p, "mo");
+		snprintf(sql, sizeof(sql), "DELETE%s", where);
+		s = store_stmt(smsc->store, sql);
+		for (int i = 0; i < 5; i++) {
+			const char *v = i == 0 ? acc->system_id : i == 1 ? p->source.addr : i == 2 ? p->dest.addr : NULL;
+			if (v)
+				sqlite3_bind_text(s, i + 1, v, -1, SQLITE_TRANSIENT);
+			else
+				sqlite3_bind_int(s, i + 1, i == 3 ? t->udh.concat_ref : t->udh.concat_total);
+		}
+		sqlite3_step(s);
+		LOGP(DSMS, LOGL_INFO, "MO from %s to %s: %d parts reassembled\n", p->source.addr, p->dest.addr, parts);
+	}
+	talloc_free(whole);
+	return rc;
+}
+
 void smsc_mo_forward_sm(struct smsc *smsc, struct tcap_dialogue *dlg, const struct tcap_component *c)
 {
 	struct map_forward_sm_arg a;
@@ -93,10 +171,23 @@ void smsc_mo_forward_sm(struct smsc *smsc, struct tcap_dialogue *dlg, const stru
 		mo_error(dlg, c->invoke_id, MAP_ERR_SM_DELIVERY_FAILURE, MAP_SMF_INVALID_SME_ADDRESS);
 		return;
 	}
-	if (smsc_outbox_add(smsc, acc->system_id, &p, "mo") < 0) {
+	bool whole = acc->mo_reassemble && t.udh.has_concat && t.udh.concat_total > 1;
+	int rc = whole ? mo_reassemble(smsc, acc, &p, &t) : smsc_outbox_add(smsc, acc->system_id, &p, "mo");
+	if (rc < 0) {
 		mo_error(dlg, c->invoke_id, MAP_ERR_SYSTEM_FAILURE, -1);
 		return;
 	}
+	/* billed per MO-ForwardSM the network handed us: one part, one record */
+	sqlite3_stmt *s = store_stmt(smsc->store, "INSERT INTO mo_log (account, src, dst, received_ms) VALUES (?,?,?,?)");
+	if (!s) {
+		mo_error(dlg, c->invoke_id, MAP_ERR_SYSTEM_FAILURE, -1);
+		return;
+	}
+	sqlite3_bind_text(s, 1, acc->system_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, p.source.addr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, t.addr.text, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 4, store_now_ms());
+	sqlite3_step(s);
 	char ref[32];
 	snprintf(ref, sizeof(ref), "mo-%lld", (long long)sqlite3_last_insert_rowid(store_db(smsc->store)));
 	struct billing_event ev = { .kind = BILL_SMS_MO, .account = acc->system_id, .ref = ref, .units = 1,

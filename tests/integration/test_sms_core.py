@@ -37,11 +37,17 @@ SIGWAYD_EXTRA = """smpp
   password thr
   window 100
   throughput 5
+ account whole
+  password whole
+  mo-route 4002
+  mo-reassemble
 sms
  timeout sri 3 mt-forward-sm 3
  retry-interval 1 2
 """
 
+MO_LONG = ('A long reply from a subscriber that does not fit into one short message, so the handset '
+           'sends it as two concatenated parts, each in its own MO-ForwardSM dialogue.')
 LONG_TEXT = ('This message is longer than one SMS can carry, so the gateway splits it into two parts '
              'and sends both in one MT-ForwardSM dialogue, the first with more-messages-to-send. ' * 2)[:300]
 
@@ -140,11 +146,16 @@ class SmsCore(sn.NetworkTestCase):
         # destination nobody owns is refused
         ns.cmd('mo-sms 491770000001 4000 Hello gateway')
         ns.cmd('mo-sms 491770000001 5555 Nobody owns this')
+        # concatenated: two parts each; 'whole' wants them reassembled (sent last part first)
+        ns.cmd('mo-sms 491770000001 4000 ' + MO_LONG)
+        ns.cmd('mo-sms-reversed 491770000001 4002 ' + MO_LONG)
         deadline = time.time() + 10
-        while time.time() < deadline and len(re.findall(r'accepted|failed|error', ns.cmd('show mo-sms'))) < 2:
+        while time.time() < deadline and len(re.findall(r'accepted|failed|error', ns.cmd('show mo-sms'))) < 6:
             time.sleep(0.2)
         cls.mo_outcomes = ns.cmd('show mo-sms')
-        cls.events_mo = net.esme({'bind': 'receiver', 'mo': 1, 'timeout': 15000})
+        cls.events_mo = net.esme({'bind': 'receiver', 'mo': 3, 'timeout': 15000})
+        cls.events_mo_whole = net.esme({'system_id': 'whole', 'password': 'whole', 'bind': 'receiver', 'mo': 1,
+                                        'timeout': 15000})
         # 7. malformed PDUs on a raw socket
         cls.raw = cls.raw_session()
         cls.alive_after = net.alive('sigwayd')
@@ -234,11 +245,22 @@ class SmsCore(sn.NetworkTestCase):
         self.assertRegex(self.mo_outcomes, r'491770000001 accepted')
         self.assertRegex(self.mo_outcomes, r'491770000001 .*(error|failed)')
         mo = [e for e in self.events_mo if e['event'] == 'deliver_sm']
-        self.assertEqual(len(mo), 1, self.events_mo)
+        self.assertEqual(len(mo), 3, self.events_mo)
         self.assertEqual(mo[0]['text'], 'Hello gateway')
         self.assertEqual(mo[0]['source_addr'], '491770000001')
         self.assertEqual(mo[0]['destination_addr'], '4000')
         self.assertEqual(mo[0]['esm_class'], 0)
+
+    def test_mo_concatenated(self):
+        # without reassembly: the two parts, each with its UDH (concatenation IE)
+        parts = [e for e in self.events_mo if e['event'] == 'deliver_sm'][1:]
+        self.assertEqual([p['esm_class'] & 0x40 for p in parts], [0x40, 0x40])
+        self.assertEqual(''.join(p['text'] for p in parts), MO_LONG)
+        # reassembled for 'whole', from parts that came last first
+        whole = [e for e in self.events_mo_whole if e['event'] == 'deliver_sm']
+        self.assertEqual(len(whole), 1, self.events_mo_whole)
+        self.assertEqual(whole[0]['message_payload'], MO_LONG)
+        self.assertEqual(whole[0]['esm_class'] & 0x40, 0)
 
     def test_malformed_pdus(self):
         r = self.raw
@@ -264,7 +286,8 @@ class SmsCore(sn.NetworkTestCase):
         # nothing refused, nothing undelivered is billed
         undelivered = self.ids(self.events_a)[2]
         self.assertNotIn(undelivered, {b['ref'] for b in mt})
-        self.assertEqual(len([b for b in self.billing if b['kind'] == 'sms_mo']), 1)
+        # one per MO-ForwardSM accepted: the single one and 2 x 2 parts
+        self.assertEqual(len([b for b in self.billing if b['kind'] == 'sms_mo']), 5)
 
     def test_audit_command(self):
         for msisdn, (status, text) in self.audits.items():
