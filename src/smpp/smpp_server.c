@@ -43,21 +43,44 @@ static void session_close(struct smpp_session *s);
 
 /* ------------------------------------------------------------ sending */
 
+static void session_flush(struct smpp_session *s)
+{
+	if (s->tx && s->conn) {
+		osmo_stream_srv_send(s->conn, s->tx);
+		s->tx = NULL;
+	}
+}
+
+static void flush_timer_cb(void *data)
+{
+	struct smpp_server *srv = data;
+	struct smpp_session *s;
+	llist_for_each_entry(s, &srv->sessions, list)
+		session_flush(s);
+}
+
+/* Appends the PDU to the session's batch; the batch goes out in one write
+ * after this tick, so an ESME with a window gets its answers together (one
+ * write per tick instead of one per PDU) */
 static int session_send(struct smpp_session *s, const struct smpp_pdu *p)
 {
-	struct msgb *msg = msgb_alloc(SMPP_PDU_MAX, "smpp-tx");
-	if (!msg)
-		return -ENOMEM;
-	int len = smpp_encode(msg->data, msgb_tailroom(msg), p);
+	uint8_t buf[SMPP_PDU_MAX];
+	int len = smpp_encode(buf, sizeof(buf), p);
 	if (len < 0) {
 		LOGP(DSMPP, LOGL_ERROR, "%s: cannot encode %s: %d\n", s->peer, smpp_cmd_name(p->command_id), len);
-		msgb_free(msg);
 		return len;
 	}
-	msgb_put(msg, len);
+	if (s->tx && msgb_tailroom(s->tx) < len)
+		session_flush(s);
+	if (!s->tx)
+		s->tx = msgb_alloc(SMPP_PDU_MAX, "smpp-tx");
+	if (!s->tx)
+		return -ENOMEM;
+	memcpy(msgb_put(s->tx, len), buf, len);
 	LOGP(DSMPP, LOGL_DEBUG, "%s: tx %s seq %u status 0x%x\n", s->peer, smpp_cmd_name(p->command_id),
 	     p->sequence_number, p->command_status);
-	osmo_stream_srv_send(s->conn, msg);
+	if (!osmo_timer_pending(&s->srv->flush_timer))
+		osmo_timer_schedule(&s->srv->flush_timer, 0, 0);
 	rate_ctr_inc(rate_ctr_group_get_ctr(s->srv->ctrg, SMPP_CTR_TX_PDU));
 	return 0;
 }
@@ -299,6 +322,7 @@ static int session_read_cb(struct osmo_stream_srv *conn)
 	s->rx_len -= off;
 	if (s->closing) {
 		smpp_session_fail_outstanding(s);
+		session_flush(s);
 		osmo_stream_srv_set_flush_and_destroy(conn);
 	}
 	return 0;
@@ -344,6 +368,7 @@ static void session_timer_cb(void *data)
 static int session_destructor(struct smpp_session *s)
 {
 	osmo_timer_del(&s->timer);
+	msgb_free(s->tx);
 	smpp_session_fail_outstanding(s);
 	if (s->account && s->account->binds)
 		s->account->binds--;
@@ -487,6 +512,7 @@ struct smpp_server *smpp_server_alloc(void *ctx, const struct smpp_server_ops *o
 	srv->enquire_link_s = 30;
 	srv->response_timeout_s = 10;
 	srv->ctrg = rate_ctr_group_alloc(srv, &smpp_ctrg_desc, 0);
+	osmo_timer_setup(&srv->flush_timer, flush_timer_cb, srv);
 	return srv;
 }
 
@@ -510,6 +536,7 @@ int smpp_server_start(struct smpp_server *srv)
 
 void smpp_server_free(struct smpp_server *srv)
 {
+	osmo_timer_del(&srv->flush_timer);
 	struct smpp_session *s, *tmp;
 	llist_for_each_entry_safe(s, tmp, &srv->sessions, list)
 		session_close(s);

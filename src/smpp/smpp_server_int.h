@@ -26,6 +26,8 @@ struct smpp_server {
 	struct llist_head sessions;	/* struct smpp_session */
 	uint32_t last_session_id;
 	struct rate_ctr_group *ctrg;
+	/* PDUs of a tick leave in one write per session */
+	struct osmo_timer_list flush_timer;
 };
 
 /* a deliver_sm waiting for its answer */
@@ -51,6 +53,7 @@ struct smpp_session {
 	size_t rx_len;
 	struct smpp_multi_storage *multi;
 	uint32_t seq;
+	struct msgb *tx;		/* encoded PDUs waiting for the tick's flush */
 	unsigned int in_flight;		/* requests of the ESME not answered yet */
 	struct llist_head outstanding;	/* our deliver_sm not answered yet */
 	unsigned int n_outstanding;
