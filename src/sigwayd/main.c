@@ -40,7 +40,8 @@ static void *tall_sigway_ctx(void)
 static struct {
 	char calling_gt[SCCP_GT_DIGITS_MAX + 1];
 	char database[256];
-} gw_cfg;
+	unsigned int background_commit_ms;
+} gw_cfg = { .background_commit_ms = 10 };
 
 static struct cmd_node gateway_node = {
 	SIGWAY_GATEWAY_NODE,
@@ -76,6 +77,16 @@ DEFUN(cfg_database, cfg_database_cmd, "database PATH",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_background_commit, cfg_background_commit_cmd, "database background-commit <0-1000>",
+      "The store\n"
+      "Writes nobody waits for (delivery progress, audit) commit at most this late; acknowledgements\n"
+      "(submit_sm_resp, MO results) always wait for their own commit at the end of the tick\n"
+      "Milliseconds (0: every tick)\n")
+{
+	gw_cfg.background_commit_ms = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 static int config_write_gateway(struct vty *vty)
 {
 	vty_out(vty, "gateway%s", VTY_NEWLINE);
@@ -83,6 +94,7 @@ static int config_write_gateway(struct vty *vty)
 		vty_out(vty, " calling-gt %s%s", gw_cfg.calling_gt, VTY_NEWLINE);
 	if (gw_cfg.database[0])
 		vty_out(vty, " database %s%s", gw_cfg.database, VTY_NEWLINE);
+	vty_out(vty, " database background-commit %u%s", gw_cfg.background_commit_ms, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -92,6 +104,7 @@ static void gateway_vty_init(void)
 	install_node(&gateway_node, config_write_gateway);
 	install_element(SIGWAY_GATEWAY_NODE, &cfg_calling_gt_cmd);
 	install_element(SIGWAY_GATEWAY_NODE, &cfg_database_cmd);
+	install_element(SIGWAY_GATEWAY_NODE, &cfg_background_commit_cmd);
 }
 
 /* The SMS core and its SMPP server, when the config names a store */
@@ -105,6 +118,8 @@ static int start_sms(struct test_user *tu, struct smsc *smsc, struct smpp_server
 	}
 	smsc_set_link_check(smsc, link_up, g_stack);
 	*st = store_open(tall_sigway_ctx(), gw_cfg.database);
+	if (*st)
+		store_set_background_delay(*st, gw_cfg.background_commit_ms);
 	if (!*st || smsc_start(smsc, *st, smpp, test_user_tcap(tu), gw_cfg.calling_gt) < 0) {
 		fprintf(stderr, "sigwayd: cannot open the store %s\n", gw_cfg.database);
 		return -1;

@@ -25,6 +25,8 @@ struct after_commit {
 struct store {
 	sqlite3 *db;
 	bool in_tx;
+	bool commit_soon;		/* someone waits: commit at the end of this tick */
+	unsigned int background_ms;
 	struct osmo_timer_list commit_timer;
 	struct llist_head stmts;
 	struct llist_head waiting;	/* struct after_commit */
@@ -75,6 +77,7 @@ int store_commit(struct store *st)
 {
 	int rc = 0;
 	osmo_timer_del(&st->commit_timer);
+	st->commit_soon = false;
 	if (st->in_tx) {
 		double t0 = mono_ms();
 		st->in_tx = false;
@@ -104,8 +107,13 @@ void store_write(struct store *st)
 		return;
 	if (store_exec(st, "BEGIN IMMEDIATE") == 0)
 		st->in_tx = true;
-	/* a zero timer runs after the current select round: the tick's end */
-	osmo_timer_schedule(&st->commit_timer, 0, 0);
+	if (!osmo_timer_pending(&st->commit_timer))
+		osmo_timer_schedule(&st->commit_timer, st->background_ms / 1000, (st->background_ms % 1000) * 1000);
+}
+
+void store_set_background_delay(struct store *st, unsigned int ms)
+{
+	st->background_ms = ms;
 }
 
 void store_after_commit(struct store *st, void (*cb)(void *data, bool ok), void *data)
@@ -114,8 +122,11 @@ void store_after_commit(struct store *st, void (*cb)(void *data, bool ok), void 
 	ac->cb = cb;
 	ac->data = data;
 	llist_add_tail(&ac->list, &st->waiting);
-	if (!osmo_timer_pending(&st->commit_timer))
+	/* a zero timer runs after the current select round: the tick's end */
+	if (!st->commit_soon) {
+		st->commit_soon = true;
 		osmo_timer_schedule(&st->commit_timer, 0, 0);
+	}
 }
 
 sqlite3_stmt *store_stmt(struct store *st, const char *sql)

@@ -26,6 +26,8 @@ extern const struct smpp_server_ops smsc_smpp_ops;
 int smsc_start(struct smsc *smsc, struct store *st, struct smpp_server *smpp, struct tcap_instance *tcap,
 	       const char *own_gt);
 void smsc_free(struct smsc *smsc);
+/* Deliveries wait while link_up(data) says the SS7 network is not there */
+void smsc_set_link_check(struct smsc *smsc, bool (*link_up)(void *data), void *data);
 
 /* TCAP: a dialogue the network opened. Returns true when it is the core's
  * (alertServiceCentre, informServiceCentre, MO-ForwardSM). */

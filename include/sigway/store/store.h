@@ -24,8 +24,12 @@ int store_exec(struct store *st, const char *sql);
 /* A prepared statement cached by its SQL text (reset and unbound for reuse) */
 sqlite3_stmt *store_stmt(struct store *st, const char *sql);
 
-/* Opens this tick's transaction if none is open */
+/* Opens this tick's transaction if none is open. Writes nobody waits for
+ * (delivery progress, audit records) commit within the background delay;
+ * store_after_commit() brings the commit forward to the end of the tick. */
 void store_write(struct store *st);
+/* The background delay in ms (0: every write commits at the end of its tick) */
+void store_set_background_delay(struct store *st, unsigned int ms);
 /* cb(data, ok) after this tick's commit (ok false: it failed and was rolled
  * back). Without an open transaction cb runs on the next tick. */
 void store_after_commit(struct store *st, void (*cb)(void *data, bool ok), void *data);
