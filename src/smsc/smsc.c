@@ -52,6 +52,7 @@ struct smsc *smsc_alloc(void *ctx)
 	INIT_LLIST_HEAD(&smsc->queue);
 	INIT_LLIST_HEAD(&smsc->waiting);
 	INIT_LLIST_HEAD(&smsc->outbox_busy);
+	INIT_LLIST_HEAD(&smsc->outbox_cursors);
 	smsc->cfg = (struct smsc_cfg){ .max_in_flight = 200, .retry_min_s = 30, .retry_max_s = 3600,
 				       .default_validity_s = 2 * 86400, .max_validity_s = 7 * 86400,
 				       .sri_timeout_s = 10, .mt_timeout_s = 30 };
@@ -85,6 +86,7 @@ void smsc_set_link_check(struct smsc *smsc, bool (*link_up)(void *data), void *d
 void smsc_free(struct smsc *smsc)
 {
 	osmo_timer_del(&smsc->outbox_timer);
+	osmo_timer_del(&smsc->outbox_fast_timer);
 	osmo_timer_del(&smsc->pump_timer);
 	struct sms_mt *mt, *tmp;
 	llist_for_each_entry_safe(mt, tmp, &smsc->queue, list)

@@ -30,7 +30,7 @@ static const char schema[] =
 	" msg_id TEXT NOT NULL, msisdn TEXT NOT NULL, step TEXT NOT NULL,"
 	" calling_gt TEXT NOT NULL, called_gt TEXT NOT NULL, otid TEXT NOT NULL, dtid TEXT NOT NULL,"
 	" start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, outcome TEXT NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS audit_msisdn ON audit (msisdn, start_ms);"
+	/* the report finds messages by destination (messages_dst), then these */
 	"CREATE INDEX IF NOT EXISTS audit_msg ON audit (msg_id);"
 	"CREATE TABLE IF NOT EXISTS outbox ("
 	" id INTEGER PRIMARY KEY AUTOINCREMENT,"

@@ -62,8 +62,11 @@ struct smsc {
 	void *link_data;
 	struct osmo_timer_list pump_timer;
 	/* deliver_sm outbox */
-	struct osmo_timer_list outbox_timer;
+	struct osmo_timer_list outbox_timer;	/* every second: retries, accounts that bound */
+	struct osmo_timer_list outbox_fast_timer;	/* soon: new rows, room in a window */
 	struct llist_head outbox_busy;		/* struct outbox_busy: ids being sent */
+	unsigned int n_outbox_busy;
+	struct llist_head outbox_cursors;	/* struct outbox_cursor: per account */
 	struct rate_ctr_group *ctrg;
 	uint16_t concat_ref;
 };

@@ -84,7 +84,7 @@ static int build_parts(struct sms_mt *mt)
 	struct sms_split_req req;
 	uint8_t tp_dcs, scratch[4 * 1200 + 16];
 	uint8_t concat[6];
-	struct sms_part *parts = talloc_array(mt, struct sms_part, SMSC_MAX_PARTS);
+	struct sms_part parts[SMSC_MAX_PARTS];
 	bool udhi = mt->esm_class & SMPP_ESM_UDHI;
 	if (mt->payload_len > 1200 ||
 	    sms_split_req_from_smpp(&req, &tp_dcs, mt->data_coding, udhi, mt->payload, mt->payload_len,
@@ -118,7 +118,6 @@ static int build_parts(struct sms_mt *mt)
 		mt->tpdu_len[i] = (uint8_t)len;
 	}
 	mt->n_parts = (uint8_t)n;
-	talloc_free(parts);
 	return 0;
 }
 
@@ -488,7 +487,6 @@ struct sms_mt *sms_mt_alloc(struct smsc *smsc)
 
 void sms_mt_enqueue(struct sms_mt *mt)
 {
-	osmo_fsm_inst_update_id_f(mt->fi, "%s", mt->msg_id);
 	if (mt->fi->state != MT_ST_QUEUED)
 		osmo_fsm_inst_state_chg(mt->fi, MT_ST_QUEUED, 0, 0);
 	llist_del_init(&mt->list);
@@ -498,7 +496,8 @@ void sms_mt_enqueue(struct sms_mt *mt)
 
 void sms_mt_wait(struct sms_mt *mt, int64_t ms)
 {
-	osmo_fsm_inst_update_id_f(mt->fi, "%s", mt->msg_id);
+	if (!mt->fi->id)
+		osmo_fsm_inst_update_id_f(mt->fi, "%s", mt->msg_id);
 	mt->dlg = NULL;
 	if (ms <= 0) {
 		sms_mt_enqueue(mt);

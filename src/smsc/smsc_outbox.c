@@ -20,6 +20,33 @@ struct outbox_busy {
 	int64_t id;
 };
 
+/* The highest row handed to a bind per account: the fast path only reads
+ * rows after it, so rows waiting for their answer are not read again. The
+ * slow path (every second) reads from the start, for retries. */
+struct outbox_cursor {
+	struct llist_head list;
+	char account[16];
+	int64_t after;
+};
+
+static struct outbox_cursor *cursor_of(struct smsc *smsc, const char *account)
+{
+	struct outbox_cursor *c;
+	llist_for_each_entry(c, &smsc->outbox_cursors, list)
+		if (!strcmp(c->account, account))
+			return c;
+	c = talloc_zero(smsc, struct outbox_cursor);
+	snprintf(c->account, sizeof(c->account), "%s", account);
+	llist_add_tail(&c->list, &smsc->outbox_cursors);
+	return c;
+}
+
+static void kick_soon(struct smsc *smsc, unsigned int ms)
+{
+	if (!osmo_timer_pending(&smsc->outbox_fast_timer))
+		osmo_timer_schedule(&smsc->outbox_fast_timer, 0, ms * 1000);
+}
+
 int smsc_outbox_add(struct smsc *smsc, const char *account, const struct smpp_pdu *p, const char *kind)
 {
 	uint8_t buf[SMPP_PDU_MAX];
@@ -37,8 +64,10 @@ int smsc_outbox_add(struct smsc *smsc, const char *account, const struct smpp_pd
 	sqlite3_bind_int64(s, 5, now);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		return -EIO;
-	/* first try right after the commit */
-	osmo_timer_schedule(&smsc->outbox_timer, 0, 50 * 1000);
+	/* the first try after the commit (acknowledgements commit at the end
+	 * of the tick, background writes within the store's delay) */
+	cursor_of(smsc, account);
+	kick_soon(smsc, 20);
 	return 0;
 }
 
@@ -99,18 +128,27 @@ static bool busy(struct smsc *smsc, int64_t id)
 	return false;
 }
 
-static void send_account(struct smsc *smsc, const char *account, int64_t now)
+/* Hands rows to the account's binds until their windows are full. fast:
+ * only rows after the cursor; else every row due (retries). */
+static void send_account(struct smsc *smsc, const char *account, int64_t now, bool fast)
 {
-	sqlite3_stmt *s = store_stmt(smsc->store, "SELECT id, pdu FROM outbox WHERE account = ? AND done_ms IS NULL"
-				     " AND next_ms <= ? ORDER BY id LIMIT 200");
+	struct outbox_cursor *cur = cursor_of(smsc, account);
+	/* fast: a rowid range from the cursor (NOT INDEXED keeps the planner
+	 * off the pending index, which would scan every row in flight) */
+	sqlite3_stmt *s = store_stmt(smsc->store, fast ?
+				     "SELECT id, pdu FROM outbox NOT INDEXED WHERE id > ? AND account = ?"
+				     " AND done_ms IS NULL AND next_ms <= ? ORDER BY id LIMIT 500" :
+				     "SELECT id, pdu FROM outbox WHERE id > ? AND account = ?"
+				     " AND done_ms IS NULL AND next_ms <= ? ORDER BY id LIMIT 500");
 	if (!s)
 		return;
-	sqlite3_bind_text(s, 1, account, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 1, fast ? cur->after : 0);
+	sqlite3_bind_text(s, 2, account, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, now);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(s, 0);
 		struct smpp_pdu p;
-		if (busy(smsc, id))
+		if (!fast && busy(smsc, id))
 			continue;
 		if (smpp_decode(&p, sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), NULL) < 0) {
 			LOGP(DSMS, LOGL_ERROR, "outbox %lld: undecodable, skipped\n", (long long)id);
@@ -122,14 +160,25 @@ static void send_account(struct smsc *smsc, const char *account, int64_t now)
 		struct outbox_busy *b = talloc_zero(smsc, struct outbox_busy);
 		b->id = id;
 		llist_add_tail(&b->list, &smsc->outbox_busy);
+		smsc->n_outbox_busy++;
+		if (id > cur->after)
+			cur->after = id;
 		rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_DELIVER_SENT));
 	}
 	sqlite3_reset(s);
 }
 
-void smsc_outbox_kick(struct smsc *smsc)
+static void kick(struct smsc *smsc, bool fast)
 {
 	int64_t now = store_now_ms();
+	if (fast) {
+		/* the accounts rows were added for since the start (no scan) */
+		struct outbox_cursor *c;
+		llist_for_each_entry(c, &smsc->outbox_cursors, list)
+			if (smpp_server_receiver_bound(smsc->smpp, c->account))
+				send_account(smsc, c->account, now, true);
+		return;
+	}
 	sqlite3_stmt *s = store_stmt(smsc->store, "SELECT DISTINCT account FROM outbox WHERE done_ms IS NULL"
 				     " AND next_ms <= ?");
 	if (!s)
@@ -142,13 +191,18 @@ void smsc_outbox_kick(struct smsc *smsc)
 	sqlite3_reset(s);
 	for (int i = 0; i < n; i++)
 		if (smpp_server_receiver_bound(smsc->smpp, accounts[i]))
-			send_account(smsc, accounts[i], now);
+			send_account(smsc, accounts[i], now, fast);
+}
+
+void smsc_outbox_kick(struct smsc *smsc)
+{
+	kick(smsc, false);
 }
 
 void smsc_outbox_receiver_up(void *priv, const struct smpp_account *account)
 {
 	struct smsc *smsc = priv;
-	send_account(smsc, account->system_id, store_now_ms());
+	send_account(smsc, account->system_id, store_now_ms(), false);
 }
 
 void smsc_outbox_deliver_resp(void *priv, uint64_t token, uint32_t status)
@@ -160,6 +214,8 @@ void smsc_outbox_deliver_resp(void *priv, uint64_t token, uint32_t status)
 		if (b->id == id) {
 			llist_del(&b->list);
 			talloc_free(b);
+			smsc->n_outbox_busy--;
+			break;
 		}
 	}
 	int64_t now = store_now_ms();
@@ -174,8 +230,8 @@ void smsc_outbox_deliver_resp(void *priv, uint64_t token, uint32_t status)
 			rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_DELIVER_DONE));
 		else
 			LOGP(DSMS, LOGL_NOTICE, "outbox %lld: ESME refused it for good\n", (long long)id);
-		/* room in the window: the next one */
-		osmo_timer_schedule(&smsc->outbox_timer, 0, 10 * 1000);
+		/* room in the window: the next ones */
+		kick_soon(smsc, 1);
 		return;
 	}
 	sqlite3_stmt *s = store_stmt(smsc->store, "UPDATE outbox SET attempts = attempts + 1,"
@@ -188,13 +244,20 @@ void smsc_outbox_deliver_resp(void *priv, uint64_t token, uint32_t status)
 static void outbox_timer_cb(void *data)
 {
 	struct smsc *smsc = data;
-	smsc_outbox_kick(smsc);
+	kick(smsc, false);
 	osmo_timer_schedule(&smsc->outbox_timer, 1, 0);
+}
+
+static void outbox_fast_timer_cb(void *data)
+{
+	kick(data, true);
 }
 
 void smsc_outbox_init(struct smsc *smsc)
 {
 	INIT_LLIST_HEAD(&smsc->outbox_busy);
+	INIT_LLIST_HEAD(&smsc->outbox_cursors);
 	osmo_timer_setup(&smsc->outbox_timer, outbox_timer_cb, smsc);
+	osmo_timer_setup(&smsc->outbox_fast_timer, outbox_fast_timer_cb, smsc);
 	osmo_timer_schedule(&smsc->outbox_timer, 1, 0);
 }

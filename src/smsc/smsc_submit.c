@@ -115,21 +115,15 @@ static uint32_t check_content(const struct smpp_pdu *p)
 	payload_of(p, &data, &len);
 	if (len > 1200)
 		return ESME_RINVMSGLEN;
-	uint8_t *scratch = talloc_size(NULL, 4 * len + 16);
+	uint8_t scratch[4 * 1200 + 16];
+	struct sms_part parts[SMSC_MAX_PARTS];
 	int rc = sms_split_req_from_smpp(&req, &tp_dcs, p->data_coding, p->esm_class & SMPP_ESM_UDHI, data, len,
-					 scratch, 4 * len + 16);
-	uint32_t status = ESME_ROK;
-	if (rc == -ENOTSUP) {
-		status = ESME_RINVDCS;
-	} else if (rc < 0) {
-		status = ESME_RINVMSGLEN;
-	} else {
-		struct sms_part *parts = talloc_array(scratch, struct sms_part, SMSC_MAX_PARTS);
-		if (sms_split(parts, SMSC_MAX_PARTS, &req) <= 0)
-			status = ESME_RINVMSGLEN;
-	}
-	talloc_free(scratch);
-	return status;
+					 scratch, sizeof(scratch));
+	if (rc == -ENOTSUP)
+		return ESME_RINVDCS;
+	if (rc < 0 || sms_split(parts, SMSC_MAX_PARTS, &req) <= 0)
+		return ESME_RINVMSGLEN;
+	return ESME_ROK;
 }
 
 static uint32_t check_flags(const struct smpp_pdu *p)

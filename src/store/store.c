@@ -12,7 +12,8 @@
 
 struct cached_stmt {
 	struct llist_head list;
-	const char *sql;		/* the caller's literal: compared by pointer, then text */
+	const char *key;		/* the caller's pointer (a literal): the fast match */
+	const char *sql;		/* our copy of the text */
 	sqlite3_stmt *stmt;
 };
 
@@ -131,14 +132,23 @@ void store_after_commit(struct store *st, void (*cb)(void *data, bool ok), void 
 
 sqlite3_stmt *store_stmt(struct store *st, const char *sql)
 {
-	struct cached_stmt *cs;
+	struct cached_stmt *cs, *found = NULL;
 	st->stats.statements++;
-	llist_for_each_entry(cs, &st->stmts, list) {
-		if (cs->sql == sql || !strcmp(cs->sql, sql)) {
-			sqlite3_reset(cs->stmt);
-			sqlite3_clear_bindings(cs->stmt);
-			return cs->stmt;
+	llist_for_each_entry(cs, &st->stmts, list)
+		if (cs->key == sql) {
+			found = cs;
+			break;
 		}
+	if (!found)
+		llist_for_each_entry(cs, &st->stmts, list)
+			if (!strcmp(cs->sql, sql)) {
+				found = cs;
+				break;
+			}
+	if (found) {
+		sqlite3_reset(found->stmt);
+		sqlite3_clear_bindings(found->stmt);
+		return found->stmt;
 	}
 	cs = talloc_zero(st, struct cached_stmt);
 	if (sqlite3_prepare_v2(st->db, sql, -1, &cs->stmt, NULL) != SQLITE_OK) {
@@ -147,6 +157,7 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql)
 		return NULL;
 	}
 	cs->sql = talloc_strdup(cs, sql);
+	cs->key = sql;
 	llist_add(&cs->list, &st->stmts);
 	return cs->stmt;
 }
@@ -186,7 +197,7 @@ struct store *store_open(void *ctx, const char *path)
 	talloc_set_destructor(st, store_destructor);
 	/* WAL: readers (sigway-audit, exports) never block the gateway;
 	 * synchronous FULL: a commit survives power loss, not only a crash */
-	if (store_exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;") < 0) {
+	if (store_exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768;") < 0) {
 		talloc_free(st);
 		return NULL;
 	}
