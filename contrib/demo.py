@@ -4,6 +4,7 @@ tour of what the stack does today, each step shown as the operator would see
 it in the VTY, and the wire as tshark decodes it."""
 
 import os
+import subprocess
 import sys
 import time
 
@@ -35,26 +36,57 @@ def main():
                             net.run_test('test-dialogue acn-fallback %s' % sn.HLR_GT).split(' ', 2)[2]))
         print('%-70s %s' % ('a UDT to an SSN nobody serves comes back as UDTS',
                             net.run_test('test-udt-return %s 99' % sn.HLR_GT).split(' ', 2)[2]))
-        step('Short messages through the simulated network (subscribers in netsim)')
+        step('The SMS core: an SMPP client (npm smpp, nobody here wrote it) submits 4 messages')
         ns = net.vty('netsim')
         for line in ('configure terminal', 'netsim', 'ussd-answers 2',
                      'subscriber 491770000001 imsi 262017700000001 state attached',
                      'subscriber 491770000002 imsi 262017700000002 state absent',
-                     'subscriber 491770000005 imsi 262017700000005 state memory-full', 'end'):
+                     'subscriber 491770000003 imsi 262017700000003 state unknown', 'end'):
             ns.cmd(line)
-        for msisdn, what in (('491770000001', 'attached'), ('491770000002', 'absent'),
-                             ('491770000005', 'memory full')):
-            line = net.run_test('test-mt-sms %s %s' % (msisdn, sn.HLR_GT), timeout=15)
-            print('MT SMS to %s (%s): %s' % (msisdn, what, line.split(' ', 3)[3]))
+        for line in ('configure terminal', 'sms', 'retry-interval 1 2', 'end'):
+            net.gw(line)
+        texts = [('491770000001', 'Hello from sigway'), ('491770000002', 'You were away'),
+                 ('491770000003', 'Nobody home'),
+                 ('491770000001', 'A long message, longer than one SMS can hold: the gateway splits it into '
+                                  'two concatenated parts, sends both in one MT-ForwardSM dialogue (the first with '
+                                  'more-messages-to-send), bills it once with 2 units and sends one receipt.')]
+        submits = [{'source_addr': '4000', 'source_addr_ton': 1, 'source_addr_npi': 1, 'destination_addr': d,
+                    'dest_addr_ton': 1, 'dest_addr_npi': 1, 'registered_delivery': 1,
+                    **({'message_payload': t} if len(t) > 160 else {'short_message': t})} for d, t in texts]
+        esme = net.esme_start({'submits': submits, 'receipts': 4, 'timeout': 30000})
+        time.sleep(2)
+        print('subscriber 491770000002 is absent: the HLR keeps message-waiting data -> %s' %
+              [l for l in ns.cmd('show subscribers').splitlines() if l.startswith('491770000002')][0])
         ns.cmd('subscriber-state 491770000002 attached')
-        time.sleep(1)
-        print('the absent subscriber attaches: %s' % net.gw('show test-dialogues').splitlines()[-1].split(' ', 1)[1])
+        print('it attaches: netsim\'s HLR sends alertServiceCentre, sigwayd delivers at once')
+        out, _ = esme.communicate(timeout=60)
+        for e in (sn.json.loads(l) for l in out.splitlines() if l.startswith('{')):
+            if e['event'] == 'submit_sm_resp':
+                print('submit_sm_resp  #%d status %d message_id %s  (to %s)' % (
+                    e['index'], e['status'], e['message_id'], texts[e['index']][0]))
+            elif e['event'] == 'deliver_sm':
+                print('receipt         %s' % e['text'])
+        step('MO: a subscriber texts the short code 4000; sigwayd stores it, acknowledges the MSC, '
+             'and hands it to the bound ESME as deliver_sm')
+        ns.cmd('mo-sms 491770000001 4000 Hello back from the handset')
+        for e in net.esme({'bind': 'receiver', 'mo': 1, 'timeout': 15000}):
+            if e['event'] == 'deliver_sm':
+                print('deliver_sm      from %s to %s: %s' % (e['source_addr'], e['destination_addr'], e['text']))
+        step('Billing records (sigway-billing export, CSV)')
+        print(subprocess.run([os.path.join(build, 'src/billing/sigway-billing'), 'export', '--db', net.db],
+                             capture_output=True, text=True).stdout.rstrip())
+        step('The audit an operator asks for after a complaint (sigway-audit 491770000002)')
+        print(net.audit('491770000002')[1].rstrip())
+        step('USSD: a subscriber dials *100# (served by the test user until the USSD gateway lands)')
         n = len(net.gw('show test-dialogues').splitlines())
-        ns.cmd('mo-sms 491770000001 4477 Hello from the network')
-        print('MO SMS: %s' % net.wait_test(n + 1).split(' ', 1)[1])
         ns.cmd('ussd-dial 491770000001 %s *100#' % sn.GW_GT)
-        print('USSD: %s' % net.wait_test(n + 2).split(' ', 1)[1])
+        print('USSD: %s' % net.wait_test(n + 1).split(' ', 1)[1])
         print(ns.cmd('show ussd'))
+        step('SMPP on the wire as tshark decodes it (first 16 PDUs)')
+        for p in net.smpp_decoded()[:16]:
+            print('frame %4d  %-22s status %-10s seq %s' % (p['frame'], p.get('smpp.command_id', '?'),
+                                                          p.get('smpp.command_status', '-'),
+                                                          p.get('smpp.sequence_number', '-')))
 
         step('The wire as tshark decodes it (one line per SCCP message sent to the STP; first 60)')
         for m in net.decoded()[:60]:
@@ -69,9 +101,9 @@ def main():
             while 'running' in net.gw('show bench'):
                 time.sleep(0.2)
             print(net.gw('show bench'))
-        step('Counters (sigwayd: show sccp statistics)')
-        print(net.gw('show sccp statistics'))
-    print('\nAll processes stopped. The SMS core (SMPP, store, billing) is not built yet; see doc/status.md.')
+        step('Counters (sigwayd: show sms)')
+        print(net.gw('show sms'))
+    print('\nAll processes stopped. What is built and what is not: doc/status.md.')
 
 
 if __name__ == '__main__':

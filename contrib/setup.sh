@@ -14,8 +14,9 @@ PKGS="build-essential clang libclang-rt-14-dev meson ninja-build pkg-config
 # SMPP peers nobody here wrote, for the interop tests: Kannel's bearerbox,
 # Net::SMPP, libsmpp34 (second decoder); npm's `smpp` comes from the npm registry
 TEST_PKGS="kannel libnet-smpp-perl libsmpp34-dev"
-command -v node >/dev/null 2>&1 || TEST_PKGS="$TEST_PKGS nodejs npm"
 [ "$mode" = test ] && PKGS="$PKGS $TEST_PKGS"
+# the demo's and the tests' SMPP client runs on Node.js
+command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 
 missing=""
 for p in $PKGS; do
@@ -32,6 +33,8 @@ if [ -n "$missing" ]; then
 fi
 
 cd "$top"
+# npm `smpp` at the version package-lock.json pins (the demo's and the tests' ESME)
+[ -d tests/smpp/node/node_modules/smpp ] || (cd tests/smpp/node && npm ci --no-audit --no-fund --loglevel=error)
 case $mode in
 demo)
 	[ -f build/build.ninja ] || meson setup build --buildtype=release -Dtests=disabled
@@ -41,8 +44,6 @@ test)
 	# the sanitizer build runs the suite; the plain one is what valgrind checks
 	[ -f build/build.ninja ] || meson setup build --buildtype=release -Dtests=disabled
 	ninja -C build
-	# npm `smpp` at the version package-lock.json pins
-	(cd tests/smpp/node && npm ci --no-audit --no-fund --loglevel=error)
 	[ -f build-test/build.ninja ] || CC=clang meson setup build-test \
 		-Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true
 	ninja -C build-test

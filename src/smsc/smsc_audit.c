@@ -43,8 +43,9 @@ static bool report_dialogues(sqlite3 *db, const char *msg_id, void (*out)(void *
 		const char *outcome = (const char *)sqlite3_column_text(s, 7);
 		iso(t0, sizeof(t0), sqlite3_column_int64(s, 5));
 		iso(t1, sizeof(t1), sqlite3_column_int64(s, 6));
+		const char *dtid = (const char *)sqlite3_column_text(s, 4);
 		snprintf(line, sizeof(line), "  %-14s calling-gt %s called-gt %s otid %s dtid %s %s .. %s: %s", step,
-			 calling, sqlite3_column_text(s, 2), sqlite3_column_text(s, 3), sqlite3_column_text(s, 4),
+			 calling, sqlite3_column_text(s, 2), sqlite3_column_text(s, 3), dtid && dtid[0] ? dtid : "-",
 			 t0, t1, outcome);
 		out(priv, line);
 		bool ok = !strncmp(outcome, "ok", 2);
