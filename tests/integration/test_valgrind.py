@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The daemons under valgrind (memcheck, full leak check) through the test
-dialogues: no invalid access, no leak, clean exit. Runs the non-sanitizer
+dialogues and SMS traffic over SMPP: no invalid access, no leak, clean exit. Runs the non-sanitizer
 build (valgrind and ASan do not mix): usage: test_valgrind.py BUILD_DIR"""
 
 import os
@@ -29,6 +29,18 @@ class Valgrind(unittest.TestCase):
                 self.assertIn(' ok ', net.run_test('test-dialogue %s %s' % (kind, sn.HLR_GT), timeout=30))
             self.assertIn(' ok ', net.run_test('test-udt-return %s 99' % sn.HLR_GT, timeout=30))
             net.gw('bench tcap %s count 200 window 20' % sn.HLR_GT)
+            # the SMS core under valgrind: SMPP in, store, SRI + MT-ForwardSM, receipts, MO,
+            # and a refused submit
+            subs = [{'source_addr': '4000', 'destination_addr': '4917700000%02d' % i, 'short_message': 'vg %d' % i,
+                     'registered_delivery': 1} for i in range(20)]
+            subs.append({'source_addr': '4000', 'destination_addr': '49177x', 'short_message': 'bad'})
+            subs.append({'source_addr': '4000', 'destination_addr': '491770000099', 'registered_delivery': 1,
+                         'message_payload': 'long ' * 60})
+            ev = net.esme({'submits': subs, 'receipts': 21, 'timeout': 60000}, timeout=90)
+            self.assertEqual(len([e for e in ev if e['event'] == 'deliver_sm']), 21, ev[-3:])
+            net.ns('mo-sms 491770000001 4000 Hello valgrind')
+            ev = net.esme({'bind': 'receiver', 'mo': 1, 'timeout': 30000}, timeout=60)
+            self.assertEqual(len([e for e in ev if e['event'] == 'deliver_sm']), 1, ev[-3:])
         except BaseException:
             net.dump_logs()
             raise
