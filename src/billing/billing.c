@@ -7,6 +7,7 @@
 #include <osmocom/core/utils.h>
 #include <sigway/billing/billing.h>
 #include <sigway/common/logging.h>
+#include <sigway/common/utc_time.h>
 #include <sigway/store/store.h>
 
 static const char *const kind_names[] = {
@@ -62,14 +63,6 @@ int billing_record(struct store *st, const struct billing_event *ev)
 	return n;
 }
 
-static void iso_time(char *out, size_t outsz, int64_t ms)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	size_t n = strftime(out, outsz, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, outsz - n, ".%03dZ", (int)(ms % 1000));
-}
 
 /* CSV fields from our own tables: names and ids never hold quotes, but an
  * account name could hold a comma, so text fields are quoted */
@@ -111,7 +104,7 @@ int billing_export(sqlite3 *db, FILE *out, int64_t from_ms, int64_t to_ms, bool 
 	int n = 0, rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		char when[40];
-		iso_time(when, sizeof(when), sqlite3_column_int64(s, 6));
+		sigway_utc_format(when, sizeof(when), sqlite3_column_int64(s, 6));
 		void (*text)(FILE *, const unsigned char *) = json ? json_text : csv_text;
 		if (json)
 			fprintf(out, "{\"seq\":%lld,\"kind\":", (long long)sqlite3_column_int64(s, 0));

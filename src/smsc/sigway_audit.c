@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <sqlite3.h>
+#include <sigway/common/utc_time.h>
 #include <sigway/smsc/smsc_audit.h>
 
 static void usage(void)
@@ -17,23 +18,6 @@ static void usage(void)
 	       "  TIME: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC) or milliseconds since the epoch\n");
 }
 
-static int parse_time(const char *s, int64_t *out)
-{
-	struct tm tm = { 0 };
-	char *end;
-	long long ms = strtoll(s, &end, 10);
-	if (!*end) {
-		*out = ms;
-		return 0;
-	}
-	end = strptime(s, "%Y-%m-%d", &tm);
-	if (end && *end == 'T')
-		end = strptime(end + 1, "%H:%M:%S", &tm);
-	if (!end || *end)
-		return -1;
-	*out = (int64_t)timegm(&tm) * 1000;
-	return 0;
-}
 
 static void print_line(void *priv, const char *line)
 {
@@ -52,8 +36,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db_path = optarg; break;
-		case 'f': if (parse_time(optarg, &from) < 0) { fprintf(stderr, "bad --from\n"); return 2; } break;
-		case 't': if (parse_time(optarg, &to) < 0) { fprintf(stderr, "bad --to\n"); return 2; } break;
+		case 'f': if (sigway_utc_parse(optarg, &from) < 0) { fprintf(stderr, "bad --from\n"); return 2; } break;
+		case 't': if (sigway_utc_parse(optarg, &to) < 0) { fprintf(stderr, "bad --to\n"); return 2; } break;
 		case 'h': usage(); return 0;
 		default: usage(); return 2;
 		}

@@ -5,16 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sigway/common/utc_time.h>
 #include <sigway/smsc/smsc_audit.h>
 
-static void iso(char *out, size_t outsz, int64_t ms)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	size_t n = strftime(out, outsz, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, outsz - n, ".%03dZ", (int)(ms % 1000));
-}
 
 static const char *state_name(int s)
 {
@@ -41,8 +34,8 @@ static bool report_dialogues(sqlite3 *db, const char *msg_id, void (*out)(void *
 		const char *step = (const char *)sqlite3_column_text(s, 0);
 		const char *calling = (const char *)sqlite3_column_text(s, 1);
 		const char *outcome = (const char *)sqlite3_column_text(s, 7);
-		iso(t0, sizeof(t0), sqlite3_column_int64(s, 5));
-		iso(t1, sizeof(t1), sqlite3_column_int64(s, 6));
+		sigway_utc_format(t0, sizeof(t0), sqlite3_column_int64(s, 5));
+		sigway_utc_format(t1, sizeof(t1), sqlite3_column_int64(s, 6));
 		const char *dtid = (const char *)sqlite3_column_text(s, 4);
 		snprintf(line, sizeof(line), "  %-14s calling-gt %s called-gt %s otid %s dtid %s %s .. %s: %s", step,
 			 calling, sqlite3_column_text(s, 2), sqlite3_column_text(s, 3), dtid && dtid[0] ? dtid : "-",
@@ -76,11 +69,11 @@ int smsc_audit_report(sqlite3 *db, const char *msisdn, int64_t from_ms, int64_t 
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		char msg_id[24];
 		snprintf(msg_id, sizeof(msg_id), "%lld", (long long)sqlite3_column_int64(s, 0));
-		iso(t0, sizeof(t0), sqlite3_column_int64(s, 3));
+		sigway_utc_format(t0, sizeof(t0), sqlite3_column_int64(s, 3));
 		if (sqlite3_column_type(s, 6) == SQLITE_NULL)
 			snprintf(t1, sizeof(t1), "-");
 		else
-			iso(t1, sizeof(t1), sqlite3_column_int64(s, 6));
+			sigway_utc_format(t1, sizeof(t1), sqlite3_column_int64(s, 6));
 		snprintf(line, sizeof(line), "message %s account %s from %s to %s submitted %s final %s state %s err %d",
 			 msg_id, sqlite3_column_text(s, 1), sqlite3_column_text(s, 2), msisdn, t0, t1,
 			 state_name(sqlite3_column_int(s, 4)), sqlite3_column_int(s, 5));

@@ -72,6 +72,17 @@ static int mo_deliver_sm(struct smpp_pdu *p, const struct map_forward_sm_arg *a,
 	return 0;
 }
 
+/* which concatenated message a part belongs to: ?1..?5 of the mo_parts queries */
+static void bind_message_key(sqlite3_stmt *s, const struct smpp_account *acc, const struct smpp_pdu *p,
+			     const struct sms_tpdu *t)
+{
+	sqlite3_bind_text(s, 1, acc->system_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, p->source.addr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, p->dest.addr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 4, t->udh.concat_ref);
+	sqlite3_bind_int(s, 5, t->udh.concat_total);
+}
+
 /* One part of a concatenated message, for an account that wants them
  * whole: kept until every part is there (in any order; a part the MSC sends
  * twice counts once), then the whole text goes into the outbox as one
@@ -89,11 +100,7 @@ static int mo_reassemble(struct smsc *smsc, const struct smpp_account *acc, stru
 	if (len < 0 || !s)
 		return -EINVAL;
 	store_write(smsc->store);
-	sqlite3_bind_text(s, 1, acc->system_id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, p->source.addr, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, p->dest.addr, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(s, 4, t->udh.concat_ref);
-	sqlite3_bind_int(s, 5, t->udh.concat_total);
+	bind_message_key(s, acc, p, t);
 	sqlite3_bind_int(s, 6, t->udh.concat_seq);
 	sqlite3_bind_int(s, 7, dc);
 	sqlite3_bind_int(s, 8, t->pid);
@@ -108,13 +115,7 @@ static int mo_reassemble(struct smsc *smsc, const struct smpp_account *acc, stru
 	uint8_t *whole = talloc_size(smsc, 160 * 2 * 255);
 	size_t n = 0;
 	int parts = 0;
-	for (int i = 0; i < 5; i++) {
-		const char *v = i == 0 ? acc->system_id : i == 1 ? p->source.addr : i == 2 ? p->dest.addr : NULL;
-		if (v)
-			sqlite3_bind_text(s, i + 1, v, -1, SQLITE_TRANSIENT);
-		else
-			sqlite3_bind_int(s, i + 1, i == 3 ? t->udh.concat_ref : t->udh.concat_total);
-	}
+	bind_message_key(s, acc, p, t);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		size_t l = (size_t)sqlite3_column_bytes(s, 0);
 		memcpy(whole + n, sqlite3_column_blob(s, 0), l);
@@ -135,13 +136,7 @@ static int mo_reassemble(struct smsc *smsc, const struct smpp_account *acc, stru
 		rc = smsc_outbox_add(smsc, acc->system_id, p, "mo");
 		snprintf(sql, sizeof(sql), "DELETE%s", where);
 		s = store_stmt(smsc->store, sql);
-		for (int i = 0; i < 5; i++) {
-			const char *v = i == 0 ? acc->system_id : i == 1 ? p->source.addr : i == 2 ? p->dest.addr : NULL;
-			if (v)
-				sqlite3_bind_text(s, i + 1, v, -1, SQLITE_TRANSIENT);
-			else
-				sqlite3_bind_int(s, i + 1, i == 3 ? t->udh.concat_ref : t->udh.concat_total);
-		}
+		bind_message_key(s, acc, p, t);
 		sqlite3_step(s);
 		LOGP(DSMS, LOGL_INFO, "MO from %s to %s: %d parts reassembled\n", p->source.addr, p->dest.addr, parts);
 	}

@@ -356,6 +356,14 @@ static bool fall_back(struct sms_mt *mt, uint8_t proposed)
 	return true;
 }
 
+/* the same step again in the version the peer proposed, or a failed attempt */
+static void refused(struct sms_mt *mt, uint8_t proposed, int (*again)(struct sms_mt *mt))
+{
+	if (fall_back(mt, proposed) && again(mt) == 0)
+		return;
+	failed_attempt(mt, SMSC_CAUSE_ABORT);
+}
+
 static void st_sri(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 {
 	struct sms_mt *mt = fi->priv;
@@ -369,9 +377,7 @@ static void st_sri(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		break;
 	}
 	case MT_EV_REFUSED:
-		if (fall_back(mt, *(const uint8_t *)data) && send_sri(mt) == 0)
-			break;
-		failed_attempt(mt, SMSC_CAUSE_ABORT);
+		refused(mt, *(const uint8_t *)data, send_sri);
 		break;
 	case MT_EV_ERROR:
 		failed_attempt(mt, *(const int *)data);
@@ -400,8 +406,10 @@ static void st_forward(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 			/* the next part in the same dialogue */
 			if (fsm_invoke(mt) == 0 && tcap_continue(mt->dlg->dlg, NULL, 0) == 0)
 				return;
+			tcap_dialogue_release(mt->dlg->dlg);
+			talloc_free(mt->dlg);
 			mt->dlg = NULL;
-			failed_attempt(mt, SMSC_CAUSE_ENCODE);
+			failed_attempt(mt, SMSC_CAUSE_NO_LINK);
 			return;
 		}
 		/* the MSC closed the dialogue early: a new attempt, SRI first */
@@ -410,9 +418,7 @@ static void st_forward(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		break;
 	}
 	case MT_EV_REFUSED:
-		if (fall_back(mt, *(const uint8_t *)data) && send_fsm(mt) == 0)
-			break;
-		failed_attempt(mt, SMSC_CAUSE_ABORT);
+		refused(mt, *(const uint8_t *)data, send_fsm);
 		break;
 	case MT_EV_ERROR:
 		failed_attempt(mt, *(const int *)data);
