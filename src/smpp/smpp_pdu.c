@@ -486,9 +486,12 @@ int smpp_encode(uint8_t *buf, size_t cap, const struct smpp_pdu *pdu)
 	io_u32(&io, &p->command_status);
 	io_u32(&io, &p->sequence_number);
 	/* SMPP 3.4 4.4.2 and alike: a negative response has no body (a
-	 * submit_multi_resp still lists the destinations that failed) */
+	 * submit_multi_resp still lists the destinations that failed; a
+	 * bind_*_resp keeps its system_id, which strict ESMEs insist on) */
+	uint32_t base = p->command_id & ~SMPP_RESP;
 	bool error_resp_without_body = SMPP_IS_RESP(p->command_id) && p->command_status != ESME_ROK &&
-				       p->command_id != (SMPP_SUBMIT_MULTI | SMPP_RESP);
+				       base != SMPP_SUBMIT_MULTI && base != SMPP_BIND_TRANSMITTER &&
+				       base != SMPP_BIND_RECEIVER && base != SMPP_BIND_TRANSCEIVER;
 	if (!error_resp_without_body && !io_body(&io, p, NULL))
 		return -EINVAL;
 	if (io.err)

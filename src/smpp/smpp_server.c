@@ -130,6 +130,7 @@ static void on_bind(struct smpp_session *s, const struct smpp_pdu *p)
 	uint32_t status = bind_check(s, p, &a);
 	struct smpp_pdu r = { .command_id = p->command_id | SMPP_RESP, .command_status = status,
 			      .sequence_number = p->sequence_number };
+	snprintf(r.system_id, sizeof(r.system_id), "%s", s->srv->system_id);
 	if (status != ESME_ROK) {
 		LOGP(DSMPP, LOGL_NOTICE, "%s: %s as '%s' refused: %s\n", s->peer, smpp_cmd_name(p->command_id),
 		     p->system_id, smpp_status_name(status));
@@ -137,7 +138,6 @@ static void on_bind(struct smpp_session *s, const struct smpp_pdu *p)
 		session_send(s, &r);
 		return;
 	}
-	snprintf(r.system_id, sizeof(r.system_id), "%s", s->srv->system_id);
 	/* 3.4 and later binds learn our version; a 3.3 ESME gets no TLV */
 	if (p->interface_version >= 0x34) {
 		r.tlv.present = SMPP_TLV_SC_INTERFACE_VERSION;
@@ -202,7 +202,8 @@ static void on_request(struct smpp_session *s, const struct smpp_pdu *p)
 		}
 	}
 	s->in_flight++;
-	struct smpp_request req = { .session_id = s->id, .account = s->account, .pdu = p, .peer = s->peer };
+	struct smpp_request req = { .session_id = s->id, .account = s->account, .pdu = p, .peer = s->peer,
+				    .interface_version = s->interface_version };
 	s->srv->ops->request(s->srv->priv, &req);
 }
 
@@ -304,7 +305,13 @@ static int session_read_cb(struct osmo_stream_srv *conn)
 		if (len < 0) {
 			/* the length cannot be trusted: nothing after it can */
 			LOGP(DSMPP, LOGL_NOTICE, "%s: invalid command_length, closing\n", s->peer);
-			send_header(s, SMPP_GENERIC_NACK, ESME_RINVCMDLEN, 0);
+			/* the sequence number, when the header is there, tells the ESME which PDU */
+			uint32_t seq = 0;
+			if (s->rx_len - off >= SMPP_HEADER_LEN) {
+				const uint8_t *h = s->rx + off + 12;
+				seq = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+			}
+			send_header(s, SMPP_GENERIC_NACK, ESME_RINVCMDLEN, seq);
 			s->closing = true;
 			break;
 		}

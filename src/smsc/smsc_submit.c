@@ -250,6 +250,10 @@ static void committed(void *data, bool ok)
 
 static void reject(struct smsc *smsc, const struct smpp_request *req, uint32_t status)
 {
+	/* SMPP 3.4 has no code for an unsupported data_coding: 5.0's for 5.0
+	 * binds, 3.4's generic "submit failed" for the others */
+	if (status == ESME_RINVDCS && req->interface_version < 0x50)
+		status = ESME_RSUBMITFAIL;
 	struct smpp_pdu resp = { .command_status = status };
 	const struct smpp_pdu *p = req->pdu;
 	LOGP(DSMS, LOGL_NOTICE, "%s from '%s' to %s rejected: %s\n", smpp_cmd_name(p->command_id),

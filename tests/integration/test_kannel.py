@@ -274,6 +274,7 @@ class Kannel(sn.NetworkTestCase):
     @classmethod
     def captured(cls, msgs):
         cls.smpp = cls.net.smpp_decoded()
+        cls.smpp34 = cls.net.smpp34_judge()
         return msgs
 
     @classmethod
@@ -341,6 +342,15 @@ class Kannel(sn.NetworkTestCase):
         self.assertEqual({b['account'] for b in mt}, {ACCOUNT})
         self.assertEqual({b['ref'] for b in mt}, set(self.submit_ids()))
         self.assertEqual(len([b for b in self.billing if b['kind'] == 'sms_mo']), 1, self.billing)
+
+    def test_libsmpp34_second_decoder(self):
+        """libsmpp34 (strict SMPP 3.4) and our codec both decode every PDU of
+        the run, the client's and ours"""
+        self.assertGreater(len(self.smpp34), 10)
+        for p in self.smpp34:
+            with self.subTest(p=p):
+                self.assertEqual(p['ours'], 0)
+                self.assertEqual(p['libsmpp34'], 'ok')
 
     def test_smpp_on_the_wire(self):
         self.assertFalse([p for p in self.smpp if p['malformed']],

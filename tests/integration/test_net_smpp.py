@@ -86,6 +86,7 @@ class NetSmpp(sn.NetworkTestCase):
     @classmethod
     def captured(cls, msgs):
         cls.smpp = cls.net.smpp_decoded()
+        cls.smpp34 = cls.net.smpp34_judge()
         return msgs
 
     # ------------------------------------------------------------ helpers
@@ -190,6 +191,15 @@ class NetSmpp(sn.NetworkTestCase):
         self.assertEqual(self.bad_pw[0]['status'], 0x0E)
         self.assertEqual(self.bad_pw[-1]['reason'], 'bind refused')
         self.assertTrue(self.alive_after)
+
+    def test_libsmpp34_second_decoder(self):
+        """libsmpp34 (strict SMPP 3.4) and our codec both decode every PDU of
+        the run, the client's and ours"""
+        self.assertGreater(len(self.smpp34), 10)
+        for p in self.smpp34:
+            with self.subTest(p=p):
+                self.assertEqual(p['ours'], 0)
+                self.assertEqual(p['libsmpp34'], 'ok')
 
     def test_smpp_on_the_wire(self):
         """tshark decodes every PDU of both sides; the ESME's PDUs are what

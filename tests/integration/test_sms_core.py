@@ -73,7 +73,8 @@ BAD_SUBMITS = [
     ('registered_delivery', sm('491770000001', 'x', rd=3), 0x07),
     ('replace_if_present', sm('491770000001', 'x', replace_if_present_flag=2), 0x54),
     ('default message id', sm('491770000001', 'x', sm_default_msg_id=3), 0x63),
-    ('data_coding unsupported', sm('491770000001', {'hex': '78'}, data_coding=0x05), 0x104),
+    # 3.4 has no code for it: ESME_RSUBMITFAIL (a 5.0 bind gets 5.0's ESME_RINVDCS)
+    ('data_coding unsupported', sm('491770000001', {'hex': '78'}, data_coding=0x05), 0x45),
     ('UCS2 odd length', sm('491770000001', {'hex': '006100'}, data_coding=0x08), 0x01),
     ('GSM 7-bit septet above 0x7f', sm('491770000001', {'hex': '41ff'}, data_coding=0x00), 0x01),
     ('too long', sm('491770000001', {'hex': ''}, message_payload={'hex': '78' * 2500}), 0x01),
@@ -185,6 +186,7 @@ class SmsCore(sn.NetworkTestCase):
     @classmethod
     def captured(cls, msgs):
         cls.smpp = cls.net.smpp_decoded()
+        cls.smpp34 = cls.net.smpp34_judge()
         return msgs
 
     # ------------------------------------------------------------ helpers
@@ -344,6 +346,36 @@ class SmsCore(sn.NetworkTestCase):
         receipts = {p.get('smpp.receipted_message_id') for p in ours if p.get('smpp.command_id') == '0x00000005'}
         for mid in self.ids(self.events_a).values():
             self.assertIn(mid, receipts)
+
+    def test_libsmpp34_second_decoder(self):
+        """Every PDU of the run, both directions, through libsmpp34 (strict SMPP
+        3.4) and ours. libsmpp34 takes every PDU we sent. A client PDU it
+        refuses is one we refused too (validation error, broken PDU), or the
+        SMPP 5.0 bind we accept as 3.4 on purpose."""
+        port = self.net.ports['smpp']
+        self.assertGreater(len(self.smpp34), 100)
+        answers = {(p['dport'], p['seq']): p for p in self.smpp34 if p['port'] == port}
+        for p in self.smpp34:
+            with self.subTest(p=p):
+                if p['port'] == port:
+                    self.assertEqual(p['libsmpp34'], 'ok')
+                    self.assertEqual(p['ours'], 0)
+                elif p['libsmpp34'] != 'ok':
+                    answer = answers.get((p['port'], p['seq']))
+                    bind_v50 = p['command_id'] == '0x00000009' and 'interface_version:50(Invalid' in p['libsmpp34']
+                    refused = answer is not None and answer['command_id'] != '0x80000009' and \
+                        self.status_of(answer) != 0
+                    self.assertTrue(bind_v50 or refused or p['ours'] != 0, 'libsmpp34 refuses a PDU we took')
+        self.assertTrue({'0x80000004', '0x00000005', '0x80000009'} <= {p['command_id'] for p in self.smpp34
+                                                                         if p['port'] == port})
+
+    def status_of(self, answer):
+        """command_status of one of our answers, from the tshark decode of the run"""
+        for d in self.smpp:
+            if d['srcport'] == self.net.ports['smpp'] and d['dstport'] == answer['dport'] and \
+                    d.get('smpp.sequence_number') == str(answer['seq']) and d.get('smpp.command_id') == answer['command_id']:
+                return int(d.get('smpp.command_status', '0'), 16)
+        return None
 
     def test_counters(self):
         m = re.search(r'messages the MSC accepted:\s+(\d+)', self.show_sms)

@@ -40,6 +40,7 @@ struct smpp_request {
 	const struct smpp_account *account;
 	const struct smpp_pdu *pdu;
 	const char *peer;		/* "ip:port" */
+	uint8_t interface_version;	/* of the bind: 0x34, 0x50, ... */
 };
 
 struct smpp_server_ops {
