@@ -157,6 +157,10 @@ class SmsCore(sn.NetworkTestCase):
         cls.events_mo = net.esme({'bind': 'receiver', 'mo': 3, 'timeout': 15000})
         cls.events_mo_whole = net.esme({'system_id': 'whole', 'password': 'whole', 'bind': 'receiver', 'mo': 1,
                                         'timeout': 15000})
+        # an ESME that answers deliver_sm with ESME_RX_T_APPN (try later): kept and sent again
+        ns.cmd('mo-sms 491770000001 4000 Try me again')
+        cls.events_mo_refused = net.esme({'bind': 'receiver', 'mo': 1, 'deliver_status': 0x64, 'timeout': 15000})
+        cls.events_mo_retry = net.esme({'bind': 'receiver', 'mo': 1, 'timeout': 15000})
         # 7. malformed PDUs on a raw socket
         cls.raw = cls.raw_session()
         cls.alive_after = net.alive('sigwayd')
@@ -253,6 +257,12 @@ class SmsCore(sn.NetworkTestCase):
         self.assertEqual(mo[0]['destination_addr'], '4000')
         self.assertEqual(mo[0]['esm_class'], 0)
 
+    def test_mo_retried_after_esme_refusal(self):
+        first = [e['text'] for e in self.events_mo_refused if e['event'] == 'deliver_sm']
+        again = [e['text'] for e in self.events_mo_retry if e['event'] == 'deliver_sm']
+        self.assertEqual(first, ['Try me again'])
+        self.assertEqual(again, ['Try me again'])
+
     def test_mo_concatenated(self):
         # without reassembly: the two parts, each with its UDH (concatenation IE)
         parts = [e for e in self.events_mo if e['event'] == 'deliver_sm'][1:]
@@ -288,8 +298,8 @@ class SmsCore(sn.NetworkTestCase):
         # nothing refused, nothing undelivered is billed
         undelivered = self.ids(self.events_a)[2]
         self.assertNotIn(undelivered, {b['ref'] for b in mt})
-        # one per MO-ForwardSM accepted: the single one and 2 x 2 parts
-        self.assertEqual(len([b for b in self.billing if b['kind'] == 'sms_mo']), 5)
+        # one per MO-ForwardSM accepted: two single ones and 2 x 2 parts
+        self.assertEqual(len([b for b in self.billing if b['kind'] == 'sms_mo']), 6)
 
     def test_audit_command(self):
         for msisdn, (status, text) in self.audits.items():
@@ -351,7 +361,8 @@ class SmsCore(sn.NetworkTestCase):
         """Every PDU of the run, both directions, through libsmpp34 (strict SMPP
         3.4) and ours. libsmpp34 takes every PDU we sent. A client PDU it
         refuses is one we refused too (validation error, broken PDU), or the
-        SMPP 5.0 bind we accept as 3.4 on purpose."""
+        SMPP 5.0 bind we accept as 3.4 on purpose, or a negative response
+        without a body (which libsmpp34 does not take)."""
         port = self.net.ports['smpp']
         self.assertGreater(len(self.smpp34), 100)
         answers = {(p['dport'], p['seq']): p for p in self.smpp34 if p['port'] == port}
@@ -365,7 +376,11 @@ class SmsCore(sn.NetworkTestCase):
                     bind_v50 = p['command_id'] == '0x00000009' and 'interface_version:50(Invalid' in p['libsmpp34']
                     refused = answer is not None and answer['command_id'] != '0x80000009' and \
                         self.status_of(answer) != 0
-                    self.assertTrue(bind_v50 or refused or p['ours'] != 0, 'libsmpp34 refuses a PDU we took')
+                    # a negative deliver_sm_resp without a body (SMPP 3.4 allows it; libsmpp34 wants message_id)
+                    bodyless_error = int(p['command_id'], 16) & 0x80000000 and \
+                        'command_length:00000010(OK)' in p['libsmpp34'] and 'command_status:00000000' not in p['libsmpp34']
+                    self.assertTrue(bind_v50 or refused or bodyless_error or p['ours'] != 0,
+                                    'libsmpp34 refuses a PDU we took')
         self.assertTrue({'0x80000004', '0x00000005', '0x80000009'} <= {p['command_id'] for p in self.smpp34
                                                                          if p['port'] == port})
 
