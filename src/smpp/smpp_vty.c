@@ -179,6 +179,50 @@ DEFUN(cfg_mo_route, cfg_mo_route_cmd, "mo-route PREFIX",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_allow_source, cfg_allow_source_cmd, "allow-source ADDRESS",
+      "The account may send from this address only (repeat for more)\n"
+      "Sender address or alphanumeric name, exact; a trailing * makes it a prefix\n")
+{
+	struct smpp_account *a = vty->index;
+	if (a->n_allow_source >= SMPP_ALLOW_MAX || strlen(argv[0]) >= sizeof(a->allow_source[0])) {
+		vty_out(vty, "%% at most %d addresses of 21 characters%s", SMPP_ALLOW_MAX, VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	snprintf(a->allow_source[a->n_allow_source++], sizeof(a->allow_source[0]), "%s", argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_allow_destination, cfg_allow_destination_cmd, "allow-destination PREFIX",
+      "The account may send to numbers with this prefix only (repeat for more)\n" "Number prefix\n")
+{
+	struct smpp_account *a = vty->index;
+	if (a->n_allow_destination >= SMPP_ALLOW_MAX || strlen(argv[0]) >= sizeof(a->allow_destination[0])) {
+		vty_out(vty, "%% at most %d prefixes of 20 digits%s", SMPP_ALLOW_MAX, VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	snprintf(a->allow_destination[a->n_allow_destination++], sizeof(a->allow_destination[0]), "%s", argv[0]);
+	return CMD_SUCCESS;
+}
+
+bool smpp_account_may_send_from(const struct smpp_account *a, const char *source)
+{
+	for (unsigned int i = 0; i < a->n_allow_source; i++) {
+		const char *p = a->allow_source[i];
+		size_t n = strlen(p);
+		if (n && p[n - 1] == '*' ? !strncmp(source, p, n - 1) : !strcmp(source, p))
+			return true;
+	}
+	return a->n_allow_source == 0;
+}
+
+bool smpp_account_may_send_to(const struct smpp_account *a, const char *dest)
+{
+	for (unsigned int i = 0; i < a->n_allow_destination; i++)
+		if (!strncmp(dest, a->allow_destination[i], strlen(a->allow_destination[i])))
+			return true;
+	return a->n_allow_destination == 0;
+}
+
 DEFUN(cfg_mo_reassemble, cfg_mo_reassemble_cmd, "mo-reassemble",
       "Deliver concatenated MO messages whole (message_payload) instead of part by part\n")
 {
@@ -209,6 +253,10 @@ static int config_write_smpp(struct vty *vty)
 			vty_out(vty, "  mo-route %s%s", a->mo_route[i], VTY_NEWLINE);
 		if (a->mo_reassemble)
 			vty_out(vty, "  mo-reassemble%s", VTY_NEWLINE);
+		for (unsigned int i = 0; i < a->n_allow_source; i++)
+			vty_out(vty, "  allow-source %s%s", a->allow_source[i], VTY_NEWLINE);
+		for (unsigned int i = 0; i < a->n_allow_destination; i++)
+			vty_out(vty, "  allow-destination %s%s", a->allow_destination[i], VTY_NEWLINE);
 	}
 	return CMD_SUCCESS;
 }
@@ -245,5 +293,7 @@ void smpp_server_vty_init(struct smpp_server *srv)
 	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_max_binds_cmd);
 	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_mo_route_cmd);
 	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_mo_reassemble_cmd);
+	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_allow_source_cmd);
+	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_allow_destination_cmd);
 	install_element_ve(&show_smpp_cmd);
 }

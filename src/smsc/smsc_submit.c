@@ -152,12 +152,15 @@ struct accepted {
 };
 
 /* everything but the destination, which submit_multi has several of */
-static uint32_t validate(struct smsc *smsc, const struct smpp_pdu *p, struct accepted *acc)
+static uint32_t validate(struct smsc *smsc, const struct smpp_request *req, struct accepted *acc)
 {
+	const struct smpp_pdu *p = req->pdu;
 	uint32_t st;
 	int64_t now = store_now_ms();
 	if ((st = check_source(&p->source)) || (st = check_flags(p)) || (st = check_content(p)))
 		return st;
+	if (!smpp_account_may_send_from(req->account, p->source.addr))
+		return ESME_RINVSRCADR;
 	acc->next_ms = now;
 	acc->expiry_ms = now + smsc->cfg.default_validity_s * 1000LL;
 	if (smpp_time_parse(p->schedule_delivery_time, now, &acc->next_ms) < 0)
@@ -171,11 +174,14 @@ static uint32_t validate(struct smsc *smsc, const struct smpp_pdu *p, struct acc
 	return ESME_ROK;
 }
 
-static uint32_t check_dest_routed(struct smsc *smsc, const struct smpp_address *dest)
+static uint32_t check_dest_routed(struct smsc *smsc, const struct smpp_request *req,
+				  const struct smpp_address *dest)
 {
 	uint32_t st = check_dest(dest);
 	if (st)
 		return st;
+	if (!smpp_account_may_send_to(req->account, dest->addr))
+		return ESME_RINVDSTADR;
 	return smsc_route(smsc, dest->addr) ? ESME_ROK : ESME_RINVDSTADR;
 }
 
@@ -276,9 +282,9 @@ static void on_submit(struct smsc *smsc, const struct smpp_request *req)
 {
 	const struct smpp_pdu *p = req->pdu;
 	struct accepted acc;
-	uint32_t st = validate(smsc, p, &acc);
+	uint32_t st = validate(smsc, req, &acc);
 	if (!st)
-		st = check_dest_routed(smsc, &p->dest);
+		st = check_dest_routed(smsc, req, &p->dest);
 	if (st) {
 		reject(smsc, req, st);
 		return;
@@ -299,7 +305,7 @@ static void on_submit_multi(struct smsc *smsc, const struct smpp_request *req)
 {
 	const struct smpp_pdu *p = req->pdu;
 	struct accepted acc;
-	uint32_t st = validate(smsc, p, &acc);
+	uint32_t st = validate(smsc, req, &acc);
 	if (!st && !p->number_of_dests)
 		st = ESME_RINVNUMDESTS;
 	if (st) {
@@ -310,7 +316,7 @@ static void on_submit_multi(struct smsc *smsc, const struct smpp_request *req)
 	pd->unsuccess = talloc_zero_array(pd, struct smpp_unsuccess_sme, p->number_of_dests);
 	for (unsigned int i = 0; i < p->number_of_dests; i++) {
 		const struct smpp_multi_dest *d = &p->dests[i];
-		uint32_t dst_st = d->dest_flag == 1 ? check_dest_routed(smsc, &d->addr) : ESME_RINVDLNAME;
+		uint32_t dst_st = d->dest_flag == 1 ? check_dest_routed(smsc, req, &d->addr) : ESME_RINVDLNAME;
 		struct sms_mt *mt = dst_st ? NULL : store_message(smsc, req, p, &d->addr, &acc);
 		if (mt) {
 			pd->mt[pd->n_mt++] = mt;

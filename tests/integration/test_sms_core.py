@@ -41,6 +41,12 @@ SIGWAYD_EXTRA = """smpp
   password whole
   mo-route 4002
   mo-reassemble
+ account narrow
+  password narrow
+  window 2
+  allow-source 4000
+  allow-source ACME*
+  allow-destination 4917
 sms
  timeout sri 3 mt-forward-sm 3
  retry-interval 1 2
@@ -139,6 +145,15 @@ class SmsCore(sn.NetworkTestCase):
         # 4. throttling: 5/s with one second of burst
         cls.events_thr = net.esme({'system_id': 'throttled', 'password': 'thr', 'window': 30, 'receipts': 0,
                                    'submits': [sm('491770000010', 'burst %d' % i, rd=0) for i in range(30)]})
+        # 4b. an account's permissions, and its window of 2
+        cls.events_perm = net.esme({'system_id': 'narrow', 'password': 'narrow', 'window': 1, 'submits': [
+            sm('491770000010', 'from an allowed number', rd=0),
+            sm('491770000010', 'from a number not allowed', rd=0, source_addr='5555'),
+            sm('491770000010', 'from an allowed name', rd=0, source_addr='ACMEBANK', source_addr_ton=5,
+               source_addr_npi=0),
+            sm('491600000001', 'to a prefix not allowed', rd=0)]})
+        cls.events_window = net.esme({'system_id': 'narrow', 'password': 'narrow', 'window': 20,
+                                      'submits': [sm('491770000010', 'w %d' % i, rd=0) for i in range(20)]})
         # 5. binds refused, submit on a receiver
         cls.bind_bad_pw = net.esme({'password': 'wrong'})
         cls.bind_unknown = net.esme({'system_id': 'nobody'})
@@ -163,6 +178,11 @@ class SmsCore(sn.NetworkTestCase):
         cls.events_mo_retry = net.esme({'bind': 'receiver', 'mo': 1, 'timeout': 15000})
         # 7. malformed PDUs on a raw socket
         cls.raw = cls.raw_session()
+        # 8. the HLR stops speaking shortMsgGateway v3: refused, v2 proposed and
+        # used from then on (SRI v2, forwardSM on shortMsgMT-Relay v2)
+        for line in ('configure terminal', 'netsim', 'hlr sms-gateway-max-version 2', 'end'):
+            ns.cmd(line)
+        cls.events_v2 = net.esme({'submits': [sm('491770000010', 'Hello v2')], 'receipts': 1})
         cls.alive_after = net.alive('sigwayd')
         cls.show_sms = net.gw('show sms')
         cls.billing = net.billing()
@@ -241,6 +261,26 @@ class SmsCore(sn.NetworkTestCase):
         self.assertGreater(st.count(0x58), 10)
         self.assertEqual(set(st), {0, 0x58})
 
+    def test_account_permissions(self):
+        st = [e['status'] for e in self.events_perm if e['event'] == 'submit_sm_resp']
+        self.assertEqual(st, [0, 0x0A, 0, 0x0B])
+
+    def test_window(self):
+        st = [e['status'] for e in self.events_window if e['event'] == 'submit_sm_resp']
+        self.assertEqual(len(st), 20)
+        self.assertIn(0x14, st)                 # ESME_RMSGQFUL beyond 2 outstanding
+        self.assertGreaterEqual(st.count(0), 2)
+        self.assertEqual(set(st), {0, 0x14})
+
+    def test_map_version_fallback(self):
+        self.assertIn('stat:DELIVRD', list(self.receipts(self.events_v2).values())[0]['text'])
+        self.assertRegex(self.show_sms, r'operator netsim hlr-gt \d+ map-version 2')
+        # on the wire: the v3 Begin refused with v2 proposed, then v2 SRI and forwardSM (op 46) on 25.2
+        acns = [(m.get('tcap.application_context_name'), m.get('gsm_old.localValue')) for m in self.msgs
+                if m.get('sccp.calling.digits') == sn.GW_GT and m.get('tcap.begin_element')]
+        self.assertIn(('0.4.0.0.1.0.20.2', '45'), acns)
+        self.assertIn(('0.4.0.0.1.0.25.2', '46'), acns)
+
     def test_binds_refused(self):
         self.assertEqual(self.bind_bad_pw[0]['status'], 0x0E)
         self.assertEqual(self.bind_unknown[0]['status'], 0x0F)
@@ -286,7 +326,7 @@ class SmsCore(sn.NetworkTestCase):
 
     def test_billing_matches_deliveries(self):
         mt = [b for b in self.billing if b['kind'] == 'sms_mt']
-        delivered = {e['receipted_message_id'] for ev in (self.events_a, self.events_v50)
+        delivered = {e['receipted_message_id'] for ev in (self.events_a, self.events_v50, self.events_v2)
                      for e in ev if e['event'] == 'deliver_sm' and 'stat:DELIVRD' in e['text']}
         accepted_thr = [e['message_id'] for e in self.events_thr if e['event'] == 'submit_sm_resp' and e['status'] == 0]
         self.assertEqual(len(mt), len({b['ref'] for b in mt}), 'duplicate billing records')

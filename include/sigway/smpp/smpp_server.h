@@ -15,6 +15,7 @@ struct smpp_server;
 
 #define SMPP_MO_ROUTES_MAX 16
 #define SMPP_ALLOW_IP_MAX 8
+#define SMPP_ALLOW_MAX 16
 
 struct smpp_account {
 	struct llist_head list;
@@ -28,6 +29,12 @@ struct smpp_account {
 	char mo_route[SMPP_MO_ROUTES_MAX][21];	/* destination prefixes (short codes, long numbers) */
 	unsigned int n_mo_routes;
 	bool mo_reassemble;
+	/* permissions: sender addresses (exact, or a prefix ending in '*') and
+	 * destination prefixes the account may use; empty lists allow any */
+	char allow_source[SMPP_ALLOW_MAX][22];
+	unsigned int n_allow_source;
+	char allow_destination[SMPP_ALLOW_MAX][21];
+	unsigned int n_allow_destination;
 	/* runtime */
 	double tokens;
 	int64_t tokens_ms;
@@ -76,3 +83,6 @@ const struct smpp_account *smpp_server_account(struct smpp_server *srv, const ch
 /* The account owning a destination address for MO (longest prefix) */
 const struct smpp_account *smpp_server_mo_account(struct smpp_server *srv, const char *dest);
 bool smpp_server_receiver_bound(struct smpp_server *srv, const char *system_id);
+/* The account's permissions (allow-source, allow-destination) */
+bool smpp_account_may_send_from(const struct smpp_account *a, const char *source);
+bool smpp_account_may_send_to(const struct smpp_account *a, const char *dest);
