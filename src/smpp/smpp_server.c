@@ -72,8 +72,10 @@ static int session_send(struct smpp_session *s, const struct smpp_pdu *p)
 	}
 	if (s->tx && msgb_tailroom(s->tx) < len)
 		session_flush(s);
+	/* 8 KiB holds a window of answers; a larger PDU gets a buffer of its own
+	 * (msgb_alloc clears what it allocates: no 64 KiB per flush) */
 	if (!s->tx)
-		s->tx = msgb_alloc(SMPP_PDU_MAX, "smpp-tx");
+		s->tx = msgb_alloc(len > 8192 ? len : 8192, "smpp-tx");
 	if (!s->tx)
 		return -ENOMEM;
 	memcpy(msgb_put(s->tx, len), buf, len);

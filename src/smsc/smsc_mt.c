@@ -139,10 +139,10 @@ static struct smsc_dlg *dlg_new(struct sms_mt *mt, enum smsc_dlg_kind kind, cons
 		talloc_free(d);
 		return NULL;
 	}
-	snprintf(d->msg_id, sizeof(d->msg_id), "%s", mt->msg_id);
-	snprintf(d->msisdn, sizeof(d->msisdn), "%.20s", mt->dst.addr);
-	snprintf(d->calling_gt, sizeof(d->calling_gt), "%s", tcap_dialogue_local_addr(d->dlg)->gt.digits);
-	snprintf(d->called_gt, sizeof(d->called_gt), "%s", gt);
+	osmo_strlcpy(d->msg_id, mt->msg_id, sizeof(d->msg_id));
+	osmo_strlcpy(d->msisdn, mt->dst.addr, sizeof(d->msisdn));
+	osmo_strlcpy(d->calling_gt, tcap_dialogue_local_addr(d->dlg)->gt.digits, sizeof(d->calling_gt));
+	osmo_strlcpy(d->called_gt, gt, sizeof(d->called_gt));
 	d->otid = tcap_dialogue_local_tid(d->dlg);
 	d->start_ms = store_now_ms();
 	return d;
