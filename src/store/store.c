@@ -188,6 +188,11 @@ struct store *store_open(void *ctx, const char *path)
 	INIT_LLIST_HEAD(&st->stmts);
 	INIT_LLIST_HEAD(&st->waiting);
 	osmo_timer_setup(&st->commit_timer, commit_timer_cb, st);
+	/* one thread uses SQLite in this process: no mutex around every call and
+	 * every allocation (6% of an MT's instructions). Only possible before
+	 * SQLite is first used; later it is refused and nothing changes. */
+	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if (sqlite3_open(path, &st->db) != SQLITE_OK) {
 		LOGP(DAPP, LOGL_ERROR, "store: cannot open %s: %s\n", path, sqlite3_errmsg(st->db));
 		sqlite3_close(st->db);
