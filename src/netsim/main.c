@@ -165,10 +165,10 @@ DEFUN(cfg_hlr_gt, cfg_hlr_gt_cmd, "hlr-gt DIGITS",
 	return CMD_SUCCESS;
 }
 
-static int send_mo(struct vty *vty, int argc, const char **argv, bool reverse)
+static int send_mo(struct vty *vty, int argc, const char **argv, enum netsim_mo_order order)
 {
 	char *text = argv_concat(argv, argc, 2);
-	int rc = netsim_msc_send_mo(argv[0], argv[1], text, reverse);
+	int rc = netsim_msc_send_mo(argv[0], argv[1], text, order);
 	talloc_free(text);
 	if (rc < 0) {
 		vty_out(vty, "%% cannot send: %d%s", rc, VTY_NEWLINE);
@@ -182,14 +182,21 @@ DEFUN(mo_sms, mo_sms_cmd, "mo-sms MSISDN DEST .TEXT",
       "A subscriber sends a short message: the MSC sends MO-ForwardSM to the SMSC\n"
       "The sending subscriber's MSISDN\n" "Destination address (digits)\n" "Text (concatenated parts when long)\n")
 {
-	return send_mo(vty, argc, argv, false);
+	return send_mo(vty, argc, argv, NETSIM_MO_IN_ORDER);
 }
 
 DEFUN(mo_sms_reversed, mo_sms_reversed_cmd, "mo-sms-reversed MSISDN DEST .TEXT",
       "As mo-sms, a long text's parts sent last first\n"
       "The sending subscriber's MSISDN\n" "Destination address (digits)\n" "Text\n")
 {
-	return send_mo(vty, argc, argv, true);
+	return send_mo(vty, argc, argv, NETSIM_MO_REVERSED);
+}
+
+DEFUN(mo_sms_first, mo_sms_first_cmd, "mo-sms-first-part MSISDN DEST .TEXT",
+      "As mo-sms, but of a long text only the first part is ever sent\n"
+      "The sending subscriber's MSISDN\n" "Destination address (digits)\n" "Text\n")
+{
+	return send_mo(vty, argc, argv, NETSIM_MO_FIRST_ONLY);
 }
 
 DEFUN(show_mo, show_mo_cmd, "show mo-sms", SHOW_STR "Short messages the subscribers sent, and their outcome\n")
@@ -328,6 +335,7 @@ void netsim_vty_init(void *ctx)
 	install_element(ENABLE_NODE, &subscriber_state_cmd);
 	install_element(ENABLE_NODE, &mo_sms_cmd);
 	install_element(ENABLE_NODE, &mo_sms_reversed_cmd);
+	install_element(ENABLE_NODE, &mo_sms_first_cmd);
 	install_element(ENABLE_NODE, &ussd_dial_cmd);
 	install_element_ve(&show_ussd_cmd);
 	install_element(SIGWAY_NETSIM_NODE, &cfg_ussd_answers_cmd);

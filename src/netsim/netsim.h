@@ -61,8 +61,10 @@ int netsim_echo_start(void *ctx, struct ss7_stack *stack);
 void netsim_hlr_alert_sc(const struct netsim_sub *sub);
 /* The MSC sends a subscriber's short message to the SMSC (MO-ForwardSM v3);
  * the outcome shows in "show mo-sms" */
-/* Longer texts go as concatenated parts, one dialogue each, reversed on request */
-int netsim_msc_send_mo(const char *msisdn, const char *dest, const char *text, bool reverse);
+/* Longer texts go as concatenated parts, one dialogue each: in order,
+ * reversed, or only the first part (a handset that never sends the rest) */
+enum netsim_mo_order { NETSIM_MO_IN_ORDER, NETSIM_MO_REVERSED, NETSIM_MO_FIRST_ONLY };
+int netsim_msc_send_mo(const char *msisdn, const char *dest, const char *text, enum netsim_mo_order order);
 void netsim_msc_show_mo(struct vty *vty);
 /* A part the MSC accepted: counted, and logged to mt-log when configured */
 void netsim_msc_count_delivered(const char *imsi, const uint8_t *tpdu, size_t len);

@@ -176,7 +176,7 @@ static int send_mo_part(const char *msisdn, const uint8_t *tpdu, int n)
 
 /* A text too long for one SMS goes as concatenated parts, each in its own
  * MO-ForwardSM dialogue (as a handset sends them), in order or reversed */
-int netsim_msc_send_mo(const char *msisdn, const char *dest, const char *text, bool reverse)
+int netsim_msc_send_mo(const char *msisdn, const char *dest, const char *text, enum netsim_mo_order order)
 {
 	struct sms_part parts[MO_PARTS_MAX];
 	enum sms_alphabet alphabet;
@@ -188,8 +188,8 @@ int netsim_msc_send_mo(const char *msisdn, const char *dest, const char *text, b
 	if (n <= 0)
 		return -EMSGSIZE;
 	int first = -1;
-	for (int k = 0; k < n; k++) {
-		int i = reverse ? n - 1 - k : k;
+	for (int k = 0; k < (order == NETSIM_MO_FIRST_ONLY ? 1 : n); k++) {
+		int i = order == NETSIM_MO_REVERSED ? n - 1 - k : k;
 		int len = submit_tpdu(tpdu, sizeof(tpdu), dest, &parts[i], alphabet);
 		int id = len < 0 ? len : send_mo_part(msisdn, tpdu, len);
 		if (id < 0)

@@ -43,6 +43,7 @@ struct smsc_cfg {
 	unsigned int retry_min_s, retry_max_s;
 	unsigned int default_validity_s, max_validity_s;
 	unsigned int sri_timeout_s, mt_timeout_s;
+	unsigned int mo_reassembly_timeout_s;	/* then the parts go as they are */
 };
 
 struct smsc {
@@ -184,6 +185,7 @@ void smsc_outbox_deliver_resp(void *priv, uint64_t token, uint32_t status);
 
 /* smsc_mo.c */
 void smsc_mo_forward_sm(struct smsc *smsc, struct tcap_dialogue *dlg, const struct tcap_component *c);
+void smsc_mo_expire_parts(struct smsc *smsc);
 
 /* time formats */
 int smpp_time_parse(const char *s, int64_t now_ms, int64_t *out_ms);	/* 0, -1 bad; "" leaves *out_ms */

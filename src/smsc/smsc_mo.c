@@ -108,10 +108,8 @@ static int mo_reassemble(struct smsc *smsc, const struct smpp_account *acc, stru
 	sqlite3_bind_int64(s, 10, store_now_ms());
 	if (sqlite3_step(s) != SQLITE_DONE)
 		return -EIO;
-	static const char where[] = " FROM mo_parts WHERE account = ? AND src = ? AND dst = ? AND ref = ? AND total = ?";
-	char sql[200];
-	snprintf(sql, sizeof(sql), "SELECT data, data_coding%s ORDER BY seq", where);
-	s = store_stmt(smsc->store, sql);
+#define PARTS_OF_MESSAGE " FROM mo_parts WHERE account = ? AND src = ? AND dst = ? AND ref = ? AND total = ?"
+	s = store_stmt(smsc->store, "SELECT data, data_coding" PARTS_OF_MESSAGE " ORDER BY seq");
 	uint8_t *whole = talloc_size(smsc, 160 * 2 * 255);
 	size_t n = 0;
 	int parts = 0;
@@ -134,14 +132,54 @@ static int mo_reassemble(struct smsc *smsc, const struct smpp_account *acc, stru
 		p->tlv.message_payload = whole;
 		p->tlv.message_payload_len = (uint16_t)n;
 		rc = smsc_outbox_add(smsc, acc->system_id, p, "mo");
-		snprintf(sql, sizeof(sql), "DELETE%s", where);
-		s = store_stmt(smsc->store, sql);
+		s = store_stmt(smsc->store, "DELETE" PARTS_OF_MESSAGE);
 		bind_message_key(s, acc, p, t);
 		sqlite3_step(s);
 		LOGP(DSMS, LOGL_INFO, "MO from %s to %s: %d parts reassembled\n", p->source.addr, p->dest.addr, parts);
 	}
 	talloc_free(whole);
 	return rc;
+}
+
+/* Parts whose message did not complete in time go to the ESME as they are,
+ * each with its concatenation IE, so an accepted part is never held forever */
+void smsc_mo_expire_parts(struct smsc *smsc)
+{
+	sqlite3_stmt *s = store_stmt(smsc->store, "SELECT account, src, dst, ref, total, seq, data_coding, protocol_id,"
+				     " data FROM mo_parts WHERE created_ms < ? ORDER BY account, src, dst, ref, seq LIMIT 100");
+	if (!s)
+		return;
+	sqlite3_bind_int64(s, 1, store_now_ms() - smsc->cfg.mo_reassembly_timeout_s * 1000LL);
+	int n = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		uint8_t sm[300];
+		struct smpp_pdu p = { .command_id = SMPP_DELIVER_SM, .source = { 1, 1 }, .dest = { 1, 1 },
+				      .esm_class = SMPP_ESM_UDHI };
+		snprintf(p.source.addr, sizeof(p.source.addr), "%s", (const char *)sqlite3_column_text(s, 1));
+		snprintf(p.dest.addr, sizeof(p.dest.addr), "%s", (const char *)sqlite3_column_text(s, 2));
+		p.data_coding = (uint8_t)sqlite3_column_int(s, 6);
+		p.protocol_id = (uint8_t)sqlite3_column_int(s, 7);
+		int udh = sms_udh_put_concat(sm + 1, sizeof(sm) - 1, (uint16_t)sqlite3_column_int(s, 3),
+					     sqlite3_column_int(s, 3) > 255, (uint8_t)sqlite3_column_int(s, 4),
+					     (uint8_t)sqlite3_column_int(s, 5));
+		size_t len = (size_t)sqlite3_column_bytes(s, 8);
+		if (udh < 0 || 1 + udh + len > sizeof(sm))
+			continue;
+		sm[0] = (uint8_t)udh;
+		memcpy(sm + 1 + udh, sqlite3_column_blob(s, 8), len);
+		p.short_message = sm;
+		p.sm_length = (uint8_t)(1 + udh + len);
+		smsc_outbox_add(smsc, (const char *)sqlite3_column_text(s, 0), &p, "mo");
+		n++;
+	}
+	sqlite3_reset(s);
+	if (!n)
+		return;
+	s = store_stmt(smsc->store, "DELETE FROM mo_parts WHERE rowid IN (SELECT rowid FROM mo_parts WHERE created_ms < ?"
+			 " ORDER BY account, src, dst, ref, seq LIMIT 100)");
+	sqlite3_bind_int64(s, 1, store_now_ms() - smsc->cfg.mo_reassembly_timeout_s * 1000LL);
+	sqlite3_step(s);
+	LOGP(DSMS, LOGL_NOTICE, "MO reassembly: %d parts of incomplete messages delivered as they are\n", n);
 }
 
 void smsc_mo_forward_sm(struct smsc *smsc, struct tcap_dialogue *dlg, const struct tcap_component *c)

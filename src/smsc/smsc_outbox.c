@@ -244,6 +244,7 @@ void smsc_outbox_deliver_resp(void *priv, uint64_t token, uint32_t status)
 static void outbox_timer_cb(void *data)
 {
 	struct smsc *smsc = data;
+	smsc_mo_expire_parts(smsc);
 	kick(smsc, false);
 	osmo_timer_schedule(&smsc->outbox_timer, 1, 0);
 }

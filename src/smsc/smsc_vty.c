@@ -106,6 +106,14 @@ DEFUN(cfg_timeouts, cfg_timeouts_cmd, "timeout sri <1-300> mt-forward-sm <1-300>
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_mo_timeout, cfg_mo_timeout_cmd, "mo-reassembly-timeout <1-86400>",
+      "Parts of a concatenated MO message still incomplete after this long go to the ESME as they are\n"
+      "Seconds\n")
+{
+	g_smsc->cfg.mo_reassembly_timeout_s = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 static int config_write_sms(struct vty *vty)
 {
 	struct smsc *smsc = g_smsc;
@@ -118,6 +126,7 @@ static int config_write_sms(struct vty *vty)
 		VTY_NEWLINE);
 	vty_out(vty, " timeout sri %u mt-forward-sm %u%s", smsc->cfg.sri_timeout_s, smsc->cfg.mt_timeout_s,
 		VTY_NEWLINE);
+	vty_out(vty, " mo-reassembly-timeout %u%s", smsc->cfg.mo_reassembly_timeout_s, VTY_NEWLINE);
 	llist_for_each_entry(op, &smsc->operators, list)
 		vty_out(vty, " operator %s hlr-gt %s map-version %u%s", op->name, op->hlr_gt, op->map_version,
 			VTY_NEWLINE);
@@ -178,6 +187,7 @@ void smsc_vty_init(struct smsc *smsc)
 	install_element(SIGWAY_SMS_NODE, &cfg_validity_cmd);
 	install_element(SIGWAY_SMS_NODE, &cfg_in_flight_cmd);
 	install_element(SIGWAY_SMS_NODE, &cfg_timeouts_cmd);
+	install_element(SIGWAY_SMS_NODE, &cfg_mo_timeout_cmd);
 	install_element_ve(&show_sms_cmd);
 	install_element_ve(&show_sms_audit_cmd);
 }

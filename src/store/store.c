@@ -134,8 +134,10 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql)
 {
 	struct cached_stmt *cs, *found = NULL;
 	st->stats.statements++;
+	/* the pointer finds a literal's statement fast; the text confirms it
+	 * (a caller's buffer may hold another statement at the same address) */
 	llist_for_each_entry(cs, &st->stmts, list)
-		if (cs->key == sql) {
+		if (cs->key == sql && !strcmp(cs->sql, sql)) {
 			found = cs;
 			break;
 		}

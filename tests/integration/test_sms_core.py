@@ -50,6 +50,7 @@ SIGWAYD_EXTRA = """smpp
 sms
  timeout sri 3 mt-forward-sm 3
  retry-interval 1 2
+ mo-reassembly-timeout 2
 """
 
 MO_LONG = ('A long reply from a subscriber that does not fit into one short message, so the handset '
@@ -165,12 +166,15 @@ class SmsCore(sn.NetworkTestCase):
         # concatenated: two parts each; 'whole' wants them reassembled (sent last part first)
         ns.cmd('mo-sms 491770000001 4000 ' + MO_LONG)
         ns.cmd('mo-sms-reversed 491770000001 4002 ' + MO_LONG)
+        # and one whose second part never comes: after the reassembly timeout the
+        # first goes to 'whole' as it is, with its UDH
+        ns.cmd('mo-sms-first-part 491770000005 4002 ' + MO_LONG)
         deadline = time.time() + 10
-        while time.time() < deadline and len(re.findall(r'accepted|failed|error', ns.cmd('show mo-sms'))) < 6:
+        while time.time() < deadline and len(re.findall(r'accepted|failed|error', ns.cmd('show mo-sms'))) < 7:
             time.sleep(0.2)
         cls.mo_outcomes = ns.cmd('show mo-sms')
         cls.events_mo = net.esme({'bind': 'receiver', 'mo': 3, 'timeout': 15000})
-        cls.events_mo_whole = net.esme({'system_id': 'whole', 'password': 'whole', 'bind': 'receiver', 'mo': 1,
+        cls.events_mo_whole = net.esme({'system_id': 'whole', 'password': 'whole', 'bind': 'receiver', 'mo': 2,
                                         'timeout': 15000})
         # an ESME that answers deliver_sm with ESME_RX_T_APPN (try later): kept and sent again
         ns.cmd('mo-sms 491770000001 4000 Try me again')
@@ -309,10 +313,16 @@ class SmsCore(sn.NetworkTestCase):
         self.assertEqual([p['esm_class'] & 0x40 for p in parts], [0x40, 0x40])
         self.assertEqual(''.join(p['text'] for p in parts), MO_LONG)
         # reassembled for 'whole', from parts that came last first
-        whole = [e for e in self.events_mo_whole if e['event'] == 'deliver_sm']
+        whole = [e for e in self.events_mo_whole if e['event'] == 'deliver_sm' and e['source_addr'] == '491770000001']
         self.assertEqual(len(whole), 1, self.events_mo_whole)
         self.assertEqual(whole[0]['message_payload'], MO_LONG)
         self.assertEqual(whole[0]['esm_class'] & 0x40, 0)
+        # the incomplete one: its first part, with the concatenation IE, after the timeout
+        alone = [e for e in self.events_mo_whole if e['event'] == 'deliver_sm' and e['source_addr'] == '491770000005']
+        self.assertEqual(len(alone), 1, self.events_mo_whole)
+        self.assertEqual(alone[0]['esm_class'] & 0x40, 0x40)
+        self.assertTrue(MO_LONG.startswith(alone[0]['text']), alone[0])
+        self.assertEqual(alone[0]['udh'][0][:4], '0003')   # IEI 0, length 3
 
     def test_malformed_pdus(self):
         r = self.raw
@@ -338,8 +348,8 @@ class SmsCore(sn.NetworkTestCase):
         # nothing refused, nothing undelivered is billed
         undelivered = self.ids(self.events_a)[2]
         self.assertNotIn(undelivered, {b['ref'] for b in mt})
-        # one per MO-ForwardSM accepted: two single ones and 2 x 2 parts
-        self.assertEqual(len([b for b in self.billing if b['kind'] == 'sms_mo']), 6)
+        # one per MO-ForwardSM accepted: two single ones, 2 x 2 parts and the lone first part
+        self.assertEqual(len([b for b in self.billing if b['kind'] == 'sms_mo']), 7)
 
     def test_audit_command(self):
         for msisdn, (status, text) in self.audits.items():

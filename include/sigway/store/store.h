@@ -21,7 +21,8 @@ sqlite3 *store_db(struct store *st);
 /* Runs SQL outside the group commit (each service's CREATE TABLE IF NOT EXISTS) */
 int store_exec(struct store *st, const char *sql);
 
-/* A prepared statement cached by its SQL text (reset and unbound for reuse) */
+/* A prepared statement cached by its SQL text (reset and unbound for reuse);
+ * found by the text's address first, so pass literals where it matters */
 sqlite3_stmt *store_stmt(struct store *st, const char *sql);
 
 /* Opens this tick's transaction if none is open. Writes nobody waits for
