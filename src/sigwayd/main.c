@@ -41,7 +41,7 @@ static struct {
 	char calling_gt[SCCP_GT_DIGITS_MAX + 1];
 	char database[256];
 	unsigned int background_commit_ms;
-} gw_cfg = { .background_commit_ms = 10 };
+} gw_cfg = { .background_commit_ms = 2 };
 
 static struct cmd_node gateway_node = {
 	SIGWAY_GATEWAY_NODE,
