@@ -169,6 +169,22 @@ void smsc_db_message_retry(struct smsc *smsc, struct sms_mt *mt, int64_t next_ms
 	sqlite3_step(s);
 }
 
+int smsc_db_message_replace(struct smsc *smsc, struct sms_mt *mt, const uint8_t *payload, size_t len,
+			    uint8_t registered_delivery, int64_t expiry_ms, int64_t next_ms)
+{
+	sqlite3_stmt *s = store_stmt(smsc->store, "UPDATE messages SET payload = ?, registered_delivery = ?,"
+				     " expiry_ms = ?, next_ms = ? WHERE id = ? AND state = 1");
+	if (!s)
+		return -EIO;
+	store_write(smsc->store);
+	sqlite3_bind_blob(s, 1, len ? payload : (const uint8_t *)"", (int)len, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 2, registered_delivery);
+	sqlite3_bind_int64(s, 3, expiry_ms);
+	sqlite3_bind_int64(s, 4, next_ms);
+	sqlite3_bind_int64(s, 5, mt->id);
+	return sqlite3_step(s) == SQLITE_DONE && sqlite3_changes(store_db(smsc->store)) == 1 ? 0 : -EIO;
+}
+
 /* a part was accepted: a restart must not send it again */
 void smsc_db_message_progress(struct smsc *smsc, struct sms_mt *mt)
 {

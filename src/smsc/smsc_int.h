@@ -157,6 +157,8 @@ int smsc_db_load_pending(struct smsc *smsc);
 void smsc_db_message_final(struct smsc *smsc, struct sms_mt *mt, uint8_t state, int err);
 void smsc_db_message_retry(struct smsc *smsc, struct sms_mt *mt, int64_t next_ms, int err);
 void smsc_db_message_progress(struct smsc *smsc, struct sms_mt *mt);
+int smsc_db_message_replace(struct smsc *smsc, struct sms_mt *mt, const uint8_t *payload, size_t len,
+			    uint8_t registered_delivery, int64_t expiry_ms, int64_t next_ms);
 void smsc_db_audit(struct smsc *smsc, const struct smsc_dlg *d, const char *step, const char *outcome);
 
 /* smsc_mt.c */

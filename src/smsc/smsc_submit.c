@@ -362,24 +362,95 @@ static void on_query(struct smsc *smsc, const struct smpp_request *req)
 	smpp_server_respond(smsc->smpp, req->session_id, p->command_id, p->sequence_number, &resp);
 }
 
-/* only a message not in a MAP dialogue right now can be taken back */
-static void on_cancel(struct smsc *smsc, const struct smpp_request *req)
+/* an answer that waits for the commit of what it reports */
+struct later_resp {
+	struct smsc *smsc;
+	uint32_t session_id, command_id, seq, status;
+};
+
+static void later_resp_cb(void *data, bool ok)
+{
+	struct later_resp *l = data;
+	struct smpp_pdu resp = { .command_status = ok ? l->status : ESME_RSYSERR };
+	smpp_server_respond(l->smsc->smpp, l->session_id, l->command_id, l->seq, &resp);
+	talloc_free(l);
+}
+
+static void respond_after_commit(struct smsc *smsc, const struct smpp_request *req, uint32_t status)
+{
+	struct later_resp *l = talloc_zero(smsc, struct later_resp);
+	*l = (struct later_resp){ smsc, req->session_id, req->pdu->command_id, req->pdu->sequence_number, status };
+	store_after_commit(smsc->store, later_resp_cb, l);
+}
+
+/* The account's message by id, when it is not in a MAP dialogue right now
+ * (queued or waiting): only such a message can be cancelled or replaced */
+static struct sms_mt *idle_message(struct smsc *smsc, const struct smpp_request *req)
 {
 	const struct smpp_pdu *p = req->pdu;
-	struct smpp_pdu resp = { .command_status = ESME_RCANCELFAIL };
-	struct sms_mt *mt, *found = NULL;
-	llist_for_each_entry(mt, &smsc->waiting, list)
-		if (!strcmp(mt->msg_id, p->message_id) && !strcmp(mt->account, req->account->system_id))
-			found = mt;
-	llist_for_each_entry(mt, &smsc->queue, list)
-		if (!strcmp(mt->msg_id, p->message_id) && !strcmp(mt->account, req->account->system_id))
-			found = mt;
-	if (found) {
-		smsc_db_message_final(smsc, found, SMPP_STATE_DELETED, 0);
-		osmo_fsm_inst_term(found->fi, OSMO_FSM_TERM_REGULAR, NULL);
-		resp.command_status = ESME_ROK;
+	struct llist_head *lists[] = { &smsc->waiting, &smsc->queue };
+	struct sms_mt *mt;
+	for (unsigned int i = 0; i < 2; i++)
+		llist_for_each_entry(mt, lists[i], list)
+			if (!strcmp(mt->msg_id, p->message_id) && !strcmp(mt->account, req->account->system_id) &&
+			    (!p->source.addr[0] || !strcmp(p->source.addr, mt->src.addr)))
+				return mt;
+	return NULL;
+}
+
+static void on_cancel(struct smsc *smsc, const struct smpp_request *req)
+{
+	struct sms_mt *mt = idle_message(smsc, req);
+	if (!mt) {
+		reject(smsc, req, ESME_RCANCELFAIL);
+		return;
 	}
-	smpp_server_respond(smsc->smpp, req->session_id, p->command_id, p->sequence_number, &resp);
+	smsc_db_message_final(smsc, mt, SMPP_STATE_DELETED, 0);
+	osmo_fsm_inst_term(mt->fi, OSMO_FSM_TERM_REGULAR, NULL);
+	respond_after_commit(smsc, req, ESME_ROK);
+}
+
+/* replace_sm: new text, registered_delivery, schedule and validity for a
+ * message none of whose parts went out yet */
+static uint32_t replace(struct smsc *smsc, struct sms_mt *mt, const struct smpp_pdu *p)
+{
+	struct smpp_pdu probe = *p;
+	int64_t now = store_now_ms(), expiry = mt->expiry_ms, next = now;
+	uint32_t st;
+	probe.data_coding = mt->data_coding;
+	probe.esm_class = mt->esm_class;
+	if (mt->parts_done)
+		return ESME_RREPLACEFAIL;
+	if ((st = check_content(&probe)))
+		return st;
+	if ((p->registered_delivery & 0x03) == 0x03)
+		return ESME_RINVREGDLVFLG;
+	if (smpp_time_parse(p->validity_period, now, &expiry) < 0 || expiry <= now)
+		return ESME_RINVEXPIRY;
+	if (smpp_time_parse(p->schedule_delivery_time, now, &next) < 0 || next >= expiry)
+		return ESME_RINVSCHED;
+	if (smsc_db_message_replace(smsc, mt, p->short_message, p->sm_length, p->registered_delivery, expiry, next) < 0)
+		return ESME_RSYSERR;
+	for (unsigned int i = 0; i < mt->n_parts; i++)
+		talloc_free(mt->tpdu[i]);
+	mt->n_parts = 0;	/* built again from the new text */
+	talloc_free(mt->payload);
+	mt->payload = talloc_memdup(mt, p->sm_length ? p->short_message : (const uint8_t *)"", p->sm_length + 1u);
+	mt->payload_len = p->sm_length;
+	mt->registered_delivery = p->registered_delivery;
+	mt->expiry_ms = expiry;
+	sms_mt_wait(mt, next - now);
+	return ESME_ROK;
+}
+
+static void on_replace(struct smsc *smsc, const struct smpp_request *req)
+{
+	struct sms_mt *mt = idle_message(smsc, req);
+	uint32_t st = mt ? replace(smsc, mt, req->pdu) : ESME_RREPLACEFAIL;
+	if (st)
+		reject(smsc, req, st);
+	else
+		respond_after_commit(smsc, req, ESME_ROK);
 }
 
 void smsc_smpp_request(void *priv, const struct smpp_request *req)
@@ -398,10 +469,11 @@ void smsc_smpp_request(void *priv, const struct smpp_request *req)
 	case SMPP_CANCEL_SM:
 		on_cancel(smsc, req);
 		break;
+	case SMPP_REPLACE_SM:
+		on_replace(smsc, req);
+		break;
 	default:
-		/* replace_sm: a stored message is never changed (the audit and
-		 * billing records name it as it was submitted) */
-		reject(smsc, req, ESME_RREPLACEFAIL);
+		reject(smsc, req, ESME_RINVCMDID);
 		break;
 	}
 }

@@ -155,6 +155,23 @@ class SmsCore(sn.NetworkTestCase):
             sm('491600000001', 'to a prefix not allowed', rd=0)]})
         cls.events_window = net.esme({'system_id': 'narrow', 'password': 'narrow', 'window': 20,
                                       'submits': [sm('491770000010', 'w %d' % i, rd=0) for i in range(20)]})
+        # 4c. query_sm, cancel_sm and replace_sm on messages scheduled an hour ahead
+        later = '000000010000000R'
+        cls.events_ops = net.esme({'window': 1, 'receipts': 1, 'submits': [
+            sm('491770000010', 'Cancel me', schedule_delivery_time=later),
+            sm('491770000010', 'Replace me', schedule_delivery_time=later),
+            sm('491770000010', 'Query me', rd=0)], 'ops': [
+            {'op': 'cancel_sm', 'message_id_of': 0, 'args': {'source_addr': '4000', 'source_addr_ton': 1,
+                                                             'source_addr_npi': 1}},
+            {'op': 'query_sm', 'message_id_of': 0, 'args': {'source_addr': '4000', 'source_addr_ton': 1,
+                                                            'source_addr_npi': 1}},
+            {'op': 'replace_sm', 'message_id_of': 1, 'args': {'source_addr': '4000', 'source_addr_ton': 1,
+                                                              'source_addr_npi': 1, 'registered_delivery': 1,
+                                                              'short_message': 'Replaced text'}},
+            {'op': 'replace_sm', 'message_id_of': 0, 'args': {'source_addr': '4000', 'short_message': 'gone'}},
+            {'op': 'cancel_sm', 'args': {'message_id': '999999', 'source_addr': '4000'}},
+            {'op': 'query_sm', 'message_id_of': 2, 'args': {'source_addr': '4000', 'source_addr_ton': 1,
+                                                            'source_addr_npi': 1}}]})
         # 5. binds refused, submit on a receiver
         cls.bind_bad_pw = net.esme({'password': 'wrong'})
         cls.bind_unknown = net.esme({'system_id': 'nobody'})
@@ -285,6 +302,21 @@ class SmsCore(sn.NetworkTestCase):
         self.assertIn(('0.4.0.0.1.0.20.2', '45'), acns)
         self.assertIn(('0.4.0.0.1.0.25.2', '46'), acns)
 
+    def test_query_cancel_replace(self):
+        ev = {e['index']: e for e in self.events_ops if e['event'].endswith('_sm_resp') and
+              e['event'] != 'submit_sm_resp'}
+        self.assertEqual(ev[0]['status'], 0)            # cancelled before its time
+        self.assertEqual((ev[1]['status'], ev[1]['message_state']), (0, 4))     # DELETED
+        self.assertEqual(ev[2]['status'], 0)            # replaced, delivered now with the new text
+        self.assertEqual(ev[3]['status'], 0x13)         # a cancelled message cannot be replaced
+        self.assertEqual(ev[4]['status'], 0x11)         # unknown id: ESME_RCANCELFAIL
+        self.assertEqual(ev[5]['status'], 0)
+        self.assertIn(ev[5]['message_state'], (1, 2))   # the third: enroute or delivered by now
+        receipts = [e['text'] for e in self.events_ops if e['event'] == 'deliver_sm']
+        self.assertEqual(len(receipts), 1)
+        self.assertIn('stat:DELIVRD', receipts[0])
+        self.assertIn('text:Replaced text', receipts[0])
+
     def test_binds_refused(self):
         self.assertEqual(self.bind_bad_pw[0]['status'], 0x0E)
         self.assertEqual(self.bind_unknown[0]['status'], 0x0F)
@@ -336,12 +368,15 @@ class SmsCore(sn.NetworkTestCase):
 
     def test_billing_matches_deliveries(self):
         mt = [b for b in self.billing if b['kind'] == 'sms_mt']
-        delivered = {e['receipted_message_id'] for ev in (self.events_a, self.events_v50, self.events_v2)
+        delivered = {e['receipted_message_id'] for ev in (self.events_a, self.events_v50, self.events_v2,
+                                                           self.events_ops)
                      for e in ev if e['event'] == 'deliver_sm' and 'stat:DELIVRD' in e['text']}
         accepted_thr = [e['message_id'] for e in self.events_thr if e['event'] == 'submit_sm_resp' and e['status'] == 0]
         self.assertEqual(len(mt), len({b['ref'] for b in mt}), 'duplicate billing records')
         # the throttled account's messages (no receipts asked) are delivered too
+        delivered.add(self.ids(self.events_ops)[2])    # 'Query me': delivered, no receipt asked
         self.assertEqual({b['ref'] for b in mt if b['account'] == 'demo'}, delivered)
+        self.assertNotIn(self.ids(self.events_ops)[0], {b['ref'] for b in mt})   # cancelled
         self.assertEqual({b['ref'] for b in mt if b['account'] == 'throttled'}, set(accepted_thr))
         long_id = self.ids(self.events_a)[5]
         self.assertEqual([b['units'] for b in mt if b['ref'] == long_id], [2])

@@ -31,8 +31,28 @@ function finish(reason) {
 // "receipt_ids": wait until a receipt for each of these message ids came
 const waitIds = new Set(plan.receipt_ids || []);
 
+// "ops": after the submits, one at a time: {"op": "query_sm"|"cancel_sm"|"replace_sm",
+// "args": {...}, "message_id_of": <index of a submit>} -> an "<op>_resp" event each
+const ops = plan.ops || [];
+const ids = {};
+let opsDone = 0;
+
+function runOps() {
+  if (opsDone === ops.length) { maybeDone(); return; }
+  const o = ops[opsDone];
+  const args = Object.fromEntries(Object.entries(o.args || {}).map(([k, v]) => [k, raw(v)]));
+  if (o.message_id_of !== undefined) args.message_id = ids[o.message_id_of] || 'unknown';
+  session[o.op](args, (pdu) => {
+    out({ event: o.op + '_resp', index: opsDone, status: pdu.command_status, message_state: pdu.message_state,
+          final_date: pdu.final_date, error_code: pdu.error_code });
+    opsDone++;
+    runOps();
+  });
+}
+
 function maybeDone() {
-  if (answered === submits.length && receipts >= (plan.receipts || 0) && mo >= (plan.mo || 0) && waitIds.size === 0)
+  if (answered === submits.length && opsDone === ops.length && receipts >= (plan.receipts || 0) &&
+      mo >= (plan.mo || 0) && waitIds.size === 0)
     finish('complete');
 }
 
@@ -46,7 +66,9 @@ function pump() {
       answered++;
       out({ event: 'submit_sm_resp', index: i, status: pdu.command_status, message_id: pdu.message_id,
             latency_us: Number((process.hrtime.bigint() - t0) / 1000n) });
+      ids[i] = pdu.message_id;
       pump();
+      if (answered === submits.length && ops.length && opsDone === 0) runOps();
       maybeDone();
     });
   }
@@ -77,6 +99,7 @@ session.on('connect', () => {
           sc_interface_version: pdu.sc_interface_version });
     if (pdu.command_status !== 0) { finish('bind refused'); return; }
     pump();
+    if (!submits.length && ops.length) runOps();
     maybeDone();
   });
 });
