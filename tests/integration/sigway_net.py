@@ -412,6 +412,14 @@ class NetworkTestCase(unittest.TestCase):
     def run_all(cls):
         raise NotImplementedError
 
+    def assert_both_decoders_take_all(self, judged):
+        """judged: Network.smpp34_judge() of the run"""
+        self.assertGreater(len(judged), 10)
+        for p in judged:
+            with self.subTest(p=p):
+                self.assertEqual(p['ours'], 0)
+                self.assertEqual(p['libsmpp34'], 'ok')
+
     @classmethod
     def captured(cls, msgs):
         return msgs
