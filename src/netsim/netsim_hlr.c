@@ -72,8 +72,14 @@ static void answer_sri_sm(struct tcap_dialogue *dlg, const struct tcap_component
 		return;
 	}
 	if (sub->state == SUB_ABSENT) {
-		/* message waiting: remember whom to alert (29.002 MWD) */
+		/* message waiting: remember whom to alert (29.002 MWD), and say so
+		 * with informServiceCentre in the same TC-END (mnrf set, SC address
+		 * stored) */
 		snprintf(sub->waiting_sc, sizeof(sub->waiting_sc), "%.32s", arg.sc_address.digits);
+		struct map_inform_sc_arg inf = { .mw_status_present = true, .mw_status = 1u << 1 /* mnrf */ };
+		int ilen = map_enc_inform_sc_arg(buf, sizeof(buf), &inf);
+		if (ilen > 0)
+			tcap_invoke(dlg, MAP_OP_INFORM_SC, buf, ilen, 0, NULL);
 		answer_error(dlg, c->invoke_id, &(struct map_error_param){ .code = MAP_ERR_ABSENT_SUBSCRIBER_SM,
 			     .absent_diag_present = true, .absent_diag = 1 /* IMSI detached */ });
 		return;

@@ -100,6 +100,7 @@ struct sms_mt {
 	struct map_sri_sm_res sri;
 	struct smsc_dlg *dlg;			/* the dialogue in progress */
 	int last_error;				/* MAP error code, or a negative local cause */
+	bool hlr_will_alert;			/* informServiceCentre: our address is in the MWD */
 };
 
 enum smsc_dlg_kind { SMSC_DLG_SRI, SMSC_DLG_FSM, SMSC_DLG_REPORT, SMSC_DLG_MO, SMSC_DLG_ALERT };

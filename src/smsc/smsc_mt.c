@@ -301,7 +301,9 @@ static void failed_attempt(struct sms_mt *mt, int cause)
 	    (cause == MAP_ERR_ABSENT_SUBSCRIBER_SM || cause == SMSC_CAUSE_MEMORY_FULL))
 		send_report(mt, cause == SMSC_CAUSE_MEMORY_FULL ? MAP_OUTCOME_MEMORY_CAPACITY_EXCEEDED :
 			    MAP_OUTCOME_ABSENT_SUBSCRIBER);
-	int64_t wait = backoff_ms(smsc, mt->attempts);
+	/* the HLR said it keeps our address for this subscriber: its alert
+	 * restarts delivery, the timer is only the fallback */
+	int64_t wait = mt->hlr_will_alert ? smsc->cfg.retry_max_s * 1000LL : backoff_ms(smsc, mt->attempts);
 	int64_t next = store_now_ms() + wait;
 	if (next >= mt->expiry_ms) {
 		finish(mt, SMPP_STATE_EXPIRED, cause);
@@ -577,6 +579,23 @@ static int answer_error(const struct tcap_ind *ind, const struct tcap_component 
 	}
 }
 
+/* informServiceCentre with an SRI-for-SM answer: the message waiting data the
+ * HLR keeps. MW-Status bit 0 is sc-AddressNotIncluded; mnrf, mcef, mnrg follow. */
+static void inform_sc(struct sms_mt *mt, const struct tcap_ind *ind)
+{
+	struct map_inform_sc_arg a;
+	mt->hlr_will_alert = false;
+	for (unsigned int i = 0; i < ind->n_comp; i++) {
+		const struct tcap_component *c = &ind->comp[i];
+		if (c->type != TCAP_COMP_INVOKE || c->opcode != MAP_OP_INFORM_SC ||
+		    map_dec_inform_sc_arg(&a, c->param, c->param_len) < 0 || !a.mw_status_present)
+			continue;
+		mt->hlr_will_alert = !(a.mw_status & 0x01) && (a.mw_status & 0x0e);
+		LOGPFSML(mt->fi, LOGL_INFO, "informServiceCentre: MW-Status 0x%02x%s\n", a.mw_status,
+			 mt->hlr_will_alert ? ", the HLR will alert us" : "");
+	}
+}
+
 static bool dialogue_over(const struct tcap_ind *ind)
 {
 	return ind->type != TCAP_IND_CONTINUE && ind->type != TCAP_IND_BEGIN;
@@ -612,6 +631,7 @@ void smsc_mt_tcap_ind(struct smsc_dlg *d, const struct tcap_ind *ind)
 	}
 	if (d->kind == SMSC_DLG_SRI) {
 		struct map_sri_sm_res sri;
+		inform_sc(mt, ind);
 		if (!cause && res && map_dec_sri_sm_res(&sri, res->param, res->param_len) == 0 &&
 		    sri.network_node.digits[0]) {
 			snprintf(outcome, sizeof(outcome), "ok imsi %s msc %s", sri.imsi, sri.network_node.digits);
@@ -640,7 +660,8 @@ void smsc_mt_tcap_ind(struct smsc_dlg *d, const struct tcap_ind *ind)
 	if (proposed)
 		snprintf(outcome, sizeof(outcome), "refused, v%u proposed", proposed);
 	else
-		snprintf(outcome, sizeof(outcome), "%s", smsc_cause_name(cause));
+		snprintf(outcome, sizeof(outcome), "%s%s", smsc_cause_name(cause),
+			 d->kind == SMSC_DLG_SRI && mt->hlr_will_alert ? " (informServiceCentre: MWD set, alert expected)" : "");
 	smsc_db_audit(d->smsc, d, step, outcome);
 	if (!over)
 		tcap_end(d->dlg, false, NULL, 0);

@@ -393,9 +393,10 @@ class SmsCore(sn.NetworkTestCase):
                 self.assertIn(' 0 mismatches', text)
         status, text = self.audits['491770000002']
         # the first SRI failed (absent), the later one succeeded, then the FSM
-        steps = re.findall(r'(sri-for-sm|mt-forward-sm) +calling-gt (\d+) .*: (.*)', text)
+        steps = re.findall(r'(sri-for-sm|mt-forward-sm) +calling-gt (\d+) .*? \.\. \S+: (.*)', text)
         self.assertEqual(steps[0][0], 'sri-for-sm')
         self.assertIn('absentSubscriberSM', steps[0][2])
+        self.assertIn('informServiceCentre: MWD set, alert expected', steps[0][2])
         self.assertEqual([s[0] for s in steps[-2:]], ['sri-for-sm', 'mt-forward-sm'])
         self.assertTrue(all(s[1] == sn.GW_GT for s in steps))
 
@@ -418,6 +419,11 @@ class SmsCore(sn.NetworkTestCase):
         self.assertTrue(fsm_begins)
         for m in fsm_begins:
             self.assertEqual(m.get('sccp.calling.digits'), sn.GW_GT)
+
+    def test_inform_sc_on_the_wire(self):
+        # the HLR's TC-END with absentSubscriberSM also carries informServiceCentre (op 63)
+        ends = [m for m in self.msgs if m.get('sccp.calling.digits') == sn.HLR_GT and m.get('tcap.end_element')]
+        self.assertTrue([m for m in ends if '63' in sn._as_list(m.get('gsm_old.localValue'))], 'no informSC')
 
     def test_multipart_in_one_dialogue(self):
         fsm = [m for m in self.msgs if m.get('gsm_old.localValue') in ('44', ['44'])
