@@ -20,6 +20,7 @@
 #include <sigway/smpp/smpp_server.h>
 #include <sigway/smsc/smsc.h>
 #include <sigway/store/store.h>
+#include "gw_tcap.h"
 #include "test_user.h"
 
 static void *g_ctx;
@@ -107,8 +108,28 @@ static void gateway_vty_init(void)
 	install_element(SIGWAY_GATEWAY_NODE, &cfg_background_commit_cmd);
 }
 
+static bool smsc_owns(void *priv, void *dlg_priv)
+{
+	return smsc_tcap_owns(priv, dlg_priv);
+}
+
+static bool smsc_begin(void *priv, struct tcap_dialogue *dlg, const struct tcap_ind *ind)
+{
+	return smsc_tcap_begin(priv, dlg, ind);
+}
+
+static void smsc_ind(void *priv, struct tcap_dialogue *dlg, const struct tcap_ind *ind)
+{
+	smsc_tcap_ind(priv, dlg, ind);
+}
+
+static void smsc_l_cancel(void *priv, struct tcap_dialogue *dlg, int8_t invoke_id, int32_t opcode)
+{
+	smsc_tcap_l_cancel(priv, dlg, invoke_id, opcode);
+}
+
 /* The SMS core and its SMPP server, when the config names a store */
-static int start_sms(struct test_user *tu, struct smsc *smsc, struct smpp_server *smpp, struct store **st)
+static int start_sms(struct gw_tcap *gt, struct smsc *smsc, struct smpp_server *smpp, struct store **st)
 {
 	if (!gw_cfg.database[0])
 		return 0;
@@ -120,11 +141,12 @@ static int start_sms(struct test_user *tu, struct smsc *smsc, struct smpp_server
 	*st = store_open(tall_sigway_ctx(), gw_cfg.database);
 	if (*st)
 		store_set_background_delay(*st, gw_cfg.background_commit_ms);
-	if (!*st || smsc_start(smsc, *st, smpp, test_user_tcap(tu), gw_cfg.calling_gt) < 0) {
+	if (!*st || smsc_start(smsc, *st, smpp, gw_tcap_instance(gt), gw_cfg.calling_gt) < 0) {
 		fprintf(stderr, "sigwayd: cannot open the store %s\n", gw_cfg.database);
 		return -1;
 	}
-	test_user_set_smsc(tu, smsc);
+	gw_tcap_add_service(gt, &(struct gw_service){ .name = "sms", .priv = smsc, .owns = smsc_owns,
+						   .begin = smsc_begin, .ind = smsc_ind, .l_cancel = smsc_l_cancel });
 	if (smpp_server_start(smpp) < 0) {
 		fprintf(stderr, "sigwayd: cannot open the SMPP port\n");
 		return -1;
@@ -165,12 +187,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sigwayd: no 'cs7 instance 0' in the config\n");
 		return 1;
 	}
-	if (gw_cfg.calling_gt[0] && test_user_start(tu, gw_cfg.calling_gt) < 0) {
-		fprintf(stderr, "sigwayd: cannot bind the test user's SSNs\n");
-		return 1;
+	/* the services on the gateway's SSN: the SMS core first, the test user
+	 * takes what is left */
+	struct gw_tcap *gt = NULL;
+	if (gw_cfg.calling_gt[0]) {
+		gt = gw_tcap_start(d.ctx, stack, TEST_TCAP_SSN);
+		if (!gt || start_sms(gt, smsc, smpp, &st) < 0 ||
+		    test_user_start(tu, gw_cfg.calling_gt, gw_tcap_instance(gt)) < 0) {
+			fprintf(stderr, "sigwayd: cannot start the services on the gateway's SSNs\n");
+			return 1;
+		}
+		struct gw_service tsvc = test_user_service(tu);
+		gw_tcap_add_service(gt, &tsvc);
 	}
-	if (start_sms(tu, smsc, smpp, &st) < 0)
-		return 1;
 	LOGP(DAPP, LOGL_NOTICE, "sigwayd started\n");
 	sigway_daemon_run(&d);
 	/* the SMPP side first (its last answers go into the store), the core,
@@ -181,6 +210,7 @@ int main(int argc, char **argv)
 	if (st)
 		store_close(st);
 	talloc_free(tu);
+	talloc_free(gt);
 	ss7_stack_free(stack);
 	talloc_free(d.ctx);
 	return 0;

@@ -21,7 +21,6 @@
 #include <sigway/common/logging.h>
 #include <sigway/sccp/sccp_layer.h>
 #include <sigway/tcap/tcap.h>
-#include <sigway/smsc/smsc.h>
 #include "test_user.h"
 
 #define INVOKE_TIMEOUT_MS 15000
@@ -57,14 +56,13 @@ struct bench {
 
 struct test_user {
 	struct ss7_stack *stack;
-	struct smsc *smsc;		/* the SMS core shares our SSN and TCAP instance */
-	struct sccp_user *tcap_sccp;
 	struct sccp_user *echo_sccp;
 	struct tcap_instance *tcap;
 	struct sccp_addr own;		/* calling address of everything we originate */
 	struct test_result results[MAX_RESULTS];
 	int n_results;
 	struct bench bench;
+	void *bench_tag;		/* the TCAP priv of bench dialogues (a talloc object, like every priv) */
 };
 
 static struct test_user *g_tu;
@@ -444,7 +442,7 @@ static int bench_send_one(struct test_user *tu)
 	if (b->tcap) {
 		struct tcap_acn acn;
 		map_acn(&acn, MAP_AC_SHORT_MSG_GATEWAY, 2);
-		struct tcap_dialogue *dlg = open_dialogue(tu, b->called_gt, SCCP_SSN_HLR, &acn, &tu->bench);
+		struct tcap_dialogue *dlg = open_dialogue(tu, b->called_gt, SCCP_SSN_HLR, &acn, tu->bench_tag);
 		if (!dlg)
 			return -ENOMEM;
 		tcap_invoke(dlg, MAP_OP_SRI_FOR_SM, b->payload, b->payload_len, INVOKE_TIMEOUT_MS, NULL);
@@ -483,16 +481,10 @@ static void dialogue_ind(void *priv, struct tcap_dialogue *dlg, const struct tca
 	if (!dlg)
 		return;
 	void *up = tcap_dialogue_priv(dlg);
-	if (up == &tu->bench) {
+	if (up == tu->bench_tag) {
 		bench_one_done(tu, ind->type == TCAP_IND_END && has_comp(ind, TCAP_COMP_RESULT_LAST, -1));
 		return;
 	}
-	if (tu->smsc && smsc_tcap_owns(tu->smsc, up)) {
-		smsc_tcap_ind(tu->smsc, dlg, ind);
-		return;
-	}
-	if (!up && ind->type == TCAP_IND_BEGIN && tu->smsc && smsc_tcap_begin(tu->smsc, dlg, ind))
-		return;
 	struct test_dlg *td = up;
 	if (!td) {
 		const struct tcap_component *c = ind->type == TCAP_IND_BEGIN ? first_comp(ind, TCAP_COMP_INVOKE) : NULL;
@@ -528,11 +520,8 @@ static void l_cancel_ind(void *priv, struct tcap_dialogue *dlg, int8_t id, int32
 {
 	struct test_user *tu = priv;
 	void *up = tcap_dialogue_priv(dlg);
-	if (up == &tu->bench) {
+	if (up == tu->bench_tag) {
 		bench_one_done(tu, false);
-	} else if (tu->smsc && smsc_tcap_owns(tu->smsc, up)) {
-		smsc_tcap_l_cancel(tu->smsc, dlg, id, op);
-		return;	/* the core releases its dialogue */
 	} else if (up) {
 		struct test_dlg *td = up;
 		/* for an MT SMS a silent MSC is an outcome to report, not a test failure */
@@ -543,10 +532,19 @@ static void l_cancel_ind(void *priv, struct tcap_dialogue *dlg, int8_t id, int32
 	tcap_dialogue_release(dlg);
 }
 
-static const struct tcap_user_ops test_tcap_ops = {
-	.dialogue_ind = dialogue_ind,
-	.l_cancel_ind = l_cancel_ind,
-};
+static bool test_owns(void *priv, void *dlg_priv)
+{
+	struct test_user *tu = priv;
+	return dlg_priv == tu->bench_tag || talloc_check_name(dlg_priv, "struct test_dlg");
+}
+
+/* the last service asked: what nobody else took (alerts and MO without the
+ * SMS core, USSD until the USSD gateway lands; anything else is aborted) */
+static bool test_begin(void *priv, struct tcap_dialogue *dlg, const struct tcap_ind *ind)
+{
+	dialogue_ind(priv, dlg, ind);
+	return true;
+}
 
 /* raw SCCP user: echoes for the UDT bench, returns for the UDTS test */
 static void echo_unitdata_ind(void *priv, const struct sccp_unitdata *ud)
@@ -804,26 +802,18 @@ struct test_user *test_user_alloc(void *ctx, struct ss7_stack *stack)
 	return tu;
 }
 
-void test_user_set_smsc(struct test_user *tu, struct smsc *smsc)
+struct gw_service test_user_service(struct test_user *tu)
 {
-	tu->smsc = smsc;
+	return (struct gw_service){ .name = "test-user", .priv = tu, .owns = test_owns, .begin = test_begin,
+				    .ind = dialogue_ind, .l_cancel = l_cancel_ind };
 }
 
-struct tcap_instance *test_user_tcap(struct test_user *tu)
-{
-	return tu->tcap;
-}
-
-int test_user_start(struct test_user *tu, const char *own_gt)
+int test_user_start(struct test_user *tu, const char *own_gt, struct tcap_instance *tcap)
 {
 	if (sccp_addr_set_e164(&tu->own, own_gt, TEST_TCAP_SSN) < 0)
 		return -EINVAL;
-	tu->tcap_sccp = sccp_user_bind(tu->stack->sccp, TEST_TCAP_SSN, &tcap_sccp_user_ops, NULL);
-	if (!tu->tcap_sccp)
-		return -EBUSY;
-	struct sccp_sap_down down = sccp_user_sap_down(tu->tcap_sccp);
-	tu->tcap = tcap_instance_alloc(tu, &down, &test_tcap_ops, tu);
-	sccp_user_set_priv(tu->tcap_sccp, tu->tcap);
+	tu->tcap = tcap;
+	tu->bench_tag = talloc_named_const(tu, 0, "test bench");
 	tu->echo_sccp = sccp_user_bind(tu->stack->sccp, TEST_ECHO_SSN, &echo_ops, tu);
 	return tu->echo_sccp ? 0 : -EBUSY;
 }
