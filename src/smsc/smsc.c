@@ -28,6 +28,7 @@ static const struct rate_ctr_desc smsc_ctr_desc[] = {
 	[SMSC_CTR_MO_REJECTED] = { "mo:rejected", "MO messages refused" },
 	[SMSC_CTR_DELIVER_SENT] = { "deliver:sent", "deliver_sm sent (MO, receipts)" },
 	[SMSC_CTR_DELIVER_DONE] = { "deliver:done", "deliver_sm the ESME accepted" },
+	[SMSC_CTR_MT_HELD] = { "mt:held", "times the queue waited for an operator's throughput limit" },
 };
 static const struct rate_ctr_group_desc smsc_ctrg_desc = {
 	"sms", "SMS core", OSMO_STATS_CLASS_GLOBAL, ARRAY_SIZE(smsc_ctr_desc), smsc_ctr_desc,

@@ -20,7 +20,7 @@ enum smsc_ctr {
 	SMSC_CTR_SUBMIT_ACCEPTED, SMSC_CTR_SUBMIT_REJECTED, SMSC_CTR_MT_DELIVERED, SMSC_CTR_MT_RETRY,
 	SMSC_CTR_MT_FAILED, SMSC_CTR_MT_EXPIRED, SMSC_CTR_SRI_SENT, SMSC_CTR_FSM_SENT, SMSC_CTR_REPORT_SENT,
 	SMSC_CTR_ALERT_RX, SMSC_CTR_MO_ACCEPTED, SMSC_CTR_MO_REJECTED, SMSC_CTR_DELIVER_SENT,
-	SMSC_CTR_DELIVER_DONE,
+	SMSC_CTR_DELIVER_DONE, SMSC_CTR_MT_HELD,
 };
 
 /* a network operator of the routing table */
@@ -30,6 +30,9 @@ struct smsc_operator {
 	char hlr_gt[SCCP_GT_DIGITS_MAX + 1];
 	uint8_t map_version;		/* configured shortMsgGateway/MT-relay version */
 	uint8_t learned_version;	/* lower one the network proposed when it refused */
+	unsigned int throughput;	/* new MT messages per second towards it, 0: no limit */
+	double tokens;
+	int64_t tokens_ms;
 };
 
 struct smsc_route {

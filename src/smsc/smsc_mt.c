@@ -517,15 +517,48 @@ void sms_mt_wait(struct sms_mt *mt, int64_t ms)
 }
 
 /* start queued messages while there are free slots */
+/* token bucket of an operator's throughput: 0 when a message may start
+ * now (and takes its token), else the ms until one may */
+static int64_t operator_wait_ms(struct smsc_operator *op)
+{
+	if (!op || !op->throughput)
+		return 0;
+	int64_t now = store_now_ms();
+	op->tokens += (now - op->tokens_ms) * op->throughput / 1000.0;
+	op->tokens_ms = now;
+	if (op->tokens > op->throughput)
+		op->tokens = op->throughput;	/* one second of burst */
+	if (op->tokens >= 1) {
+		op->tokens -= 1;
+		return 0;
+	}
+	return (int64_t)((1 - op->tokens) * 1000 / op->throughput) + 1;
+}
+
+static void pump_later(struct smsc *smsc, int64_t ms)
+{
+	if (!osmo_timer_pending(&smsc->pump_timer))
+		osmo_timer_schedule(&smsc->pump_timer, ms / 1000, (ms % 1000) * 1000);
+}
+
+/* Start queued messages while there are free slots, the SS7 link is up and
+ * the head's operator takes more (the queue keeps its order: a throttled
+ * operator holds the head until its next token) */
 void smsc_pump(struct smsc *smsc)
 {
 	if (smsc->link_up && !smsc->link_up(smsc->link_data)) {
-		if (!llist_empty(&smsc->queue) && !osmo_timer_pending(&smsc->pump_timer))
-			osmo_timer_schedule(&smsc->pump_timer, 0, 200 * 1000);
+		if (!llist_empty(&smsc->queue))
+			pump_later(smsc, 200);
 		return;
 	}
 	while (smsc->in_flight < smsc->cfg.max_in_flight && !llist_empty(&smsc->queue)) {
 		struct sms_mt *mt = llist_first_entry(&smsc->queue, struct sms_mt, list);
+		int64_t wait = operator_wait_ms(smsc_route(smsc, mt->dst.addr));
+		if (wait > 0) {
+			rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_MT_HELD));
+			pump_later(smsc, wait);
+			return;
+		}
 		osmo_fsm_inst_dispatch(mt->fi, MT_EV_START, NULL);
 	}
 }

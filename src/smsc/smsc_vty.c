@@ -53,6 +53,19 @@ DEFUN(cfg_operator, cfg_operator_cmd, "operator NAME hlr-gt DIGITS map-version <
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_operator_throughput, cfg_operator_throughput_cmd, "operator NAME throughput <0-100000>",
+      "A network operator\n" "Name\n" "New MT messages per second towards it (0: no limit)\n" "Messages per second\n")
+{
+	struct smsc_operator *op = operator_find(argv[0]);
+	if (!op) {
+		vty_out(vty, "%% unknown operator %s (define it first)%s", argv[0], VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	op->throughput = atoi(argv[1]);
+	op->tokens = op->throughput;
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_route, cfg_route_cmd, "route PREFIX operator NAME",
       "Route destination numbers\n" "MSISDN prefix (international digits)\n" "To operator\n" "Operator name\n")
 {
@@ -127,9 +140,12 @@ static int config_write_sms(struct vty *vty)
 	vty_out(vty, " timeout sri %u mt-forward-sm %u%s", smsc->cfg.sri_timeout_s, smsc->cfg.mt_timeout_s,
 		VTY_NEWLINE);
 	vty_out(vty, " mo-reassembly-timeout %u%s", smsc->cfg.mo_reassembly_timeout_s, VTY_NEWLINE);
-	llist_for_each_entry(op, &smsc->operators, list)
+	llist_for_each_entry(op, &smsc->operators, list) {
 		vty_out(vty, " operator %s hlr-gt %s map-version %u%s", op->name, op->hlr_gt, op->map_version,
 			VTY_NEWLINE);
+		if (op->throughput)
+			vty_out(vty, " operator %s throughput %u%s", op->name, op->throughput, VTY_NEWLINE);
+	}
 	llist_for_each_entry(r, &smsc->routes, list)
 		vty_out(vty, " route %s operator %s%s", r->prefix, r->op->name, VTY_NEWLINE);
 	return CMD_SUCCESS;
@@ -182,6 +198,7 @@ void smsc_vty_init(struct smsc *smsc)
 	install_element(CONFIG_NODE, &cfg_sms_cmd);
 	install_node(&sms_node, config_write_sms);
 	install_element(SIGWAY_SMS_NODE, &cfg_operator_cmd);
+	install_element(SIGWAY_SMS_NODE, &cfg_operator_throughput_cmd);
 	install_element(SIGWAY_SMS_NODE, &cfg_route_cmd);
 	install_element(SIGWAY_SMS_NODE, &cfg_retry_cmd);
 	install_element(SIGWAY_SMS_NODE, &cfg_validity_cmd);

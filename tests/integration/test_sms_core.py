@@ -204,6 +204,11 @@ class SmsCore(sn.NetworkTestCase):
         for line in ('configure terminal', 'netsim', 'hlr sms-gateway-max-version 2', 'end'):
             ns.cmd(line)
         cls.events_v2 = net.esme({'submits': [sm('491770000010', 'Hello v2')], 'receipts': 1})
+        # 9. the operator takes 20 new messages a second: 40 wait their turn, all get through
+        for line in ('configure terminal', 'sms', 'operator netsim throughput 20', 'end'):
+            net.gw(line)
+        cls.events_op_limit = net.esme({'submits': [sm('491770000010', 'paced %d' % i) for i in range(40)],
+                                        'window': 40, 'receipts': 40, 'timeout': 30000}, timeout=60)
         cls.alive_after = net.alive('sigwayd')
         cls.show_sms = net.gw('show sms')
         cls.billing = net.billing()
@@ -317,6 +322,13 @@ class SmsCore(sn.NetworkTestCase):
         self.assertIn('stat:DELIVRD', receipts[0])
         self.assertIn('text:Replaced text', receipts[0])
 
+    def test_operator_throughput(self):
+        receipts = [e for e in self.events_op_limit if e['event'] == 'deliver_sm']
+        self.assertEqual(len(receipts), 40)
+        self.assertTrue(all('stat:DELIVRD' in e['text'] for e in receipts))
+        m = re.search(r"times the queue waited for an operator's throughput limit:\s+(\d+)", self.show_sms)
+        self.assertGreater(int(m.group(1)), 0, self.show_sms)
+
     def test_binds_refused(self):
         self.assertEqual(self.bind_bad_pw[0]['status'], 0x0E)
         self.assertEqual(self.bind_unknown[0]['status'], 0x0F)
@@ -369,7 +381,7 @@ class SmsCore(sn.NetworkTestCase):
     def test_billing_matches_deliveries(self):
         mt = [b for b in self.billing if b['kind'] == 'sms_mt']
         delivered = {e['receipted_message_id'] for ev in (self.events_a, self.events_v50, self.events_v2,
-                                                           self.events_ops)
+                                                           self.events_ops, self.events_op_limit)
                      for e in ev if e['event'] == 'deliver_sm' and 'stat:DELIVRD' in e['text']}
         accepted_thr = [e['message_id'] for e in self.events_thr if e['event'] == 'submit_sm_resp' and e['status'] == 0]
         self.assertEqual(len(mt), len({b['ref'] for b in mt}), 'duplicate billing records')
