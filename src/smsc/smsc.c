@@ -56,7 +56,8 @@ struct smsc *smsc_alloc(void *ctx)
 	INIT_LLIST_HEAD(&smsc->outbox_cursors);
 	smsc->cfg = (struct smsc_cfg){ .max_in_flight = 200, .retry_min_s = 30, .retry_max_s = 3600,
 				       .default_validity_s = 2 * 86400, .max_validity_s = 7 * 86400,
-				       .sri_timeout_s = 10, .mt_timeout_s = 30, .mo_reassembly_timeout_s = 300 };
+				       .sri_timeout_s = 10, .mt_timeout_s = 30, .mo_reassembly_timeout_s = 300,
+				       .outbox_expiry_s = 7 * 86400 };
 	smsc->ctrg = rate_ctr_group_alloc(smsc, &smsc_ctrg_desc, 0);
 	osmo_timer_setup(&smsc->pump_timer, pump_timer_cb, smsc);
 	return smsc;

@@ -47,6 +47,7 @@ struct smsc_cfg {
 	unsigned int default_validity_s, max_validity_s;
 	unsigned int sri_timeout_s, mt_timeout_s;
 	unsigned int mo_reassembly_timeout_s;	/* then the parts go as they are */
+	unsigned int outbox_expiry_s;		/* deliver_sm nobody took by then are dropped */
 };
 
 struct smsc {
@@ -70,6 +71,7 @@ struct smsc {
 	struct osmo_timer_list outbox_fast_timer;	/* soon: new rows, room in a window */
 	struct llist_head outbox_busy;		/* struct outbox_busy: ids being sent */
 	unsigned int n_outbox_busy;
+	unsigned int outbox_ticks;
 	struct llist_head outbox_cursors;	/* struct outbox_cursor: per account */
 	struct rate_ctr_group *ctrg;
 	uint16_t concat_ref;

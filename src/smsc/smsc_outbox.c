@@ -241,9 +241,30 @@ void smsc_outbox_deliver_resp(void *priv, uint64_t token, uint32_t status)
 	sqlite3_step(s);
 }
 
+/* deliver_sm no ESME took within the expiry: dropped (and said so), so an
+ * account that never binds again does not keep them retrying forever */
+static void expire(struct smsc *smsc)
+{
+	int64_t now = store_now_ms();
+	sqlite3_stmt *s = store_stmt(smsc->store, "UPDATE outbox SET done_ms = ?, attempts = -1"
+				     " WHERE done_ms IS NULL AND created_ms < ?");
+	if (!s)
+		return;
+	store_write(smsc->store);
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, now - smsc->cfg.outbox_expiry_s * 1000LL);
+	sqlite3_step(s);
+	int n = sqlite3_changes(store_db(smsc->store));
+	if (n)
+		LOGP(DSMS, LOGL_NOTICE, "outbox: %d deliver_sm older than %u s dropped (no ESME took them)\n", n,
+		     smsc->cfg.outbox_expiry_s);
+}
+
 static void outbox_timer_cb(void *data)
 {
 	struct smsc *smsc = data;
+	if (++smsc->outbox_ticks % 5 == 0)
+		expire(smsc);
 	smsc_mo_expire_parts(smsc);
 	kick(smsc, false);
 	osmo_timer_schedule(&smsc->outbox_timer, 1, 0);

@@ -127,6 +127,13 @@ DEFUN(cfg_mo_timeout, cfg_mo_timeout_cmd, "mo-reassembly-timeout <1-86400>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_outbox_expiry, cfg_outbox_expiry_cmd, "outbox-expiry <1-31536000>",
+      "deliver_sm (receipts, MO) no ESME accepted within this long are dropped\n" "Seconds\n")
+{
+	g_smsc->cfg.outbox_expiry_s = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 static int config_write_sms(struct vty *vty)
 {
 	struct smsc *smsc = g_smsc;
@@ -140,6 +147,7 @@ static int config_write_sms(struct vty *vty)
 	vty_out(vty, " timeout sri %u mt-forward-sm %u%s", smsc->cfg.sri_timeout_s, smsc->cfg.mt_timeout_s,
 		VTY_NEWLINE);
 	vty_out(vty, " mo-reassembly-timeout %u%s", smsc->cfg.mo_reassembly_timeout_s, VTY_NEWLINE);
+	vty_out(vty, " outbox-expiry %u%s", smsc->cfg.outbox_expiry_s, VTY_NEWLINE);
 	llist_for_each_entry(op, &smsc->operators, list) {
 		vty_out(vty, " operator %s hlr-gt %s map-version %u%s", op->name, op->hlr_gt, op->map_version,
 			VTY_NEWLINE);
@@ -205,6 +213,7 @@ void smsc_vty_init(struct smsc *smsc)
 	install_element(SIGWAY_SMS_NODE, &cfg_in_flight_cmd);
 	install_element(SIGWAY_SMS_NODE, &cfg_timeouts_cmd);
 	install_element(SIGWAY_SMS_NODE, &cfg_mo_timeout_cmd);
+	install_element(SIGWAY_SMS_NODE, &cfg_outbox_expiry_cmd);
 	install_element_ve(&show_sms_cmd);
 	install_element_ve(&show_sms_audit_cmd);
 }

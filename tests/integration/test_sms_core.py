@@ -41,6 +41,9 @@ SIGWAYD_EXTRA = """smpp
   password whole
   mo-route 4002
   mo-reassemble
+ account lonely
+  password lonely
+  mo-route 4003
  account narrow
   password narrow
   window 2
@@ -119,6 +122,10 @@ class SmsCore(sn.NetworkTestCase):
     def run_all(cls):
         net = cls.net
         ns = net.vty('netsim')
+        # 0. an MO for an account that does not bind for longer than the outbox keeps it
+        for line in ('configure terminal', 'sms', 'outbox-expiry 2', 'end'):
+            net.gw(line)
+        ns.cmd('mo-sms 491770000001 4003 Nobody comes for this')
         # 1. one ESME, every kind of outcome; it waits for all six receipts
         cls.plan_a = [sm('491770000001', 'Hello one'), sm('491770000002', 'Hello absent'),
                       sm('491770000003', 'Hello unknown'), sm('491770000005', 'Hello memory full'),
@@ -197,6 +204,10 @@ class SmsCore(sn.NetworkTestCase):
         ns.cmd('mo-sms 491770000001 4000 Try me again')
         cls.events_mo_refused = net.esme({'bind': 'receiver', 'mo': 1, 'deliver_status': 0x64, 'timeout': 15000})
         cls.events_mo_retry = net.esme({'bind': 'receiver', 'mo': 1, 'timeout': 15000})
+        for line in ('configure terminal', 'sms', 'outbox-expiry 604800', 'end'):
+            net.gw(line)
+        cls.events_lonely = net.esme({'system_id': 'lonely', 'password': 'lonely', 'bind': 'receiver', 'mo': 1,
+                                      'timeout': 3000})
         # 7. malformed PDUs on a raw socket
         cls.raw = cls.raw_session()
         # 8. the HLR stops speaking shortMsgGateway v3: refused, v2 proposed and
@@ -345,6 +356,11 @@ class SmsCore(sn.NetworkTestCase):
         self.assertEqual(mo[0]['destination_addr'], '4000')
         self.assertEqual(mo[0]['esm_class'], 0)
 
+    def test_outbox_expiry(self):
+        # accepted from the network (billed), kept 2 s for an account that never bound, dropped
+        self.assertEqual([e for e in self.events_lonely if e['event'] == 'deliver_sm'], [])
+        self.assertIn('deliver_sm older than 2 s dropped', self.net.log('sigwayd'))
+
     def test_mo_retried_after_esme_refusal(self):
         first = [e['text'] for e in self.events_mo_refused if e['event'] == 'deliver_sm']
         again = [e['text'] for e in self.events_mo_retry if e['event'] == 'deliver_sm']
@@ -395,8 +411,8 @@ class SmsCore(sn.NetworkTestCase):
         # nothing refused, nothing undelivered is billed
         undelivered = self.ids(self.events_a)[2]
         self.assertNotIn(undelivered, {b['ref'] for b in mt})
-        # one per MO-ForwardSM accepted: two single ones, 2 x 2 parts and the lone first part
-        self.assertEqual(len([b for b in self.billing if b['kind'] == 'sms_mo']), 7)
+        # one per MO-ForwardSM accepted: three single ones, 2 x 2 parts and the lone first part
+        self.assertEqual(len([b for b in self.billing if b['kind'] == 'sms_mo']), 8)
 
     def test_audit_command(self):
         for msisdn, (status, text) in self.audits.items():
