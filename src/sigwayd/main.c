@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <talloc.h>
 #include <osmocom/core/logging.h>
 #include <osmocom/core/select.h>
@@ -202,9 +203,25 @@ int main(int argc, char **argv)
 	}
 	LOGP(DAPP, LOGL_NOTICE, "sigwayd started\n");
 	sigway_daemon_run(&d);
-	/* the SMPP side first (its last answers go into the store), the core,
-	 * the store (final commit), the TC-users, then our stack, then
-	 * libosmo-sigtran's instance (in ctx) */
+	/* an orderly stop takes no more submits and lets the dialogues in
+	 * progress end (up to 5 s), so their outcome is stored and nothing the
+	 * MSC took is sent again */
+	if (st)
+		store_commit(st);	/* the last submit_sm_resp leave before the binds close */
+	smpp_server_stop(smpp);
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((!smsc_drain(smsc) && !smpp_server_binds(smpp)) || now.tv_sec - t0.tv_sec >= 5)
+			break;
+		osmo_select_main(0);
+	} while (1);
+	/* what waits for a commit is answered while everything is there; then
+	 * the SMPP side (its last answers go into the store), the core, the store
+	 * (final commit), the TC-users, our stack, libosmo-sigtran's instance (in ctx) */
+	if (st)
+		store_commit(st);
 	smpp_server_free(smpp);
 	smsc_free(smsc);
 	if (st)

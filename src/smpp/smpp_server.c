@@ -543,14 +543,41 @@ int smpp_server_start(struct smpp_server *srv)
 	return 0;
 }
 
+void smpp_server_stop(struct smpp_server *srv)
+{
+	struct smpp_session *s, *tmp;
+	if (srv->link)
+		osmo_stream_srv_link_destroy(srv->link);
+	srv->link = NULL;
+	/* answers already given still leave: a bind with some closes once
+	 * they are written (the loop must run), the others at once */
+	llist_for_each_entry_safe(s, tmp, &srv->sessions, list) {
+		if (s->closing)
+			continue;
+		s->closing = true;
+		smpp_session_fail_outstanding(s);
+		if (s->tx) {
+			session_flush(s);
+			osmo_stream_srv_set_flush_and_destroy(s->conn);
+		} else {
+			session_close(s);
+		}
+	}
+}
+
+unsigned int smpp_server_binds(struct smpp_server *srv)
+{
+	unsigned int n = 0;
+	struct smpp_session *s;
+	llist_for_each_entry(s, &srv->sessions, list)
+		n++;
+	return n;
+}
+
 void smpp_server_free(struct smpp_server *srv)
 {
 	osmo_timer_del(&srv->flush_timer);
-	struct smpp_session *s, *tmp;
-	llist_for_each_entry_safe(s, tmp, &srv->sessions, list)
-		session_close(s);
-	if (srv->link)
-		osmo_stream_srv_link_destroy(srv->link);
+	smpp_server_stop(srv);
 	rate_ctr_group_free(srv->ctrg);
 	talloc_free(srv);
 }

@@ -79,6 +79,12 @@ int smsc_start(struct smsc *smsc, struct store *st, struct smpp_server *smpp, st
 	return 0;
 }
 
+unsigned int smsc_drain(struct smsc *smsc)
+{
+	smsc->draining = true;
+	return smsc->in_flight;
+}
+
 void smsc_set_link_check(struct smsc *smsc, bool (*link_up)(void *data), void *data)
 {
 	smsc->link_up = link_up;
@@ -90,11 +96,14 @@ void smsc_free(struct smsc *smsc)
 	osmo_timer_del(&smsc->outbox_timer);
 	osmo_timer_del(&smsc->outbox_fast_timer);
 	osmo_timer_del(&smsc->pump_timer);
-	struct sms_mt *mt, *tmp;
-	llist_for_each_entry_safe(mt, tmp, &smsc->queue, list)
-		osmo_fsm_inst_term(mt->fi, OSMO_FSM_TERM_REQUEST, NULL);
-	llist_for_each_entry_safe(mt, tmp, &smsc->waiting, list)
-		osmo_fsm_inst_term(mt->fi, OSMO_FSM_TERM_REQUEST, NULL);
+	/* every message of this core, also those in a dialogue (their cleanup
+	 * releases it); the store keeps them for the next start */
+	struct osmo_fsm_inst *fi, *tmp;
+	llist_for_each_entry_safe(fi, tmp, &sms_mt_fsm.instances, list) {
+		struct sms_mt *mt = fi->priv;
+		if (mt && mt->smsc == smsc)
+			osmo_fsm_inst_term(fi, OSMO_FSM_TERM_REQUEST, NULL);
+	}
 	rate_ctr_group_free(smsc->ctrg);
 	talloc_free(smsc);
 }

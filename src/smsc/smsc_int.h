@@ -66,6 +66,7 @@ struct smsc {
 	bool (*link_up)(void *data);
 	void *link_data;
 	struct osmo_timer_list pump_timer;
+	bool draining;				/* stopping: nothing new starts */
 	/* deliver_sm outbox */
 	struct osmo_timer_list outbox_timer;	/* every second: retries, accounts that bound */
 	struct osmo_timer_list outbox_fast_timer;	/* soon: new rows, room in a window */

@@ -546,6 +546,8 @@ static void pump_later(struct smsc *smsc, int64_t ms)
  * operator holds the head until its next token) */
 void smsc_pump(struct smsc *smsc)
 {
+	if (smsc->draining)
+		return;
 	if (smsc->link_up && !smsc->link_up(smsc->link_data)) {
 		if (!llist_empty(&smsc->queue))
 			pump_later(smsc, 200);

@@ -167,16 +167,18 @@ class Network:
     def ns(self, line):
         return self.vty('netsim').cmd(line)
 
-    def kill_sigwayd(self):
-        """kill -9: no shutdown code runs, as in a crash or a power cut of the process"""
+    def kill_sigwayd(self, sig=signal.SIGKILL):
+        """kill -9 (default): no shutdown code runs, as in a crash or a power cut of
+        the process; SIGTERM: an orderly stop. Returns the exit status."""
         p, logf = self.procs.pop('sigwayd')
-        p.send_signal(signal.SIGKILL)
-        p.wait()
+        p.send_signal(sig)
+        p.wait(timeout=60)
         logf.close()
         os.rename(os.path.join(self.tmp, 'sigwayd.log'), os.path.join(self.tmp, 'sigwayd-killed.log'))
         v = self._vty.pop('sigwayd', None)
         if v:
             v.close()
+        return p.returncode
 
     def restart_sigwayd(self):
         self._start('sigwayd', self.wrapper + [os.path.join(self.build_dir, 'src/sigwayd/sigwayd'), '-c', self.gw_cfg],

@@ -66,6 +66,10 @@ struct smpp_server *smpp_server_alloc(void *ctx, const struct smpp_server_ops *o
 void smpp_server_vty_init(struct smpp_server *srv);
 /* Opens the listening socket configured; 0 when none is configured */
 int smpp_server_start(struct smpp_server *srv);
+/* Closes the listening socket and every bind (an orderly stop begins) */
+void smpp_server_stop(struct smpp_server *srv);
+/* connections still open (after a stop: those still writing their last answers) */
+unsigned int smpp_server_binds(struct smpp_server *srv);
 void smpp_server_free(struct smpp_server *srv);
 
 /* Answers a request. resp carries the body (message_id, ...); its

@@ -26,6 +26,9 @@ extern const struct smpp_server_ops smsc_smpp_ops;
 int smsc_start(struct smsc *smsc, struct store *st, struct smpp_server *smpp, struct tcap_instance *tcap,
 	       const char *own_gt);
 void smsc_free(struct smsc *smsc);
+/* Orderly stop: no new delivery attempts start; returns the messages still
+ * in a MAP dialogue (run the loop until 0, or a deadline) */
+unsigned int smsc_drain(struct smsc *smsc);
 /* Deliveries wait while link_up(data) says the SS7 network is not there */
 void smsc_set_link_check(struct smsc *smsc, bool (*link_up)(void *data), void *data);
 
