@@ -155,6 +155,24 @@ static int start_sms(struct gw_tcap *gt, struct smsc *smsc, struct smpp_server *
 	return 0;
 }
 
+/* An orderly stop takes no more submits and lets the dialogues in progress
+ * end (up to 5 s), so their outcome is stored and nothing the MSC took is
+ * sent again */
+static void orderly_stop(struct smpp_server *smpp, struct smsc *smsc, struct store *st)
+{
+	struct timespec t0, now;
+	if (st)
+		store_commit(st);	/* the last submit_sm_resp leave before the binds close */
+	smpp_server_stop(smpp);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((!smsc_drain(smsc) && !smpp_server_binds(smpp)) || now.tv_sec - t0.tv_sec >= 5)
+			return;
+		osmo_select_main(0);
+	}
+}
+
 static struct vty_app_info vty_info = {
 	.name = "sigwayd",
 	.version = "0.1.0",
@@ -203,20 +221,7 @@ int main(int argc, char **argv)
 	}
 	LOGP(DAPP, LOGL_NOTICE, "sigwayd started\n");
 	sigway_daemon_run(&d);
-	/* an orderly stop takes no more submits and lets the dialogues in
-	 * progress end (up to 5 s), so their outcome is stored and nothing the
-	 * MSC took is sent again */
-	if (st)
-		store_commit(st);	/* the last submit_sm_resp leave before the binds close */
-	smpp_server_stop(smpp);
-	struct timespec t0, now;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((!smsc_drain(smsc) && !smpp_server_binds(smpp)) || now.tv_sec - t0.tv_sec >= 5)
-			break;
-		osmo_select_main(0);
-	} while (1);
+	orderly_stop(smpp, smsc, st);
 	/* what waits for a commit is answered while everything is there; then
 	 * the SMPP side (its last answers go into the store), the core, the store
 	 * (final commit), the TC-users, our stack, libosmo-sigtran's instance (in ctx) */

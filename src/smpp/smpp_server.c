@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -40,6 +41,46 @@ static const struct rate_ctr_group_desc smpp_ctrg_desc = {
 };
 
 static void session_close(struct smpp_session *s);
+
+static int64_t smpp_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* a deliver_sm of ours is over (answered, timed out, or its bind going):
+ * the SMS core learns its status */
+static void outstanding_done(struct smpp_session *s, struct smpp_outstanding *o, uint32_t status)
+{
+	uint64_t token = o->token;
+	llist_del(&o->list);
+	talloc_free(o);
+	s->n_outstanding--;
+	if (status != ESME_ROK)
+		rate_ctr_inc(rate_ctr_group_get_ctr(s->srv->ctrg, SMPP_CTR_DELIVER_FAILED));
+	s->srv->ops->deliver_resp(s->srv->priv, token, status);
+}
+
+/* answers every deliver_sm of a session as failed (it is going away) */
+static void fail_outstanding(struct smpp_session *s)
+{
+	struct smpp_outstanding *o, *tmp;
+	llist_for_each_entry_safe(o, tmp, &s->outstanding, list)
+		outstanding_done(s, o, ESME_RSYSERR);
+}
+
+static void expire_outstanding(struct smpp_session *s, int64_t now_ms)
+{
+	struct smpp_outstanding *o, *tmp;
+	llist_for_each_entry_safe(o, tmp, &s->outstanding, list) {
+		if (now_ms - o->sent_ms < s->srv->response_timeout_s * 1000LL)
+			break;	/* in sending order */
+		rate_ctr_inc(rate_ctr_group_get_ctr(s->srv->ctrg, SMPP_CTR_RESP_TIMEOUT));
+		outstanding_done(s, o, ESME_RSYSERR);
+	}
+}
+
 
 /* ------------------------------------------------------------ sending */
 
@@ -214,16 +255,10 @@ static void on_deliver_resp(struct smpp_session *s, const struct smpp_pdu *p)
 {
 	struct smpp_outstanding *o;
 	llist_for_each_entry(o, &s->outstanding, list) {
-		if (o->seq != p->sequence_number)
-			continue;
-		uint64_t token = o->token;
-		llist_del(&o->list);
-		talloc_free(o);
-		s->n_outstanding--;
-		if (p->command_status != ESME_ROK)
-			rate_ctr_inc(rate_ctr_group_get_ctr(s->srv->ctrg, SMPP_CTR_DELIVER_FAILED));
-		s->srv->ops->deliver_resp(s->srv->priv, token, p->command_status);
-		return;
+		if (o->seq == p->sequence_number) {
+			outstanding_done(s, o, p->command_status);
+			return;
+		}
 	}
 	LOGP(DSMPP, LOGL_NOTICE, "%s: %s for unknown sequence %u\n", s->peer, smpp_cmd_name(p->command_id),
 	     p->sequence_number);
@@ -270,17 +305,16 @@ static void on_pdu(struct smpp_session *s, const struct smpp_pdu *p)
 	}
 }
 
-/* Answers a PDU that did not decode; false when the stream is lost */
-static bool on_bad_pdu(struct smpp_session *s, const struct smpp_pdu *p, int status)
+/* Answers a PDU that did not decode (never an answer: no answer to an answer) */
+static void on_bad_pdu(struct smpp_session *s, const struct smpp_pdu *p, int status)
 {
 	rate_ctr_inc(rate_ctr_group_get_ctr(s->srv->ctrg, SMPP_CTR_RX_MALFORMED));
 	LOGP(DSMPP, LOGL_NOTICE, "%s: bad %s seq %u: %s\n", s->peer, smpp_cmd_name(p->command_id),
 	     p->sequence_number, smpp_status_name(status));
 	if (SMPP_IS_RESP(p->command_id))
-		return true;	/* never answer an answer */
+		return;
 	bool known = status != ESME_RINVCMDID && status != ESME_RINVCMDLEN;
 	send_header(s, known ? p->command_id | SMPP_RESP : SMPP_GENERIC_NACK, status, p->sequence_number);
-	return true;
 }
 
 /* ------------------------------------------------------------ stream */
@@ -330,7 +364,7 @@ static int session_read_cb(struct osmo_stream_srv *conn)
 	memmove(s->rx, s->rx + off, s->rx_len - off);
 	s->rx_len -= off;
 	if (s->closing) {
-		smpp_session_fail_outstanding(s);
+		fail_outstanding(s);
 		session_flush(s);
 		osmo_stream_srv_set_flush_and_destroy(conn);
 	}
@@ -359,7 +393,7 @@ static void session_timer_cb(void *data)
 	struct smpp_session *s = data;
 	struct smpp_server *srv = s->srv;
 	int64_t now = smpp_now_ms();
-	smpp_session_expire_outstanding(s, now);
+	expire_outstanding(s, now);
 	if (s->enquire_sent_ms && now - s->enquire_sent_ms > srv->response_timeout_s * 1000LL &&
 	    s->last_rx_ms < s->enquire_sent_ms) {
 		LOGP(DSMPP, LOGL_NOTICE, "%s: no answer to enquire_link, closing\n", s->peer);
@@ -378,7 +412,7 @@ static int session_destructor(struct smpp_session *s)
 {
 	osmo_timer_del(&s->timer);
 	msgb_free(s->tx);
-	smpp_session_fail_outstanding(s);
+	fail_outstanding(s);
 	if (s->account && s->account->binds)
 		s->account->binds--;
 	llist_del(&s->list);
@@ -427,7 +461,7 @@ static int accept_cb(struct osmo_stream_srv_link *link, int fd)
 
 /* ------------------------------------------------------------ API */
 
-struct smpp_session *smpp_session_by_id(struct smpp_server *srv, uint32_t id)
+static struct smpp_session *session_by_id(struct smpp_server *srv, uint32_t id)
 {
 	struct smpp_session *s;
 	llist_for_each_entry(s, &srv->sessions, list)
@@ -439,7 +473,7 @@ struct smpp_session *smpp_session_by_id(struct smpp_server *srv, uint32_t id)
 int smpp_server_respond(struct smpp_server *srv, uint32_t session_id, uint32_t request_command_id,
 			uint32_t sequence_number, struct smpp_pdu *resp)
 {
-	struct smpp_session *s = smpp_session_by_id(srv, session_id);
+	struct smpp_session *s = session_by_id(srv, session_id);
 	if (!s || !s->conn)
 		return -ENOTCONN;
 	if (s->in_flight)
@@ -486,11 +520,6 @@ bool smpp_server_receiver_bound(struct smpp_server *srv, const char *system_id)
 		    (s->state == SMPP_SESS_RX || s->state == SMPP_SESS_TRX))
 			return true;
 	return false;
-}
-
-const struct smpp_account *smpp_server_account(struct smpp_server *srv, const char *system_id)
-{
-	return smpp_account_find(srv, system_id);
 }
 
 const struct smpp_account *smpp_server_mo_account(struct smpp_server *srv, const char *dest)
@@ -555,7 +584,7 @@ void smpp_server_stop(struct smpp_server *srv)
 		if (s->closing)
 			continue;
 		s->closing = true;
-		smpp_session_fail_outstanding(s);
+		fail_outstanding(s);
 		if (s->tx) {
 			session_flush(s);
 			osmo_stream_srv_set_flush_and_destroy(s->conn);

@@ -62,7 +62,3 @@ struct smpp_session {
 };
 
 struct smpp_account *smpp_account_find(struct smpp_server *srv, const char *system_id);
-struct smpp_session *smpp_session_by_id(struct smpp_server *srv, uint32_t id);
-void smpp_session_fail_outstanding(struct smpp_session *s);
-void smpp_session_expire_outstanding(struct smpp_session *s, int64_t now_ms);
-int64_t smpp_now_ms(void);

@@ -3,7 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <talloc.h>
 #include <osmocom/core/rate_ctr.h>
 #include <osmocom/vty/command.h>
@@ -14,41 +13,6 @@
 #include "smpp_server_int.h"
 
 static struct smpp_server *g_srv;
-
-int64_t smpp_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* answers every deliver_sm of a session as failed (it is going away) */
-void smpp_session_fail_outstanding(struct smpp_session *s)
-{
-	struct smpp_outstanding *o, *tmp;
-	llist_for_each_entry_safe(o, tmp, &s->outstanding, list) {
-		uint64_t token = o->token;
-		llist_del(&o->list);
-		talloc_free(o);
-		s->n_outstanding--;
-		s->srv->ops->deliver_resp(s->srv->priv, token, ESME_RSYSERR);
-	}
-}
-
-void smpp_session_expire_outstanding(struct smpp_session *s, int64_t now_ms)
-{
-	struct smpp_outstanding *o, *tmp;
-	llist_for_each_entry_safe(o, tmp, &s->outstanding, list) {
-		if (now_ms - o->sent_ms < s->srv->response_timeout_s * 1000LL)
-			break;	/* in sending order */
-		uint64_t token = o->token;
-		llist_del(&o->list);
-		talloc_free(o);
-		s->n_outstanding--;
-		rate_ctr_inc(rate_ctr_group_get_ctr(s->srv->ctrg, SMPP_CTR_RESP_TIMEOUT));
-		s->srv->ops->deliver_resp(s->srv->priv, token, ESME_RSYSERR);
-	}
-}
 
 struct smpp_account *smpp_account_find(struct smpp_server *srv, const char *system_id)
 {

@@ -71,11 +71,9 @@ struct smsc {
 	struct osmo_timer_list outbox_timer;	/* every second: retries, accounts that bound */
 	struct osmo_timer_list outbox_fast_timer;	/* soon: new rows, room in a window */
 	struct llist_head outbox_busy;		/* struct outbox_busy: ids being sent */
-	unsigned int n_outbox_busy;
 	unsigned int outbox_ticks;
 	struct llist_head outbox_cursors;	/* struct outbox_cursor: per account */
 	struct rate_ctr_group *ctrg;
-	uint16_t concat_ref;
 };
 
 /* One MT message from the store, while it is not final */
@@ -105,11 +103,10 @@ struct sms_mt {
 	/* this attempt */
 	struct map_sri_sm_res sri;
 	struct smsc_dlg *dlg;			/* the dialogue in progress */
-	int last_error;				/* MAP error code, or a negative local cause */
 	bool hlr_will_alert;			/* informServiceCentre: our address is in the MWD */
 };
 
-enum smsc_dlg_kind { SMSC_DLG_SRI, SMSC_DLG_FSM, SMSC_DLG_REPORT, SMSC_DLG_MO, SMSC_DLG_ALERT };
+enum smsc_dlg_kind { SMSC_DLG_SRI, SMSC_DLG_FSM, SMSC_DLG_REPORT, SMSC_DLG_MO };
 
 /* Every dialogue of the core has one of these as its TCAP priv: the audit
  * record of the dialogue as it happens */
@@ -187,7 +184,6 @@ void smsc_smpp_request(void *priv, const struct smpp_request *req);
 /* smsc_outbox.c: deliver_sm (MO, receipts) */
 int smsc_outbox_add(struct smsc *smsc, const char *account, const struct smpp_pdu *p, const char *kind);
 void smsc_outbox_receipt(struct smsc *smsc, const struct sms_mt *mt, uint8_t state, int err);
-void smsc_outbox_kick(struct smsc *smsc);
 void smsc_outbox_init(struct smsc *smsc);
 void smsc_outbox_receiver_up(void *priv, const struct smpp_account *account);
 void smsc_outbox_deliver_resp(void *priv, uint64_t token, uint32_t status);

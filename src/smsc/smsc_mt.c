@@ -290,7 +290,6 @@ static int64_t backoff_ms(const struct smsc *smsc, unsigned int attempts)
 static void failed_attempt(struct sms_mt *mt, int cause)
 {
 	struct smsc *smsc = mt->smsc;
-	mt->last_error = cause;
 	if (!smsc_error_is_temporary(cause)) {
 		finish(mt, SMPP_STATE_UNDELIVERABLE, cause);
 		return;

@@ -13,8 +13,6 @@
 #include <sigway/store/store.h>
 #include "smsc_int.h"
 
-#define OUTBOX_BATCH 200
-
 struct outbox_busy {
 	struct llist_head list;
 	int64_t id;
@@ -160,7 +158,6 @@ static void send_account(struct smsc *smsc, const char *account, int64_t now, bo
 		struct outbox_busy *b = talloc_zero(smsc, struct outbox_busy);
 		b->id = id;
 		llist_add_tail(&b->list, &smsc->outbox_busy);
-		smsc->n_outbox_busy++;
 		if (id > cur->after)
 			cur->after = id;
 		rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_DELIVER_SENT));
@@ -194,11 +191,6 @@ static void kick(struct smsc *smsc, bool fast)
 			send_account(smsc, accounts[i], now, fast);
 }
 
-void smsc_outbox_kick(struct smsc *smsc)
-{
-	kick(smsc, false);
-}
-
 void smsc_outbox_receiver_up(void *priv, const struct smpp_account *account)
 {
 	struct smsc *smsc = priv;
@@ -214,7 +206,6 @@ void smsc_outbox_deliver_resp(void *priv, uint64_t token, uint32_t status)
 		if (b->id == id) {
 			llist_del(&b->list);
 			talloc_free(b);
-			smsc->n_outbox_busy--;
 			break;
 		}
 	}
@@ -246,8 +237,16 @@ void smsc_outbox_deliver_resp(void *priv, uint64_t token, uint32_t status)
 static void expire(struct smsc *smsc)
 {
 	int64_t now = store_now_ms();
-	sqlite3_stmt *s = store_stmt(smsc->store, "UPDATE outbox SET done_ms = ?, attempts = -1"
-				     " WHERE done_ms IS NULL AND created_ms < ?");
+	/* a look first: no transaction (and no commit) when nothing is due */
+	sqlite3_stmt *s = store_stmt(smsc->store, "SELECT EXISTS (SELECT 1 FROM outbox WHERE done_ms IS NULL"
+				     " AND created_ms < ?)");
+	if (!s)
+		return;
+	sqlite3_bind_int64(s, 1, now - smsc->cfg.outbox_expiry_s * 1000LL);
+	bool due = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	s = due ? store_stmt(smsc->store, "UPDATE outbox SET done_ms = ?, attempts = -1"
+			     " WHERE done_ms IS NULL AND created_ms < ?") : NULL;
 	if (!s)
 		return;
 	store_write(smsc->store);

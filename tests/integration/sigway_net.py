@@ -240,12 +240,8 @@ class Network:
     def smpp_decoded(self):
         """Every SMPP PDU in the capture, decoded by tshark: a flat dict of
         its fields each, with 'malformed' and the TCP source port"""
-        self.stop_capture()
-        out = subprocess.run(['tshark', '-n', '-r', self.pcap, '-d', 'tcp.port==%d,smpp' % self.ports['smpp'],
-                              '-Y', 'smpp', '-T', 'json', '--no-duplicate-keys'],
-                             capture_output=True, text=True, check=True).stdout
         pdus = []
-        for pkt in json.loads(out or '[]'):
+        for pkt in self._tshark_json('tcp.port==%d,smpp' % self.ports['smpp'], 'smpp'):
             layers = pkt['_source']['layers']
             malformed = '_ws.malformed' in json.dumps(pkt)
             for layer in _as_list(layers.get('smpp')):
@@ -308,15 +304,18 @@ class Network:
             p.wait(timeout=10)
             logf.close()
 
+    def _tshark_json(self, decode_as, display_filter):
+        """The packets of the (stopped) capture tshark's JSON shows for a filter"""
+        self.stop_capture()
+        out = subprocess.run(['tshark', '-n', '-r', self.pcap, '-d', decode_as, '-Y', display_filter,
+                              '-T', 'json', '--no-duplicate-keys'], capture_output=True, text=True, check=True).stdout
+        return json.loads(out or '[]')
+
     def decoded(self):
         """Every SCCP message in the capture as a flat dict of tshark fields
         (first occurrence of each field name; lists for repeated ones)."""
-        self.stop_capture()
-        out = subprocess.run(['tshark', '-n', '-r', self.pcap, '-d', 'tcp.port==%d,gsm_ipa' % self.ports['ipa'],
-                              '-Y', 'sccp', '-T', 'json', '--no-duplicate-keys'],
-                             capture_output=True, text=True, check=True).stdout
         msgs = []
-        for pkt in json.loads(out or '[]'):
+        for pkt in self._tshark_json('tcp.port==%d,gsm_ipa' % self.ports['ipa'], 'sccp'):
             layers = pkt['_source']['layers']
             sccps = _as_list(layers.get('sccp'))
             tcaps = _as_list(layers.get('tcap'))

@@ -83,7 +83,6 @@ int smpp_server_respond(struct smpp_server *srv, uint32_t session_id, uint32_t r
  * such bind, -EBUSY when every bind's window is full. */
 int smpp_server_deliver(struct smpp_server *srv, const char *system_id, struct smpp_pdu *pdu, uint64_t token);
 
-const struct smpp_account *smpp_server_account(struct smpp_server *srv, const char *system_id);
 /* The account owning a destination address for MO (longest prefix) */
 const struct smpp_account *smpp_server_mo_account(struct smpp_server *srv, const char *dest);
 bool smpp_server_receiver_bound(struct smpp_server *srv, const char *system_id);
