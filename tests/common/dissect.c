@@ -6,7 +6,7 @@
 #include "dissect.h"
 
 #ifndef SIGWAY_DISSECT
-#error "SIGWAY_DISSECT must name ../shared/tools/dissect"
+#error "SIGWAY_DISSECT must name tests/tools/dissect"
 #endif
 
 int dissect_available(void)

@@ -1,4 +1,4 @@
-/* The tshark oracle for unit tests: runs ../shared/tools/dissect on bytes we
+/* The tshark oracle for unit tests: runs tests/tools/dissect on bytes we
  * encoded. Exit status 0 = decoded cleanly, 2 = Wireshark calls it malformed. */
 #pragma once
 

@@ -1,7 +1,7 @@
 /* MAP SMS/USSD codec: every operation argument, result and error parameter we
  * implement, encoded, carried in a TCAP message with its application context,
  * checked by tshark (not malformed, opcode and fields), decoded back; and the
- * MAP messages of these operations in ../shared/captures decode. */
+ * MAP messages of these operations in tests/captures decode. */
 
 #include <stdarg.h>
 #include <stddef.h>
