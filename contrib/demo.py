@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The demo: the test network on the embedded defaults (contrib/config/), a
 tour of what the stack does today, each step shown as the operator would see
-it in the VTY, and the wire as tshark decodes it."""
+it in the VTY, and the wire as tshark decodes it. The SS7 tour runs the test
+peer (tests/peer) in the gateway's place; then sigwayd takes that place on
+the same STP and netsim for the SMS core."""
 
 import os
 import subprocess
@@ -19,13 +21,13 @@ def step(title):
 
 def main():
     build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(TOP, 'build'))
-    with sn.Network(build, quiet=True) as net:
-        print('osmo-stp (IPA on 127.0.0.1:%d), sigway-netsim (PC 0.0.3, HLR GT %s) and sigwayd '
-              '(PC 0.0.2, GT %s) are up; VTYs: sigwayd telnet 127.0.0.1 %d, netsim %d'
-              % (net.ports['ipa'], sn.HLR_GT, sn.GW_GT, net.ports['gw_vty'], net.ports['ns_vty']))
+    with sn.Network(build, quiet=True, gateway='testpeer') as net:
+        print('osmo-stp (IPA on 127.0.0.1:%d), sigway-netsim (PC 0.0.3, HLR GT %s) and the test peer in the '
+              'gateway\'s place (PC 0.0.2, GT %s) are up; VTYs: test peer telnet 127.0.0.1 %d, netsim %d'
+              % (net.ports['ipa'], sn.HLR_GT, sn.GW_GT, net.ports['tp_vty'], net.ports['ns_vty']))
         step('SCCP routing on GT: our GT translation table (show sccp gtt)')
-        print(net.gw('show sccp gtt'))
-        step('TCAP dialogues with the simulated network')
+        print(net.peer('show sccp gtt'))
+        step('TCAP dialogues with the simulated network (the test peer, tests/peer)')
         for kind, what in (('basic-end', 'SRI-for-SM: Begin with ACN -> End with result'),
                            ('continue', 'USSD *100#: Begin -> network prompt (Continue) -> answer -> End'),
                            ('user-abort', 'USSD, the user walks away: Begin -> Continue -> U-Abort')):
@@ -36,9 +38,19 @@ def main():
                             net.run_test('test-dialogue acn-fallback %s' % sn.HLR_GT).split(' ', 2)[2]))
         print('%-70s %s' % ('a UDT to an SSN nobody serves comes back as UDTS',
                             net.run_test('test-udt-return %s 99' % sn.HLR_GT).split(' ', 2)[2]))
-        step('The SMS core: an SMPP client (npm smpp, nobody here wrote it) submits 4 messages')
         ns = net.vty('netsim')
-        for line in ('configure terminal', 'netsim', 'ussd-answers 2',
+        step('USSD: a subscriber dials *100# (the test peer answers with a menu; the USSD gateway is not built yet)')
+        for line in ('configure terminal', 'netsim', 'ussd-answers 2', 'end'):
+            ns.cmd(line)
+        n = len(net.peer('show test-dialogues').splitlines())
+        ns.cmd('ussd-dial 491770000001 %s *100#' % sn.GW_GT)
+        print('USSD: %s' % net.wait_test(n + 1).split(' ', 1)[1])
+        print(ns.cmd('show ussd'))
+        step('sigwayd takes the gateway\'s place (same STP, same netsim); VTY telnet 127.0.0.1 %d'
+             % net.ports['gw_vty'])
+        net.swap('gateway', 'sigwayd')
+        step('The SMS core: an SMPP client (npm smpp, nobody here wrote it) submits 4 messages')
+        for line in ('configure terminal', 'netsim',
                      'subscriber 491770000001 imsi 262017700000001 state attached',
                      'subscriber 491770000002 imsi 262017700000002 state absent',
                      'subscriber 491770000003 imsi 262017700000003 state unknown', 'end'):
@@ -77,11 +89,6 @@ def main():
                              capture_output=True, text=True).stdout.rstrip())
         step('The audit an operator asks for after a complaint (sigway-audit 491770000002)')
         print(net.audit('491770000002')[1].rstrip())
-        step('USSD: a subscriber dials *100# (served by the test user until the USSD gateway lands)')
-        n = len(net.gw('show test-dialogues').splitlines())
-        ns.cmd('ussd-dial 491770000001 %s *100#' % sn.GW_GT)
-        print('USSD: %s' % net.wait_test(n + 1).split(' ', 1)[1])
-        print(ns.cmd('show ussd'))
         step('SMPP on the wire as tshark decodes it (first 16 PDUs)')
         for p in net.smpp_decoded()[:16]:
             print('frame %4d  %-22s status %-10s seq %s' % (p['frame'], p.get('smpp.command_id', '?'),
@@ -95,14 +102,17 @@ def main():
                 m['frame'], {'0x09': 'UDT', '0x0a': 'UDTS', '0x11': 'XUDT'}.get(m['sccp.message_type'], '?'),
                 kind, m.get('sccp.calling.digits'), m.get('sccp.called.digits'), m.get('tcap.otid', '-'),
                 m.get('tcap.dtid', '-'), m.get('tcap.application_context_name', '-'), m.get('gsm_old.localValue', '-')))
-        step('A short benchmark (release build; figures in doc/performance.md)')
-        for kind in ('udt', 'tcap'):
-            net.gw('bench %s %s count 20000 window 200' % (kind, sn.HLR_GT))
-            while 'running' in net.gw('show bench'):
-                time.sleep(0.2)
-            print(net.gw('show bench'))
-        step('Counters (sigwayd: show sms)')
+        step('Counters (sigwayd: show sms, show tcap statistics)')
         print(net.gw('show sms'))
+        print(net.gw('show tcap statistics'))
+        step('The test peer takes the gateway\'s place again, for a short benchmark of the stack '
+             '(release build; figures in doc/performance.md)')
+        net.swap('gateway', 'testpeer')
+        for kind in ('udt', 'tcap'):
+            net.peer('bench %s %s count 20000 window 200' % (kind, sn.HLR_GT))
+            while 'running' in net.peer('show bench'):
+                time.sleep(0.2)
+            print(net.peer('show bench'))
     print('\nAll processes stopped. What is built and what is not: doc/status.md.')
 
 

@@ -8,7 +8,9 @@
      at once, stores nothing);
  (b) end-to-end MT per second (submit -> SRI-for-SM -> MT-ForwardSM ->
      receipt) through osmo-stp and sigway-netsim, next to the raw TCAP
-     Begin/End round-trip rate of the same network (sigwayd's `bench tcap`);
+     Begin/End round-trip rate of the same network: each round the test
+     peer (tests/peer) takes sigwayd's place for `bench tcap`, then sigwayd
+     comes back on the same STP and netsim for the MT load;
  (c) p50/p99 submit_sm_resp latency of (a);
  (d) memory per message held by the core (RSS growth over M scheduled
      messages, each an osmo_fsm instance with its parts).
@@ -61,15 +63,24 @@ def fresh(net):
 
 
 def tcap_rate(net, count, window):
-    net.gw('bench tcap %s count %d window %d' % (sn.HLR_GT, count, window))
+    """The test peer in sigwayd's place: TCAP round trips to netsim's HLR;
+    then sigwayd back in its place (an orderly stop and start, same store)"""
+    net.swap('gateway', 'testpeer')
+    net.peer('bench tcap %s count %d window %d' % (sn.HLR_GT, count, window))
     deadline = time.time() + 600
     while time.time() < deadline:
-        out = net.gw('show bench')
+        out = net.peer('show bench')
         if 'finished' in out:
             f = out.split()
-            return float(dict(zip(f[3::2], f[4::2]))['rate'])
+            vals = dict(zip(f[3::2], f[4::2]))
+            if int(vals['failed']) or int(vals['done']) != count:
+                raise RuntimeError('bench lost messages: ' + out)
+            break
         time.sleep(0.2)
-    raise TimeoutError('bench tcap')
+    else:
+        raise TimeoutError('bench tcap')
+    net.swap('gateway', 'sigwayd')
+    return float(vals['rate'])
 
 
 def main():

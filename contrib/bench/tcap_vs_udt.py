@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Benchmark (not a test): TCAP Begin/End dialogues per second between sigwayd
-and sigway-netsim through a real osmo-stp (IPA on loopback), next to a raw
-UDT echo between the same processes in the same run. Both carry a TCAP Begin
+"""Benchmark (not a test): TCAP Begin/End dialogues per second between the
+test peer (tests/peer, in sigwayd's place) and sigway-netsim through a real
+osmo-stp (IPA on loopback), next to a raw UDT echo between the same
+processes in the same run. Both carry a TCAP Begin
 of the same size, so the ratio is what our TCAP layers cost.
 
 usage: contrib/bench/tcap_vs_udt.py [BUILD_DIR] [--rounds N] [--count N] [--window W]
@@ -21,10 +22,10 @@ import sigway_net as sn  # noqa: E402
 
 
 def run_bench(net, kind, count, window):
-    net.gw('bench %s %s count %d window %d' % (kind, sn.HLR_GT, count, window))
+    net.peer('bench %s %s count %d window %d' % (kind, sn.HLR_GT, count, window))
     deadline = time.time() + 600
     while time.time() < deadline:
-        out = net.gw('show bench')
+        out = net.peer('show bench')
         if 'finished' in out:
             f = out.split()
             vals = dict(zip(f[3::2], f[4::2]))
@@ -43,7 +44,7 @@ def main():
     ap.add_argument('--window', type=int, default=200)
     a = ap.parse_args()
     rates = {'udt': [], 'tcap': []}
-    with sn.Network(os.path.abspath(a.build), capture=False, quiet=True) as net:
+    with sn.Network(os.path.abspath(a.build), capture=False, quiet=True, gateway='testpeer') as net:
         run_bench(net, 'udt', 5000, a.window)   # warm-up
         for r in range(a.rounds):
             for kind in ('udt', 'tcap'):

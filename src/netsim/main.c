@@ -12,6 +12,7 @@
 #include <sigway/common/daemon.h>
 #include <sigway/common/logging.h>
 #include <sigway/common/vty_nodes.h>
+#include <sigway/tcap/tcap_vty.h>
 #include "netsim.h"
 
 #define NETSIM_VTY_PORT 4261
@@ -359,6 +360,7 @@ int main(int argc, char **argv)
 	sigway_daemon_init(&d, &vty_info);
 	struct ss7_stack *stack = ss7_stack_alloc(d.ctx);
 	netsim_vty_init(d.ctx);
+	tcap_vty_init();
 	if (sigway_daemon_read_config(&d) < 0)
 		return 1;
 	if (d.check_config) {

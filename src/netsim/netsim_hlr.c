@@ -12,6 +12,7 @@
 #include <sigway/map/map_sm.h>
 #include <sigway/common/logging.h>
 #include <sigway/tcap/tcap.h>
+#include <sigway/tcap/tcap_vty.h>
 #include "netsim.h"
 
 #define USSD_TIMEOUT_MS 30000
@@ -253,7 +254,7 @@ int netsim_hlr_start(void *ctx, struct ss7_stack *stack)
 	struct sccp_sap_down down = sccp_user_sap_down(u);
 	hlr_tcap = tcap_instance_alloc(ctx, &down, &hlr_ops, NULL);
 	sccp_user_set_priv(u, hlr_tcap);
-	return 0;
+	return tcap_vty_add_instance("hlr", hlr_tcap);
 }
 
 /* ------------------------------------------------------------------ echo */

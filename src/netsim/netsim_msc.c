@@ -14,6 +14,7 @@
 #include <sigway/sms/sms_split.h>
 #include <sigway/sms/sms_tpdu.h>
 #include <sigway/tcap/tcap.h>
+#include <sigway/tcap/tcap_vty.h>
 #include "netsim.h"
 
 static void answer(struct tcap_dialogue *dlg, int8_t invoke_id, int32_t op, const struct map_error_param *e)
@@ -362,5 +363,5 @@ int netsim_msc_start(void *ctx, struct ss7_stack *stack)
 	struct sccp_sap_down down = sccp_user_sap_down(u);
 	msc_tcap = tcap_instance_alloc(ctx, &down, &msc_ops, NULL);
 	sccp_user_set_priv(u, msc_tcap);
-	return 0;
+	return tcap_vty_add_instance("msc", msc_tcap);
 }

@@ -1,6 +1,6 @@
 /* sigwayd's TC-user on the gateway's SSN (8): one TCAP instance shared by
- * the services that speak MAP from the gateway's GT (the SMS core, the test
- * user). Each dialogue belongs to the service that opened or took it. */
+ * the services that speak MAP from the gateway's GT (the SMS core today).
+ * Each dialogue belongs to the service that opened or took it. */
 #pragma once
 
 #include <stdbool.h>

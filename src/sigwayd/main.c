@@ -1,7 +1,7 @@
 /* sigwayd: the gateway. It hosts the SS7 stack (our SCCP on
- * libosmo-sigtran, TCAP), the SMPP server and the SMS core with its store,
- * and a test TC-user for the stack's own tests; the lookup and USSD
- * services bind on the same stack as they land. */
+ * libosmo-sigtran, TCAP), the SMPP server and the SMS core with its store;
+ * the lookup and USSD services bind on the same stack as they land. The
+ * stack's test TC-user is a separate program (tests/peer). */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +21,8 @@
 #include <sigway/smpp/smpp_server.h>
 #include <sigway/smsc/smsc.h>
 #include <sigway/store/store.h>
+#include <sigway/tcap/tcap_vty.h>
 #include "gw_tcap.h"
-#include "test_user.h"
 
 static void *g_ctx;
 static struct ss7_stack *g_stack;
@@ -188,7 +188,7 @@ int main(int argc, char **argv)
 	struct ss7_stack *stack = ss7_stack_alloc(d.ctx);
 	g_stack = stack;
 	gateway_vty_init();
-	struct test_user *tu = test_user_alloc(d.ctx, stack);
+	tcap_vty_init();
 	struct smsc *smsc = smsc_alloc(d.ctx);
 	struct smpp_server *smpp = smpp_server_alloc(d.ctx, &smsc_smpp_ops, smsc);
 	struct store *st = NULL;
@@ -206,32 +206,29 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sigwayd: no 'cs7 instance 0' in the config\n");
 		return 1;
 	}
-	/* the services on the gateway's SSN: the SMS core first, the test user
-	 * takes what is left */
+	/* the services on the gateway's SSN (MSC/GMSC, 8): the SMS core; a
+	 * Begin it does not take is aborted */
 	struct gw_tcap *gt = NULL;
 	if (gw_cfg.calling_gt[0]) {
-		gt = gw_tcap_start(d.ctx, stack, TEST_TCAP_SSN);
-		if (!gt || start_sms(gt, smsc, smpp, &st) < 0 ||
-		    test_user_start(tu, gw_cfg.calling_gt, gw_tcap_instance(gt)) < 0) {
+		gt = gw_tcap_start(d.ctx, stack, SCCP_SSN_MSC);
+		if (!gt || tcap_vty_add_instance("gateway", gw_tcap_instance(gt)) < 0 ||
+		    start_sms(gt, smsc, smpp, &st) < 0) {
 			fprintf(stderr, "sigwayd: cannot start the services on the gateway's SSNs\n");
 			return 1;
 		}
-		struct gw_service tsvc = test_user_service(tu);
-		gw_tcap_add_service(gt, &tsvc);
 	}
 	LOGP(DAPP, LOGL_NOTICE, "sigwayd started\n");
 	sigway_daemon_run(&d);
 	orderly_stop(smpp, smsc, st);
 	/* what waits for a commit is answered while everything is there; then
 	 * the SMPP side (its last answers go into the store), the core, the store
-	 * (final commit), the TC-users, our stack, libosmo-sigtran's instance (in ctx) */
+	 * (final commit), the TC-user, our stack, libosmo-sigtran's instance (in ctx) */
 	if (st)
 		store_commit(st);
 	smpp_server_free(smpp);
 	smsc_free(smsc);
 	if (st)
 		store_close(st);
-	talloc_free(tu);
 	talloc_free(gt);
 	ss7_stack_free(stack);
 	talloc_free(d.ctx);

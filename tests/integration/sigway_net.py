@@ -1,8 +1,18 @@
-"""The test network: a real osmo-stp, sigway-netsim and sigwayd on free
-loopback ports, with a tshark capture of the SS7 traffic. Standard library only.
+"""The test network: a real osmo-stp and two of our processes on free loopback
+ports, with a tshark capture of the SS7 traffic. Standard library only.
 
-    with Network(build_dir) as net:
-        net.gw("test-dialogue basic-end 491710000001")
+The network has two places, each a point code with its AS behind osmo-stp
+(whose IPA "point-code override dpc" makes each reach exactly the other):
+the gateway's (PC 0.0.2, GT 491720000099) and the simulated network's
+(PC 0.0.3, HLR 491710000001, MSC 491710000002). In the gateway's place runs
+sigwayd or the test peer (`testpeer`, tests/peer); in the network's place
+sigway-netsim or the test peer with the network's point code and GTs
+(`netpeer`, sending from the MSC's GT). swap() changes what runs in a place
+within one run.
+
+    with Network(build_dir, gateway='testpeer') as net:
+        net.run_test("test-dialogue basic-end 491710000001")
+        net.swap('gateway', 'sigwayd')      # same STP, same netsim
         ...
         pdus = net.decoded()      # every SCCP message seen on the wire, by tshark
 """
@@ -23,8 +33,20 @@ CONFIGS = os.path.join(TOP, 'contrib', 'config')
 ESME_JS = os.path.join(TOP, 'tests', 'smpp', 'node', 'esme.js')
 
 HLR_GT = '491710000001'
+MSC_GT = '491710000002'
 GW_GT = '491720000099'
 PC_GW, PC_NETSIM = 2, 3
+
+# what can run in each place: executable in the build, config in contrib/config,
+# key of its VTY port
+PROGRAMS = {
+    'sigwayd': ('src/sigwayd/sigwayd', 'sigwayd.cfg', 'gw_vty'),
+    'testpeer': ('tests/peer/sigway-testpeer', 'testpeer.cfg', 'tp_vty'),
+    'netsim': ('src/netsim/sigway-netsim', 'netsim.cfg', 'ns_vty'),
+    'netpeer': ('tests/peer/sigway-testpeer', 'testpeer-network.cfg', 'np_vty'),
+}
+PLACES = {'gateway': ('sigwayd', 'testpeer'), 'network': ('netsim', 'netpeer')}
+PEERS = ('testpeer', 'netpeer')
 
 
 def free_port():
@@ -65,21 +87,26 @@ class Vty:
 
 
 class Network:
-    def __init__(self, build_dir, netsim_extra='', capture=True, quiet=False, wrapper=(), sms_core=True,
-                 sigwayd_extra=''):
+    def __init__(self, build_dir, netsim_extra='', capture=True, quiet=False, wrapper=(), sigwayd_extra='',
+                 gateway='sigwayd', network='netsim', peer_extra=''):
+        if gateway not in PLACES['gateway'] or network not in PLACES['network']:
+            raise ValueError('gateway: one of %s, network: one of %s' % (PLACES['gateway'], PLACES['network']))
         self.build_dir = build_dir
         self.wrapper = list(wrapper)     # e.g. valgrind in front of our daemons
-        self.netsim_extra = netsim_extra
-        self.sigwayd_extra = sigwayd_extra
-        self.sms_core = sms_core         # False: no store, the test user serves MO and alerts
+        self.extra = {'sigwayd': sigwayd_extra, 'netsim': netsim_extra, 'testpeer': peer_extra,
+                      'netpeer': peer_extra}
+        self.place = {'gateway': gateway, 'network': network}
         self.capture = capture
         self.level = 'error' if quiet else 'notice'
         self.procs = {}
+        self.exit_codes = {}
         self.tmp = tempfile.mkdtemp(prefix='sigway-net-')
-        self.ports = {k: free_port() for k in ('ipa', 'stp_vty', 'gw_vty', 'ns_vty', 'smpp')}
+        self.ports = {k: free_port() for k in ('ipa', 'stp_vty', 'smpp')}
+        self.ports.update({p[2]: free_port() for p in PROGRAMS.values()})
         self.db = os.path.join(self.tmp, 'sigway.db')
         self.pcap = os.path.join(self.tmp, 'ss7.pcap')
         self._vty = {}
+        self._retired = 0
 
     # ------------------------------------------------------------ config
     def _config(self, name, vty_port, extra='', ours=True):
@@ -91,8 +118,6 @@ class Network:
         text = text.replace('logging level set-all notice', 'logging level set-all %s%s' % (
             self.level, '\n logging level ss7 notice' if ours else ''))
         text = text.replace(' local-port 2775\n', ' local-port %d\n' % self.ports['smpp'])
-        if not self.sms_core:
-            text = text.replace(' database sigway.db\n', '')
         text += extra
         path = os.path.join(self.tmp, name)
         with open(path, 'w') as f:
@@ -106,6 +131,16 @@ class Network:
     def log(self, name):
         with open(os.path.join(self.tmp, name + '.log'), errors='replace') as f:
             return f.read()
+
+    def logs(self, name):
+        """Every log of a program in this run, the earlier runs (swap) first"""
+        old = sorted((f for f in os.listdir(self.tmp) if re.match(r'%s\.\d+\.log$' % re.escape(name), f)),
+                     key=lambda f: int(f.split('.')[-2]))
+        texts = []
+        for f in old + ([name + '.log'] if os.path.exists(os.path.join(self.tmp, name + '.log')) else []):
+            with open(os.path.join(self.tmp, f), errors='replace') as fh:
+                texts.append(fh.read())
+        return texts
 
     def _wait_log(self, name, pattern, timeout=15):
         deadline = time.time() + timeout
@@ -131,19 +166,23 @@ class Network:
             self._wait_log('tshark', r'Capturing on')
         self._start('osmo-stp', ['osmo-stp', '-c', stp_cfg], 'osmo-stp.log')
         self._wait_for_port(self.ports['ipa'])
-        ns_cfg = self._config('netsim.cfg', self.ports['ns_vty'], self.netsim_extra)
-        gw_cfg = self._config('sigwayd.cfg', self.ports['gw_vty'], self.sigwayd_extra)
-        self._start('netsim', self.wrapper + [os.path.join(self.build_dir, 'src/netsim/sigway-netsim'), '-c', ns_cfg],
-                    'netsim.log')
-        self.gw_cfg = gw_cfg
-        self._start('sigwayd', self.wrapper + [os.path.join(self.build_dir, 'src/sigwayd/sigwayd'), '-c', gw_cfg],
-                    'sigwayd.log')
-        timeout = 60 if self.wrapper else 15
-        self._wait_log('netsim', r'SS7 link up', timeout)
-        self._wait_log('sigwayd', r'SS7 link up', timeout)
+        for name in (self.place['network'], self.place['gateway']):
+            self._launch(name)
+        for name in (self.place['network'], self.place['gateway']):
+            self._wait_log(name, r'SS7 link up', self._start_timeout())
         # the STP needs a moment after ASP-UP before it routes to both
         time.sleep(0.5)
         return self
+
+    def _start_timeout(self):
+        return 60 if self.wrapper else 15
+
+    def _launch(self, name):
+        exe, cfg, port = PROGRAMS[name]
+        path = self._config(cfg, self.ports[port], self.extra[name])
+        if name == 'sigwayd':
+            self.gw_cfg = path
+        self._start(name, self.wrapper + [os.path.join(self.build_dir, exe), '-c', path], name + '.log')
 
     def _wait_for_port(self, port, timeout=10):
         deadline = time.time() + timeout
@@ -155,17 +194,67 @@ class Network:
                 time.sleep(0.05)
         raise TimeoutError('nothing listens on %d' % port)
 
+    def _stop_proc(self, name, sig=signal.SIGTERM):
+        """Stops one of our processes; its exit status goes to exit_codes (the
+        first failure of a name is kept) and its log to NAME.N.log"""
+        v = self._vty.pop(name, None)
+        if v:
+            try:
+                v.close()
+            except OSError:
+                pass
+        p, logf = self.procs.pop(name)
+        if p.poll() is None:
+            p.send_signal(sig)
+            try:
+                p.wait(timeout=60 if self.wrapper else 10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        if self.exit_codes.get(name, 0) == 0:
+            self.exit_codes[name] = p.returncode
+        logf.close()
+        self._retired += 1
+        os.rename(os.path.join(self.tmp, name + '.log'), os.path.join(self.tmp, '%s.%d.log' % (name, self._retired)))
+        return p.returncode
+
+    def swap(self, place, name):
+        """Stops what runs in a place ('gateway' or 'network'; SIGTERM, an
+        orderly stop) and starts `name` there, on the same osmo-stp, beside the
+        same process in the other place. Returns the stopped one's exit status."""
+        if name not in PLACES[place]:
+            raise ValueError('%s cannot run in the %s place' % (name, place))
+        rc = self._stop_proc(self.place[place])
+        self.place[place] = name
+        self._launch(name)
+        self._wait_log(name, r'SS7 link up', self._start_timeout())
+        time.sleep(0.5)
+        return rc
+
     def vty(self, which):
-        port = self.ports['gw_vty' if which == 'sigwayd' else 'ns_vty']
+        """A VTY session with one of our processes, by name (sigwayd, netsim,
+        testpeer, netpeer)"""
         if which not in self._vty:
-            self._vty[which] = Vty(port)
+            self._vty[which] = Vty(self.ports[PROGRAMS[which][2]])
         return self._vty[which]
 
     def gw(self, line):
-        return self.vty('sigwayd').cmd(line)
+        """A command to what runs in the gateway's place"""
+        return self.vty(self.place['gateway']).cmd(line)
 
     def ns(self, line):
-        return self.vty('netsim').cmd(line)
+        """A command to what runs in the network's place"""
+        return self.vty(self.place['network']).cmd(line)
+
+    def peer_name(self):
+        for name in (self.place['gateway'], self.place['network']):
+            if name in PEERS:
+                return name
+        raise RuntimeError('no test peer in this network (%s)' % self.place)
+
+    def peer(self, line):
+        """A command to the test peer (the one in the gateway's place when both run)"""
+        return self.vty(self.peer_name()).cmd(line)
 
     def kill_sigwayd(self, sig=signal.SIGKILL):
         """kill -9 (default): no shutdown code runs, as in a crash or a power cut of
@@ -181,19 +270,18 @@ class Network:
         return p.returncode
 
     def restart_sigwayd(self):
-        self._start('sigwayd', self.wrapper + [os.path.join(self.build_dir, 'src/sigwayd/sigwayd'), '-c', self.gw_cfg],
-                    'sigwayd.log')
-        self._wait_log('sigwayd', r'SS7 link up', 60 if self.wrapper else 15)
+        self._launch('sigwayd')
+        self._wait_log('sigwayd', r'SS7 link up', self._start_timeout())
         time.sleep(0.5)
 
     def alive(self, name):
         return self.procs[name][0].poll() is None
 
     def wait_test(self, test_id, timeout=10):
-        """Waits until test N of sigwayd's test user finished; returns its line."""
+        """Waits until test N of the test peer finished; returns its line."""
         deadline = time.time() + timeout
         while time.time() < deadline:
-            for line in self.gw('show test-dialogues').splitlines():
+            for line in self.peer('show test-dialogues').splitlines():
                 parts = line.split(' ', 3)
                 if parts[0] == str(test_id) and parts[2] != 'running':
                     return line
@@ -201,7 +289,8 @@ class Network:
         raise TimeoutError('test %d did not finish' % test_id)
 
     def run_test(self, line, timeout=10):
-        out = self.gw(line)
+        """Runs a test command of the test peer; returns its result line"""
+        out = self.peer(line)
         m = re.search(r'test (\d+) started', out)
         if not m:
             raise RuntimeError('%s: %s' % (line, out))
@@ -345,8 +434,8 @@ class Network:
                 pass
         self._vty = {}
         self.stop_capture()
-        self.exit_codes = getattr(self, 'exit_codes', {})
-        for name in ('sigwayd', 'netsim', 'osmo-stp'):
+        ours = [self.place['gateway'], self.place['network']]
+        for name in ours + [n for n in list(self.procs) if n not in ours + ['osmo-stp']] + ['osmo-stp']:
             if name not in self.procs:
                 continue
             p, logf = self.procs.pop(name)
@@ -357,7 +446,8 @@ class Network:
                 except subprocess.TimeoutExpired:
                     p.kill()
                     p.wait()
-            self.exit_codes[name] = p.returncode
+            if self.exit_codes.get(name, 0) == 0:
+                self.exit_codes[name] = p.returncode
             logf.close()
 
     def __enter__(self):
@@ -376,11 +466,9 @@ class Network:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
     def dump_logs(self):
-        for name in ('osmo-stp', 'netsim', 'sigwayd'):
-            try:
-                print('----- %s log (%s) -----\n%s' % (name, self.tmp, self.log(name)[-4000:]))
-            except OSError:
-                pass
+        for name in ('osmo-stp',) + tuple(PROGRAMS):
+            for i, text in enumerate(self.logs(name)):
+                print('----- %s log %d (%s) -----\n%s' % (name, i + 1, self.tmp, text[-4000:]))
 
 
 def _as_list(x):

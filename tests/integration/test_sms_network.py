@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""The simulated mobile network answers per subscriber state: sigwayd sends
-SRI-for-SM to netsim's HLR and MT-ForwardSM to the MSC it names, through a real
-osmo-stp, for each configured state; the wire is judged by tshark.
+"""The simulated mobile network answers per subscriber state: the test peer
+(tests/peer, in sigwayd's place: same point code and GT) sends SRI-for-SM to
+netsim's HLR and MT-ForwardSM to the MSC it names, through a real osmo-stp,
+for each configured state, and takes netsim's MO, alerts and USSD; the wire
+is judged by tshark.
 
 usage: test_sms_network.py BUILD_DIR
 """
@@ -32,12 +34,13 @@ SUBSCRIBERS = [
 
 
 class SmsNetwork(sn.NetworkTestCase):
-    # the test TC-user's MT, MO and alert handling, without the SMS core
-    network_args = {'sms_core': False}
+    # the test TC-user's MT, MO, alert and USSD handling
+    network_args = {'gateway': 'testpeer'}
+
     @classmethod
     def run_all(cls):
         net = cls.net
-        ns, gw = net.vty('netsim'), net.vty('sigwayd')
+        ns, gw = net.vty('netsim'), net.vty('testpeer')
         ns.cmd('configure terminal')
         ns.cmd('sccp')
         ns.cmd('local-gt 4477')              # the "foreign" MSC lives in netsim too

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Foundation end to end: sigwayd <-> osmo-stp (IPA) <-> sigway-netsim.
+"""Foundation end to end: the test peer (tests/peer, in sigwayd's place:
+same point code and GT) <-> osmo-stp (IPA) <-> sigway-netsim.
 Every dialogue is captured on the wire and judged by tshark's decode.
 
 usage: test_ss7_foundation.py BUILD_DIR
@@ -57,6 +58,8 @@ def tid_of(line):
 
 
 class Foundation(sn.NetworkTestCase):
+    network_args = {'gateway': 'testpeer'}
+
     @classmethod
     def captured(cls, msgs):
         return wire(msgs)
@@ -80,7 +83,7 @@ class Foundation(sn.NetworkTestCase):
                      0x0b, 0x12, 0x06, 0x00, 0x12, 0x04, 0x94, 0x71, 0x01, 0x00, 0x00, 0x10,
                      0x0b, 0x12, 0x08, 0x00, 0x12, 0x04, 0x94, 0x71, 0x02, 0x00, 0x00, 0x99,
                      0x0e, 0x65, 0x0c, 0x48, 0x04, 0xca, 0xfe, 0x00, 0x01, 0x49, 0x04, 0x00, 0x00, 0x00, 0x07])
-        r['raw_unknown_tid'] = net.gw('test-send-raw %d %s' % (sn.PC_NETSIM, udt.hex()))
+        r['raw_unknown_tid'] = net.peer('test-send-raw %d %s' % (sn.PC_NETSIM, udt.hex()))
         # an XUDT whose called GT has 33 digits: dropped and counted, never a crash
         called = bytes([0x12, 0x06, 0x00, 0x11, 0x04]) + bytes([0x21] * 16) + bytes([0xf1])
         calling = bytes([0x42, 0x08])
@@ -89,11 +92,11 @@ class Foundation(sn.NetworkTestCase):
         # pointers are relative to their own octet (3, 4, 5): called at 7, calling at 8+lc, data at 11+lc
         xudt = bytes([0x11, 0x81, 0x0f, 7 - 3, (8 + lc) - 4, (11 + lc) - 5, 0]) + \
             bytes([lc]) + called + bytes([len(calling)]) + calling + data
-        r['raw_long_gt'] = net.gw('test-send-raw %d %s' % (sn.PC_NETSIM, xudt.hex()))
+        r['raw_long_gt'] = net.peer('test-send-raw %d %s' % (sn.PC_NETSIM, xudt.hex()))
         time.sleep(0.5)
         r['netsim_sccp'] = net.ns('show sccp statistics')
-        r['gw_running'] = net.gw('show running-config')
-        r['gw_users'] = net.gw('show sccp users')
+        r['peer_running'] = net.peer('show running-config')
+        r['peer_users'] = net.peer('show sccp users')
         r['after_bad'] = net.run_test('test-dialogue acn-fallback ' + sn.HLR_GT)
 
     # ------------------------------------------------------------------
@@ -187,14 +190,14 @@ class Foundation(sn.NetworkTestCase):
 
 
     def test_vty_config_written_back_and_users_listed(self):
-        cfg = self.results['gw_running']
+        cfg = self.results['peer_running']
         self.assertIn('sccp', cfg)
         self.assertIn(' local-gt 49172000', cfg)
         self.assertIn(' gtt 4917100000 dpc 0.0.3', cfg)
         self.assertIn(' calling-gt %s' % sn.GW_GT, cfg)
         # two users on the one SCCP layer: the TCAP test user and the raw echo user
-        self.assertIn('SSN 8 bound', self.results['gw_users'])
-        self.assertIn('SSN 250 bound', self.results['gw_users'])
+        self.assertIn('SSN 8 bound', self.results['peer_users'])
+        self.assertIn('SSN 250 bound', self.results['peer_users'])
 
 
 def tid_of_from_wire(msgs, acn, index):

@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
-"""The daemons under valgrind (memcheck, full leak check) through the test
-dialogues and SMS traffic over SMPP: no invalid access, no leak, clean exit. Runs the non-sanitizer
-build (valgrind and ASan do not mix): usage: test_valgrind.py BUILD_DIR"""
+"""Our processes under valgrind (memcheck, full leak check): no invalid
+access, no leak, clean exit. In one network run: the test peer (in sigwayd's
+place) with the test dialogues and a TCAP benchmark against netsim, then
+sigwayd in the same place with SMS traffic over SMPP (MT, receipts, MO, a
+refused submit). Runs the non-sanitizer build (valgrind and ASan do not mix):
+usage: test_valgrind.py BUILD_DIR"""
 
 import os
 import re
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -16,21 +20,28 @@ BUILD = None
 
 class Valgrind(unittest.TestCase):
     def test_dialogues_clean_under_valgrind(self):
-        if not os.path.exists(os.path.join(BUILD, 'src/sigwayd/sigwayd')):
-            self.fail('%s has no sigwayd: build it first (contrib/setup.sh demo)' % BUILD)
+        for exe in ('src/sigwayd/sigwayd', 'tests/peer/sigway-testpeer'):
+            if not os.path.exists(os.path.join(BUILD, exe)):
+                self.fail('%s has no %s: build it first (contrib/setup.sh demo)' % (BUILD, exe))
         # "possibly lost" is left out: libosmovty keeps its command tables in
         # talloc contexts it never frees
         vg = ['valgrind', '--leak-check=full', '--show-leak-kinds=definite,indirect',
               '--errors-for-leak-kinds=definite,indirect', '--error-exitcode=99', '-q']
-        net = sn.Network(BUILD, capture=False, wrapper=vg)
+        net = sn.Network(BUILD, capture=False, wrapper=vg, gateway='testpeer')
         try:
             net.start()
+            # the stack (SCCP, TCAP, MAP codec) in the test peer and netsim
             for kind in ('basic-end', 'continue', 'user-abort', 'acn-fallback'):
                 self.assertIn(' ok ', net.run_test('test-dialogue %s %s' % (kind, sn.HLR_GT), timeout=30))
             self.assertIn(' ok ', net.run_test('test-udt-return %s 99' % sn.HLR_GT, timeout=30))
-            net.gw('bench tcap %s count 200 window 20' % sn.HLR_GT)
+            net.peer('bench tcap %s count 200 window 20' % sn.HLR_GT)
+            deadline = time.time() + 60
+            while 'running' in net.peer('show bench') and time.time() < deadline:
+                time.sleep(0.2)
+            self.assertRegex(net.peer('show bench'), r'finished sent 200 done 200 failed 0 ')
             # the SMS core under valgrind: SMPP in, store, SRI + MT-ForwardSM, receipts, MO,
             # and a refused submit
+            self.assertEqual(net.swap('gateway', 'sigwayd'), 0, net.logs('testpeer')[-1][-3000:])
             subs = [{'source_addr': '4000', 'destination_addr': '4917700000%02d' % i, 'short_message': 'vg %d' % i,
                      'registered_delivery': 1} for i in range(20)]
             subs.append({'source_addr': '4000', 'destination_addr': '49177x', 'short_message': 'bad'})
@@ -46,11 +57,13 @@ class Valgrind(unittest.TestCase):
             raise
         finally:
             net.stop()
-        for name in ('sigwayd', 'netsim'):
-            log = net.log(name)
-            self.assertFalse(re.search(r'==\d+== (Invalid|Conditional|.*definitely lost|.*indirectly lost)', log),
-                             log[-3000:])
-            self.assertEqual(net.exit_codes[name], 0, log[-3000:])
+        for name in ('testpeer', 'sigwayd', 'netsim'):
+            logs = net.logs(name)
+            self.assertTrue(logs, name)
+            for log in logs:
+                self.assertFalse(re.search(r'==\d+== (Invalid|Conditional|.*definitely lost|.*indirectly lost)', log),
+                                 log[-3000:])
+            self.assertEqual(net.exit_codes[name], 0, logs[-1][-3000:])
 
 
 if __name__ == '__main__':
