@@ -7,6 +7,7 @@
 enum sigway_vty_node {
 	SIGWAY_SCCP_NODE = _LAST_OSMOVTY_NODE + 40,	/* "sccp" (own GTs, GTT) */
 	SIGWAY_TCAP_NODE,				/* "tcap" (timers, limits) */
+	SIGWAY_MAP_NODE,				/* "map" (peers, invoke timers) */
 	SIGWAY_NETSIM_NODE = _LAST_OSMOVTY_NODE + 50,	/* netsim's network */
 	SIGWAY_NETSIM_SUB_NODE,
 	SIGWAY_SMPP_NODE = _LAST_OSMOVTY_NODE + 60,	/* "smpp" server */
