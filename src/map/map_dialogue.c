@@ -79,6 +79,11 @@ unsigned int map_service_timeout_ms(enum map_service svc)
 	return osmo_tdef_get(map_tdefs, MAP_TDEF_T(svc), OSMO_TDEF_MS, 30000);
 }
 
+int map_set_service_timeout(enum map_service svc, unsigned int seconds)
+{
+	return osmo_tdef_set(map_tdefs, MAP_TDEF_T(svc), seconds, OSMO_TDEF_S);
+}
+
 /* --------------------------------------------------------------- FSM */
 
 enum map_dlg_event { MAP_EV_NONE };

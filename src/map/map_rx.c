@@ -386,6 +386,8 @@ void mapd_tcap_dialogue_ind(void *priv, struct tcap_dialogue *dlg, const struct 
 	case TCAP_IND_END:
 		if (mapd_state(md) == MAP_ST_INITIATED) {
 			struct map_ind a = { .type = MAP_IND_ACCEPT };
+			/* who answered: an HLR may answer from another GT than the one called */
+			md->remote = *tcap_dialogue_remote_addr(dlg);
 			mapd_state_chg(md, MAP_ST_ACTIVE);
 			map_ctr_inc(md->mi, MAP_CTR_ACCEPT_RX);
 			mapd_deliver(md, &a);

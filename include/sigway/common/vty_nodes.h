@@ -13,5 +13,6 @@ enum sigway_vty_node {
 	SIGWAY_SMPP_NODE = _LAST_OSMOVTY_NODE + 60,	/* "smpp" server */
 	SIGWAY_SMPP_ACCOUNT_NODE,
 	SIGWAY_GATEWAY_NODE = _LAST_OSMOVTY_NODE + 70,	/* sigwayd: "gateway" (own GT, services) */
-	SIGWAY_SMS_NODE = _LAST_OSMOVTY_NODE + 80,	/* "sms": SMS core routing and policy */
+	SIGWAY_SMS_NODE = _LAST_OSMOVTY_NODE + 80,	/* "sms": SMS core policy */
+	SIGWAY_ROUTING_NODE = _LAST_OSMOVTY_NODE + 90,	/* "routing": operators and number routes */
 };

@@ -298,6 +298,7 @@ const char *map_dialogue_remote_tid_hex(const struct map_dialogue *md, char *buf
 /* The "map" timers (one per service); the VTY "timer map ..." sets them */
 extern struct osmo_tdef_group map_tdef_groups[];
 unsigned int map_service_timeout_ms(enum map_service svc);
+int map_set_service_timeout(enum map_service svc, unsigned int seconds);
 
 /* Installs the "map" config node (peers, timers) and the show/reset commands
  * for the instances added with map_vty_add_instance() */
