@@ -212,6 +212,10 @@ int map_dec_ussd(struct map_ussd *u, const uint8_t *buf, size_t len);
 int map_enc_ussd_text(uint8_t *buf, size_t cap, const char *utf8);
 /* The text of a USSD-Arg/Res parameter, or "(undecodable)" */
 const char *map_dec_ussd_text(const uint8_t *param, size_t len, char *out, size_t outsz);
+/* The same on a decoded USSD-Arg/Res: a text as GSM 7-bit (DCS 0x0F) into
+ * buf (u->string points there), and the text of a USSD string */
+int map_ussd_from_text(struct map_ussd *u, uint8_t *buf, size_t cap, const char *utf8);
+const char *map_ussd_text(const struct map_ussd *u, char *out, size_t outsz);
 /* Error parameter for a ReturnError; returns 0 (and writes nothing) when the
  * error has no parameter */
 int map_enc_error_param(uint8_t *buf, size_t cap, const struct map_error_param *e);
