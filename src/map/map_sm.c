@@ -503,40 +503,48 @@ int map_dec_error_param(struct map_error_param *p, enum map_error code, const ui
 /* map-DialogueAS {0 4 0 0 1 1 1 1} */
 static const uint8_t oid_map_dialogue_as[] = { 0x04, 0x00, 0x00, 0x01, 0x01, 0x01, 0x01 };
 
-int map_enc_open_info(uint8_t *buf, size_t cap, const struct map_open_info *oi)
+/* MAP-DialoguePDU choices: map-open [0] .. map-providerAbort [5] */
+int map_enc_dialogue_pdu(uint8_t *buf, size_t cap, const struct map_dialogue_pdu *p)
 {
 	ENC_BEGIN(buf, cap);
 	size_t ext = ber_open(&e, BER_EXTERNAL);
 	ber_put(&e, BER_OID, oid_map_dialogue_as, sizeof(oid_map_dialogue_as));
-	size_t sa = ber_open(&e, BER_CTX_C(0));
-	size_t open = ber_open(&e, BER_CTX_C(0));	/* map-open [0] IMPLICIT SEQUENCE */
-	if (oi->destination_reference.present)
-		put_address(&e, BER_CTX(0), &oi->destination_reference);
-	if (oi->origination_reference.present)
-		put_address(&e, BER_CTX(1), &oi->origination_reference);
-	ber_close(&e, open);
+	size_t sa = ber_open(&e, BER_CTX_C(0));		/* single-ASN1-type */
+	size_t pdu = ber_open(&e, BER_CTX_C(p->type));	/* [n] IMPLICIT SEQUENCE */
+	switch (p->type) {
+	case MAP_DLG_OPEN:
+		if (p->open.destination_reference.present)
+			put_address(&e, BER_CTX(0), &p->open.destination_reference);
+		if (p->open.origination_reference.present)
+			put_address(&e, BER_CTX(1), &p->open.origination_reference);
+		break;
+	case MAP_DLG_ACCEPT:
+	case MAP_DLG_CLOSE:
+		break;
+	case MAP_DLG_REFUSE:
+		ber_put_uint(&e, BER_ENUMERATED, p->refuse_reason);
+		break;
+	case MAP_DLG_USER_ABORT:
+		/* MAP-UserAbortChoice: [0] NULL, [1] NULL, [2] ENUMERATED, [3] ENUMERATED */
+		if (p->user_abort_choice <= 1)
+			ber_put_null(&e, BER_CTX(p->user_abort_choice));
+		else
+			ber_put_uint(&e, BER_CTX(p->user_abort_choice), p->user_abort_diag);
+		break;
+	case MAP_DLG_PROVIDER_ABORT:
+		ber_put_uint(&e, BER_ENUMERATED, p->provider_abort_reason);
+		break;
+	}
+	ber_close(&e, pdu);
 	ber_close(&e, sa);
 	ber_close(&e, ext);
 	ENC_END();
 }
 
-int map_dec_open_info(struct map_open_info *oi, const uint8_t *buf, size_t len)
+static int dec_open(struct map_open_info *oi, struct ber_cursor *open)
 {
-	struct ber_cursor c, ext, sa, open;
 	struct ber_tlv t;
-	memset(oi, 0, sizeof(*oi));
-	ber_cursor_init(&c, buf, len, BER_ALLOW_INDEFINITE);
-	if (ber_expect(&c, &t, BER_EXTERNAL) < 0)
-		return -MAP_ERR_DECODE;
-	ber_cursor_enter(&ext, &c, &t);
-	if (ber_expect(&ext, &t, BER_OID) < 0 || t.len != sizeof(oid_map_dialogue_as) ||
-	    memcmp(t.val, oid_map_dialogue_as, t.len) || ber_expect(&ext, &t, BER_CTX_C(0)) < 0)
-		return -MAP_ERR_DECODE;
-	ber_cursor_enter(&sa, &ext, &t);
-	if (ber_expect(&sa, &t, BER_CTX_C(0)) < 0)
-		return -MAP_ERR_DECODE;	/* not a map-open */
-	ber_cursor_enter(&open, &sa, &t);
-	FOR_EACH_ELEMENT(&open, t) {
+	FOR_EACH_ELEMENT(open, t) {
 		int rc = 0;
 		if (t.id == BER_CTX(0))
 			rc = get_address(&oi->destination_reference, &t);
@@ -545,7 +553,78 @@ int map_dec_open_info(struct map_open_info *oi, const uint8_t *buf, size_t len)
 		if (rc < 0)
 			return rc;
 	}
-	return ber_cursor_done(&open) ? 0 : -MAP_ERR_DECODE;
+	return ber_cursor_done(open) ? 0 : -MAP_ERR_DECODE;
+}
+
+/* the first element of a refuse/abort SEQUENCE: an ENUMERATED (or a CHOICE
+ * element for a user abort); later elements (extensions) are skipped */
+static int dec_reason(const struct map_dialogue_pdu *p, struct ber_cursor *c, uint8_t *reason, uint8_t *choice)
+{
+	struct ber_tlv t;
+	uint32_t v = 0;
+	if (ber_next(c, &t) < 0)
+		return -MAP_ERR_MISSING;
+	if (p->type == MAP_DLG_USER_ABORT) {
+		if (BER_ID_CLASS(t.id) != BER_CLASS_CTX || BER_ID_NUMBER(t.id) > 3)
+			return -MAP_ERR_DECODE;
+		*choice = (uint8_t)BER_ID_NUMBER(t.id);
+		if (*choice >= 2 && (ber_get_uint(&t, &v) < 0 || v > 255))
+			return -MAP_ERR_RANGE;
+	} else if (t.id != BER_ENUMERATED || ber_get_uint(&t, &v) < 0 || v > 255) {
+		return -MAP_ERR_DECODE;
+	}
+	*reason = (uint8_t)v;
+	return 0;
+}
+
+int map_dec_dialogue_pdu(struct map_dialogue_pdu *p, const uint8_t *buf, size_t len)
+{
+	struct ber_cursor c, ext, sa, body;
+	struct ber_tlv t;
+	memset(p, 0, sizeof(*p));
+	ber_cursor_init(&c, buf, len, BER_ALLOW_INDEFINITE);
+	if (ber_expect(&c, &t, BER_EXTERNAL) < 0)
+		return -MAP_ERR_DECODE;
+	ber_cursor_enter(&ext, &c, &t);
+	if (ber_expect(&ext, &t, BER_OID) < 0 || t.len != sizeof(oid_map_dialogue_as) ||
+	    memcmp(t.val, oid_map_dialogue_as, t.len) || ber_expect(&ext, &t, BER_CTX_C(0)) < 0)
+		return -MAP_ERR_DECODE;
+	ber_cursor_enter(&sa, &ext, &t);
+	if (ber_next(&sa, &t) < 0 || BER_ID_CLASS(t.id) != BER_CLASS_CTX || !BER_ID_CONSTRUCTED(t.id) ||
+	    BER_ID_NUMBER(t.id) > MAP_DLG_PROVIDER_ABORT)
+		return -MAP_ERR_DECODE;
+	p->type = (enum map_dlg_pdu_type)BER_ID_NUMBER(t.id);
+	ber_cursor_enter(&body, &sa, &t);
+	switch (p->type) {
+	case MAP_DLG_OPEN:
+		return dec_open(&p->open, &body);
+	case MAP_DLG_ACCEPT:
+	case MAP_DLG_CLOSE:
+		return 0;
+	case MAP_DLG_REFUSE:
+		return dec_reason(p, &body, &p->refuse_reason, NULL);
+	case MAP_DLG_USER_ABORT:
+		return dec_reason(p, &body, &p->user_abort_diag, &p->user_abort_choice);
+	case MAP_DLG_PROVIDER_ABORT:
+		return dec_reason(p, &body, &p->provider_abort_reason, NULL);
+	}
+	return -MAP_ERR_DECODE;
+}
+
+int map_enc_open_info(uint8_t *buf, size_t cap, const struct map_open_info *oi)
+{
+	struct map_dialogue_pdu p = { .type = MAP_DLG_OPEN, .open = *oi };
+	return map_enc_dialogue_pdu(buf, cap, &p);
+}
+
+int map_dec_open_info(struct map_open_info *oi, const uint8_t *buf, size_t len)
+{
+	struct map_dialogue_pdu p;
+	int rc = map_dec_dialogue_pdu(&p, buf, len);
+	if (rc < 0 || p.type != MAP_DLG_OPEN)
+		return rc < 0 ? rc : -MAP_ERR_DECODE;
+	*oi = p.open;
+	return 0;
 }
 
 /* ----------------------------------------------------------------- names */

@@ -12,7 +12,7 @@
 #include <sigway/common/daemon.h>
 #include <sigway/common/logging.h>
 #include <sigway/common/vty_nodes.h>
-#include <sigway/tcap/tcap_vty.h>
+#include <sigway/map/map_dialogue.h>
 #include "netsim.h"
 
 #define NETSIM_VTY_PORT 4261
@@ -360,7 +360,7 @@ int main(int argc, char **argv)
 	sigway_daemon_init(&d, &vty_info);
 	struct ss7_stack *stack = ss7_stack_alloc(d.ctx);
 	netsim_vty_init(d.ctx);
-	tcap_vty_init();
+	map_vty_init();
 	if (sigway_daemon_read_config(&d) < 0)
 		return 1;
 	if (d.check_config) {
@@ -375,8 +375,11 @@ int main(int argc, char **argv)
 	}
 	LOGP(DNETSIM, LOGL_NOTICE, "sigway-netsim started\n");
 	sigway_daemon_run(&d);
-	/* our stack before libosmo-sigtran's instance (in ctx) that it is bound to */
+	/* the MAP users, our stack, then libosmo-sigtran's instance (in ctx) that it is bound to */
+	netsim_msc_stop();
+	netsim_hlr_stop();
 	ss7_stack_free(stack);
+	map_peers_free();
 	talloc_free(d.ctx);
 	return 0;
 }

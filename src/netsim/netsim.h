@@ -57,6 +57,8 @@ void netsim_sub_set_state(struct netsim_sub *sub, enum netsim_sub_state state);
 void netsim_vty_init(void *ctx);
 int netsim_hlr_start(void *ctx, struct ss7_stack *stack);
 int netsim_msc_start(void *ctx, struct ss7_stack *stack);
+void netsim_hlr_stop(void);
+void netsim_msc_stop(void);
 int netsim_echo_start(void *ctx, struct ss7_stack *stack);
 void netsim_hlr_alert_sc(const struct netsim_sub *sub);
 /* The MSC sends a subscriber's short message to the SMSC (MO-ForwardSM v3);

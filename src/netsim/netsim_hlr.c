@@ -3,38 +3,25 @@
  * refuses shortMsgGateway versions above its configured maximum (proposing
  * its own), alerts the service centre when an absent subscriber with a
  * message waiting attaches, and plays a one-question USSD menu:
- * processUSS-Request -> unstructuredSS-Request prompt -> answer -> result. */
+ * processUSS-Request -> unstructuredSS-Request prompt -> answer -> result.
+ * It speaks MAP through the MAP dialogue layer, like the gateway. */
 
 #include <errno.h>
 #include <string.h>
 #include <talloc.h>
 #include <osmocom/core/logging.h>
-#include <sigway/map/map_sm.h>
+#include <osmocom/core/utils.h>
 #include <sigway/common/logging.h>
-#include <sigway/tcap/tcap.h>
-#include <sigway/tcap/tcap_vty.h>
+#include <sigway/map/map_dialogue.h>
+#include <sigway/sccp/sccp_codec.h>
 #include "netsim.h"
 
-#define USSD_TIMEOUT_MS 30000
+static struct map_instance *hlr_map;
 
-/* the MAP application context of a dialogue; version 0 when none/unknown */
-static enum map_ac dialogue_ac(const struct tcap_acn *acn, uint8_t *version)
+static void answer_error(struct map_dialogue *md, int8_t invoke_id, const struct map_error_param *e)
 {
-	enum map_ac ac = 0;
-	*version = 0;
-	if (!acn || map_acn_parse(acn, &ac, version) < 0)
-		return 0;
-	return ac;
-}
-
-static struct tcap_instance *hlr_tcap;
-
-static void answer_error(struct tcap_dialogue *dlg, int8_t invoke_id, const struct map_error_param *e)
-{
-	uint8_t buf[64];
-	int len = map_enc_error_param(buf, sizeof(buf), e);
-	tcap_error(dlg, invoke_id, e->code, len > 0 ? buf : NULL, len > 0 ? len : 0);
-	tcap_end(dlg, false, NULL, 0);
+	map_response_error(md, invoke_id, e);
+	map_close(md, false);
 }
 
 /* Without a subscriber table every MSISDN is an attached subscriber of ours:
@@ -48,213 +35,194 @@ static void implicit_subscriber(struct netsim_sub *sub, const char *msisdn)
 	sub->state = SUB_ATTACHED;
 }
 
-static void answer_sri_sm(struct tcap_dialogue *dlg, const struct tcap_component *c)
+static void answer_sri_sm(struct map_dialogue *md, int8_t invoke_id, const struct map_sri_sm_arg *arg)
 {
-	struct map_sri_sm_arg arg;
-	struct map_sri_sm_res res = { .network_node = { true, 0x91 } };
+	union map_res res = { .sri_sm = { .network_node = { true, 0x91 } } };
 	struct netsim_sub implicit, *sub;
-	uint8_t buf[64];
-	if (map_dec_sri_sm_arg(&arg, c->param, c->param_len) < 0 || strlen(arg.msisdn.digits) < 5) {
-		answer_error(dlg, c->invoke_id, &(struct map_error_param){ .code = MAP_ERR_UNEXPECTED_DATA_VALUE });
+	if (strlen(arg->msisdn.digits) < 5) {
+		answer_error(md, invoke_id, &(struct map_error_param){ .code = MAP_ERR_UNEXPECTED_DATA_VALUE });
 		return;
 	}
 	if (llist_empty(&netsim_subscribers)) {
-		implicit_subscriber(&implicit, arg.msisdn.digits);
+		implicit_subscriber(&implicit, arg->msisdn.digits);
 		sub = &implicit;
 	} else {
-		sub = netsim_sub_find_msisdn(arg.msisdn.digits);
+		sub = netsim_sub_find_msisdn(arg->msisdn.digits);
 	}
 	if (!sub || sub->state == SUB_UNKNOWN) {
-		answer_error(dlg, c->invoke_id, &(struct map_error_param){ .code = MAP_ERR_UNKNOWN_SUBSCRIBER });
+		answer_error(md, invoke_id, &(struct map_error_param){ .code = MAP_ERR_UNKNOWN_SUBSCRIBER });
 		return;
 	}
 	if (sub->state == SUB_BARRED) {
-		answer_error(dlg, c->invoke_id, &(struct map_error_param){ .code = MAP_ERR_CALL_BARRED });
+		answer_error(md, invoke_id, &(struct map_error_param){ .code = MAP_ERR_CALL_BARRED });
 		return;
 	}
 	if (sub->state == SUB_ABSENT) {
 		/* message waiting: remember whom to alert (29.002 MWD), and say so
 		 * with informServiceCentre in the same TC-END (mnrf set, SC address
 		 * stored) */
-		snprintf(sub->waiting_sc, sizeof(sub->waiting_sc), "%.32s", arg.sc_address.digits);
-		struct map_inform_sc_arg inf = { .mw_status_present = true, .mw_status = 1u << 1 /* mnrf */ };
-		int ilen = map_enc_inform_sc_arg(buf, sizeof(buf), &inf);
-		if (ilen > 0)
-			tcap_invoke(dlg, MAP_OP_INFORM_SC, buf, ilen, 0, NULL);
-		answer_error(dlg, c->invoke_id, &(struct map_error_param){ .code = MAP_ERR_ABSENT_SUBSCRIBER_SM,
+		snprintf(sub->waiting_sc, sizeof(sub->waiting_sc), "%.32s", arg->sc_address.digits);
+		union map_arg inf = { .inform_sc = { .mw_status_present = true, .mw_status = 1u << 1 /* mnrf */ } };
+		map_request(md, MAP_SVC_INFORM_SC, &inf, NULL);
+		answer_error(md, invoke_id, &(struct map_error_param){ .code = MAP_ERR_ABSENT_SUBSCRIBER_SM,
 			     .absent_diag_present = true, .absent_diag = 1 /* IMSI detached */ });
 		return;
 	}
-	snprintf(res.imsi, sizeof(res.imsi), "%s", sub->imsi);
-	snprintf(res.network_node.digits, sizeof(res.network_node.digits), "%s", sub->msc_gt);
-	int len = map_enc_sri_sm_res(buf, sizeof(buf), &res);
-	tcap_result(dlg, c->invoke_id, true, MAP_OP_SRI_FOR_SM, buf, len);
-	tcap_end(dlg, false, NULL, 0);
+	osmo_strlcpy(res.sri_sm.imsi, sub->imsi, sizeof(res.sri_sm.imsi));
+	osmo_strlcpy(res.sri_sm.network_node.digits, sub->msc_gt, sizeof(res.sri_sm.network_node.digits));
+	map_response(md, invoke_id, MAP_SVC_SRI_FOR_SM, &res);
+	map_close(md, false);
 }
 
 /* reportSM-DeliveryStatus: the MSC could not deliver (absent, memory
  * full); keep message-waiting data so the SC is alerted when it can */
-static void answer_report_smds(struct tcap_dialogue *dlg, const struct tcap_component *c)
+static void answer_report_smds(struct map_dialogue *md, int8_t invoke_id, const struct map_report_smds_arg *arg)
 {
-	struct map_report_smds_arg arg;
-	if (map_dec_report_smds_arg(&arg, c->param, c->param_len) < 0) {
-		answer_error(dlg, c->invoke_id, &(struct map_error_param){ .code = MAP_ERR_UNEXPECTED_DATA_VALUE });
-		return;
-	}
-	struct netsim_sub *sub = netsim_sub_find_msisdn(arg.msisdn.digits);
+	struct netsim_sub *sub = netsim_sub_find_msisdn(arg->msisdn.digits);
 	if (!sub) {
-		answer_error(dlg, c->invoke_id, &(struct map_error_param){ .code = MAP_ERR_UNKNOWN_SUBSCRIBER });
+		answer_error(md, invoke_id, &(struct map_error_param){ .code = MAP_ERR_UNKNOWN_SUBSCRIBER });
 		return;
 	}
-	if (arg.outcome != MAP_OUTCOME_SUCCESSFUL_TRANSFER)
-		snprintf(sub->waiting_sc, sizeof(sub->waiting_sc), "%.32s", arg.sc_address.digits);
-	LOGP(DNETSIM, LOGL_INFO, "HLR: reportSM-DeliveryStatus for %s, outcome %d\n", sub->msisdn, arg.outcome);
-	tcap_result(dlg, c->invoke_id, true, MAP_OP_REPORT_SM_DS, NULL, 0);
-	tcap_end(dlg, false, NULL, 0);
+	if (arg->outcome != MAP_OUTCOME_SUCCESSFUL_TRANSFER)
+		snprintf(sub->waiting_sc, sizeof(sub->waiting_sc), "%.32s", arg->sc_address.digits);
+	LOGP(DNETSIM, LOGL_INFO, "HLR: reportSM-DeliveryStatus for %s, outcome %d\n", sub->msisdn, arg->outcome);
+	map_response(md, invoke_id, MAP_SVC_REPORT_SM_DS, NULL);
+	map_close(md, false);
 }
 
-/* alertServiceCentre (shortMsgAlert v2) from the HLR's GT to the waiting SC */
+static void alert_ind(void *user_priv, struct map_dialogue *md, const struct map_ind *ind)
+{
+	char why[96];
+	if (ind->type == MAP_IND_ERROR || ind->type == MAP_IND_REFUSE || ind->type == MAP_IND_U_ABORT ||
+	    ind->type == MAP_IND_P_ABORT)
+		LOGP(DNETSIM, LOGL_NOTICE, "HLR: alertServiceCentre to %s: %s\n", map_dialogue_remote_addr(md)->gt.digits,
+		     map_err_str(&ind->err, why, sizeof(why)));
+	if (ind->type == MAP_IND_DELIMITER || (ind->type == MAP_IND_ERROR && !ind->last))
+		map_close(md, false);
+}
+
+static const struct map_user alert_user = { "hlr-alert", alert_ind, NULL };
+
+/* alertServiceCentre (shortMsgAlert) from the HLR's GT to the waiting SC */
 void netsim_hlr_alert_sc(const struct netsim_sub *sub)
 {
 	struct sccp_addr called, calling;
-	struct tcap_acn acn;
-	uint8_t buf[64];
-	struct map_alert_sc_arg a = { .msisdn = { true, 0x91 }, .sc_address = { true, 0x91 } };
-	if (!hlr_tcap || !sub->waiting_sc[0] || sccp_addr_set_e164(&called, sub->waiting_sc, SCCP_SSN_MSC) < 0 ||
+	union map_arg a = { .alert_sc = { .msisdn = { true, 0x91 }, .sc_address = { true, 0x91 } } };
+	if (!hlr_map || !sub->waiting_sc[0] || sccp_addr_set_e164(&called, sub->waiting_sc, SCCP_SSN_MSC) < 0 ||
 	    sccp_addr_set_e164(&calling, netsim_cfg.hlr_gt, SCCP_SSN_HLR) < 0)
 		return;
-	snprintf(a.msisdn.digits, sizeof(a.msisdn.digits), "%s", sub->msisdn);
-	snprintf(a.sc_address.digits, sizeof(a.sc_address.digits), "%s", sub->waiting_sc);
-	map_acn(&acn, MAP_AC_SHORT_MSG_ALERT, 2);
-	struct tcap_dialogue *dlg = tcap_dialogue_alloc(hlr_tcap, &called, &calling, &acn, NULL);
-	int len = map_enc_alert_sc_arg(buf, sizeof(buf), &a);
-	if (!dlg || len < 0)
+	osmo_strlcpy(a.alert_sc.msisdn.digits, sub->msisdn, sizeof(a.alert_sc.msisdn.digits));
+	osmo_strlcpy(a.alert_sc.sc_address.digits, sub->waiting_sc, sizeof(a.alert_sc.sc_address.digits));
+	struct map_open_req req = { .ac = MAP_AC_SHORT_MSG_ALERT, .called = &called, .calling = &calling,
+				    .user = &alert_user };
+	struct map_dialogue *md = map_open(hlr_map, &req);
+	if (!md)
 		return;
-	tcap_invoke(dlg, MAP_OP_ALERT_SC, buf, len, 15000, NULL);
-	if (tcap_begin(dlg, NULL, 0) == 0)
-		LOGP(DNETSIM, LOGL_NOTICE, "HLR: alertServiceCentre for %s to %s\n", sub->msisdn, sub->waiting_sc);
-}
-
-/* per USSD dialogue: the invoke ID of the subscriber's processUSS-Request */
-struct ussd_session {
-	int8_t puss_invoke;
-};
-
-static void ussd_begin(struct tcap_dialogue *dlg, const struct tcap_component *c)
-{
-	uint8_t arg[64];
-	struct ussd_session *s = talloc_zero(dlg, struct ussd_session);
-	s->puss_invoke = c->invoke_id;
-	tcap_dialogue_set_priv(dlg, s);
-	int len = map_enc_ussd_text(arg, sizeof(arg), "Balance 5 EUR. 1: top up");
-	tcap_invoke(dlg, MAP_OP_USSR, arg, len, USSD_TIMEOUT_MS, NULL);
-	tcap_continue(dlg, NULL, 0);
-}
-
-static void ussd_continue(struct tcap_dialogue *dlg, const struct tcap_ind *ind)
-{
-	struct ussd_session *s = tcap_dialogue_priv(dlg);
-	uint8_t res[64];
-	for (unsigned int i = 0; i < ind->n_comp; i++) {
-		if (ind->comp[i].type != TCAP_COMP_RESULT_LAST || !s)
-			continue;
-		int len = map_enc_ussd_text(res, sizeof(res), "Thank you");
-		tcap_result(dlg, s->puss_invoke, true, MAP_OP_PROCESS_USS, res, len);
-		tcap_end(dlg, false, NULL, 0);
+	if (map_request(md, MAP_SVC_ALERT_SC, &a, NULL) < 0) {
+		map_close(md, true);
 		return;
 	}
+	map_delimit(md);
+	LOGP(DNETSIM, LOGL_NOTICE, "HLR: alertServiceCentre for %s to %s\n", sub->msisdn, sub->waiting_sc);
+}
+
+/* ------------------------------------------------------------ USSD */
+
+/* per USSD dialogue the HLR plays the menu: the invoke ID of the
+ * subscriber's processUSS-Request (+1, so that 0 is "none") */
+static void ussd_menu(struct map_dialogue *md, int8_t invoke_id)
+{
+	uint8_t buf[64];
+	union map_arg a;
+	map_ussd_from_text(&a.ussd, buf, sizeof(buf), "Balance 5 EUR. 1: top up");
+	map_dialogue_set_priv(md, (void *)(intptr_t)(invoke_id + 1));
+	map_request(md, MAP_SVC_USSR, &a, NULL);
+	map_delimit(md);
+}
+
+static void ussd_menu_answered(struct map_dialogue *md)
+{
+	uint8_t buf[64];
+	union map_res r;
+	intptr_t puss = (intptr_t)map_dialogue_priv(md);
+	if (!puss)
+		return;
+	map_ussd_from_text(&r.ussd, buf, sizeof(buf), "Thank you");
+	map_response(md, (int8_t)(puss - 1), MAP_SVC_PROCESS_USS, &r);
+	map_close(md, false);
 }
 
 /* Network-initiated USSD: the HLR relays to the subscriber, whose handset
  * answers a USSR from the script and acknowledges a USSN */
-static void network_initiated_ussd(struct tcap_dialogue *dlg, const struct tcap_component *c)
+static void network_initiated_ussd(struct map_dialogue *md, const struct map_ind *ind)
 {
 	char text[400];
-	uint8_t res[200];
-	map_dec_ussd_text(c->param, c->param_len, text, sizeof(text));
-	if (c->opcode == MAP_OP_USSN) {
+	uint8_t buf[200];
+	union map_res r;
+	map_ussd_text(&ind->arg->ussd, text, sizeof(text));
+	if (ind->svc == MAP_SVC_USSN) {
 		netsim_ussd_log("network notifies '%s'", text);
-		tcap_result(dlg, c->invoke_id, true, MAP_OP_USSN, NULL, 0);
+		map_response(md, ind->invoke_id, MAP_SVC_USSN, NULL);
 	} else {
 		const char *answer = netsim_ussd_answer();
 		netsim_ussd_log("network asks '%s', handset answers '%s'", text, answer);
-		int len = map_enc_ussd_text(res, sizeof(res), answer);
-		tcap_result(dlg, c->invoke_id, true, MAP_OP_USSR, res, len);
+		map_ussd_from_text(&r.ussd, buf, sizeof(buf), answer);
+		map_response(md, ind->invoke_id, MAP_SVC_USSR, &r);
 	}
-	tcap_continue(dlg, NULL, 0);
+	map_delimit(md);
 }
 
-static void hlr_begin(struct tcap_dialogue *dlg, const struct tcap_ind *ind)
+static void hlr_ind(void *user_priv, struct map_dialogue *md, const struct map_ind *ind)
 {
-	uint8_t version;
-	enum map_ac ac = dialogue_ac(ind->acn, &version);
-	if (ac == MAP_AC_SHORT_MSG_GATEWAY && version > netsim_cfg.sms_gw_max_version) {
-		struct tcap_acn proposed = *ind->acn;
-		proposed.oid[6] = (uint8_t)netsim_cfg.sms_gw_max_version;
-		tcap_refuse_acn(dlg, &proposed);
-		return;
-	}
-	for (unsigned int i = 0; i < ind->n_comp; i++) {
-		const struct tcap_component *c = &ind->comp[i];
-		if (c->type != TCAP_COMP_INVOKE)
-			continue;
-		if (c->opcode == MAP_OP_SRI_FOR_SM) {
-			answer_sri_sm(dlg, c);
-			return;
-		}
-		if (c->opcode == MAP_OP_REPORT_SM_DS) {
-			answer_report_smds(dlg, c);
-			return;
-		}
-		if (c->opcode == MAP_OP_PROCESS_USS && (!ind->acn || ac == MAP_AC_NETWORK_USSD)) {
-			ussd_begin(dlg, c);
-			return;
-		}
-		if ((c->opcode == MAP_OP_USSR || c->opcode == MAP_OP_USSN) && ac == MAP_AC_NETWORK_USSD) {
-			network_initiated_ussd(dlg, c);
-			return;
-		}
-		tcap_reject(dlg, true, c->invoke_id, TCAP_PROBLEM_INVOKE, TCAP_IP_UNRECOGNIZED_OPERATION);
-	}
-	tcap_end(dlg, false, NULL, 0);
-}
-
-static void hlr_dialogue_ind(void *priv, struct tcap_dialogue *dlg, const struct tcap_ind *ind)
-{
-	if (!dlg)
-		return;
 	switch (ind->type) {
-	case TCAP_IND_BEGIN:
-		hlr_begin(dlg, ind);
-		break;
-	case TCAP_IND_CONTINUE:
-		ussd_continue(dlg, ind);
-		break;
+	case MAP_IND_OPEN:
+		if (ind->open->ac == MAP_AC_SHORT_MSG_GATEWAY && ind->open->version > netsim_cfg.sms_gw_max_version)
+			map_refuse(md, MAP_REFUSE_ACN_NOT_SUPPORTED, (uint8_t)netsim_cfg.sms_gw_max_version);
+		return;
+	case MAP_IND_INVOKE:
+		switch (ind->svc) {
+		case MAP_SVC_SRI_FOR_SM: answer_sri_sm(md, ind->invoke_id, &ind->arg->sri_sm); return;
+		case MAP_SVC_REPORT_SM_DS: answer_report_smds(md, ind->invoke_id, &ind->arg->report_sm_ds); return;
+		case MAP_SVC_PROCESS_USS: ussd_menu(md, ind->invoke_id); return;
+		case MAP_SVC_USSR: case MAP_SVC_USSN: network_initiated_ussd(md, ind); return;
+		default: return;
+		}
+	case MAP_IND_RESULT:
+		if (ind->svc == MAP_SVC_USSR)
+			ussd_menu_answered(md);
+		return;
+	case MAP_IND_ERROR:
+		/* a USSD prompt unanswered */
+		if (!ind->last)
+			map_u_abort(md, MAP_UA_USER_SPECIFIC, 0);
+		return;
+	case MAP_IND_DELIMITER:
+		/* a message with nothing we answer (e.g. only rejected invokes) */
+		if (map_dialogue_ac(md) == MAP_AC_SHORT_MSG_GATEWAY)
+			map_close(md, false);
+		return;
 	default:
-		break;	/* END/ABORT: the dialogue (and its session) is gone */
+		return;
 	}
 }
 
-static void hlr_l_cancel(void *priv, struct tcap_dialogue *dlg, int8_t id, int32_t op)
-{
-	/* a USSD prompt unanswered, or an alert the SC did not acknowledge */
-	tcap_u_abort(dlg, NULL, 0);
-}
-
-static const struct tcap_user_ops hlr_ops = {
-	.dialogue_ind = hlr_dialogue_ind,
-	.l_cancel_ind = hlr_l_cancel,
-};
+static const struct map_user hlr_user = { "hlr", hlr_ind, NULL };
 
 int netsim_hlr_start(void *ctx, struct ss7_stack *stack)
 {
-	struct sccp_user *u = sccp_user_bind(stack->sccp, SCCP_SSN_HLR, &tcap_sccp_user_ops, NULL);
-	if (!u)
+	hlr_map = map_instance_start(ctx, stack->sccp, SCCP_SSN_HLR);
+	if (!hlr_map || map_register(hlr_map, MAP_AC_SHORT_MSG_GATEWAY, 1, 3, &hlr_user) < 0 ||
+	    map_register(hlr_map, MAP_AC_NETWORK_USSD, 2, 2, &hlr_user) < 0)
 		return -EBUSY;
-	struct sccp_sap_down down = sccp_user_sap_down(u);
-	hlr_tcap = tcap_instance_alloc(ctx, &down, &hlr_ops, NULL);
-	sccp_user_set_priv(u, hlr_tcap);
-	return tcap_vty_add_instance("hlr", hlr_tcap);
+	map_vty_add_instance("hlr", hlr_map);
+	return 0;
+}
+
+void netsim_hlr_stop(void)
+{
+	if (hlr_map)
+		map_instance_free(hlr_map);
+	hlr_map = NULL;
 }
 
 /* ------------------------------------------------------------------ echo */

@@ -1,7 +1,9 @@
-/* The simulated MSC/VLR (SSN 8): takes MT-ForwardSM (v3) and forwardSM (v2)
- * for the subscribers it serves and answers as each one's state says; in a
- * single TC-BEGIN (SCCP-segmented when long) or by the 29.002 large-message
- * procedure (empty TC-BEGIN, invoke in the first TC-CONTINUE). */
+/* The simulated MSC/VLR (SSN 8): takes MT-ForwardSM (v3) and forwardSM
+ * (v1/v2) for the subscribers it serves and answers as each one's state
+ * says; in a single TC-BEGIN (SCCP-segmented when long) or by the 29.002
+ * large-message procedure (empty TC-BEGIN, invoke in the first
+ * TC-CONTINUE). It sends MO short messages and dials USSD for its
+ * subscribers. All of it through the MAP dialogue layer. */
 
 #include <errno.h>
 #include <stdarg.h>
@@ -10,23 +12,22 @@
 #include <string.h>
 #include <osmocom/core/logging.h>
 #include <sigway/common/logging.h>
-#include <sigway/map/map_sm.h>
+#include <osmocom/core/utils.h>
+#include <sigway/map/map_dialogue.h>
+#include <sigway/sccp/sccp_codec.h>
 #include <sigway/sms/sms_split.h>
 #include <sigway/sms/sms_tpdu.h>
-#include <sigway/tcap/tcap.h>
-#include <sigway/tcap/tcap_vty.h>
 #include "netsim.h"
 
-static void answer(struct tcap_dialogue *dlg, int8_t invoke_id, int32_t op, const struct map_error_param *e)
+static struct map_instance *msc_map;
+
+static void answer(struct map_dialogue *md, int8_t invoke_id, enum map_service svc, const struct map_error_param *e)
 {
-	uint8_t buf[64];
-	if (!e) {
-		tcap_result(dlg, invoke_id, true, op, NULL, 0);
-	} else {
-		int len = map_enc_error_param(buf, sizeof(buf), e);
-		tcap_error(dlg, invoke_id, e->code, len > 0 ? buf : NULL, len > 0 ? len : 0);
-	}
-	tcap_end(dlg, false, NULL, 0);
+	if (!e)
+		map_response(md, invoke_id, svc, NULL);
+	else
+		map_response_error(md, invoke_id, e);
+	map_close(md, false);
 }
 
 static unsigned long mt_parts_accepted;
@@ -57,78 +58,88 @@ void netsim_msc_show_mt(struct vty *vty)
 	vty_out(vty, "parts accepted: %lu%s", mt_parts_accepted, VTY_NEWLINE);
 }
 
-static void mt_forward_sm(struct tcap_dialogue *dlg, const struct tcap_component *c)
+static void mt_forward_sm(struct map_dialogue *md, int8_t id, enum map_service svc, const struct map_forward_sm_arg *a)
 {
-	struct map_forward_sm_arg a;
-	if (map_dec_forward_sm_arg(&a, c->param, c->param_len) < 0 || a.da_type != MAP_DA_IMSI) {
-		answer(dlg, c->invoke_id, c->opcode, &(struct map_error_param){ .code = MAP_ERR_UNEXPECTED_DATA_VALUE });
+	if (a->da_type != MAP_DA_IMSI) {
+		answer(md, id, svc, &(struct map_error_param){ .code = MAP_ERR_UNEXPECTED_DATA_VALUE });
 		return;
 	}
-	struct netsim_sub *sub = netsim_sub_find_imsi(a.da_imsi);
+	struct netsim_sub *sub = netsim_sub_find_imsi(a->da_imsi);
 	enum netsim_sub_state state = sub ? sub->state : (llist_empty(&netsim_subscribers) ? SUB_ATTACHED : SUB_UNKNOWN);
-	LOGP(DNETSIM, LOGL_INFO, "MSC: SMS for IMSI %s (%zu octets TPDU), subscriber %s\n", a.da_imsi,
-	     a.sm_rp_ui_len, netsim_sub_state_names[state]);
+	LOGP(DNETSIM, LOGL_INFO, "MSC: SMS for IMSI %s (%zu octets TPDU), subscriber %s\n", a->da_imsi,
+	     a->sm_rp_ui_len, netsim_sub_state_names[state]);
 	switch (state) {
 	case SUB_ATTACHED: {
 		struct sms_tpdu t;
 		/* the handset checks the TPDU: a broken one is a protocol error */
-		if (sms_tpdu_decode(&t, a.sm_rp_ui, a.sm_rp_ui_len, 0) < 0) {
-			answer(dlg, c->invoke_id, c->opcode, &(struct map_error_param){
+		if (sms_tpdu_decode(&t, a->sm_rp_ui, a->sm_rp_ui_len, 0) < 0) {
+			answer(md, id, svc, &(struct map_error_param){
 				.code = MAP_ERR_SM_DELIVERY_FAILURE, .failure_cause_present = true,
 				.failure_cause = MAP_SMF_EQUIPMENT_PROTOCOL_ERROR });
 			return;
 		}
-		if (a.more_messages_to_send) {
+		if (a->more_messages_to_send) {
 			/* 29.002: the dialogue stays open for the next part */
-			tcap_result(dlg, c->invoke_id, true, c->opcode, NULL, 0);
-			tcap_continue(dlg, NULL, 0);
+			map_response(md, id, svc, NULL);
+			map_delimit(md);
 		} else {
-			answer(dlg, c->invoke_id, c->opcode, NULL);
+			answer(md, id, svc, NULL);
 		}
-		netsim_msc_count_delivered(a.da_imsi, a.sm_rp_ui, a.sm_rp_ui_len);
+		netsim_msc_count_delivered(a->da_imsi, a->sm_rp_ui, a->sm_rp_ui_len);
 		return;
 	}
 	case SUB_MEMORY_FULL:
-		answer(dlg, c->invoke_id, c->opcode, &(struct map_error_param){ .code = MAP_ERR_SM_DELIVERY_FAILURE,
+		answer(md, id, svc, &(struct map_error_param){ .code = MAP_ERR_SM_DELIVERY_FAILURE,
 		       .failure_cause_present = true, .failure_cause = MAP_SMF_MEMORY_CAPACITY_EXCEEDED });
 		return;
 	case SUB_UNREACHABLE:
-		answer(dlg, c->invoke_id, c->opcode, &(struct map_error_param){ .code = MAP_ERR_ABSENT_SUBSCRIBER_SM,
+		answer(md, id, svc, &(struct map_error_param){ .code = MAP_ERR_ABSENT_SUBSCRIBER_SM,
 		       .absent_diag_present = true, .absent_diag = 0 /* no paging response */ });
 		return;
 	case SUB_MSC_TIMEOUT:
 		return;	/* the dialogue stays until the guard timer; the SMSC's invoke timer fires first */
 	default:
-		answer(dlg, c->invoke_id, c->opcode, &(struct map_error_param){ .code = MAP_ERR_UNIDENTIFIED_SUBSCRIBER });
+		answer(md, id, svc, &(struct map_error_param){ .code = MAP_ERR_UNIDENTIFIED_SUBSCRIBER });
 		return;
 	}
 }
 
+/* MT dialogues from an SMSC */
+static void msc_ind(void *user_priv, struct map_dialogue *md, const struct map_ind *ind)
+{
+	switch (ind->type) {
+	case MAP_IND_INVOKE:
+		/* forwardSM of shortMsgRelay v1 arrives as the MO service */
+		if (ind->svc == MAP_SVC_MT_FORWARD_SM || ind->svc == MAP_SVC_MO_FORWARD_SM) {
+			map_dialogue_set_priv(md, md);	/* it asked something */
+			mt_forward_sm(md, ind->invoke_id, ind->svc, &ind->arg->forward_sm);
+		}
+		return;
+	case MAP_IND_DELIMITER:
+		/* 29.002 large-message procedure: a Begin with the dialogue only is
+		 * answered with an empty Continue; the invoke follows */
+		if (!map_dialogue_priv(md))
+			map_delimit(md);
+		return;
+	default:
+		return;
+	}
+}
+
+static const struct map_user msc_user = { "msc", msc_ind, NULL };
+
 /* ------------------------------------------------------------- MO SMS */
 
 #define MO_KEEP 32
-/* what a dialogue the MSC opened is for */
-enum origin_kind { ORIGIN_MO_SMS = 1, ORIGIN_USSD };
 
 struct mo_record {
-	enum origin_kind kind;
 	int id;
 	char msisdn[SCCP_GT_DIGITS_MAX + 1];
 	char outcome[64];
 };
-struct ussd_call {
-	enum origin_kind kind;
-	char msisdn[SCCP_GT_DIGITS_MAX + 1];
-};
 
 static struct mo_record mo_log[MO_KEEP];
 static int mo_count;
-static struct tcap_instance *msc_tcap;
-
-static struct mo_record *mo_of(struct tcap_dialogue *dlg)
-{
-	return tcap_dialogue_priv(dlg);
-}
 
 #define MO_PARTS_MAX 8
 
@@ -143,35 +154,68 @@ static int submit_tpdu(uint8_t *out, size_t cap, const char *dest, const struct 
 	return sms_tpdu_encode(out, cap, &t);
 }
 
+/* the SMSC's answer to one of our MO-ForwardSMs */
+static void mo_ind(void *user_priv, struct map_dialogue *md, const struct map_ind *ind)
+{
+	struct mo_record *r = map_dialogue_priv(md);
+	char why[96];
+	switch (ind->type) {
+	case MAP_IND_RESULT:
+		snprintf(r->outcome, sizeof(r->outcome), "accepted");
+		break;
+	case MAP_IND_ERROR:
+		if (ind->err.kind == MAP_EK_USER)
+			snprintf(r->outcome, sizeof(r->outcome), "error %d %s", ind->err.user.code,
+				 map_error_name(ind->err.user.code));
+		else if (ind->err.kind == MAP_EK_PROVIDER && ind->err.provider == MAP_PE_NO_RESPONSE)
+			snprintf(r->outcome, sizeof(r->outcome), "timeout");
+		else
+			snprintf(r->outcome, sizeof(r->outcome), "failed (%s)", map_err_str(&ind->err, why, sizeof(why)));
+		if (!ind->last)
+			map_u_abort(md, MAP_UA_USER_SPECIFIC, 0);
+		break;
+	case MAP_IND_REFUSE: case MAP_IND_U_ABORT: case MAP_IND_P_ABORT:
+		snprintf(r->outcome, sizeof(r->outcome), "failed (%s)", map_err_str(&ind->err, why, sizeof(why)));
+		break;
+	case MAP_IND_DELIMITER:
+		map_close(md, false);
+		break;
+	default:
+		break;
+	}
+}
+
+static const struct map_user mo_user = { "msc-mo", mo_ind, NULL };
+
 /* One MO-ForwardSM dialogue; returns the id of its record */
 static int send_mo_part(const char *msisdn, const uint8_t *tpdu, int n)
 {
-	uint8_t arg[300];
 	struct sccp_addr called, calling;
-	struct tcap_acn acn;
 	struct netsim_sub *sub = netsim_sub_find_msisdn(msisdn);
-	struct map_forward_sm_arg a = { .da_type = MAP_DA_SC_ADDRESS, .da_address = { true, 0x91 },
-					.oa_type = MAP_OA_MSISDN, .oa_address = { true, 0x91 },
-					.sm_rp_ui = tpdu, .sm_rp_ui_len = n };
-	snprintf(a.da_address.digits, sizeof(a.da_address.digits), "%s", netsim_cfg.smsc_gt);
-	snprintf(a.oa_address.digits, sizeof(a.oa_address.digits), "%s", msisdn);
+	union map_arg a = { .forward_sm = { .da_type = MAP_DA_SC_ADDRESS, .da_address = { true, 0x91 },
+					    .oa_type = MAP_OA_MSISDN, .oa_address = { true, 0x91 },
+					    .sm_rp_ui = tpdu, .sm_rp_ui_len = n } };
+	osmo_strlcpy(a.forward_sm.da_address.digits, netsim_cfg.smsc_gt, sizeof(a.forward_sm.da_address.digits));
+	osmo_strlcpy(a.forward_sm.oa_address.digits, msisdn, sizeof(a.forward_sm.oa_address.digits));
 	if (sub)
-		snprintf(a.imsi, sizeof(a.imsi), "%s", sub->imsi);
-	int len = map_enc_forward_sm_arg(arg, sizeof(arg), &a, 3);
-	if (len < 0 || sccp_addr_set_e164(&called, netsim_cfg.smsc_gt, SCCP_SSN_MSC) < 0 ||
+		osmo_strlcpy(a.forward_sm.imsi, sub->imsi, sizeof(a.forward_sm.imsi));
+	if (sccp_addr_set_e164(&called, netsim_cfg.smsc_gt, SCCP_SSN_MSC) < 0 ||
 	    sccp_addr_set_e164(&calling, sub ? sub->msc_gt : netsim_cfg.msc_gt, SCCP_SSN_MSC) < 0)
 		return -EINVAL;
 	struct mo_record *r = &mo_log[mo_count % MO_KEEP];
-	*r = (struct mo_record){ .kind = ORIGIN_MO_SMS, .id = ++mo_count };
-	snprintf(r->msisdn, sizeof(r->msisdn), "%s", msisdn);
+	*r = (struct mo_record){ .id = ++mo_count };
+	osmo_strlcpy(r->msisdn, msisdn, sizeof(r->msisdn));
 	snprintf(r->outcome, sizeof(r->outcome), "sent");
-	map_acn(&acn, MAP_AC_SHORT_MSG_MO_RELAY, 3);
-	struct tcap_dialogue *dlg = tcap_dialogue_alloc(msc_tcap, &called, &calling, &acn, r);
-	if (!dlg)
+	struct map_open_req req = { .ac = MAP_AC_SHORT_MSG_MO_RELAY, .called = &called, .calling = &calling,
+				    .user = &mo_user, .priv = r };
+	struct map_dialogue *md = map_open(msc_map, &req);
+	if (!md)
 		return -ENOMEM;
-	tcap_invoke(dlg, MAP_OP_MO_FORWARD_SM, arg, len, 10000, NULL);
-	if (tcap_begin(dlg, NULL, 0) < 0)
-		return -EIO;
+	if (map_request(md, MAP_SVC_MO_FORWARD_SM, &a, NULL) < 0) {
+		map_close(md, true);
+		return -EINVAL;
+	}
+	map_delimit(md);
 	return r->id;
 }
 
@@ -182,7 +226,7 @@ int netsim_msc_send_mo(const char *msisdn, const char *dest, const char *text, e
 	struct sms_part parts[MO_PARTS_MAX];
 	enum sms_alphabet alphabet;
 	uint8_t scratch[4 * 160 * MO_PARTS_MAX], tpdu[200];
-	if (!msc_tcap)
+	if (!msc_map)
 		return -ENOTCONN;
 	int n = sms_split_text(parts, MO_PARTS_MAX, text, strlen(text), (uint16_t)(mo_count & 0xff), false,
 			       &alphabet, scratch, sizeof(scratch));
@@ -206,31 +250,6 @@ void netsim_msc_show_mo(struct vty *vty)
 	for (int i = mo_count > MO_KEEP ? mo_count - MO_KEEP : 0; i < mo_count; i++)
 		vty_out(vty, "%d %s %s%s", mo_log[i % MO_KEEP].id, mo_log[i % MO_KEEP].msisdn,
 			mo_log[i % MO_KEEP].outcome, VTY_NEWLINE);
-}
-
-/* the SMSC's answer to one of our MO-ForwardSMs */
-static void mo_answer(struct tcap_dialogue *dlg, const struct tcap_ind *ind)
-{
-	struct mo_record *r = mo_of(dlg);
-	for (unsigned int i = 0; i < ind->n_comp; i++) {
-		if (ind->comp[i].type == TCAP_COMP_ERROR) {
-			snprintf(r->outcome, sizeof(r->outcome), "error %d %s", ind->comp[i].error_code,
-				 map_error_name(ind->comp[i].error_code));
-			return;
-		}
-	}
-	snprintf(r->outcome, sizeof(r->outcome), ind->type == TCAP_IND_END ? "accepted" : "failed (indication %d)",
-		 ind->type);
-}
-
-static void msc_l_cancel(void *priv, struct tcap_dialogue *dlg, int8_t id, int32_t op)
-{
-	enum origin_kind *kind = tcap_dialogue_priv(dlg);
-	if (kind && *kind == ORIGIN_MO_SMS)
-		snprintf(mo_of(dlg)->outcome, sizeof(mo_of(dlg)->outcome), "timeout");
-	else if (kind)
-		netsim_ussd_log("%s: no answer from the USSD gateway", ((struct ussd_call *)kind)->msisdn);
-	tcap_dialogue_release(dlg);
 }
 
 /* ------------------------------------------------------ USSD (mobile side) */
@@ -265,103 +284,94 @@ const char *netsim_ussd_answer(void)
 	return netsim_cfg.ussd_answers[next++ % netsim_cfg.n_ussd_answers];
 }
 
+/* the gateway prompts (USSR), informs (USSN) or ends with the result */
+static void ussd_call_ind(void *user_priv, struct map_dialogue *md, const struct map_ind *ind)
+{
+	const char *msisdn = map_dialogue_priv(md);
+	char text[400], why[96];
+	uint8_t buf[200];
+	union map_res r;
+	switch (ind->type) {
+	case MAP_IND_INVOKE:
+		if (ind->svc == MAP_SVC_USSR) {
+			const char *answer = netsim_ussd_answer();
+			netsim_ussd_log("%s prompted '%s', answers '%s'", msisdn,
+					map_ussd_text(&ind->arg->ussd, text, sizeof(text)), answer);
+			map_ussd_from_text(&r.ussd, buf, sizeof(buf), answer);
+			map_response(md, ind->invoke_id, MAP_SVC_USSR, &r);
+		} else if (ind->svc == MAP_SVC_USSN) {
+			netsim_ussd_log("%s notified '%s'", msisdn, map_ussd_text(&ind->arg->ussd, text, sizeof(text)));
+			map_response(md, ind->invoke_id, MAP_SVC_USSN, NULL);
+		}
+		break;
+	case MAP_IND_DELIMITER:
+		map_delimit(md);
+		break;
+	case MAP_IND_RESULT:
+		netsim_ussd_log("%s result '%s'", msisdn, map_ussd_text(&ind->res->ussd, text, sizeof(text)));
+		break;
+	case MAP_IND_ERROR:
+		if (ind->err.kind == MAP_EK_USER)
+			netsim_ussd_log("%s error %d %s", msisdn, ind->err.user.code, map_error_name(ind->err.user.code));
+		else if (ind->err.provider == MAP_PE_NO_RESPONSE)
+			netsim_ussd_log("%s: no answer from the USSD gateway", msisdn);
+		else
+			netsim_ussd_log("%s: %s", msisdn, map_err_str(&ind->err, why, sizeof(why)));
+		if (!ind->last)
+			map_u_abort(md, MAP_UA_USER_SPECIFIC, 0);
+		break;
+	case MAP_IND_REFUSE:
+		netsim_ussd_log("%s %s", msisdn, map_err_str(&ind->err, why, sizeof(why)));
+		break;
+	case MAP_IND_U_ABORT: case MAP_IND_P_ABORT:
+		netsim_ussd_log("%s aborted", msisdn);
+		break;
+	default:
+		break;
+	}
+	if (ind->last || ind->type == MAP_IND_ERROR)
+		talloc_free(map_dialogue_priv(md));
+}
+
+static const struct map_user ussd_user = { "msc-ussd", ussd_call_ind, NULL };
+
 int netsim_ussd_dial(const char *msisdn, const char *gw_gt, const char *text)
 {
-	uint8_t arg[200];
 	struct sccp_addr called, calling;
-	struct tcap_acn acn;
 	struct netsim_sub *sub = netsim_sub_find_msisdn(msisdn);
-	int len = map_enc_ussd_text(arg, sizeof(arg), text);
-	if (!msc_tcap || len < 0 || sccp_addr_set_e164(&called, gw_gt, SCCP_SSN_MSC) < 0 ||
+	uint8_t buf[200];
+	union map_arg a;
+	if (!msc_map || map_ussd_from_text(&a.ussd, buf, sizeof(buf), text) < 0 ||
+	    sccp_addr_set_e164(&called, gw_gt, SCCP_SSN_MSC) < 0 ||
 	    sccp_addr_set_e164(&calling, sub ? sub->msc_gt : netsim_cfg.msc_gt, SCCP_SSN_MSC) < 0)
 		return -EINVAL;
-	struct ussd_call *call = talloc_zero(msc_tcap, struct ussd_call);
-	call->kind = ORIGIN_USSD;
-	snprintf(call->msisdn, sizeof(call->msisdn), "%s", msisdn);
-	map_acn(&acn, MAP_AC_NETWORK_USSD, 2);
-	struct tcap_dialogue *dlg = tcap_dialogue_alloc(msc_tcap, &called, &calling, &acn, call);
-	if (!dlg) {
-		talloc_free(call);
+	char *who = talloc_strdup(msc_map, msisdn);
+	struct map_open_req req = { .ac = MAP_AC_NETWORK_USSD, .called = &called, .calling = &calling,
+				    .user = &ussd_user, .priv = who };
+	struct map_dialogue *md = who ? map_open(msc_map, &req) : NULL;
+	if (!md || map_request(md, MAP_SVC_PROCESS_USS, &a, NULL) < 0) {
+		if (md)
+			map_close(md, true);
+		talloc_free(who);
 		return -ENOMEM;
 	}
-	talloc_steal(dlg, call);	/* goes with the dialogue */
-	tcap_invoke(dlg, MAP_OP_PROCESS_USS, arg, len, 30000, NULL);
 	netsim_ussd_log("%s dials %s", msisdn, text);
-	return tcap_begin(dlg, NULL, 0);
+	return map_delimit(md);
 }
-
-/* the gateway prompts (USSR), informs (USSN) or ends with the result */
-static void ussd_call_ind(struct tcap_dialogue *dlg, struct ussd_call *call, const struct tcap_ind *ind)
-{
-	char text[400];
-	uint8_t res[200];
-	for (unsigned int i = 0; i < ind->n_comp; i++) {
-		const struct tcap_component *c = &ind->comp[i];
-		if (c->type == TCAP_COMP_INVOKE && c->opcode == MAP_OP_USSR) {
-			const char *answer = netsim_ussd_answer();
-			netsim_ussd_log("%s prompted '%s', answers '%s'", call->msisdn, map_dec_ussd_text(c->param, c->param_len, text, sizeof(text)),
-					answer);
-			int len = map_enc_ussd_text(res, sizeof(res), answer);
-			tcap_result(dlg, c->invoke_id, true, MAP_OP_USSR, res, len);
-			tcap_continue(dlg, NULL, 0);
-		} else if (c->type == TCAP_COMP_INVOKE && c->opcode == MAP_OP_USSN) {
-			netsim_ussd_log("%s notified '%s'", call->msisdn, map_dec_ussd_text(c->param, c->param_len, text, sizeof(text)));
-			tcap_result(dlg, c->invoke_id, true, MAP_OP_USSN, NULL, 0);
-			tcap_continue(dlg, NULL, 0);
-		} else if (c->type == TCAP_COMP_RESULT_LAST && c->opcode == MAP_OP_PROCESS_USS) {
-			netsim_ussd_log("%s result '%s'", call->msisdn, map_dec_ussd_text(c->param, c->param_len, text, sizeof(text)));
-		} else if (c->type == TCAP_COMP_ERROR) {
-			netsim_ussd_log("%s error %d %s", call->msisdn, c->error_code, map_error_name(c->error_code));
-		}
-	}
-	if (ind->type == TCAP_IND_U_ABORT || ind->type == TCAP_IND_P_ABORT)
-		netsim_ussd_log("%s aborted", call->msisdn);
-}
-
-static void msc_dialogue_ind(void *priv, struct tcap_dialogue *dlg, const struct tcap_ind *ind)
-{
-	if (!dlg)
-		return;
-	enum origin_kind *kind = tcap_dialogue_priv(dlg);
-	if (kind && *kind == ORIGIN_USSD) {
-		ussd_call_ind(dlg, (struct ussd_call *)kind, ind);
-		return;
-	}
-	if (kind) {
-		if (ind->type != TCAP_IND_CONTINUE)
-			mo_answer(dlg, ind);
-		return;
-	}
-	if (ind->type != TCAP_IND_BEGIN && ind->type != TCAP_IND_CONTINUE)
-		return;
-	/* 29.002 large-message procedure: a Begin with the dialogue only is
-	 * answered with an empty Continue; the invoke follows */
-	if (ind->type == TCAP_IND_BEGIN && ind->n_comp == 0 && ind->acn) {
-		tcap_continue(dlg, NULL, 0);
-		return;
-	}
-	for (unsigned int i = 0; i < ind->n_comp; i++) {
-		const struct tcap_component *c = &ind->comp[i];
-		if (c->type == TCAP_COMP_INVOKE &&
-		    (c->opcode == MAP_OP_MT_FORWARD_SM || c->opcode == MAP_OP_MO_FORWARD_SM)) {
-			mt_forward_sm(dlg, c);
-			return;
-		}
-		if (c->type == TCAP_COMP_INVOKE)
-			tcap_reject(dlg, true, c->invoke_id, TCAP_PROBLEM_INVOKE, TCAP_IP_UNRECOGNIZED_OPERATION);
-	}
-	tcap_end(dlg, false, NULL, 0);
-}
-
-static const struct tcap_user_ops msc_ops = { .dialogue_ind = msc_dialogue_ind, .l_cancel_ind = msc_l_cancel };
 
 int netsim_msc_start(void *ctx, struct ss7_stack *stack)
 {
-	struct sccp_user *u = sccp_user_bind(stack->sccp, SCCP_SSN_MSC, &tcap_sccp_user_ops, NULL);
-	if (!u)
+	msc_map = map_instance_start(ctx, stack->sccp, SCCP_SSN_MSC);
+	if (!msc_map || map_register(msc_map, MAP_AC_SHORT_MSG_MT_RELAY, 2, 3, &msc_user) < 0 ||
+	    map_register(msc_map, MAP_AC_SHORT_MSG_MO_RELAY, 1, 1, &msc_user) < 0)
 		return -EBUSY;
-	struct sccp_sap_down down = sccp_user_sap_down(u);
-	msc_tcap = tcap_instance_alloc(ctx, &down, &msc_ops, NULL);
-	sccp_user_set_priv(u, msc_tcap);
-	return tcap_vty_add_instance("msc", msc_tcap);
+	map_vty_add_instance("msc", msc_map);
+	return 0;
+}
+
+void netsim_msc_stop(void)
+{
+	if (msc_map)
+		map_instance_free(msc_map);
+	msc_map = NULL;
 }

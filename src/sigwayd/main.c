@@ -1,7 +1,8 @@
 /* sigwayd: the gateway. It hosts the SS7 stack (our SCCP on
- * libosmo-sigtran, TCAP), the SMPP server and the SMS core with its store;
- * the lookup and USSD services bind on the same stack as they land. The
- * stack's test TC-user is a separate program (tests/peer). */
+ * libosmo-sigtran, TCAP, the MAP dialogue layer), the shared routing
+ * (operators, routes, SRI-for-SM), the SMPP server and the SMS core with its
+ * store. Services speak MAP on the gateway's SSN; an application context no
+ * service serves is refused by the MAP layer. */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +17,13 @@
 #include <sigway/common/daemon.h>
 #include <sigway/common/logging.h>
 #include <sigway/common/vty_nodes.h>
+#include <sigway/map/map_dialogue.h>
+#include <sigway/routing/routing.h>
 #include <sigway/sccp/sccp_codec.h>
 #include <sigway/ss7/ss7_stack.h>
 #include <sigway/smpp/smpp_server.h>
 #include <sigway/smsc/smsc.h>
 #include <sigway/store/store.h>
-#include <sigway/tcap/tcap_vty.h>
-#include "gw_tcap.h"
 
 static void *g_ctx;
 static struct ss7_stack *g_stack;
@@ -109,28 +110,8 @@ static void gateway_vty_init(void)
 	install_element(SIGWAY_GATEWAY_NODE, &cfg_background_commit_cmd);
 }
 
-static bool smsc_owns(void *priv, void *dlg_priv)
-{
-	return smsc_tcap_owns(priv, dlg_priv);
-}
-
-static bool smsc_begin(void *priv, struct tcap_dialogue *dlg, const struct tcap_ind *ind)
-{
-	return smsc_tcap_begin(priv, dlg, ind);
-}
-
-static void smsc_ind(void *priv, struct tcap_dialogue *dlg, const struct tcap_ind *ind)
-{
-	smsc_tcap_ind(priv, dlg, ind);
-}
-
-static void smsc_l_cancel(void *priv, struct tcap_dialogue *dlg, int8_t invoke_id, int32_t opcode)
-{
-	smsc_tcap_l_cancel(priv, dlg, invoke_id, opcode);
-}
-
 /* The SMS core and its SMPP server, when the config names a store */
-static int start_sms(struct gw_tcap *gt, struct smsc *smsc, struct smpp_server *smpp, struct store **st)
+static int start_sms(struct routing *rt, struct smsc *smsc, struct smpp_server *smpp, struct store **st)
 {
 	if (!gw_cfg.database[0])
 		return 0;
@@ -142,12 +123,10 @@ static int start_sms(struct gw_tcap *gt, struct smsc *smsc, struct smpp_server *
 	*st = store_open(tall_sigway_ctx(), gw_cfg.database);
 	if (*st)
 		store_set_background_delay(*st, gw_cfg.background_commit_ms);
-	if (!*st || smsc_start(smsc, *st, smpp, gw_tcap_instance(gt), gw_cfg.calling_gt) < 0) {
+	if (!*st || smsc_start(smsc, *st, smpp, rt) < 0) {
 		fprintf(stderr, "sigwayd: cannot open the store %s\n", gw_cfg.database);
 		return -1;
 	}
-	gw_tcap_add_service(gt, &(struct gw_service){ .name = "sms", .priv = smsc, .owns = smsc_owns,
-						   .begin = smsc_begin, .ind = smsc_ind, .l_cancel = smsc_l_cancel });
 	if (smpp_server_start(smpp) < 0) {
 		fprintf(stderr, "sigwayd: cannot open the SMPP port\n");
 		return -1;
@@ -188,12 +167,14 @@ int main(int argc, char **argv)
 	struct ss7_stack *stack = ss7_stack_alloc(d.ctx);
 	g_stack = stack;
 	gateway_vty_init();
-	tcap_vty_init();
+	map_vty_init();
+	struct routing *rt = routing_alloc(d.ctx);
 	struct smsc *smsc = smsc_alloc(d.ctx);
 	struct smpp_server *smpp = smpp_server_alloc(d.ctx, &smsc_smpp_ops, smsc);
 	struct store *st = NULL;
 	smpp_server_vty_init(smpp);
 	smsc_vty_init(smsc);
+	routing_vty_init(rt);	/* after the sms node: older configurations have operators there */
 	g_ctx = d.ctx;
 	if (sigway_daemon_read_config(&d) < 0)
 		return 1;
@@ -206,31 +187,32 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sigwayd: no 'cs7 instance 0' in the config\n");
 		return 1;
 	}
-	/* the services on the gateway's SSN (MSC/GMSC, 8): the SMS core; a
-	 * Begin it does not take is aborted */
-	struct gw_tcap *gt = NULL;
+	/* the services speak MAP on the gateway's SSN, from its calling GT */
+	struct map_instance *mi = NULL;
 	if (gw_cfg.calling_gt[0]) {
-		gt = gw_tcap_start(d.ctx, stack, SCCP_SSN_MSC);
-		if (!gt || tcap_vty_add_instance("gateway", gw_tcap_instance(gt)) < 0 ||
-		    start_sms(gt, smsc, smpp, &st) < 0) {
-			fprintf(stderr, "sigwayd: cannot start the services on the gateway's SSNs\n");
+		mi = map_instance_start(d.ctx, stack->sccp, SCCP_SSN_MSC);
+		if (!mi || routing_start(rt, mi, gw_cfg.calling_gt) < 0 || start_sms(rt, smsc, smpp, &st) < 0) {
+			fprintf(stderr, "sigwayd: cannot start the services on the gateway's SSN\n");
 			return 1;
 		}
+		map_vty_add_instance("gateway", mi);
 	}
 	LOGP(DAPP, LOGL_NOTICE, "sigwayd started\n");
 	sigway_daemon_run(&d);
 	orderly_stop(smpp, smsc, st);
 	/* what waits for a commit is answered while everything is there; then
 	 * the SMPP side (its last answers go into the store), the core, the store
-	 * (final commit), the TC-user, our stack, libosmo-sigtran's instance (in ctx) */
+	 * (final commit), the MAP layer, our stack, libosmo-sigtran's instance (in ctx) */
 	if (st)
 		store_commit(st);
 	smpp_server_free(smpp);
 	smsc_free(smsc);
 	if (st)
 		store_close(st);
-	talloc_free(gt);
+	if (mi)
+		map_instance_free(mi);
 	ss7_stack_free(stack);
+	map_peers_free();
 	talloc_free(d.ctx);
 	return 0;
 }

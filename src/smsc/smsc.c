@@ -1,5 +1,6 @@
-/* The SMS core's object: defaults, start-up from the store, and the TCAP
- * dialogues the network opens towards the service centre. */
+/* The SMS core's object: defaults, start-up from the store, and the MAP
+ * dialogues the network opens towards the service centre (shortMsgMO-Relay,
+ * shortMsgAlert). */
 
 #include <errno.h>
 #include <string.h>
@@ -48,28 +49,31 @@ static void pump_timer_cb(void *data)
 struct smsc *smsc_alloc(void *ctx)
 {
 	struct smsc *smsc = talloc_zero(ctx, struct smsc);
-	INIT_LLIST_HEAD(&smsc->operators);
-	INIT_LLIST_HEAD(&smsc->routes);
 	INIT_LLIST_HEAD(&smsc->queue);
 	INIT_LLIST_HEAD(&smsc->waiting);
 	INIT_LLIST_HEAD(&smsc->outbox_busy);
 	INIT_LLIST_HEAD(&smsc->outbox_cursors);
 	smsc->cfg = (struct smsc_cfg){ .max_in_flight = 200, .retry_min_s = 30, .retry_max_s = 3600,
 				       .default_validity_s = 2 * 86400, .max_validity_s = 7 * 86400,
-				       .sri_timeout_s = 10, .mt_timeout_s = 30, .mo_reassembly_timeout_s = 300,
+				       .mo_reassembly_timeout_s = 300,
 				       .outbox_expiry_s = 7 * 86400 };
 	smsc->ctrg = rate_ctr_group_alloc(smsc, &smsc_ctrg_desc, 0);
 	osmo_timer_setup(&smsc->pump_timer, pump_timer_cb, smsc);
 	return smsc;
 }
 
-int smsc_start(struct smsc *smsc, struct store *st, struct smpp_server *smpp, struct tcap_instance *tcap,
-	       const char *own_gt)
+static void sc_map_ind(void *user_priv, struct map_dialogue *md, const struct map_ind *ind);
+static const struct map_user sc_user = { "sms-sc", sc_map_ind, NULL };
+
+int smsc_start(struct smsc *smsc, struct store *st, struct smpp_server *smpp, struct routing *routing)
 {
 	smsc->store = st;
 	smsc->smpp = smpp;
-	smsc->tcap = tcap;
-	if (sccp_addr_set_e164(&smsc->own, own_gt, SCCP_SSN_MSC) < 0)
+	smsc->routing = routing;
+	struct map_user u = sc_user;
+	u.priv = smsc;
+	if (map_register(routing_map(routing), MAP_AC_SHORT_MSG_MO_RELAY, 1, 3, &u) < 0 ||
+	    map_register(routing_map(routing), MAP_AC_SHORT_MSG_ALERT, 1, 2, &u) < 0)
 		return -EINVAL;
 	if (billing_init(st) < 0 || smsc_db_init(st) < 0)
 		return -EIO;
@@ -108,65 +112,46 @@ void smsc_free(struct smsc *smsc)
 	talloc_free(smsc);
 }
 
-/* ------------------------------------------------------------ TCAP */
+/* ------------------------------------------------------------ MAP */
 
-static void on_alert(struct smsc *smsc, struct tcap_dialogue *dlg, const struct tcap_component *c)
+/* alertServiceCentre (v2, with a result) or -WithoutResult (v1) from an HLR */
+static void on_alert(struct smsc *smsc, struct map_dialogue *md, const struct map_ind *ind)
 {
-	struct map_alert_sc_arg a;
-	if (map_dec_alert_sc_arg(&a, c->param, c->param_len) < 0) {
-		tcap_reject(dlg, true, c->invoke_id, TCAP_PROBLEM_INVOKE, TCAP_IP_MISTYPED_PARAMETER);
-		tcap_end(dlg, false, NULL, 0);
-		return;
-	}
+	const struct map_alert_sc_arg *a = &ind->arg->alert_sc;
 	rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_ALERT_RX));
-	LOGP(DSMS, LOGL_INFO, "alertServiceCentre: %s is reachable again\n", a.msisdn.digits);
-	if (c->opcode == MAP_OP_ALERT_SC)
-		tcap_result(dlg, c->invoke_id, true, c->opcode, NULL, 0);
-	tcap_end(dlg, false, NULL, 0);
-	smsc_alert(smsc, a.msisdn.digits);
+	LOGP(DSMS, LOGL_INFO, "alertServiceCentre: %s is reachable again\n", a->msisdn.digits);
+	if (map_dialogue_version(md) >= 2)
+		map_response(md, ind->invoke_id, MAP_SVC_ALERT_SC, NULL);
+	map_close(md, false);
+	smsc_alert(smsc, a->msisdn.digits);
 }
 
-bool smsc_tcap_begin(struct smsc *smsc, struct tcap_dialogue *dlg, const struct tcap_ind *ind)
+/* Dialogues the network opens: MO-ForwardSM and alerts */
+static void sc_map_ind(void *user_priv, struct map_dialogue *md, const struct map_ind *ind)
 {
-	if (!smsc->store)
-		return false;
-	for (unsigned int i = 0; i < ind->n_comp; i++) {
-		const struct tcap_component *c = &ind->comp[i];
-		if (c->type != TCAP_COMP_INVOKE)
-			continue;
-		if (c->opcode == MAP_OP_ALERT_SC || c->opcode == MAP_OP_ALERT_SC_WITHOUT_RESULT) {
-			on_alert(smsc, dlg, c);
-			return true;
-		}
-		if (c->opcode == MAP_OP_MO_FORWARD_SM) {
-			smsc_mo_forward_sm(smsc, dlg, c);
-			return true;
-		}
-	}
-	return false;
-}
-
-bool smsc_tcap_owns(struct smsc *smsc, void *dlg_priv)
-{
-	return dlg_priv && talloc_check_name(dlg_priv, "struct smsc_dlg");
-}
-
-void smsc_tcap_ind(struct smsc *smsc, struct tcap_dialogue *dlg, const struct tcap_ind *ind)
-{
-	struct smsc_dlg *d = tcap_dialogue_priv(dlg);
-	if (d->kind == SMSC_DLG_MO) {
+	struct smsc *smsc = user_priv;
+	struct smsc_dlg *d = map_dialogue_priv(md);
+	switch (ind->type) {
+	case MAP_IND_OPEN:
+		if (!smsc->store)
+			map_refuse(md, MAP_REFUSE_NO_REASON, 0);
+		return;
+	case MAP_IND_INVOKE:
+		if (ind->svc == MAP_SVC_ALERT_SC)
+			on_alert(smsc, md, ind);
+		else if (ind->svc == MAP_SVC_MO_FORWARD_SM && !d)
+			smsc_mo_forward_sm(smsc, md, ind->invoke_id, ind->svc, &ind->arg->forward_sm);
+		return;
+	case MAP_IND_DELIMITER:
+		/* an MO waits for its commit; otherwise nothing was asked that we
+		 * serve (the MAP layer rejected it): the End carries the Reject */
+		if (!d)
+			map_close(md, false);
+		return;
+	default:
 		/* the MSC gave up before our store committed: nothing to answer */
-		if (ind->type != TCAP_IND_CONTINUE)
-			d->dlg = NULL;
+		if (ind->last && d)
+			d->md = NULL;
 		return;
 	}
-	smsc_mt_tcap_ind(d, ind);
-}
-
-void smsc_tcap_l_cancel(struct smsc *smsc, struct tcap_dialogue *dlg, int8_t invoke_id, int32_t opcode)
-{
-	struct smsc_dlg *d = tcap_dialogue_priv(dlg);
-	if (d->kind == SMSC_DLG_MO)
-		return;
-	smsc_mt_l_cancel(d);
 }

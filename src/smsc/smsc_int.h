@@ -6,7 +6,8 @@
 #include <osmocom/core/linuxlist.h>
 #include <osmocom/core/rate_ctr.h>
 #include <osmocom/core/timer.h>
-#include <sigway/map/map_sm.h>
+#include <sigway/map/map_dialogue.h>
+#include <sigway/routing/routing.h>
 #include <sigway/sccp/sccp_addr.h>
 #include <sigway/sccp/sccp_codec.h>
 #include <sigway/sms/sms_split.h>
@@ -23,41 +24,19 @@ enum smsc_ctr {
 	SMSC_CTR_DELIVER_DONE, SMSC_CTR_MT_HELD,
 };
 
-/* a network operator of the routing table */
-struct smsc_operator {
-	struct llist_head list;
-	char name[32];
-	char hlr_gt[SCCP_GT_DIGITS_MAX + 1];
-	uint8_t map_version;		/* configured shortMsgGateway/MT-relay version */
-	uint8_t learned_version;	/* lower one the network proposed when it refused */
-	unsigned int throughput;	/* new MT messages per second towards it, 0: no limit */
-	double tokens;
-	int64_t tokens_ms;
-};
-
-struct smsc_route {
-	struct llist_head list;
-	char prefix[21];
-	struct smsc_operator *op;
-};
-
 struct smsc_cfg {
 	unsigned int max_in_flight;
 	unsigned int retry_min_s, retry_max_s;
 	unsigned int default_validity_s, max_validity_s;
-	unsigned int sri_timeout_s, mt_timeout_s;
 	unsigned int mo_reassembly_timeout_s;	/* then the parts go as they are */
 	unsigned int outbox_expiry_s;		/* deliver_sm nobody took by then are dropped */
 };
 
 struct smsc {
 	struct smsc_cfg cfg;
-	struct llist_head operators;
-	struct llist_head routes;
+	struct routing *routing;		/* operators, routes, SRI-for-SM, our calling address */
 	struct store *store;
 	struct smpp_server *smpp;
-	struct tcap_instance *tcap;
-	struct sccp_addr own;			/* SSN 8, our GT */
 	/* MT */
 	struct llist_head queue;		/* struct sms_mt waiting for a slot */
 	struct llist_head waiting;		/* struct sms_mt in back-off (alerts restart them) */
@@ -98,23 +77,39 @@ struct sms_mt {
 	uint8_t parts_done;
 	uint8_t *tpdu[SMSC_MAX_PARTS];
 	uint8_t tpdu_len[SMSC_MAX_PARTS];
-	struct smsc_operator *op;
-	uint8_t version;			/* MAP version of this attempt */
+	struct operator *op;
+	uint8_t version;			/* MAP version the SRI-for-SM of this attempt ended in */
 	/* this attempt */
+	struct routing_sri *sri_q;		/* the SRI-for-SM in progress */
 	struct map_sri_sm_res sri;
-	struct smsc_dlg *dlg;			/* the dialogue in progress */
+	struct smsc_dlg *dlg;			/* the MT-ForwardSM dialogue in progress */
 	bool hlr_will_alert;			/* informServiceCentre: our address is in the MWD */
 };
 
-enum smsc_dlg_kind { SMSC_DLG_SRI, SMSC_DLG_FSM, SMSC_DLG_REPORT, SMSC_DLG_MO };
+enum smsc_dlg_kind { SMSC_DLG_FSM, SMSC_DLG_REPORT, SMSC_DLG_MO, SMSC_DLG_ALERT };
 
-/* Every dialogue of the core has one of these as its TCAP priv: the audit
+/* Why an attempt failed: what the MAP layer reported, or a reason of our own */
+enum smsc_reason {
+	SMSC_R_MAP,		/* map: an error, refusal or abort */
+	SMSC_R_NO_ROUTE,
+	SMSC_R_ENCODE,
+	SMSC_R_PROTOCOL,	/* an answer we cannot use */
+	SMSC_R_EXPIRED,		/* validity period over */
+	SMSC_R_NO_LINK,		/* could not start a dialogue */
+};
+
+struct smsc_fail {
+	enum smsc_reason reason;
+	struct map_err map;
+};
+
+/* Every MAP dialogue of the core has one of these as its priv: the audit
  * record of the dialogue as it happens */
 struct smsc_dlg {
 	enum smsc_dlg_kind kind;
 	struct smsc *smsc;
-	struct sms_mt *mt;			/* SRI, FSM; NULL once the message went away */
-	struct tcap_dialogue *dlg;
+	struct sms_mt *mt;			/* FSM; NULL once the message went away */
+	struct map_dialogue *md;		/* NULL once the dialogue is over */
 	char msg_id[SMSC_MSG_ID_LEN];
 	char msisdn[21];
 	char calling_gt[SCCP_GT_DIGITS_MAX + 1];	/* as the dialogue went out */
@@ -122,32 +117,21 @@ struct smsc_dlg {
 	uint32_t otid;
 	char dtid[12];
 	int64_t start_ms;
+	/* FSM: this message's outcome so far */
+	bool part_ok;
+	struct smsc_fail fail;
 	/* MO: the invoke to answer once the message is stored */
 	int8_t invoke_id;
-	int32_t opcode;
+	enum map_service svc;
 };
 
 /* MT FSM events */
 enum sms_mt_event {
 	MT_EV_START,		/* a slot is free: ask the HLR */
-	MT_EV_SRI_RESULT,	/* data: struct map_sri_sm_res */
-	MT_EV_FSM_RESULT,	/* a part was accepted */
-	MT_EV_ERROR,		/* data: int MAP error code (>0) or local cause (<0) */
-	MT_EV_REFUSED,		/* data: uint8_t version the peer proposes */
+	MT_EV_SRI_RESULT,	/* data: struct routing_sri_result */
+	MT_EV_FSM_RESULT,	/* a part was accepted; data: non-NULL when the dialogue is still open */
+	MT_EV_ERROR,		/* data: struct smsc_fail */
 	MT_EV_RETRY,		/* back-off timer, or alertServiceCentre */
-};
-
-/* local causes, beside MAP error codes */
-enum smsc_cause {
-	SMSC_CAUSE_TIMEOUT = -1,	/* no answer (L-CANCEL) */
-	SMSC_CAUSE_ABORT = -2,		/* U/P-ABORT */
-	SMSC_CAUSE_RETURNED = -3,	/* SCCP returned the message */
-	SMSC_CAUSE_NO_ROUTE = -4,
-	SMSC_CAUSE_ENCODE = -5,
-	SMSC_CAUSE_PROTOCOL = -6,	/* an answer we cannot use */
-	SMSC_CAUSE_MEMORY_FULL = -7,	/* sm-DeliveryFailure, memoryCapacityExceeded */
-	SMSC_CAUSE_EXPIRED = -8,	/* validity period over */
-	SMSC_CAUSE_NO_LINK = -9,	/* could not send (SS7 link down, no route) */
 };
 
 extern struct osmo_fsm sms_mt_fsm;
@@ -171,12 +155,13 @@ void sms_mt_enqueue(struct sms_mt *mt);
 /* back-off: queued again after ms (0: now) */
 void sms_mt_wait(struct sms_mt *mt, int64_t ms);
 void smsc_pump(struct smsc *smsc);
-void smsc_mt_tcap_ind(struct smsc_dlg *d, const struct tcap_ind *ind);
-void smsc_mt_l_cancel(struct smsc_dlg *d);
 void smsc_alert(struct smsc *smsc, const char *msisdn);
-struct smsc_operator *smsc_route(struct smsc *smsc, const char *msisdn);
-const char *smsc_cause_name(int cause);
-bool smsc_error_is_temporary(int cause);
+struct operator *smsc_route(struct smsc *smsc, const char *msisdn);
+/* failures: "absentSubscriberSM", "no route", ...; temporary or not; the
+ * network error code of a receipt (the MAP error, 0 for our own reasons) */
+const char *smsc_fail_str(const struct smsc_fail *f, char *buf, size_t len);
+bool smsc_fail_temporary(const struct smsc_fail *f);
+int smsc_fail_network_error(const struct smsc_fail *f);
 
 /* smsc_submit.c */
 void smsc_smpp_request(void *priv, const struct smpp_request *req);
@@ -189,7 +174,8 @@ void smsc_outbox_receiver_up(void *priv, const struct smpp_account *account);
 void smsc_outbox_deliver_resp(void *priv, uint64_t token, uint32_t status);
 
 /* smsc_mo.c */
-void smsc_mo_forward_sm(struct smsc *smsc, struct tcap_dialogue *dlg, const struct tcap_component *c);
+void smsc_mo_forward_sm(struct smsc *smsc, struct map_dialogue *md, int8_t invoke_id, enum map_service svc,
+			const struct map_forward_sm_arg *a);
 void smsc_mo_expire_parts(struct smsc *smsc);
 
 /* time formats */

@@ -15,28 +15,27 @@
 #include <sigway/store/store.h>
 #include "smsc_int.h"
 
-static void mo_error(struct tcap_dialogue *dlg, int8_t invoke_id, enum map_error code, int cause)
+static void mo_error(struct map_dialogue *md, int8_t invoke_id, enum map_error code, int cause)
 {
-	uint8_t buf[32];
 	struct map_error_param e = { .code = code };
 	if (cause >= 0) {
 		e.failure_cause_present = true;
 		e.failure_cause = cause;
 	}
-	int len = map_enc_error_param(buf, sizeof(buf), &e);
-	tcap_error(dlg, invoke_id, code, len > 0 ? buf : NULL, len > 0 ? len : 0);
-	tcap_end(dlg, false, NULL, 0);
+	map_response_error(md, invoke_id, &e);
+	map_close(md, false);
 }
 
 static void mo_committed(void *data, bool ok)
 {
 	struct smsc_dlg *d = data;
-	if (d->dlg) {
+	if (d->md) {
+		map_dialogue_set_priv(d->md, NULL);
 		if (ok) {
-			tcap_result(d->dlg, d->invoke_id, true, d->opcode, NULL, 0);
-			tcap_end(d->dlg, false, NULL, 0);
+			map_response(d->md, d->invoke_id, d->svc, NULL);
+			map_close(d->md, false);
 		} else {
-			mo_error(d->dlg, d->invoke_id, MAP_ERR_SYSTEM_FAILURE, -1);
+			mo_error(d->md, d->invoke_id, MAP_ERR_SYSTEM_FAILURE, -1);
 		}
 	}
 	talloc_free(d);
@@ -182,38 +181,38 @@ void smsc_mo_expire_parts(struct smsc *smsc)
 	LOGP(DSMS, LOGL_NOTICE, "MO reassembly: %d parts of incomplete messages delivered as they are\n", n);
 }
 
-void smsc_mo_forward_sm(struct smsc *smsc, struct tcap_dialogue *dlg, const struct tcap_component *c)
+void smsc_mo_forward_sm(struct smsc *smsc, struct map_dialogue *md, int8_t invoke_id, enum map_service svc,
+			const struct map_forward_sm_arg *a)
 {
-	struct map_forward_sm_arg a;
 	struct sms_tpdu t;
 	struct smpp_pdu p;
 	uint8_t sm[400];
-	if (map_dec_forward_sm_arg(&a, c->param, c->param_len) < 0 || a.oa_type != MAP_OA_MSISDN ||
-	    sms_tpdu_decode(&t, a.sm_rp_ui, a.sm_rp_ui_len, SMS_DEC_MO) < 0 || t.type != SMS_SUBMIT ||
-	    mo_deliver_sm(&p, &a, &t, sm, sizeof(sm)) < 0) {
+	if (a->oa_type != MAP_OA_MSISDN || sms_tpdu_decode(&t, a->sm_rp_ui, a->sm_rp_ui_len, SMS_DEC_MO) < 0 ||
+	    t.type != SMS_SUBMIT || mo_deliver_sm(&p, a, &t, sm, sizeof(sm)) < 0) {
 		LOGP(DSMS, LOGL_NOTICE, "MO-ForwardSM: malformed, refused\n");
 		rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_MO_REJECTED));
-		mo_error(dlg, c->invoke_id, MAP_ERR_UNEXPECTED_DATA_VALUE, -1);
+		mo_error(md, invoke_id, MAP_ERR_UNEXPECTED_DATA_VALUE, -1);
 		return;
 	}
 	const struct smpp_account *acc = smpp_server_mo_account(smsc->smpp, t.addr.text);
 	if (!acc) {
-		LOGP(DSMS, LOGL_NOTICE, "MO from %s to %s: no account owns it, refused\n", a.oa_address.digits,
+		LOGP(DSMS, LOGL_NOTICE, "MO from %s to %s: no account owns it, refused\n", a->oa_address.digits,
 		     t.addr.text);
 		rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_MO_REJECTED));
-		mo_error(dlg, c->invoke_id, MAP_ERR_SM_DELIVERY_FAILURE, MAP_SMF_INVALID_SME_ADDRESS);
+		mo_error(md, invoke_id, MAP_ERR_SM_DELIVERY_FAILURE, MAP_SMF_INVALID_SME_ADDRESS);
 		return;
 	}
 	bool whole = acc->mo_reassemble && t.udh.has_concat && t.udh.concat_total > 1;
 	int rc = whole ? mo_reassemble(smsc, acc, &p, &t) : smsc_outbox_add(smsc, acc->system_id, &p, "mo");
 	if (rc < 0) {
-		mo_error(dlg, c->invoke_id, MAP_ERR_SYSTEM_FAILURE, -1);
+		mo_error(md, invoke_id, MAP_ERR_SYSTEM_FAILURE, -1);
 		return;
 	}
 	/* billed per MO-ForwardSM the network handed us: one part, one record */
 	sqlite3_stmt *s = store_stmt(smsc->store, "INSERT INTO mo_log (account, src, dst, received_ms) VALUES (?,?,?,?)");
-	if (!s) {
-		mo_error(dlg, c->invoke_id, MAP_ERR_SYSTEM_FAILURE, -1);
+	struct smsc_dlg *d = s ? talloc_zero(smsc, struct smsc_dlg) : NULL;
+	if (!d) {
+		mo_error(md, invoke_id, MAP_ERR_SYSTEM_FAILURE, -1);
 		return;
 	}
 	sqlite3_bind_text(s, 1, acc->system_id, -1, SQLITE_TRANSIENT);
@@ -227,13 +226,12 @@ void smsc_mo_forward_sm(struct smsc *smsc, struct tcap_dialogue *dlg, const stru
 				    .operator = "", .event_ms = store_now_ms() };
 	billing_record(smsc->store, &ev);
 	rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_MO_ACCEPTED));
-	LOGP(DSMS, LOGL_INFO, "MO %s from %s to %s for '%s'\n", ref, a.oa_address.digits, t.addr.text, acc->system_id);
-	struct smsc_dlg *d = talloc_zero(smsc, struct smsc_dlg);
+	LOGP(DSMS, LOGL_INFO, "MO %s from %s to %s for '%s'\n", ref, a->oa_address.digits, t.addr.text, acc->system_id);
 	d->kind = SMSC_DLG_MO;
 	d->smsc = smsc;
-	d->dlg = dlg;
-	d->invoke_id = c->invoke_id;
-	d->opcode = c->opcode;
-	tcap_dialogue_set_priv(dlg, d);
+	d->md = md;
+	d->invoke_id = invoke_id;
+	d->svc = svc;
+	map_dialogue_set_priv(md, d);
 	store_after_commit(smsc->store, mo_committed, d);
 }

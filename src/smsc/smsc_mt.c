@@ -4,10 +4,11 @@
  *     ^                |                 |
  *     +-- RETRY_WAIT <-+-- temporary ----+       permanent / expired --> (failed)
  *
- * Every attempt asks the HLR again (SRI-for-SM) and sends MT-ForwardSM
- * from the very calling address the SRI went out with; parts of a
- * concatenated message follow in the same dialogue, more-messages-to-send
- * set on all but the last. */
+ * Every attempt asks the HLR again (the shared SRI-for-SM step) and sends
+ * MT-ForwardSM from the very calling address the SRI went out with (the
+ * routing's one address); parts of a concatenated message follow in the same
+ * dialogue, more-messages-to-send set on all but the last. All of it is MAP:
+ * versions, refusals and timers are the MAP layer's. */
 
 #include <errno.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <osmocom/core/utils.h>
 #include <sigway/billing/billing.h>
 #include <sigway/common/logging.h>
+#include <sigway/sccp/sccp_codec.h>
 #include <sigway/sms/sms_tpdu.h>
 #include <sigway/store/store.h>
 #include "smsc_int.h"
@@ -27,54 +29,69 @@ enum sms_mt_state { MT_ST_QUEUED, MT_ST_SRI, MT_ST_FORWARD, MT_ST_RETRY_WAIT };
 
 static const struct value_string mt_event_names[] = {
 	{ MT_EV_START, "START" }, { MT_EV_SRI_RESULT, "SRI_RESULT" }, { MT_EV_FSM_RESULT, "FSM_RESULT" },
-	{ MT_EV_ERROR, "ERROR" }, { MT_EV_REFUSED, "REFUSED" }, { MT_EV_RETRY, "RETRY" }, { 0, NULL },
+	{ MT_EV_ERROR, "ERROR" }, { MT_EV_RETRY, "RETRY" }, { 0, NULL },
 };
 
-const char *smsc_cause_name(int cause)
+static const char *const reason_names[] = {
+	[SMSC_R_NO_ROUTE] = "no route", [SMSC_R_ENCODE] = "cannot encode", [SMSC_R_PROTOCOL] = "unusable answer",
+	[SMSC_R_EXPIRED] = "validity period expired", [SMSC_R_NO_LINK] = "cannot send (SS7 link)",
+};
+
+/* sm-DeliveryFailure with memoryCapacityExceeded: the handset is full */
+static bool memory_full(const struct smsc_fail *f)
 {
-	switch (cause) {
-	case SMSC_CAUSE_TIMEOUT: return "no answer";
-	case SMSC_CAUSE_ABORT: return "dialogue aborted";
-	case SMSC_CAUSE_RETURNED: return "returned by SCCP";
-	case SMSC_CAUSE_NO_ROUTE: return "no route";
-	case SMSC_CAUSE_ENCODE: return "cannot encode";
-	case SMSC_CAUSE_PROTOCOL: return "unusable answer";
-	case SMSC_CAUSE_MEMORY_FULL: return "memory capacity exceeded";
-	case SMSC_CAUSE_EXPIRED: return "validity period expired";
-	case SMSC_CAUSE_NO_LINK: return "cannot send (SS7 link)";
-	default: return map_error_name(cause);
-	}
+	return f->reason == SMSC_R_MAP && f->map.kind == MAP_EK_USER && f->map.user.code == MAP_ERR_SM_DELIVERY_FAILURE &&
+	       f->map.user.failure_cause_present && f->map.user.failure_cause == MAP_SMF_MEMORY_CAPACITY_EXCEEDED;
 }
 
-/* 29.002 errors a later attempt may get past; the rest end the message */
-bool smsc_error_is_temporary(int cause)
+const char *smsc_fail_str(const struct smsc_fail *f, char *buf, size_t len)
 {
-	switch (cause) {
-	case SMSC_CAUSE_TIMEOUT: case SMSC_CAUSE_ABORT: case SMSC_CAUSE_RETURNED: case SMSC_CAUSE_MEMORY_FULL:
-	case SMSC_CAUSE_NO_LINK:
+	if (memory_full(f))
+		snprintf(buf, len, "memory capacity exceeded");
+	else if (f->reason == SMSC_R_MAP)
+		map_err_str(&f->map, buf, len);
+	else
+		snprintf(buf, len, "%s", reason_names[f->reason]);
+	return buf;
+}
+
+/* 29.002 errors a later attempt may get past; the rest end the message.
+ * Whatever is not a final answer of the network (no answer, abort, refusal,
+ * a message that could not go out) is worth another attempt too. */
+bool smsc_fail_temporary(const struct smsc_fail *f)
+{
+	switch (f->reason) {
+	case SMSC_R_NO_LINK: return true;
+	case SMSC_R_MAP: break;
+	default: return false;
+	}
+	if (f->map.kind != MAP_EK_USER)
+		return true;
+	switch (f->map.user.code) {
 	case MAP_ERR_ABSENT_SUBSCRIBER_SM: case MAP_ERR_ABSENT_SUBSCRIBER: case MAP_ERR_SUBSCRIBER_BUSY_FOR_MT_SMS:
 	case MAP_ERR_SYSTEM_FAILURE: case MAP_ERR_UNIDENTIFIED_SUBSCRIBER: case MAP_ERR_MESSAGE_WAITING_LIST_FULL:
 		return true;
+	case MAP_ERR_SM_DELIVERY_FAILURE:
+		return memory_full(f);
 	default:
 		return false;
 	}
 }
 
-/* the network error code a receipt reports (MAP error; 0 for local causes) */
-static int receipt_err(int cause)
+/* the network error code a receipt reports (MAP error; 0 for other causes) */
+int smsc_fail_network_error(const struct smsc_fail *f)
 {
-	if (cause == SMSC_CAUSE_MEMORY_FULL)
-		return MAP_ERR_SM_DELIVERY_FAILURE;
-	return cause > 0 ? cause : 0;
+	return f->reason == SMSC_R_MAP && f->map.kind == MAP_EK_USER ? (int)f->map.user.code : 0;
 }
 
-struct smsc_operator *smsc_route(struct smsc *smsc, const char *msisdn)
+static struct smsc_fail fail_of(enum smsc_reason r)
 {
-	struct smsc_route *r, *best = NULL;
-	llist_for_each_entry(r, &smsc->routes, list)
-		if (!strncmp(msisdn, r->prefix, strlen(r->prefix)) && (!best || strlen(r->prefix) > strlen(best->prefix)))
-			best = r;
-	return best ? best->op : NULL;
+	return (struct smsc_fail){ .reason = r };
+}
+
+struct operator *smsc_route(struct smsc *smsc, const char *msisdn)
+{
+	return routing_route(smsc->routing, msisdn);
 }
 
 /* ------------------------------------------------------------ parts */
@@ -123,125 +140,118 @@ static int build_parts(struct sms_mt *mt)
 
 /* ------------------------------------------------------------ dialogues */
 
-static struct smsc_dlg *dlg_new(struct sms_mt *mt, enum smsc_dlg_kind kind, const char *gt, uint8_t ssn,
-				const struct tcap_acn *acn)
+static const char *step_name(enum smsc_dlg_kind kind)
+{
+	return kind == SMSC_DLG_FSM ? "mt-forward-sm" : "report-sm-ds";
+}
+
+static void dlg_audit(struct smsc_dlg *d, const char *outcome)
+{
+	if (d->md) {
+		if (!d->dtid[0])
+			map_dialogue_remote_tid_hex(d->md, d->dtid, sizeof(d->dtid));
+	}
+	smsc_db_audit(d->smsc, d, step_name(d->kind), outcome);
+}
+
+static void mt_map_ind(void *user_priv, struct map_dialogue *md, const struct map_ind *ind);
+static const struct map_user mt_user = { "sms-mt", mt_map_ind, NULL };
+
+/* A dialogue of the message towards gt, from the routing's calling address */
+static struct smsc_dlg *dlg_open(struct sms_mt *mt, enum smsc_dlg_kind kind, const char *gt, uint8_t ssn,
+				 enum map_ac ac, const struct map_open_info *refs)
 {
 	struct smsc *smsc = mt->smsc;
 	struct sccp_addr called;
 	if (sccp_addr_set_e164(&called, gt, ssn) < 0)
 		return NULL;
 	struct smsc_dlg *d = talloc_zero(smsc, struct smsc_dlg);
+	if (!d)
+		return NULL;
 	d->kind = kind;
 	d->smsc = smsc;
 	d->mt = kind == SMSC_DLG_REPORT ? NULL : mt;
-	d->dlg = tcap_dialogue_alloc(smsc->tcap, &called, &smsc->own, acn, d);
-	if (!d->dlg) {
+	struct map_open_req req = { .ac = ac, .max_version = mt->version, .peer = mt->op->peer, .called = &called,
+				    .calling = routing_calling(smsc->routing), .refs = refs, .user = &mt_user,
+				    .priv = d };
+	d->md = map_open(routing_map(smsc->routing), &req);
+	if (!d->md) {
 		talloc_free(d);
 		return NULL;
 	}
 	osmo_strlcpy(d->msg_id, mt->msg_id, sizeof(d->msg_id));
 	osmo_strlcpy(d->msisdn, mt->dst.addr, sizeof(d->msisdn));
-	osmo_strlcpy(d->calling_gt, tcap_dialogue_local_addr(d->dlg)->gt.digits, sizeof(d->calling_gt));
+	osmo_strlcpy(d->calling_gt, map_dialogue_local_addr(d->md)->gt.digits, sizeof(d->calling_gt));
 	osmo_strlcpy(d->called_gt, gt, sizeof(d->called_gt));
-	d->otid = tcap_dialogue_local_tid(d->dlg);
+	d->otid = map_dialogue_local_tid(d->md);
 	d->start_ms = store_now_ms();
 	return d;
 }
 
-/* TC-BEGIN of the message's dialogue; when it cannot go out, TCAP has
- * released the dialogue: ours goes with it */
-static int begin(struct sms_mt *mt, const uint8_t *ui, size_t uil)
+/* The dialogue is over for the core: its record goes, the MAP side is
+ * ended (close) unless it already is */
+static void dlg_done(struct smsc_dlg *d, bool close)
 {
-	if (tcap_begin(mt->dlg->dlg, ui, uil) == 0)
-		return 0;
-	talloc_free(mt->dlg);
-	mt->dlg = NULL;
-	return SMSC_CAUSE_NO_LINK;
+	if (d->md && close)
+		map_close(d->md, false);
+	if (d->mt && d->mt->dlg == d)
+		d->mt->dlg = NULL;
+	talloc_free(d);
 }
 
-static int send_sri(struct sms_mt *mt)
+static int fsm_request(struct sms_mt *mt)
 {
-	uint8_t arg[64];
-	struct tcap_acn acn;
-	struct map_sri_sm_arg a = { .msisdn = { true, 0x91 }, .sm_rp_pri = false, .sc_address = { true, 0x91 } };
-	snprintf(a.msisdn.digits, sizeof(a.msisdn.digits), "%.40s", mt->dst.addr);
-	snprintf(a.sc_address.digits, sizeof(a.sc_address.digits), "%s", mt->smsc->own.gt.digits);
-	int len = map_enc_sri_sm_arg(arg, sizeof(arg), &a);
-	map_acn(&acn, MAP_AC_SHORT_MSG_GATEWAY, mt->version);
-	struct smsc_dlg *d = len < 0 ? NULL : dlg_new(mt, SMSC_DLG_SRI, mt->op->hlr_gt, SCCP_SSN_HLR, &acn);
-	if (!d)
-		return -EINVAL;
-	mt->dlg = d;
-	tcap_invoke(d->dlg, MAP_OP_SRI_FOR_SM, arg, len, mt->smsc->cfg.sri_timeout_s * 1000, NULL);
-	rate_ctr_inc(rate_ctr_group_get_ctr(mt->smsc->ctrg, SMSC_CTR_SRI_SENT));
-	return begin(mt, NULL, 0);
-}
-
-static int fsm_invoke(struct sms_mt *mt)
-{
-	uint8_t arg[300];
 	unsigned int i = mt->parts_done;
-	struct map_forward_sm_arg a = { .da_type = MAP_DA_IMSI, .oa_type = MAP_OA_SC_ADDRESS,
-					.oa_address = { true, 0x91 }, .sm_rp_ui = mt->tpdu[i],
-					.sm_rp_ui_len = mt->tpdu_len[i], .more_messages_to_send = i + 1 < mt->n_parts };
-	snprintf(a.da_imsi, sizeof(a.da_imsi), "%s", mt->sri.imsi);
-	snprintf(a.oa_address.digits, sizeof(a.oa_address.digits), "%s", mt->smsc->own.gt.digits);
-	int len = map_enc_forward_sm_arg(arg, sizeof(arg), &a, mt->version);
-	if (len < 0)
-		return -EINVAL;
+	union map_arg a = { .forward_sm = { .da_type = MAP_DA_IMSI, .oa_type = MAP_OA_SC_ADDRESS,
+					    .oa_address = { true, 0x91 }, .sm_rp_ui = mt->tpdu[i],
+					    .sm_rp_ui_len = mt->tpdu_len[i],
+					    .more_messages_to_send = i + 1 < mt->n_parts } };
+	osmo_strlcpy(a.forward_sm.da_imsi, mt->sri.imsi, sizeof(a.forward_sm.da_imsi));
+	osmo_strlcpy(a.forward_sm.oa_address.digits, routing_calling(mt->smsc->routing)->gt.digits,
+		     sizeof(a.forward_sm.oa_address.digits));
+	mt->dlg->part_ok = false;
 	rate_ctr_inc(rate_ctr_group_get_ctr(mt->smsc->ctrg, SMSC_CTR_FSM_SENT));
-	return tcap_invoke(mt->dlg->dlg, mt->version >= 3 ? MAP_OP_MT_FORWARD_SM : MAP_OP_MO_FORWARD_SM, arg, len,
-			   mt->smsc->cfg.mt_timeout_s * 1000, NULL);
+	return map_request(mt->dlg->md, MAP_SVC_MT_FORWARD_SM, &a, NULL);
 }
 
-/* MT-ForwardSM to the MSC the HLR named, from the SRI's own calling address */
+/* MT-ForwardSM to the MSC the HLR named, from the SRI's own calling address,
+ * in at most the version the SRI ended in. MAP-OpenInfo: destination
+ * reference the IMSI, origination the SC. */
 static int send_fsm(struct sms_mt *mt)
 {
-	struct tcap_acn acn;
-	if (mt->version >= 2)
-		map_acn(&acn, MAP_AC_SHORT_MSG_MT_RELAY, mt->version);
-	else
-		map_acn(&acn, MAP_AC_SHORT_MSG_MO_RELAY, 1);
-	struct smsc_dlg *d = dlg_new(mt, SMSC_DLG_FSM, mt->sri.network_node.digits, SCCP_SSN_MSC, &acn);
-	if (!d)
-		return -EINVAL;
-	mt->dlg = d;
-	if (fsm_invoke(mt) < 0) {
-		tcap_dialogue_release(d->dlg);
-		talloc_free(d);
-		mt->dlg = NULL;
+	struct map_open_info refs = { .destination_reference = { true, 0x96 }, .origination_reference = { true, 0x91 } };
+	osmo_strlcpy(refs.destination_reference.digits, mt->sri.imsi, sizeof(refs.destination_reference.digits));
+	osmo_strlcpy(refs.origination_reference.digits, routing_calling(mt->smsc->routing)->gt.digits,
+		     sizeof(refs.origination_reference.digits));
+	mt->dlg = dlg_open(mt, SMSC_DLG_FSM, mt->sri.network_node.digits, SCCP_SSN_MSC, MAP_AC_SHORT_MSG_MT_RELAY,
+			   &refs);
+	if (!mt->dlg)
+		return -ENOMEM;
+	if (fsm_request(mt) < 0) {
+		map_close(mt->dlg->md, true);
+		dlg_done(mt->dlg, false);
 		return -EINVAL;
 	}
-	uint8_t ui[64];
-	int uil = 0;
-	if (mt->version >= 2) {
-		/* MAP-OpenInfo: destination reference the IMSI, origination the SC */
-		struct map_open_info oi = { .destination_reference = { true, 0x96 },
-					    .origination_reference = { true, 0x91 } };
-		snprintf(oi.destination_reference.digits, sizeof(oi.destination_reference.digits), "%s", mt->sri.imsi);
-		snprintf(oi.origination_reference.digits, sizeof(oi.origination_reference.digits), "%s",
-			 mt->smsc->own.gt.digits);
-		uil = map_enc_open_info(ui, sizeof(ui), &oi);
-	}
-	return begin(mt, ui, uil > 0 ? uil : 0);
+	return map_delimit(mt->dlg->md);	/* a send failure comes back as a P-ABORT */
 }
 
 /* reportSM-DeliveryStatus: the HLR sets message-waiting data and alerts us */
 static void send_report(struct sms_mt *mt, enum map_sm_outcome outcome)
 {
-	uint8_t arg[64];
-	struct tcap_acn acn;
-	struct map_report_smds_arg a = { .msisdn = { true, 0x91 }, .sc_address = { true, 0x91 }, .outcome = outcome };
-	snprintf(a.msisdn.digits, sizeof(a.msisdn.digits), "%.40s", mt->dst.addr);
-	snprintf(a.sc_address.digits, sizeof(a.sc_address.digits), "%s", mt->smsc->own.gt.digits);
-	int len = map_enc_report_smds_arg(arg, sizeof(arg), &a);
-	map_acn(&acn, MAP_AC_SHORT_MSG_GATEWAY, mt->version >= 2 ? mt->version : 2);
-	struct smsc_dlg *d = len < 0 ? NULL : dlg_new(mt, SMSC_DLG_REPORT, mt->op->hlr_gt, SCCP_SSN_HLR, &acn);
+	union map_arg a = { .report_sm_ds = { .msisdn = { true, 0x91 }, .sc_address = { true, 0x91 }, .outcome = outcome } };
+	osmo_strlcpy(a.report_sm_ds.msisdn.digits, mt->dst.addr, sizeof(a.report_sm_ds.msisdn.digits));
+	osmo_strlcpy(a.report_sm_ds.sc_address.digits, routing_calling(mt->smsc->routing)->gt.digits,
+		     sizeof(a.report_sm_ds.sc_address.digits));
+	struct smsc_dlg *d = dlg_open(mt, SMSC_DLG_REPORT, mt->op->hlr_gt, SCCP_SSN_HLR, MAP_AC_SHORT_MSG_GATEWAY, NULL);
 	if (!d)
 		return;
-	tcap_invoke(d->dlg, MAP_OP_REPORT_SM_DS, arg, len, mt->smsc->cfg.sri_timeout_s * 1000, NULL);
+	if (map_request(d->md, MAP_SVC_REPORT_SM_DS, &a, NULL) < 0) {
+		map_close(d->md, true);
+		dlg_done(d, false);
+		return;
+	}
 	rate_ctr_inc(rate_ctr_group_get_ctr(mt->smsc->ctrg, SMSC_CTR_REPORT_SENT));
-	tcap_begin(d->dlg, NULL, 0);
+	map_delimit(d->md);
 }
 
 /* ------------------------------------------------------------ outcomes */
@@ -254,10 +264,11 @@ static void release_slot(struct sms_mt *mt)
 	}
 }
 
-static void finish(struct sms_mt *mt, uint8_t state, int cause)
+static void finish(struct sms_mt *mt, uint8_t state, const struct smsc_fail *f)
 {
 	struct smsc *smsc = mt->smsc;
-	int err = receipt_err(cause);
+	char why[96] = "ok";
+	int err = f ? smsc_fail_network_error(f) : 0;
 	smsc_db_message_final(smsc, mt, state, err);
 	if (state == SMPP_STATE_DELIVERED) {
 		struct billing_event ev = { .kind = BILL_SMS_MT, .account = mt->account, .ref = mt->msg_id,
@@ -270,9 +281,11 @@ static void finish(struct sms_mt *mt, uint8_t state, int cause)
 						    SMSC_CTR_MT_EXPIRED : SMSC_CTR_MT_FAILED));
 	}
 	smsc_outbox_receipt(smsc, mt, state, err);
+	if (f)
+		smsc_fail_str(f, why, sizeof(why));
 	LOGPFSML(mt->fi, LOGL_INFO, "to %s: %s (%s)\n", mt->dst.addr,
 		 state == SMPP_STATE_DELIVERED ? "delivered" : state == SMPP_STATE_EXPIRED ? "expired" : "undeliverable",
-		 state == SMPP_STATE_DELIVERED ? "ok" : smsc_cause_name(cause));
+		 why);
 	release_slot(mt);
 	osmo_fsm_inst_term(mt->fi, OSMO_FSM_TERM_REGULAR, NULL);
 }
@@ -287,33 +300,68 @@ static int64_t backoff_ms(const struct smsc *smsc, unsigned int attempts)
 	return s * 1000;
 }
 
-static void failed_attempt(struct sms_mt *mt, int cause)
+static bool subscriber_absent(const struct smsc_fail *f)
+{
+	return f->reason == SMSC_R_MAP && f->map.kind == MAP_EK_USER && f->map.user.code == MAP_ERR_ABSENT_SUBSCRIBER_SM;
+}
+
+static void failed_attempt(struct sms_mt *mt, const struct smsc_fail *f)
 {
 	struct smsc *smsc = mt->smsc;
-	if (!smsc_error_is_temporary(cause)) {
-		finish(mt, SMPP_STATE_UNDELIVERABLE, cause);
+	char why[96];
+	if (!smsc_fail_temporary(f)) {
+		finish(mt, SMPP_STATE_UNDELIVERABLE, f);
 		return;
 	}
 	/* the HLR named an MSC that could not deliver: tell the HLR, so it
 	 * keeps message-waiting data and alerts us when the subscriber is back */
-	if (mt->fi->state == MT_ST_FORWARD &&
-	    (cause == MAP_ERR_ABSENT_SUBSCRIBER_SM || cause == SMSC_CAUSE_MEMORY_FULL))
-		send_report(mt, cause == SMSC_CAUSE_MEMORY_FULL ? MAP_OUTCOME_MEMORY_CAPACITY_EXCEEDED :
-			    MAP_OUTCOME_ABSENT_SUBSCRIBER);
+	if (mt->fi->state == MT_ST_FORWARD && (subscriber_absent(f) || memory_full(f)))
+		send_report(mt, memory_full(f) ? MAP_OUTCOME_MEMORY_CAPACITY_EXCEEDED : MAP_OUTCOME_ABSENT_SUBSCRIBER);
 	/* the HLR said it keeps our address for this subscriber: its alert
 	 * restarts delivery, the timer is only the fallback */
 	int64_t wait = mt->hlr_will_alert ? smsc->cfg.retry_max_s * 1000LL : backoff_ms(smsc, mt->attempts);
 	int64_t next = store_now_ms() + wait;
 	if (next >= mt->expiry_ms) {
-		finish(mt, SMPP_STATE_EXPIRED, cause);
+		finish(mt, SMPP_STATE_EXPIRED, f);
 		return;
 	}
-	smsc_db_message_retry(smsc, mt, next, receipt_err(cause));
+	smsc_db_message_retry(smsc, mt, next, smsc_fail_network_error(f));
 	rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_MT_RETRY));
-	LOGPFSML(mt->fi, LOGL_INFO, "to %s: %s, next attempt in %lld s\n", mt->dst.addr, smsc_cause_name(cause),
-		 (long long)(wait / 1000));
+	LOGPFSML(mt->fi, LOGL_INFO, "to %s: %s, next attempt in %lld s\n", mt->dst.addr,
+		 smsc_fail_str(f, why, sizeof(why)), (long long)(wait / 1000));
 	release_slot(mt);
 	sms_mt_wait(mt, wait);
+}
+
+/* ------------------------------------------------------------ SRI-for-SM */
+
+/* The shared SRI step answered: one audit row, then the FSM goes on */
+static void sri_done(void *priv, const struct routing_sri_result *r)
+{
+	struct sms_mt *mt = priv;
+	struct smsc_dlg d = { .smsc = mt->smsc, .otid = r->trace.otid, .start_ms = r->trace.start_ms };
+	char outcome[160], why[96];
+	mt->sri_q = NULL;
+	mt->hlr_will_alert = r->hlr_will_alert;
+	osmo_strlcpy(d.msg_id, mt->msg_id, sizeof(d.msg_id));
+	osmo_strlcpy(d.msisdn, mt->dst.addr, sizeof(d.msisdn));
+	osmo_strlcpy(d.calling_gt, r->trace.calling_gt, sizeof(d.calling_gt));
+	osmo_strlcpy(d.called_gt, r->trace.called_gt, sizeof(d.called_gt));
+	osmo_strlcpy(d.dtid, r->trace.dtid, sizeof(d.dtid));
+	if (r->inform_sc)
+		LOGPFSML(mt->fi, LOGL_INFO, "informServiceCentre: MW-Status 0x%02x%s\n", r->mw_status,
+			 r->hlr_will_alert ? ", the HLR will alert us" : "");
+	if (r->err.kind == MAP_EK_NONE) {
+		snprintf(outcome, sizeof(outcome), "ok imsi %s msc %s", r->res.imsi, r->res.network_node.digits);
+		smsc_db_audit(mt->smsc, &d, "sri-for-sm", outcome);
+		osmo_fsm_inst_dispatch(mt->fi, MT_EV_SRI_RESULT, (void *)r);
+		return;
+	}
+	struct smsc_fail f = { .reason = SMSC_R_MAP, .map = r->err };
+	snprintf(outcome, sizeof(outcome), "%s%s", map_err_str(&r->err, why, sizeof(why)),
+		 r->hlr_will_alert ? " (informServiceCentre: MWD set, alert expected)" : "");
+	smsc_db_audit(mt->smsc, &d, "sri-for-sm", outcome);
+	osmo_fsm_inst_dispatch(mt->fi, MT_EV_ERROR, &f);
 }
 
 /* ------------------------------------------------------------ states */
@@ -326,43 +374,32 @@ static void st_queued(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	llist_del_init(&mt->list);
 	mt->smsc->in_flight++;
 	osmo_fsm_inst_state_chg(fi, MT_ST_SRI, 0, 0);
+	struct smsc_fail f;
 	if (store_now_ms() >= mt->expiry_ms) {
-		finish(mt, SMPP_STATE_EXPIRED, SMSC_CAUSE_EXPIRED);
+		f = fail_of(SMSC_R_EXPIRED);
+		finish(mt, SMPP_STATE_EXPIRED, &f);
 		return;
 	}
 	mt->op = smsc_route(mt->smsc, mt->dst.addr);
 	if (!mt->op) {
-		finish(mt, SMPP_STATE_UNDELIVERABLE, SMSC_CAUSE_NO_ROUTE);
+		f = fail_of(SMSC_R_NO_ROUTE);
+		finish(mt, SMPP_STATE_UNDELIVERABLE, &f);
 		return;
 	}
 	if (!mt->n_parts && build_parts(mt) < 0) {
-		finish(mt, SMPP_STATE_UNDELIVERABLE, SMSC_CAUSE_ENCODE);
+		f = fail_of(SMSC_R_ENCODE);
+		finish(mt, SMPP_STATE_UNDELIVERABLE, &f);
 		return;
 	}
-	mt->version = mt->op->learned_version ? mt->op->learned_version : mt->op->map_version;
 	mt->attempts++;
-	int rc = send_sri(mt);
-	if (rc < 0)
-		failed_attempt(mt, rc == SMSC_CAUSE_NO_LINK ? SMSC_CAUSE_NO_LINK : SMSC_CAUSE_ENCODE);
-}
-
-/* the peer refused our application context and proposed an older one */
-static bool fall_back(struct sms_mt *mt, uint8_t proposed)
-{
-	if (!proposed || proposed >= mt->version)
-		return false;
-	LOGPFSML(mt->fi, LOGL_NOTICE, "operator %s refused MAP v%u, using v%u\n", mt->op->name, mt->version, proposed);
-	mt->op->learned_version = proposed;
-	mt->version = proposed;
-	return true;
-}
-
-/* the same step again in the version the peer proposed, or a failed attempt */
-static void refused(struct sms_mt *mt, uint8_t proposed, int (*again)(struct sms_mt *mt))
-{
-	if (fall_back(mt, proposed) && again(mt) == 0)
+	mt->version = 0;
+	mt->sri_q = routing_sri_sm(mt->smsc->routing, mt->op, mt->dst.addr, 0, sri_done, mt);
+	if (!mt->sri_q) {
+		f = fail_of(SMSC_R_NO_LINK);
+		failed_attempt(mt, &f);
 		return;
-	failed_attempt(mt, SMSC_CAUSE_ABORT);
+	}
+	rate_ctr_inc(rate_ctr_group_get_ctr(mt->smsc->ctrg, SMSC_CTR_SRI_SENT));
 }
 
 static void st_sri(struct osmo_fsm_inst *fi, uint32_t event, void *data)
@@ -370,18 +407,18 @@ static void st_sri(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	struct sms_mt *mt = fi->priv;
 	switch (event) {
 	case MT_EV_SRI_RESULT: {
-		mt->sri = *(const struct map_sri_sm_res *)data;
+		const struct routing_sri_result *r = data;
+		mt->sri = r->res;
+		mt->version = r->version;
 		osmo_fsm_inst_state_chg(fi, MT_ST_FORWARD, 0, 0);
-		int rc = send_fsm(mt);
-		if (rc < 0)
-			failed_attempt(mt, rc == SMSC_CAUSE_NO_LINK ? SMSC_CAUSE_NO_LINK : SMSC_CAUSE_ENCODE);
+		if (send_fsm(mt) < 0) {
+			struct smsc_fail f = fail_of(SMSC_R_NO_LINK);
+			failed_attempt(mt, &f);
+		}
 		break;
 	}
-	case MT_EV_REFUSED:
-		refused(mt, *(const uint8_t *)data, send_sri);
-		break;
 	case MT_EV_ERROR:
-		failed_attempt(mt, *(const int *)data);
+		failed_attempt(mt, data);
 		break;
 	}
 }
@@ -394,23 +431,20 @@ static void st_forward(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		bool dialogue_open = data != NULL;
 		mt->parts_done++;
 		if (mt->parts_done >= mt->n_parts) {
-			if (dialogue_open) {
-				tcap_end(mt->dlg->dlg, false, NULL, 0);
-				talloc_free(mt->dlg);
-				mt->dlg = NULL;
-			}
-			finish(mt, SMPP_STATE_DELIVERED, 0);
+			if (dialogue_open)
+				dlg_done(mt->dlg, true);
+			finish(mt, SMPP_STATE_DELIVERED, NULL);
 			return;
 		}
 		smsc_db_message_progress(mt->smsc, mt);
 		if (dialogue_open) {
 			/* the next part in the same dialogue */
-			if (fsm_invoke(mt) == 0 && tcap_continue(mt->dlg->dlg, NULL, 0) == 0)
+			if (fsm_request(mt) == 0 && map_delimit(mt->dlg->md) == 0)
 				return;
-			tcap_dialogue_release(mt->dlg->dlg);
-			talloc_free(mt->dlg);
-			mt->dlg = NULL;
-			failed_attempt(mt, SMSC_CAUSE_NO_LINK);
+			map_u_abort(mt->dlg->md, MAP_UA_USER_SPECIFIC, 0);
+			dlg_done(mt->dlg, false);
+			struct smsc_fail f = fail_of(SMSC_R_NO_LINK);
+			failed_attempt(mt, &f);
 			return;
 		}
 		/* the MSC closed the dialogue early: a new attempt, SRI first */
@@ -418,11 +452,8 @@ static void st_forward(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		sms_mt_wait(mt, 0);
 		break;
 	}
-	case MT_EV_REFUSED:
-		refused(mt, *(const uint8_t *)data, send_fsm);
-		break;
 	case MT_EV_ERROR:
-		failed_attempt(mt, *(const int *)data);
+		failed_attempt(mt, data);
 		break;
 	}
 }
@@ -443,12 +474,15 @@ static void mt_cleanup(struct osmo_fsm_inst *fi, enum osmo_fsm_term_cause cause)
 {
 	struct sms_mt *mt = fi->priv;
 	llist_del_init(&mt->list);
+	/* shutting down in the middle of a dialogue */
+	if (mt->sri_q) {
+		routing_sri_cancel(mt->sri_q);
+		mt->sri_q = NULL;
+	}
 	if (mt->dlg) {
-		/* shutting down in the middle of a dialogue */
-		mt->dlg->mt = NULL;
-		tcap_dialogue_release(mt->dlg->dlg);
-		talloc_free(mt->dlg);
-		mt->dlg = NULL;
+		map_release(mt->dlg->md);
+		mt->dlg->md = NULL;
+		dlg_done(mt->dlg, false);
 	}
 }
 
@@ -456,9 +490,9 @@ static void mt_cleanup(struct osmo_fsm_inst *fi, enum osmo_fsm_term_cause cause)
 static const struct osmo_fsm_state mt_states[] = {
 	[MT_ST_QUEUED] = { .name = "QUEUED", .in_event_mask = S(MT_EV_START),
 			   .out_state_mask = S(MT_ST_SRI) | S(MT_ST_RETRY_WAIT), .action = st_queued },
-	[MT_ST_SRI] = { .name = "SRI", .in_event_mask = S(MT_EV_SRI_RESULT) | S(MT_EV_ERROR) | S(MT_EV_REFUSED),
+	[MT_ST_SRI] = { .name = "SRI", .in_event_mask = S(MT_EV_SRI_RESULT) | S(MT_EV_ERROR),
 			.out_state_mask = S(MT_ST_FORWARD) | S(MT_ST_RETRY_WAIT) | S(MT_ST_QUEUED), .action = st_sri },
-	[MT_ST_FORWARD] = { .name = "FORWARD", .in_event_mask = S(MT_EV_FSM_RESULT) | S(MT_EV_ERROR) | S(MT_EV_REFUSED),
+	[MT_ST_FORWARD] = { .name = "FORWARD", .in_event_mask = S(MT_EV_FSM_RESULT) | S(MT_EV_ERROR),
 			    .out_state_mask = S(MT_ST_RETRY_WAIT) | S(MT_ST_QUEUED), .action = st_forward },
 	[MT_ST_RETRY_WAIT] = { .name = "RETRY_WAIT", .in_event_mask = S(MT_EV_RETRY),
 			       .out_state_mask = S(MT_ST_QUEUED), .action = st_retry_wait },
@@ -515,25 +549,6 @@ void sms_mt_wait(struct sms_mt *mt, int64_t ms)
 	osmo_fsm_inst_state_chg_ms(mt->fi, MT_ST_RETRY_WAIT, (unsigned long)ms, T_RETRY);
 }
 
-/* start queued messages while there are free slots */
-/* token bucket of an operator's throughput: 0 when a message may start
- * now (and takes its token), else the ms until one may */
-static int64_t operator_wait_ms(struct smsc_operator *op)
-{
-	if (!op || !op->throughput)
-		return 0;
-	int64_t now = store_now_ms();
-	op->tokens += (now - op->tokens_ms) * op->throughput / 1000.0;
-	op->tokens_ms = now;
-	if (op->tokens > op->throughput)
-		op->tokens = op->throughput;	/* one second of burst */
-	if (op->tokens >= 1) {
-		op->tokens -= 1;
-		return 0;
-	}
-	return (int64_t)((1 - op->tokens) * 1000 / op->throughput) + 1;
-}
-
 static void pump_later(struct smsc *smsc, int64_t ms)
 {
 	if (!osmo_timer_pending(&smsc->pump_timer))
@@ -554,7 +569,7 @@ void smsc_pump(struct smsc *smsc)
 	}
 	while (smsc->in_flight < smsc->cfg.max_in_flight && !llist_empty(&smsc->queue)) {
 		struct sms_mt *mt = llist_first_entry(&smsc->queue, struct sms_mt, list);
-		int64_t wait = operator_wait_ms(smsc_route(smsc, mt->dst.addr));
+		int64_t wait = operator_wait_ms(smsc_route(smsc, mt->dst.addr), store_now_ms());
 		if (wait > 0) {
 			rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_MT_HELD));
 			pump_later(smsc, wait);
@@ -573,152 +588,84 @@ void smsc_alert(struct smsc *smsc, const char *msisdn)
 			osmo_fsm_inst_dispatch(mt->fi, MT_EV_RETRY, NULL);
 }
 
-/* ------------------------------------------------------------ TCAP */
+/* ------------------------------------------------------------ MAP */
 
-static const struct tcap_component *find_comp(const struct tcap_ind *ind, enum tcap_comp_type type)
+/* a part accepted: the FSM goes on when the message ended (Continue or End) */
+static void fsm_part_ok(struct smsc_dlg *d)
 {
-	for (unsigned int i = 0; i < ind->n_comp; i++)
-		if (ind->comp[i].type == type)
-			return &ind->comp[i];
-	return NULL;
-}
-
-static void fill_dtid(struct smsc_dlg *d)
-{
-	uint8_t tid[TCAP_TID_MAX];
-	uint8_t n = tcap_dialogue_remote_tid(d->dlg, tid);
-	for (unsigned int i = 0; i < n && 2 * i + 2 < sizeof(d->dtid); i++)
-		snprintf(d->dtid + 2 * i, 3, "%02x", tid[i]);
-}
-
-/* the error of an answer: a MAP error code, or the local cause */
-static int answer_error(const struct tcap_ind *ind, const struct tcap_component **err_out)
-{
-	const struct tcap_component *err = find_comp(ind, TCAP_COMP_ERROR);
-	*err_out = err;
-	if (err) {
-		struct map_error_param ep;
-		if (err->error_code == MAP_ERR_SM_DELIVERY_FAILURE &&
-		    map_dec_error_param(&ep, MAP_ERR_SM_DELIVERY_FAILURE, err->param, err->param_len) == 0 &&
-		    ep.failure_cause_present && ep.failure_cause == MAP_SMF_MEMORY_CAPACITY_EXCEEDED)
-			return SMSC_CAUSE_MEMORY_FULL;
-		return err->error_code;
-	}
-	if (find_comp(ind, TCAP_COMP_REJECT))
-		return SMSC_CAUSE_PROTOCOL;
-	switch (ind->type) {
-	case TCAP_IND_NOTICE: return SMSC_CAUSE_RETURNED;
-	case TCAP_IND_U_ABORT: case TCAP_IND_P_ABORT: return SMSC_CAUSE_ABORT;
-	default: return 0;
-	}
-}
-
-/* informServiceCentre with an SRI-for-SM answer: the message waiting data the
- * HLR keeps. MW-Status bit 0 is sc-AddressNotIncluded; mnrf, mcef, mnrg follow. */
-static void inform_sc(struct sms_mt *mt, const struct tcap_ind *ind)
-{
-	struct map_inform_sc_arg a;
-	mt->hlr_will_alert = false;
-	for (unsigned int i = 0; i < ind->n_comp; i++) {
-		const struct tcap_component *c = &ind->comp[i];
-		if (c->type != TCAP_COMP_INVOKE || c->opcode != MAP_OP_INFORM_SC ||
-		    map_dec_inform_sc_arg(&a, c->param, c->param_len) < 0 || !a.mw_status_present)
-			continue;
-		mt->hlr_will_alert = !(a.mw_status & 0x01) && (a.mw_status & 0x0e);
-		LOGPFSML(mt->fi, LOGL_INFO, "informServiceCentre: MW-Status 0x%02x%s\n", a.mw_status,
-			 mt->hlr_will_alert ? ", the HLR will alert us" : "");
-	}
-}
-
-static bool dialogue_over(const struct tcap_ind *ind)
-{
-	return ind->type != TCAP_IND_CONTINUE && ind->type != TCAP_IND_BEGIN;
-}
-
-/* an indication of an SRI, MT-ForwardSM or reportSM-DS dialogue of ours */
-void smsc_mt_tcap_ind(struct smsc_dlg *d, const struct tcap_ind *ind)
-{
+	char outcome[48];
 	struct sms_mt *mt = d->mt;
-	const char *step = d->kind == SMSC_DLG_SRI ? "sri-for-sm" : d->kind == SMSC_DLG_FSM ? "mt-forward-sm" :
-			   "report-sm-ds";
-	char outcome[120];
-	const struct tcap_component *err;
-	int cause = answer_error(ind, &err);
-	fill_dtid(d);
-	if (ind->type == TCAP_IND_NOTICE) {
-		/* returned by SCCP: the dialogue will not get an answer */
-		tcap_dialogue_release(d->dlg);
-	}
-	bool over = dialogue_over(ind);
-	const struct tcap_component *res = find_comp(ind, TCAP_COMP_RESULT_LAST);
-	uint8_t proposed = 0;
-	if (ind->type == TCAP_IND_U_ABORT && ind->acn_not_supported && ind->acn)
-		proposed = ind->acn->oid[ind->acn->len - 1];
+	d->part_ok = true;
+	snprintf(outcome, sizeof(outcome), "ok part %u/%u", mt->parts_done + 1, mt->n_parts);
+	dlg_audit(d, outcome);
+}
 
+/* An MT-ForwardSM or reportSM-DS dialogue of ours */
+static void mt_map_ind(void *user_priv, struct map_dialogue *md, const struct map_ind *ind)
+{
+	struct smsc_dlg *d = map_dialogue_priv(md);
+	struct sms_mt *mt = d->mt;
+	char why[96];
+	if (ind->type == MAP_IND_ACCEPT && !d->dtid[0])
+		map_dialogue_remote_tid_hex(md, d->dtid, sizeof(d->dtid));
 	if (d->kind == SMSC_DLG_REPORT || !mt) {
-		snprintf(outcome, sizeof(outcome), "%s", cause ? smsc_cause_name(cause) : "ok");
-		if (over) {
-			smsc_db_audit(d->smsc, d, step, outcome);
-			talloc_free(d);
+		/* nobody waits for it: the audit row, and an End if the HLR left it open */
+		if (ind->type == MAP_IND_ERROR || ind->type == MAP_IND_REFUSE || ind->type == MAP_IND_U_ABORT ||
+		    ind->type == MAP_IND_P_ABORT)
+			d->fail = (struct smsc_fail){ .reason = SMSC_R_MAP, .map = ind->err };
+		if (ind->last || ind->type == MAP_IND_DELIMITER) {
+			dlg_audit(d, d->fail.map.kind ? smsc_fail_str(&d->fail, why, sizeof(why)) : "ok");
+			if (ind->last)
+				d->md = NULL;
+			dlg_done(d, !ind->last);
 		}
 		return;
 	}
-	if (d->kind == SMSC_DLG_SRI) {
-		struct map_sri_sm_res sri;
-		inform_sc(mt, ind);
-		if (!cause && res && map_dec_sri_sm_res(&sri, res->param, res->param_len) == 0 &&
-		    sri.network_node.digits[0]) {
-			snprintf(outcome, sizeof(outcome), "ok imsi %s msc %s", sri.imsi, sri.network_node.digits);
-			smsc_db_audit(d->smsc, d, step, outcome);
-			if (!over)
-				tcap_end(d->dlg, false, NULL, 0);
-			mt->dlg = NULL;
-			talloc_free(d);
-			osmo_fsm_inst_dispatch(mt->fi, MT_EV_SRI_RESULT, &sri);
+	switch (ind->type) {
+	case MAP_IND_RESULT:
+		fsm_part_ok(d);
+		return;
+	case MAP_IND_ERROR: case MAP_IND_REFUSE: case MAP_IND_U_ABORT: case MAP_IND_P_ABORT:
+		d->fail = (struct smsc_fail){ .reason = SMSC_R_MAP, .map = ind->err };
+		if (ind->type == MAP_IND_ERROR && ind->err.kind == MAP_EK_PROVIDER &&
+		    ind->err.provider == MAP_PE_NO_RESPONSE && !ind->last) {
+			/* a timer, not a message: nothing follows; the MSC is told we gave up */
+			map_u_abort(md, MAP_UA_USER_SPECIFIC, 0);
+			d->md = NULL;
+			struct smsc_fail f = d->fail;
+			dlg_audit(d, smsc_fail_str(&f, why, sizeof(why)));
+			dlg_done(d, false);
+			osmo_fsm_inst_dispatch(mt->fi, MT_EV_ERROR, &f);
 			return;
 		}
-	} else if (!cause && res) {
-		snprintf(outcome, sizeof(outcome), "ok part %u/%u", mt->parts_done + 1, mt->n_parts);
-		smsc_db_audit(d->smsc, d, step, outcome);
-		if (over) {
-			mt->dlg = NULL;
-			talloc_free(d);
+		break;
+	case MAP_IND_DELIMITER:
+		if (d->part_ok) {
+			osmo_fsm_inst_dispatch(mt->fi, MT_EV_FSM_RESULT, d);
+			return;
 		}
-		osmo_fsm_inst_dispatch(mt->fi, MT_EV_FSM_RESULT, over ? NULL : d);
+		if (d->fail.map.kind == MAP_EK_NONE)
+			return;		/* e.g. an empty Continue: wait for more */
+		break;
+	case MAP_IND_CLOSE:
+		if (d->part_ok) {
+			d->md = NULL;
+			dlg_done(d, false);
+			osmo_fsm_inst_dispatch(mt->fi, MT_EV_FSM_RESULT, NULL);
+			return;
+		}
+		if (d->fail.map.kind == MAP_EK_NONE)
+			d->fail = fail_of(SMSC_R_PROTOCOL);
+		break;
+	default:
 		return;
 	}
-	if (!cause && !over)
-		return;		/* e.g. an empty Continue: wait for more */
-	if (!cause)
-		cause = SMSC_CAUSE_PROTOCOL;
-	if (proposed)
-		snprintf(outcome, sizeof(outcome), "refused, v%u proposed", proposed);
-	else
-		snprintf(outcome, sizeof(outcome), "%s%s", smsc_cause_name(cause),
-			 d->kind == SMSC_DLG_SRI && mt->hlr_will_alert ? " (informServiceCentre: MWD set, alert expected)" : "");
-	smsc_db_audit(d->smsc, d, step, outcome);
-	if (!over)
-		tcap_end(d->dlg, false, NULL, 0);
-	mt->dlg = NULL;
-	talloc_free(d);
-	if (proposed)
-		osmo_fsm_inst_dispatch(mt->fi, MT_EV_REFUSED, &proposed);
-	else
-		osmo_fsm_inst_dispatch(mt->fi, MT_EV_ERROR, &cause);
-}
-
-void smsc_mt_l_cancel(struct smsc_dlg *d)
-{
-	struct sms_mt *mt = d->mt;
-	enum smsc_dlg_kind kind = d->kind;
-	int cause = SMSC_CAUSE_TIMEOUT;
-	fill_dtid(d);
-	smsc_db_audit(d->smsc, d, kind == SMSC_DLG_SRI ? "sri-for-sm" : kind == SMSC_DLG_FSM ?
-		      "mt-forward-sm" : "report-sm-ds", smsc_cause_name(cause));
-	tcap_dialogue_release(d->dlg);
-	if (mt && kind != SMSC_DLG_REPORT)
-		mt->dlg = NULL;
-	talloc_free(d);
-	if (mt && kind != SMSC_DLG_REPORT)
-		osmo_fsm_inst_dispatch(mt->fi, MT_EV_ERROR, &cause);
+	if (!ind->last && ind->type != MAP_IND_DELIMITER && ind->type != MAP_IND_CLOSE)
+		return;		/* an error: its message's end follows */
+	struct smsc_fail f = d->fail;
+	dlg_audit(d, smsc_fail_str(&f, why, sizeof(why)));
+	if (ind->last)
+		d->md = NULL;
+	dlg_done(d, !ind->last);
+	osmo_fsm_inst_dispatch(mt->fi, MT_EV_ERROR, &f);
 }

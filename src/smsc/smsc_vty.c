@@ -1,5 +1,5 @@
-/* VTY of the SMS core: the `sms` node (routing table, operators, retry and
- * validity policy) and `show sms ...`. */
+/* VTY of the SMS core: the `sms` node (retry and validity policy) and
+ * `show sms ...`. Operators and routes are the shared "routing" node's. */
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,71 +20,6 @@ static struct cmd_node sms_node = { SIGWAY_SMS_NODE, "%s(config-sms)# ", 1 };
 DEFUN(cfg_sms, cfg_sms_cmd, "sms", "Configure the SMS core\n")
 {
 	vty->node = SIGWAY_SMS_NODE;
-	return CMD_SUCCESS;
-}
-
-static struct smsc_operator *operator_find(const char *name)
-{
-	struct smsc_operator *op;
-	llist_for_each_entry(op, &g_smsc->operators, list)
-		if (!strcmp(op->name, name))
-			return op;
-	return NULL;
-}
-
-DEFUN(cfg_operator, cfg_operator_cmd, "operator NAME hlr-gt DIGITS map-version <1-3>",
-      "A network operator\n" "Name (billing records and the audit name it)\n"
-      "Where its subscribers' SRI-for-SM go\n" "HLR global title (E.164)\n"
-      "MAP version to start with (lower when the network refuses it)\n" "Version\n")
-{
-	if (strlen(argv[0]) >= sizeof(((struct smsc_operator *)0)->name) || strlen(argv[1]) > SCCP_GT_DIGITS_MAX) {
-		vty_out(vty, "%% name or GT too long%s", VTY_NEWLINE);
-		return CMD_WARNING;
-	}
-	struct smsc_operator *op = operator_find(argv[0]);
-	if (!op) {
-		op = talloc_zero(g_smsc, struct smsc_operator);
-		snprintf(op->name, sizeof(op->name), "%s", argv[0]);
-		llist_add_tail(&op->list, &g_smsc->operators);
-	}
-	snprintf(op->hlr_gt, sizeof(op->hlr_gt), "%s", argv[1]);
-	op->map_version = (uint8_t)atoi(argv[2]);
-	op->learned_version = 0;
-	return CMD_SUCCESS;
-}
-
-DEFUN(cfg_operator_throughput, cfg_operator_throughput_cmd, "operator NAME throughput <0-100000>",
-      "A network operator\n" "Name\n" "New MT messages per second towards it (0: no limit)\n" "Messages per second\n")
-{
-	struct smsc_operator *op = operator_find(argv[0]);
-	if (!op) {
-		vty_out(vty, "%% unknown operator %s (define it first)%s", argv[0], VTY_NEWLINE);
-		return CMD_WARNING;
-	}
-	op->throughput = atoi(argv[1]);
-	op->tokens = op->throughput;
-	return CMD_SUCCESS;
-}
-
-DEFUN(cfg_route, cfg_route_cmd, "route PREFIX operator NAME",
-      "Route destination numbers\n" "MSISDN prefix (international digits)\n" "To operator\n" "Operator name\n")
-{
-	struct smsc_operator *op = operator_find(argv[1]);
-	if (!op || strlen(argv[0]) > 20) {
-		vty_out(vty, "%% unknown operator %s (define it first), or prefix too long%s", argv[1], VTY_NEWLINE);
-		return CMD_WARNING;
-	}
-	struct smsc_route *r;
-	llist_for_each_entry(r, &g_smsc->routes, list) {
-		if (!strcmp(r->prefix, argv[0])) {
-			r->op = op;
-			return CMD_SUCCESS;
-		}
-	}
-	r = talloc_zero(g_smsc, struct smsc_route);
-	snprintf(r->prefix, sizeof(r->prefix), "%s", argv[0]);
-	r->op = op;
-	llist_add_tail(&r->list, &g_smsc->routes);
 	return CMD_SUCCESS;
 }
 
@@ -111,11 +46,14 @@ DEFUN(cfg_in_flight, cfg_in_flight_cmd, "max-in-flight <1-100000>",
 	return CMD_SUCCESS;
 }
 
-DEFUN(cfg_timeouts, cfg_timeouts_cmd, "timeout sri <1-300> mt-forward-sm <1-300>",
-      "Invoke timers\n" "SRI-for-SM\n" "Seconds\n" "MT-ForwardSM\n" "Seconds\n")
+/* configurations before the MAP layer's timers: the same as
+ * "map" / "timer map X1 N" and "timer map X2 N" */
+DEFUN_DEPRECATED(cfg_timeouts, cfg_timeouts_cmd, "timeout sri <1-300> mt-forward-sm <1-300>",
+      "Invoke timers (deprecated: 'timer map X1' and 'timer map X2' in the map node)\n"
+      "SRI-for-SM\n" "Seconds\n" "MT-ForwardSM\n" "Seconds\n")
 {
-	g_smsc->cfg.sri_timeout_s = atoi(argv[0]);
-	g_smsc->cfg.mt_timeout_s = atoi(argv[1]);
+	map_set_service_timeout(MAP_SVC_SRI_FOR_SM, atoi(argv[0]));
+	map_set_service_timeout(MAP_SVC_MT_FORWARD_SM, atoi(argv[1]));
 	return CMD_SUCCESS;
 }
 
@@ -137,25 +75,13 @@ DEFUN(cfg_outbox_expiry, cfg_outbox_expiry_cmd, "outbox-expiry <1-31536000>",
 static int config_write_sms(struct vty *vty)
 {
 	struct smsc *smsc = g_smsc;
-	struct smsc_operator *op;
-	struct smsc_route *r;
 	vty_out(vty, "sms%s", VTY_NEWLINE);
 	vty_out(vty, " max-in-flight %u%s", smsc->cfg.max_in_flight, VTY_NEWLINE);
 	vty_out(vty, " retry-interval %u %u%s", smsc->cfg.retry_min_s, smsc->cfg.retry_max_s, VTY_NEWLINE);
 	vty_out(vty, " validity default %u max %u%s", smsc->cfg.default_validity_s, smsc->cfg.max_validity_s,
 		VTY_NEWLINE);
-	vty_out(vty, " timeout sri %u mt-forward-sm %u%s", smsc->cfg.sri_timeout_s, smsc->cfg.mt_timeout_s,
-		VTY_NEWLINE);
 	vty_out(vty, " mo-reassembly-timeout %u%s", smsc->cfg.mo_reassembly_timeout_s, VTY_NEWLINE);
 	vty_out(vty, " outbox-expiry %u%s", smsc->cfg.outbox_expiry_s, VTY_NEWLINE);
-	llist_for_each_entry(op, &smsc->operators, list) {
-		vty_out(vty, " operator %s hlr-gt %s map-version %u%s", op->name, op->hlr_gt, op->map_version,
-			VTY_NEWLINE);
-		if (op->throughput)
-			vty_out(vty, " operator %s throughput %u%s", op->name, op->throughput, VTY_NEWLINE);
-	}
-	llist_for_each_entry(r, &smsc->routes, list)
-		vty_out(vty, " route %s operator %s%s", r->prefix, r->op->name, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -175,10 +101,11 @@ DEFUN(show_sms, show_sms_cmd, "show sms", SHOW_STR "SMS core state and counters\
 			(unsigned long long)ss->commits, (unsigned long long)ss->failed_commits,
 			ss->commits ? ss->commit_ms_total / ss->commits : 0.0, ss->commit_ms_max, VTY_NEWLINE);
 	}
-	struct smsc_operator *op;
-	llist_for_each_entry(op, &smsc->operators, list)
-		vty_out(vty, "operator %s hlr-gt %s map-version %u%s", op->name, op->hlr_gt,
-			op->learned_version ? op->learned_version : op->map_version, VTY_NEWLINE);
+	/* the version dialogues to each operator open with now (learned or configured) */
+	for (struct operator *op = smsc->routing ? routing_next_operator(smsc->routing, NULL) : NULL; op;
+	     op = routing_next_operator(smsc->routing, op))
+		vty_out(vty, "operator %s hlr-gt %s map-version %u%s", op->name, op->hlr_gt, operator_version(op),
+			VTY_NEWLINE);
 	vty_out_rate_ctr_group(vty, "", smsc->ctrg);
 	return CMD_SUCCESS;
 }
@@ -205,9 +132,6 @@ void smsc_vty_init(struct smsc *smsc)
 	g_smsc = smsc;
 	install_element(CONFIG_NODE, &cfg_sms_cmd);
 	install_node(&sms_node, config_write_sms);
-	install_element(SIGWAY_SMS_NODE, &cfg_operator_cmd);
-	install_element(SIGWAY_SMS_NODE, &cfg_operator_throughput_cmd);
-	install_element(SIGWAY_SMS_NODE, &cfg_route_cmd);
 	install_element(SIGWAY_SMS_NODE, &cfg_retry_cmd);
 	install_element(SIGWAY_SMS_NODE, &cfg_validity_cmd);
 	install_element(SIGWAY_SMS_NODE, &cfg_in_flight_cmd);

@@ -195,16 +195,39 @@ int tcap_u_abort(struct tcap_dialogue *dlg, const uint8_t *user_info, size_t len
 	return rc;
 }
 
-int tcap_refuse_acn(struct tcap_dialogue *dlg, const struct tcap_acn *proposed)
+static int refuse(struct tcap_dialogue *dlg, const struct tcap_acn *acn, uint8_t diag,
+		  const uint8_t *user_info, size_t len)
 {
 	if (dlg->released || tcap_dialogue_state(dlg) != TCAP_ST_INIT_RECEIVED || !dlg->has_acn)
 		return -EINVAL;
 	struct tcap_dialogue_pdu dp = {
-		.type = TCAP_DLG_AARE, .acn_present = true, .acn = proposed ? *proposed : dlg->acn,
-		.result = TCAP_RESULT_REJECT_PERMANENT, .diag_source = TCAP_DIAG_SRC_USER,
-		.diag = TCAP_DIAG_ACN_NOT_SUPPORTED,
+		.type = TCAP_DLG_AARE, .acn_present = true, .acn = acn ? *acn : dlg->acn,
+		.result = TCAP_RESULT_REJECT_PERMANENT, .diag_source = TCAP_DIAG_SRC_USER, .diag = diag,
+		.user_info = user_info, .user_info_len = len,
 	};
 	int rc = tcap_dialogue_send(dlg, TCAP_MSG_ABORT, &dp);
+	tcap_dialogue_free(dlg);
+	return rc;
+}
+
+int tcap_refuse_acn(struct tcap_dialogue *dlg, const struct tcap_acn *proposed)
+{
+	return refuse(dlg, proposed, TCAP_DIAG_ACN_NOT_SUPPORTED, NULL, 0);
+}
+
+int tcap_refuse(struct tcap_dialogue *dlg, const uint8_t *user_info, size_t len)
+{
+	return refuse(dlg, NULL, TCAP_DIAG_NO_REASON, user_info, len);
+}
+
+int tcap_u_abort_bare(struct tcap_dialogue *dlg)
+{
+	enum tcap_dlg_state st = tcap_dialogue_state(dlg);
+	int rc = 0;
+	if (dlg->released)
+		return -EINVAL;
+	if (st == TCAP_ST_INIT_RECEIVED || st == TCAP_ST_ACTIVE)
+		rc = tcap_dialogue_send(dlg, TCAP_MSG_ABORT, NULL);
 	tcap_dialogue_free(dlg);
 	return rc;
 }

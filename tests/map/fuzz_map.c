@@ -43,5 +43,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	map_dec_error_param(&ep, MAP_ERR_SM_DELIVERY_FAILURE, data, size);
 	struct map_open_info oi;
 	map_dec_open_info(&oi, data, size);
+	struct map_dialogue_pdu dp, dp2;
+	if (map_dec_dialogue_pdu(&dp, data, size) == 0 && (n = map_enc_dialogue_pdu(out, sizeof(out), &dp)) > 0) {
+		CHECK(map_dec_dialogue_pdu(&dp2, out, n) == 0);
+		CHECK(dp.type == dp2.type && dp.refuse_reason == dp2.refuse_reason &&
+		      dp.user_abort_choice == dp2.user_abort_choice);
+	}
 	return 0;
 }

@@ -20,7 +20,7 @@
 
 #define TESTPEER_VTY_PORT 4262
 /* the peer's own config node, above the daemons' (include/sigway/common/vty_nodes.h) */
-#define TESTPEER_NODE (_LAST_OSMOVTY_NODE + 90)
+#define TESTPEER_NODE SIGWAY_TESTPEER_NODE
 
 static struct {
 	char calling_gt[SCCP_GT_DIGITS_MAX + 1];

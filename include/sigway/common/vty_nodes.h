@@ -7,10 +7,13 @@
 enum sigway_vty_node {
 	SIGWAY_SCCP_NODE = _LAST_OSMOVTY_NODE + 40,	/* "sccp" (own GTs, GTT) */
 	SIGWAY_TCAP_NODE,				/* "tcap" (timers, limits) */
+	SIGWAY_MAP_NODE,				/* "map" (peers, invoke timers) */
 	SIGWAY_NETSIM_NODE = _LAST_OSMOVTY_NODE + 50,	/* netsim's network */
 	SIGWAY_NETSIM_SUB_NODE,
 	SIGWAY_SMPP_NODE = _LAST_OSMOVTY_NODE + 60,	/* "smpp" server */
 	SIGWAY_SMPP_ACCOUNT_NODE,
 	SIGWAY_GATEWAY_NODE = _LAST_OSMOVTY_NODE + 70,	/* sigwayd: "gateway" (own GT, services) */
-	SIGWAY_SMS_NODE = _LAST_OSMOVTY_NODE + 80,	/* "sms": SMS core routing and policy */
+	SIGWAY_SMS_NODE = _LAST_OSMOVTY_NODE + 80,	/* "sms": SMS core policy */
+	SIGWAY_ROUTING_NODE = _LAST_OSMOVTY_NODE + 90,	/* "routing": operators and number routes */
+	SIGWAY_TESTPEER_NODE = _LAST_OSMOVTY_NODE + 100,	/* tests/peer: "testpeer" */
 };

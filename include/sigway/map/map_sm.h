@@ -168,6 +168,24 @@ struct map_open_info {
 	struct map_address origination_reference;
 };
 
+/* MAP-DialoguePDU (29.002 MAP-DialogueInformation): the user-information
+ * of a MAP dialogue's AARQ/AARE/ABRT, as an EXTERNAL with map-DialogueAS */
+enum map_dlg_pdu_type {
+	MAP_DLG_OPEN = 0, MAP_DLG_ACCEPT = 1, MAP_DLG_CLOSE = 2, MAP_DLG_REFUSE = 3,
+	MAP_DLG_USER_ABORT = 4, MAP_DLG_PROVIDER_ABORT = 5,
+};
+
+struct map_dialogue_pdu {
+	enum map_dlg_pdu_type type;
+	struct map_open_info open;		/* OPEN */
+	uint8_t refuse_reason;			/* REFUSE: 0 noReasonGiven, 1 invalidDestinationReference,
+						 * 2 invalidOriginatingReference */
+	uint8_t user_abort_choice;		/* USER_ABORT: 0 userSpecificReason, 1 userResourceLimitation,
+						 * 2 resourceUnavailable, 3 applicationProcedureCancellation */
+	uint8_t user_abort_diag;		/* the ENUMERATED of choices 2 and 3 */
+	uint8_t provider_abort_reason;		/* PROVIDER_ABORT: 0 abnormalDialogue, 1 invalidPDU */
+};
+
 void map_acn(struct tcap_acn *out, enum map_ac ac, uint8_t version);
 /* returns 0 and fills ac/version when the ACN is a MAP one */
 int map_acn_parse(const struct tcap_acn *acn, enum map_ac *ac, uint8_t *version);
@@ -194,10 +212,16 @@ int map_dec_ussd(struct map_ussd *u, const uint8_t *buf, size_t len);
 int map_enc_ussd_text(uint8_t *buf, size_t cap, const char *utf8);
 /* The text of a USSD-Arg/Res parameter, or "(undecodable)" */
 const char *map_dec_ussd_text(const uint8_t *param, size_t len, char *out, size_t outsz);
+/* The same on a decoded USSD-Arg/Res: a text as GSM 7-bit (DCS 0x0F) into
+ * buf (u->string points there), and the text of a USSD string */
+int map_ussd_from_text(struct map_ussd *u, uint8_t *buf, size_t cap, const char *utf8);
+const char *map_ussd_text(const struct map_ussd *u, char *out, size_t outsz);
 /* Error parameter for a ReturnError; returns 0 (and writes nothing) when the
  * error has no parameter */
 int map_enc_error_param(uint8_t *buf, size_t cap, const struct map_error_param *e);
 int map_dec_error_param(struct map_error_param *e, enum map_error code, const uint8_t *buf, size_t len);
+int map_enc_dialogue_pdu(uint8_t *buf, size_t cap, const struct map_dialogue_pdu *p);
+int map_dec_dialogue_pdu(struct map_dialogue_pdu *p, const uint8_t *buf, size_t len);
 /* MAP-OpenInfo as the EXTERNAL that goes in the AARQ user-information */
 int map_enc_open_info(uint8_t *buf, size_t cap, const struct map_open_info *oi);
 int map_dec_open_info(struct map_open_info *oi, const uint8_t *buf, size_t len);

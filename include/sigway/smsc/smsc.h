@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 #include <sigway/smpp/smpp_server.h>
-#include <sigway/tcap/tcap.h>
+#include <sigway/routing/routing.h>
 
 struct smsc;
 struct store;
@@ -20,11 +20,11 @@ void smsc_vty_init(struct smsc *smsc);
 /* The SMPP server's callbacks, with the smsc as priv */
 extern const struct smpp_server_ops smsc_smpp_ops;
 
-/* Wires the core to its neighbours and loads what the store holds
- * (messages to deliver, deliver_sm to send). own_gt is the calling GT of
- * every dialogue and the SC address. */
-int smsc_start(struct smsc *smsc, struct store *st, struct smpp_server *smpp, struct tcap_instance *tcap,
-	       const char *own_gt);
+/* Wires the core to its neighbours, serves shortMsgMO-Relay and
+ * shortMsgAlert on the routing's MAP instance, and loads what the store
+ * holds (messages to deliver, deliver_sm to send). The routing's calling
+ * address is the calling GT of every dialogue and the SC address. */
+int smsc_start(struct smsc *smsc, struct store *st, struct smpp_server *smpp, struct routing *routing);
 void smsc_free(struct smsc *smsc);
 /* Orderly stop: no new delivery attempts start; returns the messages still
  * in a MAP dialogue (run the loop until 0, or a deadline) */
@@ -32,10 +32,3 @@ unsigned int smsc_drain(struct smsc *smsc);
 /* Deliveries wait while link_up(data) says the SS7 network is not there */
 void smsc_set_link_check(struct smsc *smsc, bool (*link_up)(void *data), void *data);
 
-/* TCAP: a dialogue the network opened. Returns true when it is the core's
- * (alertServiceCentre, informServiceCentre, MO-ForwardSM). */
-bool smsc_tcap_begin(struct smsc *smsc, struct tcap_dialogue *dlg, const struct tcap_ind *ind);
-/* TCAP: an indication of a dialogue whose priv the core set */
-bool smsc_tcap_owns(struct smsc *smsc, void *dlg_priv);
-void smsc_tcap_ind(struct smsc *smsc, struct tcap_dialogue *dlg, const struct tcap_ind *ind);
-void smsc_tcap_l_cancel(struct smsc *smsc, struct tcap_dialogue *dlg, int8_t invoke_id, int32_t opcode);

@@ -120,6 +120,13 @@ int tcap_u_abort(struct tcap_dialogue *dlg, const uint8_t *user_info, size_t len
 /* Responder refuses the application context (TC-U-ABORT with AARE
  * reject-permanent, application-context-name-not-supported) proposing `proposed`. */
 int tcap_refuse_acn(struct tcap_dialogue *dlg, const struct tcap_acn *proposed);
+/* Responder refuses the dialogue for another reason (TC-U-ABORT with AARE
+ * reject-permanent, dialogue-service-user no-reason-given) with the user's
+ * information (e.g. MAP-RefuseInfo) */
+int tcap_refuse(struct tcap_dialogue *dlg, const uint8_t *user_info, size_t len);
+/* TC-U-ABORT without a dialogue portion, as a peer without dialogue
+ * handling (a MAP version 1 node) answers a Begin it cannot serve */
+int tcap_u_abort_bare(struct tcap_dialogue *dlg);
 /* Drops the dialogue without a word (e.g. on shutdown) */
 void tcap_dialogue_release(struct tcap_dialogue *dlg);
 

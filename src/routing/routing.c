@@ -1,0 +1,204 @@
+/* Operators, number routes, pacing, and the SendRoutingInfoForSM step the
+ * services share (see routing.h). */
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <talloc.h>
+#include <osmocom/core/logging.h>
+#include <osmocom/core/utils.h>
+#include <sigway/common/logging.h>
+#include <sigway/routing/routing.h>
+#include <sigway/sccp/sccp_codec.h>
+#include "routing_int.h"
+
+struct routing_sri {
+	struct routing *rt;
+	struct map_dialogue *md;
+	void (*cb)(void *priv, const struct routing_sri_result *r);
+	void *priv;
+	struct routing_sri_result r;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct routing *routing_alloc(void *ctx)
+{
+	struct routing *rt = talloc_zero(ctx, struct routing);
+	if (!rt)
+		return NULL;
+	INIT_LLIST_HEAD(&rt->operators);
+	INIT_LLIST_HEAD(&rt->routes);
+	return rt;
+}
+
+int routing_start(struct routing *rt, struct map_instance *mi, const char *calling_gt)
+{
+	rt->mi = mi;
+	return sccp_addr_set_e164(&rt->calling, calling_gt, SCCP_SSN_MSC) < 0 ? -EINVAL : 0;
+}
+
+struct map_instance *routing_map(const struct routing *rt) { return rt->mi; }
+const struct sccp_addr *routing_calling(const struct routing *rt) { return &rt->calling; }
+
+struct operator *routing_operator(struct routing *rt, const char *name)
+{
+	struct operator *op;
+	llist_for_each_entry(op, &rt->operators, list)
+		if (!strcmp(op->name, name))
+			return op;
+	return NULL;
+}
+
+struct operator *routing_next_operator(struct routing *rt, struct operator *prev)
+{
+	struct llist_head *n = prev ? prev->list.next : rt->operators.next;
+	return n == &rt->operators ? NULL : llist_entry(n, struct operator, list);
+}
+
+struct operator *routing_route(struct routing *rt, const char *msisdn)
+{
+	struct routing_route *r, *best = NULL;
+	llist_for_each_entry(r, &rt->routes, list)
+		if (!strncmp(msisdn, r->prefix, strlen(r->prefix)) && (!best || strlen(r->prefix) > strlen(best->prefix)))
+			best = r;
+	return best ? best->op : NULL;
+}
+
+uint8_t operator_version(const struct operator *op)
+{
+	return map_peer_version(op->peer, MAP_AC_SHORT_MSG_GATEWAY);
+}
+
+int64_t operator_wait_ms(struct operator *op, int64_t now)
+{
+	if (!op || !op->throughput)
+		return 0;
+	op->tokens += (now - op->tokens_ms) * op->throughput / 1000.0;
+	op->tokens_ms = now;
+	if (op->tokens > op->throughput)
+		op->tokens = op->throughput;	/* one second of burst */
+	if (op->tokens >= 1) {
+		op->tokens -= 1;
+		return 0;
+	}
+	return (int64_t)((1 - op->tokens) * 1000 / op->throughput) + 1;
+}
+
+void routing_trace_fill(struct routing_trace *t, const struct map_dialogue *md)
+{
+	osmo_strlcpy(t->calling_gt, map_dialogue_local_addr(md)->gt.digits, sizeof(t->calling_gt));
+	if (!t->otid)
+		t->otid = map_dialogue_local_tid(md);
+	if (!t->dtid[0])
+		map_dialogue_remote_tid_hex(md, t->dtid, sizeof(t->dtid));
+}
+
+/* ------------------------------------------------------- SRI-for-SM */
+
+static void sri_done(struct routing_sri *q)
+{
+	q->r.version = map_dialogue_version(q->md);
+	q->md = NULL;
+	if (q->cb)
+		q->cb(q->priv, &q->r);
+	talloc_free(q);
+}
+
+/* informServiceCentre with the answer: MW-Status bit 0 is
+ * sc-AddressNotIncluded; mnrf, mcef, mnrg follow */
+static void inform_sc(struct routing_sri *q, const struct map_inform_sc_arg *a)
+{
+	q->r.inform_sc = true;
+	if (!a->mw_status_present)
+		return;
+	q->r.mw_status = a->mw_status;
+	q->r.hlr_will_alert = !(a->mw_status & 0x01) && (a->mw_status & 0x0e);
+}
+
+static void sri_ind(void *user_priv, struct map_dialogue *md, const struct map_ind *ind)
+{
+	struct routing_sri *q = map_dialogue_priv(md);
+	routing_trace_fill(&q->r.trace, md);
+	switch (ind->type) {
+	case MAP_IND_ACCEPT:
+		osmo_strlcpy(q->r.trace.answer_gt, map_dialogue_remote_addr(md)->gt.digits, sizeof(q->r.trace.answer_gt));
+		break;
+	case MAP_IND_INVOKE:
+		if (ind->svc == MAP_SVC_INFORM_SC)
+			inform_sc(q, &ind->arg->inform_sc);
+		break;
+	case MAP_IND_RESULT:
+		q->r.res = ind->res->sri_sm;
+		if (!q->r.res.network_node.digits[0])
+			q->r.err = (struct map_err){ .kind = MAP_EK_PROVIDER, .provider = MAP_PE_INVALID_RESPONSE };
+		break;
+	case MAP_IND_ERROR:
+		q->r.err = ind->err;
+		break;
+	case MAP_IND_DELIMITER:
+		/* the HLR keeps the dialogue open after it answered: we are done with it */
+		if (q->r.err.kind != MAP_EK_NONE || q->r.res.network_node.digits[0]) {
+			map_close(md, false);
+			sri_done(q);
+		}
+		return;
+	case MAP_IND_CLOSE:
+		if (q->r.err.kind == MAP_EK_NONE && !q->r.res.network_node.digits[0])
+			q->r.err = (struct map_err){ .kind = MAP_EK_PROVIDER, .provider = MAP_PE_INVALID_RESPONSE };
+		break;
+	case MAP_IND_REFUSE: case MAP_IND_U_ABORT: case MAP_IND_P_ABORT:
+		q->r.err = ind->err;
+		break;
+	case MAP_IND_NOTICE: case MAP_IND_OPEN:
+		break;
+	}
+	if (ind->last)
+		sri_done(q);
+}
+
+static const struct map_user sri_user = { "sri-for-sm", sri_ind, NULL };
+
+struct routing_sri *routing_sri_sm(struct routing *rt, struct operator *op, const char *msisdn,
+				   uint8_t max_version,
+				   void (*cb)(void *priv, const struct routing_sri_result *r), void *priv)
+{
+	struct sccp_addr called;
+	if (!rt->mi || sccp_addr_set_e164(&called, op->hlr_gt, SCCP_SSN_HLR) < 0)
+		return NULL;
+	struct routing_sri *q = talloc_zero(rt, struct routing_sri);
+	if (!q)
+		return NULL;
+	q->rt = rt;
+	q->cb = cb;
+	q->priv = priv;
+	struct map_open_req req = { .ac = MAP_AC_SHORT_MSG_GATEWAY, .max_version = max_version, .peer = op->peer,
+				    .called = &called, .calling = &rt->calling, .user = &sri_user, .priv = q };
+	union map_arg a = { .sri_sm = { .msisdn = { true, 0x91 }, .sm_rp_pri = false, .sc_address = { true, 0x91 } } };
+	osmo_strlcpy(a.sri_sm.msisdn.digits, msisdn, sizeof(a.sri_sm.msisdn.digits));
+	osmo_strlcpy(a.sri_sm.sc_address.digits, rt->calling.gt.digits, sizeof(a.sri_sm.sc_address.digits));
+	q->md = map_open(rt->mi, &req);
+	if (!q->md || map_request(q->md, MAP_SVC_SRI_FOR_SM, &a, NULL) < 0) {
+		if (q->md)
+			map_close(q->md, true);
+		talloc_free(q);
+		return NULL;
+	}
+	osmo_strlcpy(q->r.trace.called_gt, op->hlr_gt, sizeof(q->r.trace.called_gt));
+	q->r.trace.start_ms = now_ms();
+	routing_trace_fill(&q->r.trace, q->md);
+	map_delimit(q->md);	/* a send failure comes back as a P-ABORT */
+	return q;
+}
+
+void routing_sri_cancel(struct routing_sri *q)
+{
+	if (q->md)
+		map_release(q->md);
+	talloc_free(q);
+}

@@ -1,0 +1,125 @@
+/* The "routing" node: operators and number routes. The same commands are
+ * accepted under "sms", where configurations before the shared routing had
+ * them. */
+
+#include <stdlib.h>
+#include <string.h>
+#include <talloc.h>
+#include <osmocom/vty/command.h>
+#include <osmocom/vty/vty.h>
+#include <sigway/common/vty_nodes.h>
+#include "routing_int.h"
+
+static struct routing *g_rt;
+
+static struct cmd_node routing_node = { SIGWAY_ROUTING_NODE, "%s(config-routing)# ", 1 };
+
+DEFUN(cfg_routing, cfg_routing_cmd, "routing",
+      "Configure the network operators and the number routes the services share\n")
+{
+	vty->node = SIGWAY_ROUTING_NODE;
+	return CMD_SUCCESS;
+}
+
+static bool digits_ok(const char *s, size_t max)
+{
+	return *s && strlen(s) <= max && strspn(s, "0123456789") == strlen(s);
+}
+
+DEFUN(cfg_operator, cfg_operator_cmd, "operator NAME hlr-gt DIGITS map-version <1-3>",
+      "A network operator\n" "Name (billing records and the audit name it)\n"
+      "Where the SRI-for-SM for its subscribers go\n" "HLR global title (E.164)\n"
+      "MAP version dialogues open with (a lower one the network proposes is learned)\n" "Version\n")
+{
+	if (strlen(argv[0]) >= sizeof(((struct operator *)0)->name) || !digits_ok(argv[1], SCCP_GT_DIGITS_MAX)) {
+		vty_out(vty, "%% name too long, or the GT is not 1 to %d digits%s", SCCP_GT_DIGITS_MAX, VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	struct operator *op = routing_operator(g_rt, argv[0]);
+	if (!op) {
+		struct map_peer *peer = map_peer_get(argv[0]);
+		op = peer ? talloc_zero(g_rt, struct operator) : NULL;
+		if (!op) {
+			vty_out(vty, "%% out of memory%s", VTY_NEWLINE);
+			return CMD_WARNING;
+		}
+		snprintf(op->name, sizeof(op->name), "%s", argv[0]);
+		op->peer = peer;
+		llist_add_tail(&op->list, &g_rt->operators);
+	}
+	snprintf(op->hlr_gt, sizeof(op->hlr_gt), "%s", argv[1]);
+	op->map_version = (uint8_t)atoi(argv[2]);
+	map_peer_set_prefix(op->peer, op->hlr_gt);
+	map_peer_set_max_version(op->peer, op->map_version);
+	map_peer_reset(op->peer);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_operator_throughput, cfg_operator_throughput_cmd, "operator NAME throughput <0-100000>",
+      "A network operator\n" "Name\n" "New transactions per second towards it (SMS and lookups; 0: no limit)\n"
+      "Per second\n")
+{
+	struct operator *op = routing_operator(g_rt, argv[0]);
+	if (!op) {
+		vty_out(vty, "%% unknown operator %s (define it first)%s", argv[0], VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	op->throughput = atoi(argv[1]);
+	op->tokens = op->throughput;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_route, cfg_route_cmd, "route PREFIX operator NAME",
+      "Route destination numbers\n" "MSISDN prefix (international digits)\n" "To operator\n" "Operator name\n")
+{
+	struct operator *op = routing_operator(g_rt, argv[1]);
+	if (!op || !digits_ok(argv[0], 20)) {
+		vty_out(vty, "%% unknown operator %s (define it first), or the prefix is not 1 to 20 digits%s", argv[1],
+			VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	struct routing_route *r;
+	llist_for_each_entry(r, &g_rt->routes, list) {
+		if (!strcmp(r->prefix, argv[0])) {
+			r->op = op;
+			return CMD_SUCCESS;
+		}
+	}
+	r = talloc_zero(g_rt, struct routing_route);
+	if (!r)
+		return CMD_WARNING;
+	snprintf(r->prefix, sizeof(r->prefix), "%s", argv[0]);
+	r->op = op;
+	llist_add_tail(&r->list, &g_rt->routes);
+	return CMD_SUCCESS;
+}
+
+static int config_write_routing(struct vty *vty)
+{
+	struct operator *op;
+	struct routing_route *r;
+	vty_out(vty, "routing%s", VTY_NEWLINE);
+	llist_for_each_entry(op, &g_rt->operators, list) {
+		vty_out(vty, " operator %s hlr-gt %s map-version %u%s", op->name, op->hlr_gt, op->map_version,
+			VTY_NEWLINE);
+		if (op->throughput)
+			vty_out(vty, " operator %s throughput %u%s", op->name, op->throughput, VTY_NEWLINE);
+	}
+	llist_for_each_entry(r, &g_rt->routes, list)
+		vty_out(vty, " route %s operator %s%s", r->prefix, r->op->name, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+void routing_vty_init(struct routing *rt)
+{
+	g_rt = rt;
+	install_element(CONFIG_NODE, &cfg_routing_cmd);
+	install_node(&routing_node, config_write_routing);
+	install_element(SIGWAY_ROUTING_NODE, &cfg_operator_cmd);
+	install_element(SIGWAY_ROUTING_NODE, &cfg_operator_throughput_cmd);
+	install_element(SIGWAY_ROUTING_NODE, &cfg_route_cmd);
+	/* configurations written before the shared routing */
+	install_element(SIGWAY_SMS_NODE, &cfg_operator_cmd);
+	install_element(SIGWAY_SMS_NODE, &cfg_operator_throughput_cmd);
+	install_element(SIGWAY_SMS_NODE, &cfg_route_cmd);
+}
