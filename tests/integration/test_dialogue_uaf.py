@@ -92,7 +92,7 @@ class FreedDialogueState(sn.NetworkTestCase):
 
     def test_ussd_begin_aborted_and_sigwayd_stays_up(self):
         self.assertIn(' ok ', self.empty_continue)
-        # no USSD service in sigwayd: the Begin is aborted (when one lands, the
+        # no USSD service in sigwayd: the Begin is refused (when one lands, the
         # peer answers its TC-CONTINUE with the empty one and reports what followed)
         self.assertRegex(self.empty_continue, r'remote answered the Begin with TC-U-ABORT|after the empty TC-CONTINUE')
         self.assertGreaterEqual(counter(self.gw_tcap, 'Begin received'), 1)
@@ -106,7 +106,11 @@ class FreedDialogueState(sn.NetworkTestCase):
         self.assertEqual(begins[0]['sccp.called.digits'], sn.GW_GT)
         answers = [m for m in self.msgs if m.get('tcap.dtid') == begins[0]['tcap.otid']]
         self.assertTrue(answers)
-        self.assertTrue(answers[0].get('tcap.abort_element') or answers[0].get('tcap.continue_element'), answers[0])
+        # until the USSD gateway serves it, the MAP layer refuses the context on
+        # the wire: AARE reject-permanent, application-context-name-not-supported
+        self.assertTrue(answers[0].get('tcap.abort_element'), answers[0])
+        self.assertEqual(answers[0].get('tcap.result'), '1', answers[0])
+        self.assertEqual(answers[0].get('tcap.dialogue_service_user'), '2', answers[0])
 
     def test_empty_continue_for_unknown_transaction_p_aborted(self):
         self.assertRegex(self.raw_continue, r'sent \d+ octets: 0')
