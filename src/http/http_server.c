@@ -732,6 +732,12 @@ static struct http_request *request_new(struct http_server *srv, struct MHD_Conn
 	return req;
 }
 
+static bool has_body(struct http_request *req)
+{
+	const char *cl = http_req_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	return (cl && strtoull(cl, NULL, 10) > 0) || http_req_header(req, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
 /* MHD calls this once with the headers, once per piece of body, once at
  * the end, and once more after each resume */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -747,8 +753,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_NO;
 		*con_cls = req;
 		admit(req);
-		/* refused from the headers: answered without reading the body */
-		return req->answered ? queue_answer(req) : MHD_YES;
+		/* refused from the headers: a body is not read (MHD closes the
+		 * connection then); without one, the answer goes with the next
+		 * call and the connection stays open */
+		return req->answered && has_body(req) ? queue_answer(req) : MHD_YES;
 	}
 	if (*upload_data_size) {
 		int rc = body_append(req, upload_data, *upload_data_size);
@@ -757,7 +765,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (req->gone)
 		return MHD_NO;
-	if (!req->handled)
+	if (!req->handled && !req->answered)
 		dispatch(req);
 	if (req->answered)
 		return queue_answer(req);
@@ -933,6 +941,7 @@ static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
 void http_cfg_defaults(struct http_server_cfg *cfg)
 {
 	*cfg = (struct http_server_cfg){
+		.local_port = HTTP_DEFAULT_PORT,
 		.max_connections = 1000,
 		.max_per_ip = 100,
 		.conn_timeout_s = 30,
@@ -941,6 +950,7 @@ void http_cfg_defaults(struct http_server_cfg *cfg)
 		.max_pending = 10000,
 		.pending_timeout_s = 120,
 	};
+	snprintf(cfg->local_ip, sizeof(cfg->local_ip), "127.0.0.1");
 	snprintf(cfg->api_key_header, sizeof(cfg->api_key_header), "X-API-Key");
 }
 
@@ -980,7 +990,7 @@ struct http_server_cfg *http_server_cfg(struct http_server *srv)
 
 bool http_server_configured(const struct http_server *srv)
 {
-	return srv->cfg.bind_addr[0] != '\0';
+	return srv->cfg.enabled;
 }
 
 uint16_t http_server_port(const struct http_server *srv)
@@ -1061,14 +1071,14 @@ static int bind_sockaddr(const struct http_server *srv, struct sockaddr_storage 
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 
 	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, srv->cfg.bind_addr, &sin->sin_addr) == 1) {
+	if (inet_pton(AF_INET, srv->cfg.local_ip, &sin->sin_addr) == 1) {
 		sin->sin_family = AF_INET;
-		sin->sin_port = htons(srv->cfg.port);
+		sin->sin_port = htons(srv->cfg.local_port);
 		return 0;
 	}
-	if (inet_pton(AF_INET6, srv->cfg.bind_addr, &sin6->sin6_addr) == 1) {
+	if (inet_pton(AF_INET6, srv->cfg.local_ip, &sin6->sin6_addr) == 1) {
 		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(srv->cfg.port);
+		sin6->sin6_port = htons(srv->cfg.local_port);
 		return 0;
 	}
 	return -1;
@@ -1084,7 +1094,7 @@ int http_server_start(struct http_server *srv)
 	if (srv->mhd)
 		return 0;
 	if (bind_sockaddr(srv, &ss) < 0) {
-		LOGP(DHTTP, LOGL_ERROR, "bad bind address '%s'\n", c->bind_addr);
+		LOGP(DHTTP, LOGL_ERROR, "bad bind address '%s'\n", c->local_ip);
 		return -1;
 	}
 	if (load_tls(srv) < 0)
@@ -1111,7 +1121,7 @@ int http_server_start(struct http_server *srv)
 		MHD_OPTION_ARRAY, tls_opts,
 		MHD_OPTION_END);
 	if (!srv->mhd) {
-		LOGP(DHTTP, LOGL_ERROR, "cannot listen on %s port %u\n", c->bind_addr, c->port);
+		LOGP(DHTTP, LOGL_ERROR, "cannot listen on %s port %u\n", c->local_ip, c->local_port);
 		return -1;
 	}
 	di = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_EPOLL_FD);
@@ -1122,8 +1132,8 @@ int http_server_start(struct http_server *srv)
 		return -1;
 	}
 	di = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
-	srv->port = di ? di->port : c->port;
-	LOGP(DHTTP, LOGL_NOTICE, "HTTP%s server on %s port %u\n", srv->tls ? "S" : "", c->bind_addr, srv->port);
+	srv->port = di ? di->port : c->local_port;
+	LOGP(DHTTP, LOGL_NOTICE, "HTTP%s server on %s port %u\n", srv->tls ? "S" : "", c->local_ip, srv->port);
 	schedule_run(srv, 0);
 	return 0;
 }

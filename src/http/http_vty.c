@@ -12,31 +12,38 @@ static struct http_server *g_srv;
 
 static struct cmd_node http_node = { SIGWAY_HTTP_NODE, "%s(config-http)# ", 1 };
 
-DEFUN(cfg_http, cfg_http_cmd, "http", "Configure the HTTP server (service APIs, /metrics, /health)\n")
+DEFUN(cfg_http, cfg_http_cmd, "http",
+      "Configure the HTTP server (service APIs, /metrics, /health): it runs when this node is in the config\n")
 {
+	g_srv->cfg.enabled = true;
 	vty->node = SIGWAY_HTTP_NODE;
 	return CMD_SUCCESS;
 }
 
-DEFUN(cfg_bind, cfg_bind_cmd, "bind ADDR <0-65535>",
-      "Address and TCP port to listen on (the server starts only with one)\n"
-      "IPv4 or IPv6 address\n" "Port (0: any free port)\n")
+DEFUN(cfg_no_http, cfg_no_http_cmd, "no http", NO_STR "Do not run the HTTP server\n")
+{
+	g_srv->cfg.enabled = false;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_local_ip, cfg_local_ip_cmd, "local-ip ADDR",
+      "Address to listen on (default 127.0.0.1)\n" "IPv4 or IPv6 address\n")
 {
 	struct in6_addr a6;
 	struct in_addr a4;
-	if (strlen(argv[0]) >= sizeof(g_srv->cfg.bind_addr) ||
+	if (strlen(argv[0]) >= sizeof(g_srv->cfg.local_ip) ||
 	    (inet_pton(AF_INET, argv[0], &a4) != 1 && inet_pton(AF_INET6, argv[0], &a6) != 1)) {
 		vty_out(vty, "%% not an IPv4 or IPv6 address: %s%s", argv[0], VTY_NEWLINE);
 		return CMD_WARNING;
 	}
-	strcpy(g_srv->cfg.bind_addr, argv[0]);
-	g_srv->cfg.port = (uint16_t)atoi(argv[1]);
+	strcpy(g_srv->cfg.local_ip, argv[0]);
 	return CMD_SUCCESS;
 }
 
-DEFUN(cfg_no_bind, cfg_no_bind_cmd, "no bind", NO_STR "Do not run the HTTP server\n")
+DEFUN(cfg_local_port, cfg_local_port_cmd, "local-port <0-65535>",
+      "TCP port to listen on (default 4280)\n" "Port (0: any free port)\n")
 {
-	g_srv->cfg.bind_addr[0] = '\0';
+	g_srv->cfg.local_port = (uint16_t)atoi(argv[0]);
 	return CMD_SUCCESS;
 }
 
@@ -126,9 +133,11 @@ static int config_write_http(struct vty *vty)
 {
 	const struct http_server_cfg *c = &g_srv->cfg;
 
+	if (!c->enabled)
+		return CMD_SUCCESS;
 	vty_out(vty, "http%s", VTY_NEWLINE);
-	if (c->bind_addr[0])
-		vty_out(vty, " bind %s %u%s", c->bind_addr, c->port, VTY_NEWLINE);
+	vty_out(vty, " local-ip %s%s", c->local_ip, VTY_NEWLINE);
+	vty_out(vty, " local-port %u%s", c->local_port, VTY_NEWLINE);
 	if (c->tls_cert[0] && c->tls_key[0])
 		vty_out(vty, " tls cert %s key %s%s", c->tls_cert, c->tls_key, VTY_NEWLINE);
 	vty_out(vty, " limit connections %u%s", c->max_connections, VTY_NEWLINE);
@@ -151,7 +160,7 @@ DEFUN(show_http, show_http_cmd, "show http", SHOW_STR "The HTTP server\n")
 		return CMD_SUCCESS;
 	}
 	vty_out(vty, "HTTP%s on %s port %u: %u connections, %u requests waiting for an answer%s",
-		g_srv->tls ? "S" : "", g_srv->cfg.bind_addr, g_srv->port, g_srv->n_connections, g_srv->n_pending,
+		g_srv->tls ? "S" : "", g_srv->cfg.local_ip, g_srv->port, g_srv->n_connections, g_srv->n_pending,
 		VTY_NEWLINE);
 	llist_for_each_entry(r, &g_srv->routes, list)
 		vty_out(vty, " route %s%s%s", r->pattern, r->opts.public ? " (public)" : "", VTY_NEWLINE);
@@ -162,9 +171,10 @@ void http_server_vty_init(struct http_server *srv)
 {
 	g_srv = srv;
 	install_element(CONFIG_NODE, &cfg_http_cmd);
+	install_element(CONFIG_NODE, &cfg_no_http_cmd);
 	install_node(&http_node, config_write_http);
-	install_element(SIGWAY_HTTP_NODE, &cfg_bind_cmd);
-	install_element(SIGWAY_HTTP_NODE, &cfg_no_bind_cmd);
+	install_element(SIGWAY_HTTP_NODE, &cfg_local_ip_cmd);
+	install_element(SIGWAY_HTTP_NODE, &cfg_local_port_cmd);
 	install_element(SIGWAY_HTTP_NODE, &cfg_tls_cmd);
 	install_element(SIGWAY_HTTP_NODE, &cfg_no_tls_cmd);
 	install_element(SIGWAY_HTTP_NODE, &cfg_limit_conn_cmd);

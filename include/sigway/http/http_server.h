@@ -29,10 +29,13 @@ enum http_method {
 	HTTP_OPTIONS	= 1 << 6,
 };
 
+#define HTTP_DEFAULT_PORT 4280
+
 /* What the VTY configures; the defaults are in http_server_alloc(). */
 struct http_server_cfg {
-	char bind_addr[64];		/* "" = not configured, the server does not start */
-	uint16_t port;			/* 0: any free port (tests; see http_server_port()) */
+	bool enabled;			/* the config has an "http" node: the server starts */
+	char local_ip[64];		/* IPv4 or IPv6 address to listen on */
+	uint16_t local_port;		/* 0: any free port (tests; see http_server_port()) */
 	char tls_cert[256];		/* PEM files; both set: HTTPS only */
 	char tls_key[256];
 	unsigned int max_connections;	/* in total (MHD stops accepting beyond) */
@@ -49,7 +52,7 @@ struct http_server_cfg {
 
 struct http_server *http_server_alloc(void *ctx);
 struct http_server_cfg *http_server_cfg(struct http_server *srv);
-/* true when the config gave it an address ("http" / "bind") */
+/* true when the config has an "http" node */
 bool http_server_configured(const struct http_server *srv);
 /* Opens the listening socket with the current config. 0 or -1 (logged). */
 int http_server_start(struct http_server *srv);
