@@ -205,10 +205,10 @@ int http_respond_json(struct http_request *req, unsigned int status, json_t *bod
 
 	json_decref(body);
 	if (!text) {
+		static const char fallback[] = "{\"error\":{\"status\":500,\"code\":\"internal_server_error\","
+					       "\"message\":\"answer not representable as JSON\"}}";
 		LOGP(DHTTP, LOGL_ERROR, "%s %s: answer not representable as JSON\n", req->method, req->path);
-		return http_respond(req, 500, "application/json",
-				    "{\"error\":{\"status\":500,\"code\":\"internal_server_error\","
-				    "\"message\":\"answer not representable as JSON\"}}", 99);
+		return http_respond(req, 500, "application/json", fallback, sizeof(fallback) - 1);
 	}
 	rc = http_respond(req, status, "application/json", text, strlen(text));
 	free(text);

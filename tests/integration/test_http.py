@@ -172,6 +172,7 @@ class Http(unittest.TestCase):
         cls.node = [json.loads(line) for line in out.stdout.splitlines()]
         cls.metrics_end = cls.curl('/metrics')
         cls.show = net.gw('show http')
+        cls.running = net.gw('show running-config')
 
     @classmethod
     def curl(cls, path, method='GET'):
@@ -256,6 +257,8 @@ class Http(unittest.TestCase):
     def test_vty(self):
         self.assertIn('HTTP on 127.0.0.1 port %d' % self.port, self.show)
         self.assertIn('route /metrics (public)', self.show)
+        self.assertIn('http\n local-ip 127.0.0.1\n local-port %d\n limit connections 1000\n' % self.port,
+                      self.running)
 
 
 if __name__ == '__main__':
