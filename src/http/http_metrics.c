@@ -11,7 +11,7 @@
 #include <sigway/http/http_metrics.h>
 #include "http_int.h"
 
-#define METRIC_NAME_MAX 160
+#define METRIC_NAME_MAX (7 + 64 + 96)	/* "sigway_" group "_" item */
 
 /* One sample; samples of a family must be printed together, and two
  * groups with the same prefix (index 0 and 1) give samples of the same
