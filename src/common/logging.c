@@ -13,6 +13,7 @@ static const struct log_info_cat sigway_log_cats[] = {
 	[DBILL]   = { .name = "DBILL",   .description = "Billing records", .enabled = 1, .loglevel = LOGL_NOTICE },
 	[DNETSIM] = { .name = "DNETSIM", .description = "Network simulator", .enabled = 1, .loglevel = LOGL_NOTICE },
 	[DAPP]    = { .name = "DAPP",    .description = "Process", .enabled = 1, .loglevel = LOGL_NOTICE },
+	[DHTTP]   = { .name = "DHTTP",   .description = "HTTP server and client", .enabled = 1, .loglevel = LOGL_NOTICE },
 };
 
 const struct log_info sigway_log_info = {

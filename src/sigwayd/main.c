@@ -17,6 +17,8 @@
 #include <sigway/common/daemon.h>
 #include <sigway/common/logging.h>
 #include <sigway/common/vty_nodes.h>
+#include <sigway/http/http_metrics.h>
+#include <sigway/http/http_server.h>
 #include <sigway/map/map_dialogue.h>
 #include <sigway/routing/routing.h>
 #include <sigway/sccp/sccp_codec.h>
@@ -31,6 +33,14 @@ static struct ss7_stack *g_stack;
 static bool link_up(void *data)
 {
 	return ss7_stack_link_up(data);
+}
+
+/* /health reports the SS7 link */
+static bool link_health(void *data, const char **detail)
+{
+	bool up = ss7_stack_link_up(g_stack);
+	*detail = up ? "up" : "down";
+	return up;
 }
 
 static void *tall_sigway_ctx(void)
@@ -172,6 +182,10 @@ int main(int argc, char **argv)
 	struct smsc *smsc = smsc_alloc(d.ctx);
 	struct smpp_server *smpp = smpp_server_alloc(d.ctx, &smsc_smpp_ops, smsc);
 	struct store *st = NULL;
+	struct http_server *http = http_server_alloc(d.ctx);
+	http_server_vty_init(http);
+	http_metrics_register(http);
+	http_health_add_check(http, "ss7_link", link_health, NULL);
 	smpp_server_vty_init(smpp);
 	smsc_vty_init(smsc);
 	routing_vty_init(rt);	/* after the sms node: older configurations have operators there */
@@ -197,9 +211,14 @@ int main(int argc, char **argv)
 		}
 		map_vty_add_instance("gateway", mi);
 	}
+	if (http_server_configured(http) && http_server_start(http) < 0) {
+		fprintf(stderr, "sigwayd: cannot start the HTTP server\n");
+		return 1;
+	}
 	LOGP(DAPP, LOGL_NOTICE, "sigwayd started\n");
 	sigway_daemon_run(&d);
 	orderly_stop(smpp, smsc, st);
+	http_server_free(http);
 	/* what waits for a commit is answered while everything is there; then
 	 * the SMPP side (its last answers go into the store), the core, the store
 	 * (final commit), the MAP layer, our stack, libosmo-sigtran's instance (in ctx) */

@@ -16,6 +16,7 @@ enum sigway_log_cat {
 	DBILL,		/* billing records */
 	DNETSIM,	/* network simulator */
 	DAPP,		/* process-level events */
+	DHTTP,		/* HTTP server and client */
 };
 
 extern const struct log_info sigway_log_info;

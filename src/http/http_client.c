@@ -1,0 +1,497 @@
+/* The HTTP client: libcurl's multi interface driven by osmo_select.
+ * curl tells us which sockets to watch (CURLMOPT_SOCKETFUNCTION: one
+ * osmo_fd each) and when to call it back (CURLMOPT_TIMERFUNCTION: one
+ * osmo_timer); we call curl_multi_socket_action() from both and collect
+ * finished transfers. One multi handle keeps the connections alive for
+ * reuse between requests. */
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <curl/curl.h>
+#include <talloc.h>
+#include <osmocom/core/linuxlist.h>
+#include <osmocom/core/logging.h>
+#include <osmocom/core/rate_ctr.h>
+#include <osmocom/core/select.h>
+#include <osmocom/core/stats.h>
+#include <osmocom/core/timer.h>
+#include <osmocom/core/utils.h>
+#include <sigway/common/logging.h>
+#include <sigway/http/http_client.h>
+
+
+#define DEFAULT_TIMEOUT_MS	30000
+#define DEFAULT_MAX_RESPONSE	(1024 * 1024)
+
+enum http_client_ctr {
+	CLI_CTR_SENT,
+	CLI_CTR_2XX,
+	CLI_CTR_NOT_2XX,
+	CLI_CTR_E_CONNECT,
+	CLI_CTR_E_TIMEOUT,
+	CLI_CTR_E_TOO_LARGE,
+	CLI_CTR_E_OTHER,
+	CLI_CTR_CANCELLED,
+};
+
+static const struct rate_ctr_desc cli_ctr_desc[] = {
+	[CLI_CTR_SENT] = { "req:sent", "requests started" },
+	[CLI_CTR_2XX] = { "resp:2xx", "answers 2xx" },
+	[CLI_CTR_NOT_2XX] = { "resp:other", "answers other than 2xx" },
+	[CLI_CTR_E_CONNECT] = { "err:connect", "no connection" },
+	[CLI_CTR_E_TIMEOUT] = { "err:timeout", "no complete answer in time" },
+	[CLI_CTR_E_TOO_LARGE] = { "err:too_large", "answers over the size limit" },
+	[CLI_CTR_E_OTHER] = { "err:other", "TLS, protocol and other errors" },
+	[CLI_CTR_CANCELLED] = { "req:cancelled", "requests cancelled by their owner" },
+};
+static const struct rate_ctr_group_desc cli_ctrg_desc = {
+	"http_client", "HTTP client", OSMO_STATS_CLASS_GLOBAL, ARRAY_SIZE(cli_ctr_desc), cli_ctr_desc,
+};
+
+struct client_sock {
+	struct llist_head list;
+	struct osmo_fd ofd;
+	struct http_client *c;
+};
+
+struct http_client {
+	CURLM *multi;
+	struct osmo_timer_list timer;
+	struct llist_head socks;
+	struct llist_head reqs;
+	unsigned int n_reqs;
+	struct rate_ctr_group *ctrg;
+};
+
+struct owner_guard {
+	struct http_client_req *r;
+};
+
+struct http_client_req {
+	struct llist_head list;
+	struct http_client *c;
+	CURL *easy;
+	struct curl_slist *headers;
+	char *resp;
+	size_t resp_len, resp_cap, max_response;
+	bool too_large, completing;
+	struct owner_guard *guard;
+	struct timespec t0;
+	char errbuf[CURL_ERROR_SIZE];
+	http_client_cb cb;
+	void *data;
+};
+
+static unsigned int g_curl_users;
+
+static void ctr_inc(struct http_client *c, enum http_client_ctr n)
+{
+	rate_ctr_inc(rate_ctr_group_get_ctr(c->ctrg, n));
+}
+
+/* ------------------------------------------------------- event loop */
+
+static void check_done(struct http_client *c);
+
+static int sock_fd_cb(struct osmo_fd *ofd, unsigned int what)
+{
+	struct http_client *c = ((struct client_sock *)ofd->data)->c;
+	int ev = 0, running;
+
+	if (what & OSMO_FD_READ)
+		ev |= CURL_CSELECT_IN;
+	if (what & OSMO_FD_WRITE)
+		ev |= CURL_CSELECT_OUT;
+	/* may remove (and free) this very osmo_fd: not touched afterwards */
+	curl_multi_socket_action(c->multi, ofd->fd, ev, &running);
+	check_done(c);
+	return 0;
+}
+
+static void sock_free(struct client_sock *s)
+{
+	if (osmo_fd_is_registered(&s->ofd))
+		osmo_fd_unregister(&s->ofd);
+	llist_del(&s->list);
+	talloc_free(s);
+}
+
+static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	struct http_client *c = userp;
+	struct client_sock *s = socketp;
+	unsigned int when = 0;
+
+	if (what == CURL_POLL_REMOVE) {
+		if (s) {
+			curl_multi_assign(c->multi, fd, NULL);
+			sock_free(s);
+		}
+		return 0;
+	}
+	if (!s) {
+		s = talloc_zero(c, struct client_sock);
+		s->c = c;
+		osmo_fd_setup(&s->ofd, fd, 0, sock_fd_cb, s, 0);
+		if (osmo_fd_register(&s->ofd) < 0) {
+			talloc_free(s);
+			return -1;
+		}
+		llist_add_tail(&s->list, &c->socks);
+		curl_multi_assign(c->multi, fd, s);
+	}
+	if (what & CURL_POLL_IN)
+		when |= OSMO_FD_READ;
+	if (what & CURL_POLL_OUT)
+		when |= OSMO_FD_WRITE;
+	osmo_fd_update_when(&s->ofd, 0, when);
+	return 0;
+}
+
+static void timer_fired(void *data)
+{
+	struct http_client *c = data;
+	int running;
+	curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_done(c);
+}
+
+/* curl asks to be called back; never call it from in here */
+static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct http_client *c = userp;
+	if (timeout_ms < 0)
+		osmo_timer_del(&c->timer);
+	else
+		osmo_timer_schedule(&c->timer, timeout_ms / 1000, (timeout_ms % 1000) * 1000);
+	return 0;
+}
+
+/* ---------------------------------------------------------- requests */
+
+static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct http_client_req *r = userdata;
+	size_t len = size * nmemb;
+
+	if (r->resp_len + len > r->max_response) {
+		r->too_large = true;
+		return 0;	/* curl aborts with CURLE_WRITE_ERROR */
+	}
+	if (r->resp_len + len + 1 > r->resp_cap) {
+		size_t cap = r->resp_cap ? r->resp_cap * 2 : 4096;
+		if (cap < r->resp_len + len + 1)
+			cap = r->resp_len + len + 1;
+		char *b = talloc_realloc_size(r, r->resp, cap);
+		if (!b)
+			return 0;
+		r->resp = b;
+		r->resp_cap = cap;
+	}
+	memcpy(r->resp + r->resp_len, ptr, len);
+	r->resp_len += len;
+	r->resp[r->resp_len] = '\0';
+	return len;
+}
+
+static enum http_client_error classify(const struct http_client_req *r, CURLcode rc)
+{
+	if (rc == CURLE_OK)
+		return HTTP_CLIENT_OK;
+	if (r->too_large || rc == CURLE_FILESIZE_EXCEEDED)
+		return HTTP_CLIENT_E_TOO_LARGE;
+	switch (rc) {
+	case CURLE_OPERATION_TIMEDOUT:
+		return HTTP_CLIENT_E_TIMEOUT;
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return HTTP_CLIENT_E_CONNECT;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CACERT_BADFILE:
+		return HTTP_CLIENT_E_TLS;
+	case CURLE_GOT_NOTHING:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return HTTP_CLIENT_E_PROTOCOL;
+	default:
+		return HTTP_CLIENT_E_OTHER;
+	}
+}
+
+static void count_result(struct http_client *c, const struct http_client_result *res)
+{
+	switch (res->error) {
+	case HTTP_CLIENT_OK:
+		ctr_inc(c, res->status / 100 == 2 ? CLI_CTR_2XX : CLI_CTR_NOT_2XX);
+		break;
+	case HTTP_CLIENT_E_CONNECT:
+		ctr_inc(c, CLI_CTR_E_CONNECT);
+		break;
+	case HTTP_CLIENT_E_TIMEOUT:
+		ctr_inc(c, CLI_CTR_E_TIMEOUT);
+		break;
+	case HTTP_CLIENT_E_TOO_LARGE:
+		ctr_inc(c, CLI_CTR_E_TOO_LARGE);
+		break;
+	default:
+		ctr_inc(c, CLI_CTR_E_OTHER);
+	}
+}
+
+/* out of curl's multi and our lists; the guard goes first so that an
+ * owner freed from the callback does not cancel what is finishing */
+static void req_detach(struct http_client_req *r)
+{
+	if (r->guard) {
+		talloc_set_destructor(r->guard, NULL);
+		TALLOC_FREE(r->guard);
+	}
+	curl_multi_remove_handle(r->c->multi, r->easy);
+	llist_del(&r->list);
+	r->c->n_reqs--;
+}
+
+static int req_destructor(struct http_client_req *r)
+{
+	if (r->easy)
+		curl_easy_cleanup(r->easy);
+	curl_slist_free_all(r->headers);
+	return 0;
+}
+
+static void finish(struct http_client_req *r, CURLcode rc)
+{
+	struct http_client_result res = { .error_text = "", .easy_ = r->easy };
+	struct timespec t1;
+	long status = 0;
+	char *ctype = NULL;
+
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &ctype);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	res.error = classify(r, rc);
+	res.error_text = res.error == HTTP_CLIENT_E_TOO_LARGE ? "response too large" :
+			 rc != CURLE_OK ? (r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc)) : "";
+	res.status = res.error == HTTP_CLIENT_OK ? (unsigned int)status : 0;
+	res.body = res.error == HTTP_CLIENT_OK && r->resp ? r->resp : "";
+	res.body_len = res.error == HTTP_CLIENT_OK ? r->resp_len : 0;
+	res.content_type = res.error == HTTP_CLIENT_OK ? ctype : NULL;
+	res.elapsed_ms = (unsigned int)((t1.tv_sec - r->t0.tv_sec) * 1000 + (t1.tv_nsec - r->t0.tv_nsec) / 1000000);
+	count_result(r->c, &res);
+	if (res.error != HTTP_CLIENT_OK)
+		LOGP(DHTTP, LOGL_INFO, "HTTP client: %s\n", res.error_text);
+	req_detach(r);
+	r->completing = true;
+	r->cb(&res, r->data);
+	talloc_free(r);
+}
+
+const char *http_client_result_header(const struct http_client_result *res, const char *name)
+{
+	struct curl_header *h;
+	if (!res->easy_ || res->error != HTTP_CLIENT_OK ||
+	    curl_easy_header(res->easy_, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+		return NULL;
+	return h->value;
+}
+
+static void check_done(struct http_client *c)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(c->multi, &left))) {
+		struct http_client_req *r = NULL;
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+		if (r)
+			finish(r, msg->data.result);
+	}
+}
+
+static int guard_destructor(struct owner_guard *g)
+{
+	g->r->guard = NULL;
+	http_client_cancel(g->r);
+	return 0;
+}
+
+static int set_options(struct http_client_req *r, const char *method, const char *url, const void *body, size_t len,
+		       const struct http_client_opts *o)
+{
+	CURL *e = r->easy;
+	unsigned int timeout = o->timeout_ms ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
+	int rc = 0;
+
+	rc |= curl_easy_setopt(e, CURLOPT_URL, url);
+	rc |= curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+	rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+	rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	rc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	rc |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)timeout);
+	rc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+			       (long)(o->connect_timeout_ms ? o->connect_timeout_ms : timeout));
+	rc |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->max_response);
+	rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
+	rc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	if (o->ca_file)
+		rc |= curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file);
+	if (!strcmp(method, "HEAD"))
+		rc |= curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	else if (strcmp(method, "GET") || body)
+		rc |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+	if (body) {
+		rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+		rc |= curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, body);
+	}
+	/* no "Expect: 100-continue" round trip before a body */
+	r->headers = curl_slist_append(r->headers, "Expect:");
+	if (o->content_type) {
+		char *h = talloc_asprintf(r, "Content-Type: %s", o->content_type);
+		r->headers = curl_slist_append(r->headers, h);
+	}
+	for (const char *const *h = o->headers; h && *h; h++)
+		r->headers = curl_slist_append(r->headers, *h);
+	rc |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
+	return rc ? -EINVAL : 0;
+}
+
+static bool text_ok(const char *s)
+{
+	return s && !strpbrk(s, "\r\n");
+}
+
+struct http_client_req *http_client_request(struct http_client *c, const char *method, const char *url,
+					    const void *body, size_t len, const struct http_client_opts *opts,
+					    http_client_cb cb, void *data)
+{
+	static const struct http_client_opts none;
+	const struct http_client_opts *o = opts ? opts : &none;
+	struct http_client_req *r;
+
+	if (!text_ok(method) || !text_ok(url) || !cb || (o->content_type && !text_ok(o->content_type)))
+		return NULL;
+	for (const char *const *h = o->headers; h && *h; h++)
+		if (!text_ok(*h))
+			return NULL;
+	r = talloc_zero(c, struct http_client_req);
+	talloc_set_destructor(r, req_destructor);
+	r->c = c;
+	r->cb = cb;
+	r->data = data;
+	r->max_response = o->max_response ? o->max_response : DEFAULT_MAX_RESPONSE;
+	r->easy = curl_easy_init();
+	if (!r->easy || set_options(r, method, url, body, len, o) < 0 ||
+	    curl_multi_add_handle(c->multi, r->easy) != CURLM_OK) {
+		talloc_free(r);
+		return NULL;
+	}
+	llist_add_tail(&r->list, &c->reqs);
+	c->n_reqs++;
+	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	if (o->owner) {
+		r->guard = talloc_zero(o->owner, struct owner_guard);
+		r->guard->r = r;
+		talloc_set_destructor(r->guard, guard_destructor);
+	}
+	ctr_inc(c, CLI_CTR_SENT);
+	return r;
+}
+
+struct http_client_req *http_client_post_json(struct http_client *c, const char *url, json_t *body,
+					      const struct http_client_opts *opts, http_client_cb cb, void *data)
+{
+	struct http_client_opts o = opts ? *opts : (struct http_client_opts){ 0 };
+	struct http_client_req *r;
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+
+	json_decref(body);
+	if (!text)
+		return NULL;
+	if (!o.content_type)
+		o.content_type = "application/json";
+	r = http_client_request(c, "POST", url, text, strlen(text), &o, cb, data);
+	free(text);
+	return r;
+}
+
+void http_client_cancel(struct http_client_req *r)
+{
+	if (!r || r->completing)
+		return;
+	ctr_inc(r->c, CLI_CTR_CANCELLED);
+	req_detach(r);
+	talloc_free(r);
+}
+
+unsigned int http_client_in_flight(const struct http_client *c)
+{
+	return c->n_reqs;
+}
+
+/* ------------------------------------------------------------ client */
+
+static int client_destructor(struct http_client *c)
+{
+	struct http_client_req *r, *rt;
+	struct client_sock *s, *st;
+
+	llist_for_each_entry_safe(r, rt, &c->reqs, list) {
+		req_detach(r);
+		talloc_free(r);
+	}
+	curl_multi_cleanup(c->multi);
+	/* sockets curl did not say goodbye to */
+	llist_for_each_entry_safe(s, st, &c->socks, list)
+		sock_free(s);
+	osmo_timer_del(&c->timer);
+	rate_ctr_group_free(c->ctrg);
+	if (--g_curl_users == 0)
+		curl_global_cleanup();
+	return 0;
+}
+
+struct http_client *http_client_alloc(void *ctx, const char *name)
+{
+	static unsigned int idx;
+	struct http_client *c;
+
+	if (g_curl_users == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return NULL;
+	c = talloc_zero(ctx, struct http_client);
+	g_curl_users++;
+	INIT_LLIST_HEAD(&c->socks);
+	INIT_LLIST_HEAD(&c->reqs);
+	osmo_timer_setup(&c->timer, timer_fired, c);
+	c->ctrg = rate_ctr_group_alloc(c, &cli_ctrg_desc, idx++);
+	if (name)
+		rate_ctr_group_set_name(c->ctrg, name);
+	c->multi = curl_multi_init();
+	talloc_set_destructor(c, client_destructor);
+	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+	return c;
+}
+
+void http_client_set_limits(struct http_client *c, unsigned int max_per_host, unsigned int max_total)
+{
+	curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)max_per_host);
+	if (max_total)
+		curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)max_total);
+}
+
+void http_client_free(struct http_client *c)
+{
+	talloc_free(c);
+}
