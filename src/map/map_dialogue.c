@@ -593,6 +593,21 @@ static int instance_destructor(struct map_instance *mi)
 	return 0;
 }
 
+/* TCAP asks who may answer a dialogue of ours: the GT we called, or a GT of
+ * the peer's network ranges (an HLR answering from another of its GTs) */
+static bool answer_check(void *priv, struct tcap_dialogue *dlg, const struct sccp_addr *called,
+			 const struct sccp_addr *answering)
+{
+	struct map_dialogue *md = tcap_dialogue_priv(dlg);
+	if (answering->gti != SCCP_GTI_NONE && called->gti != SCCP_GTI_NONE &&
+	    !strcmp(answering->gt.digits, called->gt.digits))
+		return true;
+	if (answering->gti == SCCP_GTI_NONE && called->gti == SCCP_GTI_NONE && answering->pc_present &&
+	    called->pc_present && answering->pc == called->pc)
+		return true;
+	return md && answering->gti != SCCP_GTI_NONE && map_peer_covers(md->peer, answering->gt.digits);
+}
+
 struct map_instance *map_instance_alloc(void *ctx, const struct sccp_sap_down *down)
 {
 	struct map_instance *mi = talloc_zero(ctx, struct map_instance);
@@ -608,6 +623,7 @@ struct map_instance *map_instance_alloc(void *ctx, const struct sccp_sap_down *d
 		talloc_free(mi);
 		return NULL;
 	}
+	tcap_instance_set_answer_check(mi->tcap, answer_check);
 	talloc_set_destructor(mi, instance_destructor);
 	return mi;
 }

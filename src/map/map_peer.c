@@ -1,6 +1,7 @@
 /* MAP peers: the versions remote networks speak, configured and learned.
  * One table per process; a peer is found by the longest GT prefix. */
 
+#include <errno.h>
 #include <string.h>
 #include <talloc.h>
 #include <osmocom/core/linuxlist.h>
@@ -11,6 +12,7 @@
 
 #define MAP_DEFAULT_VERSION 3
 #define MAP_PEERS_MAX 1024	/* configuration only: operators and "map" peers */
+#define MAP_PEER_RANGES_MAX 64
 
 struct map_peer {
 	struct llist_head list;
@@ -18,6 +20,8 @@ struct map_peer {
 	char prefix[SCCP_GT_DIGITS_MAX + 1];
 	uint8_t max_version;
 	uint8_t learned[MAP_AC_MAX];	/* 0: nothing learned for that context */
+	char ranges[MAP_PEER_RANGES_MAX][SCCP_GT_DIGITS_MAX + 1];
+	unsigned int n_ranges;
 };
 
 static LLIST_HEAD(peers);
@@ -118,4 +122,37 @@ struct map_peer *map_peer_next(struct map_peer *prev)
 {
 	struct llist_head *n = prev ? prev->list.next : peers.next;
 	return n == &peers ? NULL : llist_entry(n, struct map_peer, list);
+}
+
+int map_peer_add_range(struct map_peer *p, const char *gt_prefix)
+{
+	for (unsigned int i = 0; i < p->n_ranges; i++)
+		if (!strcmp(p->ranges[i], gt_prefix))
+			return 0;
+	if (p->n_ranges >= MAP_PEER_RANGES_MAX || !*gt_prefix)
+		return -ENOSPC;
+	osmo_strlcpy(p->ranges[p->n_ranges++], gt_prefix, sizeof(p->ranges[0]));
+	return 0;
+}
+
+const char *map_peer_range(const struct map_peer *p, unsigned int i)
+{
+	return i < p->n_ranges ? p->ranges[i] : NULL;
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return *prefix && !strncmp(s, prefix, strlen(prefix));
+}
+
+bool map_peer_covers(const struct map_peer *p, const char *gt)
+{
+	if (!p || !gt || !*gt)
+		return false;
+	if (starts_with(gt, p->prefix))
+		return true;
+	for (unsigned int i = 0; i < p->n_ranges; i++)
+		if (starts_with(gt, p->ranges[i]))
+			return true;
+	return false;
 }

@@ -49,6 +49,19 @@ DEFUN(cfg_map_peer, cfg_map_peer_cmd, "peer NAME gt-prefix PREFIX max-version <1
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_map_peer_range, cfg_map_peer_range_cmd, "peer NAME network-gt PREFIX",
+      "A remote network or node by GT prefix\n" "Name\n"
+      "A GT range of its network: answers to our dialogues may come from it\n" "E.164 digits\n")
+{
+	struct map_peer *p = map_peer_find(argv[0]);
+	if (!p || strspn(argv[1], "0123456789") != strlen(argv[1]) || strlen(argv[1]) > SCCP_GT_DIGITS_MAX ||
+	    map_peer_add_range(p, argv[1]) < 0) {
+		vty_out(vty, "%% unknown peer (define it first), bad digits or too many ranges%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
+}
+
 static int config_write_map(struct vty *vty)
 {
 	vty_out(vty, "map%s", VTY_NEWLINE);
@@ -62,6 +75,8 @@ DEFUN(show_map_peers, show_map_peers_cmd, "show map peers",
 	for (struct map_peer *p = map_peer_next(NULL); p; p = map_peer_next(p)) {
 		vty_out(vty, "%s gt-prefix %s max-version %u%s", map_peer_name(p), map_peer_prefix(p),
 			map_peer_max_version(p), VTY_NEWLINE);
+		for (unsigned int i = 0; map_peer_range(p, i); i++)
+			vty_out(vty, "  network-gt %s%s", map_peer_range(p, i), VTY_NEWLINE);
 		for (unsigned int i = 0; i < ARRAY_SIZE(shown_acs); i++) {
 			uint8_t l = map_peer_learned(p, shown_acs[i]);
 			if (l)
@@ -116,6 +131,7 @@ void map_vty_init(void)
 	install_element(CONFIG_NODE, &cfg_map_cmd);
 	install_node(&map_node, config_write_map);
 	install_element(SIGWAY_MAP_NODE, &cfg_map_peer_cmd);
+	install_element(SIGWAY_MAP_NODE, &cfg_map_peer_range_cmd);
 	osmo_tdef_vty_groups_init(SIGWAY_MAP_NODE, map_tdef_groups);
 	install_element_ve(&show_map_peers_cmd);
 	install_element_ve(&show_map_stats_cmd);

@@ -70,6 +70,15 @@ struct operator *routing_route(struct routing *rt, const char *msisdn)
 	return best ? best->op : NULL;
 }
 
+struct operator *routing_operator_of_gt(struct routing *rt, const char *gt)
+{
+	struct operator *op;
+	llist_for_each_entry(op, &rt->operators, list)
+		if (map_peer_covers(op->peer, gt))
+			return op;
+	return NULL;
+}
+
 uint8_t operator_version(const struct operator *op)
 {
 	return map_peer_version(op->peer, MAP_AC_SHORT_MSG_GATEWAY);

@@ -69,6 +69,21 @@ DEFUN(cfg_operator_throughput, cfg_operator_throughput_cmd, "operator NAME throu
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_operator_network, cfg_operator_network_cmd, "operator NAME network-gt PREFIX",
+      "A network operator\n" "Name\n"
+      "A GT range of its network (HLRs, MSC/VLRs): MO-ForwardSM and alerts are taken only from the\n"
+      "ranges of some operator, and answers to our dialogues towards it may come from them\n"
+      "E.164 digits\n")
+{
+	struct operator *op = routing_operator(g_rt, argv[0]);
+	if (!op || !digits_ok(argv[1], SCCP_GT_DIGITS_MAX) || map_peer_add_range(op->peer, argv[1]) < 0) {
+		vty_out(vty, "%% unknown operator %s (define it first), not 1 to %d digits, or too many ranges%s", argv[0],
+			SCCP_GT_DIGITS_MAX, VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_route, cfg_route_cmd, "route PREFIX operator NAME",
       "Route destination numbers\n" "MSISDN prefix (international digits)\n" "To operator\n" "Operator name\n")
 {
@@ -104,6 +119,8 @@ static int config_write_routing(struct vty *vty)
 			VTY_NEWLINE);
 		if (op->throughput)
 			vty_out(vty, " operator %s throughput %u%s", op->name, op->throughput, VTY_NEWLINE);
+		for (unsigned int i = 0; map_peer_range(op->peer, i); i++)
+			vty_out(vty, " operator %s network-gt %s%s", op->name, map_peer_range(op->peer, i), VTY_NEWLINE);
 	}
 	llist_for_each_entry(r, &g_rt->routes, list)
 		vty_out(vty, " route %s operator %s%s", r->prefix, r->op->name, VTY_NEWLINE);
@@ -117,6 +134,7 @@ void routing_vty_init(struct routing *rt)
 	install_node(&routing_node, config_write_routing);
 	install_element(SIGWAY_ROUTING_NODE, &cfg_operator_cmd);
 	install_element(SIGWAY_ROUTING_NODE, &cfg_operator_throughput_cmd);
+	install_element(SIGWAY_ROUTING_NODE, &cfg_operator_network_cmd);
 	install_element(SIGWAY_ROUTING_NODE, &cfg_route_cmd);
 	/* configurations written before the shared routing */
 	install_element(SIGWAY_SMS_NODE, &cfg_operator_cmd);

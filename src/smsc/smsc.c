@@ -30,6 +30,10 @@ static const struct rate_ctr_desc smsc_ctr_desc[] = {
 	[SMSC_CTR_DELIVER_SENT] = { "deliver:sent", "deliver_sm sent (MO, receipts)" },
 	[SMSC_CTR_DELIVER_DONE] = { "deliver:done", "deliver_sm the ESME accepted" },
 	[SMSC_CTR_MT_HELD] = { "mt:held", "times the queue waited for an operator's throughput limit" },
+	[SMSC_CTR_MO_FOREIGN] = { "mo:foreign", "MO-ForwardSM refused: from a GT of no operator's network" },
+	[SMSC_CTR_MO_WRONG_SC] = { "mo:wrong_sc", "MO-ForwardSM refused: SM-RP-DA is not our service centre" },
+	[SMSC_CTR_ALERT_FOREIGN] = { "alert:foreign", "alertServiceCentre refused: not from the subscriber's operator" },
+	[SMSC_CTR_MO_PARTS_FULL] = { "mo:parts_full", "MO parts refused: too many parts waiting for the rest" },
 };
 static const struct rate_ctr_group_desc smsc_ctrg_desc = {
 	"sms", "SMS core", OSMO_STATS_CLASS_GLOBAL, ARRAY_SIZE(smsc_ctr_desc), smsc_ctr_desc,
@@ -55,7 +59,7 @@ struct smsc *smsc_alloc(void *ctx)
 	INIT_LLIST_HEAD(&smsc->outbox_cursors);
 	smsc->cfg = (struct smsc_cfg){ .max_in_flight = 200, .retry_min_s = 30, .retry_max_s = 3600,
 				       .default_validity_s = 2 * 86400, .max_validity_s = 7 * 86400,
-				       .mo_reassembly_timeout_s = 300,
+				       .mo_reassembly_timeout_s = 300, .mo_parts_max = 100000, .mo_parts_max_per_src = 200,
 				       .outbox_expiry_s = 7 * 86400 };
 	smsc->ctrg = rate_ctr_group_alloc(smsc, &smsc_ctrg_desc, 0);
 	osmo_timer_setup(&smsc->pump_timer, pump_timer_cb, smsc);
@@ -75,7 +79,7 @@ int smsc_start(struct smsc *smsc, struct store *st, struct smpp_server *smpp, st
 	if (map_register(routing_map(routing), MAP_AC_SHORT_MSG_MO_RELAY, 1, 3, &u) < 0 ||
 	    map_register(routing_map(routing), MAP_AC_SHORT_MSG_ALERT, 1, 2, &u) < 0)
 		return -EINVAL;
-	if (billing_init(st) < 0 || smsc_db_init(st) < 0)
+	if (billing_init(st) < 0 || smsc_db_init(st) < 0 || smsc_mo_init(smsc) < 0)
 		return -EIO;
 	smsc_outbox_init(smsc);
 	int n = smsc_db_load_pending(smsc);
@@ -114,10 +118,25 @@ void smsc_free(struct smsc *smsc)
 
 /* ------------------------------------------------------------ MAP */
 
-/* alertServiceCentre (v2, with a result) or -WithoutResult (v1) from an HLR */
+/* alertServiceCentre (v2, with a result) or -WithoutResult (v1) from an HLR:
+ * taken only from the network of the operator the subscriber routes to, and
+ * for us as the service centre; anything else could make us hammer a network */
 static void on_alert(struct smsc *smsc, struct map_dialogue *md, const struct map_ind *ind)
 {
 	const struct map_alert_sc_arg *a = &ind->arg->alert_sc;
+	const char *from = map_dialogue_remote_addr(md)->gt.digits;
+	struct operator *op = smsc_route(smsc, a->msisdn.digits);
+	if (!op || routing_operator_of_gt(smsc->routing, from) != op ||
+	    strcmp(a->sc_address.digits, routing_calling(smsc->routing)->gt.digits)) {
+		rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_ALERT_FOREIGN));
+		LOGP(DSMS, LOGL_NOTICE, "alertServiceCentre for %s from %s refused: not from its operator's network "
+		     "(routing / operator NAME network-gt) or not for our SC address\n",
+		     a->msisdn.digits, from);
+		if (map_dialogue_version(md) >= 2)
+			map_response_error(md, ind->invoke_id, &(struct map_error_param){ .code = MAP_ERR_UNEXPECTED_DATA_VALUE });
+		map_close(md, false);
+		return;
+	}
 	rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_ALERT_RX));
 	LOGP(DSMS, LOGL_INFO, "alertServiceCentre: %s is reachable again\n", a->msisdn.digits);
 	if (map_dialogue_version(md) >= 2)

@@ -22,6 +22,7 @@ enum smsc_ctr {
 	SMSC_CTR_MT_FAILED, SMSC_CTR_MT_EXPIRED, SMSC_CTR_SRI_SENT, SMSC_CTR_FSM_SENT, SMSC_CTR_REPORT_SENT,
 	SMSC_CTR_ALERT_RX, SMSC_CTR_MO_ACCEPTED, SMSC_CTR_MO_REJECTED, SMSC_CTR_DELIVER_SENT,
 	SMSC_CTR_DELIVER_DONE, SMSC_CTR_MT_HELD,
+	SMSC_CTR_MO_FOREIGN, SMSC_CTR_MO_WRONG_SC, SMSC_CTR_ALERT_FOREIGN, SMSC_CTR_MO_PARTS_FULL,
 };
 
 struct smsc_cfg {
@@ -29,6 +30,8 @@ struct smsc_cfg {
 	unsigned int retry_min_s, retry_max_s;
 	unsigned int default_validity_s, max_validity_s;
 	unsigned int mo_reassembly_timeout_s;	/* then the parts go as they are */
+	unsigned int mo_parts_max;		/* parts waiting for the rest, overall */
+	unsigned int mo_parts_max_per_src;	/* ... per originator */
 	unsigned int outbox_expiry_s;		/* deliver_sm nobody took by then are dropped */
 };
 
@@ -53,6 +56,7 @@ struct smsc {
 	unsigned int outbox_ticks;
 	struct llist_head outbox_cursors;	/* struct outbox_cursor: per account */
 	struct rate_ctr_group *ctrg;
+	int64_t mo_parts;			/* rows in mo_parts (counted at start, kept up to date) */
 };
 
 /* One MT message from the store, while it is not final */
@@ -177,6 +181,7 @@ void smsc_outbox_deliver_resp(void *priv, uint64_t token, uint32_t status);
 void smsc_mo_forward_sm(struct smsc *smsc, struct map_dialogue *md, int8_t invoke_id, enum map_service svc,
 			const struct map_forward_sm_arg *a);
 void smsc_mo_expire_parts(struct smsc *smsc);
+int smsc_mo_init(struct smsc *smsc);
 
 /* time formats */
 int smpp_time_parse(const char *s, int64_t now_ms, int64_t *out_ms);	/* 0, -1 bad; "" leaves *out_ms */

@@ -82,6 +82,22 @@ static void bind_message_key(sqlite3_stmt *s, const struct smpp_account *acc, co
 	sqlite3_bind_int(s, 5, t->udh.concat_total);
 }
 
+/* Parts wait for the rest only up to a bound, overall and per originator: a
+ * peer sending first parts forever must not grow the store. Over it the MSC
+ * gets a temporary error and sends again later; nothing accepted is lost. */
+static bool mo_parts_full(struct smsc *smsc, const char *src)
+{
+	if (smsc->mo_parts < 0 || smsc->mo_parts >= smsc->cfg.mo_parts_max)
+		return true;
+	sqlite3_stmt *s = store_stmt(smsc->store, "SELECT COUNT(*) FROM mo_parts WHERE src = ?");
+	if (!s)
+		return true;
+	sqlite3_bind_text(s, 1, src, -1, SQLITE_TRANSIENT);
+	int n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : INT32_MAX;
+	sqlite3_reset(s);
+	return n >= (int)smsc->cfg.mo_parts_max_per_src;
+}
+
 /* One part of a concatenated message, for an account that wants them
  * whole: kept until every part is there (in any order; a part the MSC sends
  * twice counts once), then the whole text goes into the outbox as one
@@ -98,6 +114,8 @@ static int mo_reassemble(struct smsc *smsc, const struct smpp_account *acc, stru
 				     " data_coding, protocol_id, data, created_ms) VALUES (?,?,?,?,?,?,?,?,?,?)");
 	if (len < 0 || !s)
 		return -EINVAL;
+	if (mo_parts_full(smsc, p->source.addr))
+		return -ENOSPC;
 	store_write(smsc->store);
 	bind_message_key(s, acc, p, t);
 	sqlite3_bind_int(s, 6, t->udh.concat_seq);
@@ -107,6 +125,7 @@ static int mo_reassemble(struct smsc *smsc, const struct smpp_account *acc, stru
 	sqlite3_bind_int64(s, 10, store_now_ms());
 	if (sqlite3_step(s) != SQLITE_DONE)
 		return -EIO;
+	smsc->mo_parts += sqlite3_changes(store_db(smsc->store));
 #define PARTS_OF_MESSAGE " FROM mo_parts WHERE account = ? AND src = ? AND dst = ? AND ref = ? AND total = ?"
 	s = store_stmt(smsc->store, "SELECT data, data_coding" PARTS_OF_MESSAGE " ORDER BY seq");
 	uint8_t *whole = talloc_size(smsc, 160 * 2 * 255);
@@ -134,6 +153,7 @@ static int mo_reassemble(struct smsc *smsc, const struct smpp_account *acc, stru
 		s = store_stmt(smsc->store, "DELETE" PARTS_OF_MESSAGE);
 		bind_message_key(s, acc, p, t);
 		sqlite3_step(s);
+		smsc->mo_parts -= sqlite3_changes(store_db(smsc->store));
 		LOGP(DSMS, LOGL_INFO, "MO from %s to %s: %d parts reassembled\n", p->source.addr, p->dest.addr, parts);
 	}
 	talloc_free(whole);
@@ -178,7 +198,20 @@ void smsc_mo_expire_parts(struct smsc *smsc)
 			 " ORDER BY account, src, dst, ref, seq LIMIT 100)");
 	sqlite3_bind_int64(s, 1, store_now_ms() - smsc->cfg.mo_reassembly_timeout_s * 1000LL);
 	sqlite3_step(s);
+	smsc->mo_parts -= sqlite3_changes(store_db(smsc->store));
 	LOGP(DSMS, LOGL_NOTICE, "MO reassembly: %d parts of incomplete messages delivered as they are\n", n);
+}
+
+/* What a handset cannot have sent: no originator (an MSISDN of 1-15 digits),
+ * not an SMS-SUBMIT, UCS2 text of an odd number of octets */
+static bool mo_content_ok(const struct map_forward_sm_arg *a, struct sms_tpdu *t)
+{
+	size_t n = strlen(a->oa_address.digits);
+	if (a->oa_type != MAP_OA_MSISDN || n < 1 || n > 15 || strspn(a->oa_address.digits, "0123456789") != n)
+		return false;
+	if (sms_tpdu_decode(t, a->sm_rp_ui, a->sm_rp_ui_len, SMS_DEC_MO) < 0 || t->type != SMS_SUBMIT)
+		return false;
+	return !(t->dcs_parsed.alphabet == SMS_ALPHABET_UCS2 && (t->ud.data_len & 1));
 }
 
 void smsc_mo_forward_sm(struct smsc *smsc, struct map_dialogue *md, int8_t invoke_id, enum map_service svc,
@@ -187,9 +220,23 @@ void smsc_mo_forward_sm(struct smsc *smsc, struct map_dialogue *md, int8_t invok
 	struct sms_tpdu t;
 	struct smpp_pdu p;
 	uint8_t sm[400];
-	if (a->oa_type != MAP_OA_MSISDN || sms_tpdu_decode(&t, a->sm_rp_ui, a->sm_rp_ui_len, SMS_DEC_MO) < 0 ||
-	    t.type != SMS_SUBMIT || mo_deliver_sm(&p, a, &t, sm, sizeof(sm)) < 0) {
-		LOGP(DSMS, LOGL_NOTICE, "MO-ForwardSM: malformed, refused\n");
+	const char *from = map_dialogue_remote_addr(md)->gt.digits;
+	if (!routing_operator_of_gt(smsc->routing, from)) {
+		/* only the networks we have agreements with hand us MO */
+		LOGP(DSMS, LOGL_NOTICE, "MO-ForwardSM from %s refused: a GT of no operator's network "
+		     "(routing / operator NAME network-gt)\n", from[0] ? from : "(no GT)");
+		rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_MO_FOREIGN));
+		mo_error(md, invoke_id, MAP_ERR_SM_DELIVERY_FAILURE, MAP_SMF_SUBSCRIBER_NOT_SC_SUBSCRIBER);
+		return;
+	}
+	if (a->da_type != MAP_DA_SC_ADDRESS || strcmp(a->da_address.digits, routing_calling(smsc->routing)->gt.digits)) {
+		LOGP(DSMS, LOGL_NOTICE, "MO-ForwardSM from %s refused: SM-RP-DA is not our service centre address\n", from);
+		rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_MO_WRONG_SC));
+		mo_error(md, invoke_id, MAP_ERR_SM_DELIVERY_FAILURE, MAP_SMF_UNKNOWN_SERVICE_CENTRE);
+		return;
+	}
+	if (!mo_content_ok(a, &t) || mo_deliver_sm(&p, a, &t, sm, sizeof(sm)) < 0) {
+		LOGP(DSMS, LOGL_NOTICE, "MO-ForwardSM from %s: malformed, refused\n", from);
 		rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_MO_REJECTED));
 		mo_error(md, invoke_id, MAP_ERR_UNEXPECTED_DATA_VALUE, -1);
 		return;
@@ -204,6 +251,10 @@ void smsc_mo_forward_sm(struct smsc *smsc, struct map_dialogue *md, int8_t invok
 	}
 	bool whole = acc->mo_reassemble && t.udh.has_concat && t.udh.concat_total > 1;
 	int rc = whole ? mo_reassemble(smsc, acc, &p, &t) : smsc_outbox_add(smsc, acc->system_id, &p, "mo");
+	if (rc == -ENOSPC) {
+		LOGP(DSMS, LOGL_NOTICE, "MO part from %s refused for now: too many parts wait for the rest\n", from);
+		rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_MO_PARTS_FULL));
+	}
 	if (rc < 0) {
 		mo_error(md, invoke_id, MAP_ERR_SYSTEM_FAILURE, -1);
 		return;
@@ -234,4 +285,18 @@ void smsc_mo_forward_sm(struct smsc *smsc, struct map_dialogue *md, int8_t invok
 	d->svc = svc;
 	map_dialogue_set_priv(md, d);
 	store_after_commit(smsc->store, mo_committed, d);
+}
+
+/* The parts waiting for the rest, counted once at start; an index for the
+ * per-originator bound */
+int smsc_mo_init(struct smsc *smsc)
+{
+	if (store_exec(smsc->store, "CREATE INDEX IF NOT EXISTS mo_parts_src ON mo_parts (src)") < 0)
+		return -EIO;
+	sqlite3_stmt *s = store_stmt(smsc->store, "SELECT COUNT(*) FROM mo_parts");
+	if (!s)
+		return -EIO;
+	smsc->mo_parts = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+	sqlite3_reset(s);
+	return smsc->mo_parts < 0 ? -EIO : 0;
 }

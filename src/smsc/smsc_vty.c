@@ -65,6 +65,16 @@ DEFUN(cfg_mo_timeout, cfg_mo_timeout_cmd, "mo-reassembly-timeout <1-86400>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_mo_parts, cfg_mo_parts_cmd, "mo-reassembly max-parts <1-10000000> per-originator <1-100000>",
+      "Parts of concatenated MO messages waiting for the rest\n"
+      "At most this many overall (over it the MSC gets a temporary error)\n" "Parts\n"
+      "At most this many from one originator\n" "Parts\n")
+{
+	g_smsc->cfg.mo_parts_max = atoi(argv[0]);
+	g_smsc->cfg.mo_parts_max_per_src = atoi(argv[1]);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_outbox_expiry, cfg_outbox_expiry_cmd, "outbox-expiry <1-31536000>",
       "deliver_sm (receipts, MO) no ESME accepted within this long are dropped\n" "Seconds\n")
 {
@@ -81,6 +91,8 @@ static int config_write_sms(struct vty *vty)
 	vty_out(vty, " validity default %u max %u%s", smsc->cfg.default_validity_s, smsc->cfg.max_validity_s,
 		VTY_NEWLINE);
 	vty_out(vty, " mo-reassembly-timeout %u%s", smsc->cfg.mo_reassembly_timeout_s, VTY_NEWLINE);
+	vty_out(vty, " mo-reassembly max-parts %u per-originator %u%s", smsc->cfg.mo_parts_max,
+		smsc->cfg.mo_parts_max_per_src, VTY_NEWLINE);
 	vty_out(vty, " outbox-expiry %u%s", smsc->cfg.outbox_expiry_s, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
@@ -137,6 +149,7 @@ void smsc_vty_init(struct smsc *smsc)
 	install_element(SIGWAY_SMS_NODE, &cfg_in_flight_cmd);
 	install_element(SIGWAY_SMS_NODE, &cfg_timeouts_cmd);
 	install_element(SIGWAY_SMS_NODE, &cfg_mo_timeout_cmd);
+	install_element(SIGWAY_SMS_NODE, &cfg_mo_parts_cmd);
 	install_element(SIGWAY_SMS_NODE, &cfg_outbox_expiry_cmd);
 	install_element_ve(&show_sms_cmd);
 	install_element_ve(&show_sms_audit_cmd);

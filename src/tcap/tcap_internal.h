@@ -41,6 +41,8 @@ struct tcap_dialogue {
 	struct tcap_acn acn;
 	bool aare_pending;		/* responder: the first answer carries AARE */
 	bool aarq_sent;			/* initiator: expect AARE in the first answer */
+	bool answered;			/* initiator: the first answer came (remote_addr is its origin) */
+	struct tcap_peer_count *peer;	/* a dialogue the network opened: its GT prefix's count */
 	bool sequenced;
 	uint8_t sls;
 	/* components queued for the next message */
@@ -54,11 +56,24 @@ struct tcap_dialogue {
 	void *user_priv;
 };
 
+/* live dialogues the network opened, per remote GT prefix */
+struct tcap_peer_count {
+	struct hlist_node hnode;
+	char prefix[SCCP_GT_DIGITS_MAX + 1];
+	unsigned int n;
+};
+
 struct tcap_instance {
 	struct sccp_sap_down down;
 	struct tcap_user_ops ops;
 	void *priv;
-	uint32_t next_tid;
+	/* transaction IDs come from a pool of getrandom() octets: a peer cannot
+	 * predict the next one */
+	uint32_t tid_pool[256];
+	unsigned int tid_pool_left;
+	struct tcap_limits limits;
+	tcap_answer_check_t answer_check;
+	DECLARE_HASHTABLE(peers, 8);
 	unsigned int live;
 	unsigned int dialogue_timeout_s;
 	struct rate_ctr_group *ctrg;

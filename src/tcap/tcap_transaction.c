@@ -33,6 +33,10 @@ static const struct rate_ctr_desc tcap_ctr_desc[] = {
 	[TCAP_CTR_TX_FAIL] = { "tx:fail", "Messages SCCP could not send" },
 	[TCAP_CTR_NOTICE] = { "rx:notice", "Messages returned by SCCP" },
 	[TCAP_CTR_DIALOGUES] = { "dialogues", "Dialogues created" },
+	[TCAP_CTR_RX_WRONG_ORIGIN] = { "rx:wrong_origin",
+				       "Messages of a dialogue from an address that may not answer it (dropped)" },
+	[TCAP_CTR_LIMIT_TOTAL] = { "limit:dialogues", "Dialogues refused: live dialogue limit reached" },
+	[TCAP_CTR_LIMIT_PEER] = { "limit:peer", "Begins refused: the peer's GT prefix has its limit of live dialogues" },
 };
 
 static const struct rate_ctr_group_desc tcap_ctrg_desc = {
@@ -129,6 +133,19 @@ void tcap_instance_set_dialogue_timeout(struct tcap_instance *inst, unsigned int
 	inst->dialogue_timeout_s = seconds;
 }
 
+const struct tcap_limits tcap_limits_default = { .max_dialogues = 100000, .max_per_peer = 20000,
+						.peer_prefix_digits = 6 };
+
+void tcap_instance_set_limits(struct tcap_instance *inst, const struct tcap_limits *l)
+{
+	inst->limits = *l;
+}
+
+void tcap_instance_set_answer_check(struct tcap_instance *inst, tcap_answer_check_t check)
+{
+	inst->answer_check = check;
+}
+
 static unsigned int tcap_instance_idx;
 
 static int instance_destructor(struct tcap_instance *inst)
@@ -154,10 +171,9 @@ struct tcap_instance *tcap_instance_alloc(void *ctx, const struct sccp_sap_down 
 	inst->ops = *ops;
 	inst->priv = inst_priv;
 	inst->dialogue_timeout_s = 60;
-	/* start TIDs at a random point: a restart must not reuse recent ones */
-	if (getrandom(&inst->next_tid, sizeof(inst->next_tid), GRND_NONBLOCK) != sizeof(inst->next_tid))
-		inst->next_tid = 1;
+	inst->limits = tcap_limits_default;
 	hash_init(inst->dialogues);
+	hash_init(inst->peers);
 	inst->ctrg = rate_ctr_group_alloc(inst, &tcap_ctrg_desc, tcap_instance_idx++);
 	talloc_set_destructor(inst, instance_destructor);
 	return inst;
@@ -179,17 +195,37 @@ struct tcap_dialogue *tcap_dialogue_find(struct tcap_instance *inst, uint32_t ti
 	return NULL;
 }
 
+/* An unpredictable transaction ID: a peer that saw ours cannot guess the
+ * next one and forge the answer to it */
+static uint32_t random_tid(struct tcap_instance *inst)
+{
+	if (!inst->tid_pool_left) {
+		ssize_t n = getrandom(inst->tid_pool, sizeof(inst->tid_pool), 0);
+		if (n != sizeof(inst->tid_pool)) {
+			/* the kernel always has it after boot; never fall back to a counter */
+			LOGP(DTCAP, LOGL_ERROR, "getrandom() failed: %zd\n", n);
+			OSMO_ASSERT(0);
+		}
+		inst->tid_pool_left = ARRAY_SIZE(inst->tid_pool);
+	}
+	return inst->tid_pool[--inst->tid_pool_left];
+}
+
 static uint32_t allocate_tid(struct tcap_instance *inst)
 {
 	uint32_t tid;
 	do {
-		tid = inst->next_tid++;
+		tid = random_tid(inst);
 	} while (tid == 0 || tcap_dialogue_find(inst, tid));
 	return tid;
 }
 
 struct tcap_dialogue *tcap_dialogue_new(struct tcap_instance *inst)
 {
+	if (inst->limits.max_dialogues && inst->live >= inst->limits.max_dialogues) {
+		tcap_ctr_inc(inst, TCAP_CTR_LIMIT_TOTAL);
+		return NULL;
+	}
 	struct tcap_dialogue *dlg = talloc_zero(inst, struct tcap_dialogue);
 	if (!dlg)
 		return NULL;
@@ -208,6 +244,59 @@ struct tcap_dialogue *tcap_dialogue_new(struct tcap_instance *inst)
 	return dlg;
 }
 
+/* ------------------------------------------------------- per-peer limit */
+
+static void peer_key(char *key, size_t len, const struct tcap_instance *inst, const struct sccp_addr *a)
+{
+	if (a->gti != SCCP_GTI_NONE && a->gt.digits[0])
+		snprintf(key, len, "%.*s", (int)inst->limits.peer_prefix_digits, a->gt.digits);
+	else
+		snprintf(key, len, "pc%u", a->pc);
+}
+
+static uint32_t key_hash(const char *k)
+{
+	uint32_t h = 2166136261u;
+	while (*k)
+		h = (h ^ (uint8_t)*k++) * 16777619u;
+	return h;
+}
+
+/* Counts a dialogue the network opened; false when its peer is at the limit */
+static bool peer_take(struct tcap_instance *inst, struct tcap_dialogue *dlg, const struct sccp_addr *calling)
+{
+	char key[SCCP_GT_DIGITS_MAX + 1];
+	struct tcap_peer_count *pc;
+	peer_key(key, sizeof(key), inst, calling);
+	uint32_t h = key_hash(key);
+	hash_for_each_possible(inst->peers, pc, hnode, h)
+		if (!strcmp(pc->prefix, key))
+			goto found;
+	pc = talloc_zero(inst, struct tcap_peer_count);
+	if (!pc)
+		return false;
+	osmo_strlcpy(pc->prefix, key, sizeof(pc->prefix));
+	hash_add(inst->peers, &pc->hnode, h);
+found:
+	if (inst->limits.max_per_peer && pc->n >= inst->limits.max_per_peer)
+		return false;
+	pc->n++;
+	dlg->peer = pc;
+	return true;
+}
+
+static void peer_put(struct tcap_dialogue *dlg)
+{
+	struct tcap_peer_count *pc = dlg->peer;
+	if (!pc)
+		return;
+	dlg->peer = NULL;
+	if (--pc->n == 0) {
+		hash_del(&pc->hnode);
+		talloc_free(pc);
+	}
+}
+
 void tcap_dialogue_mark_released(struct tcap_dialogue *dlg)
 {
 	if (dlg->released)
@@ -223,6 +312,7 @@ void tcap_dialogue_free(struct tcap_dialogue *dlg)
 	if (dlg->busy)
 		return;	/* the user callback on the stack still holds it */
 	hash_del(&dlg->hnode);
+	peer_put(dlg);
 	dlg->inst->live--;
 	osmo_fsm_inst_free(dlg->fi);
 	talloc_free(dlg);
@@ -349,6 +439,14 @@ static void rx_begin(struct tcap_instance *inst, const struct sccp_unitdata *ud,
 		send_p_abort(inst, ud, m->otid, m->otid_len, TCAP_PA_RESOURCE_LIMITATION);
 		return;
 	}
+	if (!peer_take(inst, dlg, &ud->calling)) {
+		tcap_ctr_inc(inst, TCAP_CTR_LIMIT_PEER);
+		LOGP(DTCAP, LOGL_NOTICE, "Begin from %s refused: its GT prefix has %u live dialogues\n",
+		     ud->calling.gt.digits, inst->limits.max_per_peer);
+		tcap_dialogue_free(dlg);
+		send_p_abort(inst, ud, m->otid, m->otid_len, TCAP_PA_RESOURCE_LIMITATION);
+		return;
+	}
 	memcpy(dlg->remote_tid, m->otid, m->otid_len);
 	dlg->remote_tid_len = m->otid_len;
 	dlg->remote_addr = ud->calling;
@@ -374,6 +472,7 @@ static bool first_answer(struct tcap_dialogue *dlg, const struct sccp_unitdata *
 		dlg->remote_tid_len = m->otid_len;
 	}
 	dlg->remote_addr = ud->calling;
+	dlg->answered = true;
 	if (dlg->aarq_sent && m->dialogue_present &&
 	    (m->dialogue.type != TCAP_DLG_AARE || m->dialogue.result != TCAP_RESULT_ACCEPTED))
 		return false;
@@ -453,6 +552,28 @@ static void rx_uni(struct tcap_instance *inst, const struct sccp_unitdata *ud, c
 	inst->ops.dialogue_ind(inst->priv, NULL, &ind);
 }
 
+/* The same peer: the same GT, or without GTs the same point code */
+static bool same_peer(const struct sccp_addr *a, const struct sccp_addr *b)
+{
+	bool a_gt = a->gti != SCCP_GTI_NONE && a->gt.digits[0], b_gt = b->gti != SCCP_GTI_NONE && b->gt.digits[0];
+	if (a_gt || b_gt)
+		return a_gt && b_gt && !strcmp(a->gt.digits, b->gt.digits);
+	return a->pc_present && b->pc_present && a->pc == b->pc;
+}
+
+/* The first answer to our Begin may come from whom the answer check allows
+ * (default: the address we called); everything after only from whoever
+ * answered first, and a dialogue the network opened only from its opener */
+static bool origin_ok(struct tcap_instance *inst, struct tcap_dialogue *dlg, const struct sccp_addr *calling)
+{
+	if (tcap_dialogue_state(dlg) == TCAP_ST_INIT_SENT && !dlg->answered) {
+		if (inst->answer_check)
+			return inst->answer_check(inst->priv, dlg, &dlg->remote_addr, calling);
+		return same_peer(&dlg->remote_addr, calling);
+	}
+	return same_peer(&dlg->remote_addr, calling);
+}
+
 static void count_rx(struct tcap_instance *inst, enum tcap_msg_type type)
 {
 	switch (type) {
@@ -515,6 +636,13 @@ void tcap_rx_unitdata(struct tcap_instance *inst, const struct sccp_unitdata *ud
 		     tcap_tid_to_u32(m.dtid, m.dtid_len));
 		if (m.otid_present)
 			send_p_abort(inst, ud, m.otid, m.otid_len, TCAP_PA_UNRECOGNIZED_TID);
+		return;
+	}
+	if (!origin_ok(inst, dlg, &ud->calling)) {
+		tcap_ctr_inc(inst, TCAP_CTR_RX_WRONG_ORIGIN);
+		LOGP(DTCAP, LOGL_NOTICE, "TID 0x%08x: %s from %s dropped: not the peer of this dialogue (%s)\n",
+		     dlg->local_tid, tcap_msg_type_name(m.type), ud->calling.gt.digits[0] ? ud->calling.gt.digits : "no GT",
+		     dlg->remote_addr.gt.digits);
 		return;
 	}
 	switch (m.type) {

@@ -168,8 +168,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	assert_int_equal(tcap_instance_live_dialogues(inst[0]), 0);
-	assert_int_equal(tcap_instance_live_dialogues(inst[1]), 0);
+	for (int i = 0; i < 2; i++)
+		if (inst[i])
+			assert_int_equal(tcap_instance_live_dialogues(inst[i]), 0);
 	talloc_free(ctx);
 	return 0;
 }
@@ -382,6 +383,112 @@ static void test_many_dialogues_no_leak(void **state)
 	assert_int_equal(tcap_instance_ctr(inst[1], TCAP_CTR_RX_BEGIN), 2000);
 }
 
+/* TIDs a peer sees do not tell it the next one */
+static void test_tids_unpredictable(void **state)
+{
+	responder_mode = R_END_RESULT;
+	uint32_t prev = 0;
+	int sequential = 0;
+	for (int i = 0; i < 200; i++) {
+		struct tcap_dialogue *dlg = start(&acn_v3);
+		uint32_t tid = tcap_dialogue_local_tid(dlg);
+		if (i && (tid == prev + 1 || tid == prev - 1))
+			sequential++;
+		prev = tid;
+		pump();
+	}
+	assert_int_equal(sequential, 0);
+}
+
+/* An answer to our Begin from another address than the one called is
+ * dropped without a word; the real answer still goes through. Later
+ * messages only from the address that answered. */
+static void test_answer_from_wrong_origin_dropped(void **state)
+{
+	responder_mode = R_QUIET;
+	struct tcap_dialogue *dlg = start(&acn_v3);
+	pump();
+	uint32_t tid = tcap_dialogue_local_tid(dlg);
+	uint8_t buf[64];
+	struct tcap_tx_msg forged = { .type = TCAP_MSG_END, .dtid_present = true, .dtid_len = 4,
+				      .dtid = { tid >> 24, tid >> 16, tid >> 8, tid } };
+	int n = tcap_encode(buf, sizeof(buf), &forged);
+	struct sccp_addr rogue;
+	sccp_addr_set_e164(&rogue, "882350000001", 6);
+	struct sccp_unitdata ud = { .called = addr[0], .calling = rogue, .data = buf, .len = (size_t)n };
+	tcap_rx_unitdata(inst[0], &ud);
+	assert_int_equal(log_[0].n, 0);				/* nothing reached the user */
+	assert_int_equal(q_tail - q_head, 0);			/* and nothing answered the forger */
+	assert_int_equal(tcap_instance_ctr(inst[0], TCAP_CTR_RX_WRONG_ORIGIN), 1);
+	assert_int_equal(tcap_instance_live_dialogues(inst[0]), 1);
+	/* the genuine peer continues; then a forged End from the rogue is dropped again */
+	tcap_continue(log_[1].dlg, NULL, 0);
+	pump();
+	assert_int_equal(log_[0].type[0], TCAP_IND_CONTINUE);
+	tcap_rx_unitdata(inst[0], &ud);
+	assert_int_equal(log_[0].n, 1);
+	assert_int_equal(tcap_instance_ctr(inst[0], TCAP_CTR_RX_WRONG_ORIGIN), 2);
+	tcap_end(log_[1].dlg, false, NULL, 0);
+	pump();
+	assert_int_equal(log_[0].type[1], TCAP_IND_END);
+}
+
+static bool allow_rogue(void *priv, struct tcap_dialogue *dlg, const struct sccp_addr *called,
+			const struct sccp_addr *answering)
+{
+	return !strcmp(answering->gt.digits, "882350000001");
+}
+
+static void test_answer_check_hook(void **state)
+{
+	responder_mode = R_QUIET;
+	tcap_instance_set_answer_check(inst[0], allow_rogue);
+	struct tcap_dialogue *dlg = start(&acn_v3);
+	pump();
+	/* the peer we called is not what the hook allows: its answer is dropped */
+	tcap_continue(log_[1].dlg, NULL, 0);
+	pump();
+	assert_int_equal(log_[0].n, 0);
+	assert_int_equal(tcap_instance_ctr(inst[0], TCAP_CTR_RX_WRONG_ORIGIN), 1);
+	tcap_u_abort(dlg, NULL, 0);
+	tcap_end(log_[1].dlg, true, NULL, 0);
+	q_head = q_tail;
+}
+
+/* Begins over the limits: P-Abort resource limitation, counted; the
+ * per-peer limit counts by GT prefix */
+static void test_dialogue_limits(void **state)
+{
+	struct tcap_limits l = { .max_dialogues = 10, .max_per_peer = 3, .peer_prefix_digits = 6 };
+	tcap_instance_set_limits(inst[1], &l);
+	responder_mode = R_QUIET;
+	for (int i = 0; i < 5; i++) {
+		start(&acn_v3);
+		pump();
+	}
+	assert_int_equal(tcap_instance_live_dialogues(inst[1]), 3);
+	assert_int_equal(tcap_instance_ctr(inst[1], TCAP_CTR_LIMIT_PEER), 2);
+	assert_int_equal(tcap_instance_ctr(inst[0], TCAP_CTR_RX_P_ABORT), 2);
+	char out[64];
+	assert_int_equal(dissect_run(last_sent, last_sent_len, "tcap", "-e tcap.p_abortCause", out, sizeof(out)), 0);
+	assert_string_equal(out, "4");		/* resourceLimitation */
+	/* other prefixes have their own share, up to the overall limit */
+	struct sccp_addr other = addr[0];
+	for (int i = 0; i < 10; i++) {
+		snprintf(other.gt.digits, sizeof(other.gt.digits), "4%d1720000099", i);
+		struct tcap_dialogue *d = tcap_dialogue_alloc(inst[0], &addr[1], &other, &acn_v3, NULL);
+		tcap_invoke(d, 45, param, sizeof(param), 10000, NULL);
+		tcap_begin(d, NULL, 0);
+	}
+	pump();
+	assert_int_equal(tcap_instance_live_dialogues(inst[1]), 10);
+	assert_int_equal(tcap_instance_ctr(inst[1], TCAP_CTR_LIMIT_TOTAL), 3);
+	/* tidy up: every side ends its dialogues locally */
+	talloc_free(inst[0]);
+	talloc_free(inst[1]);
+	inst[0] = inst[1] = NULL;
+}
+
 int main(void)
 {
 	void *log_ctx = talloc_named_const(NULL, 0, "log");
@@ -399,6 +506,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invoke_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unidirectional, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_dialogues_no_leak, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tids_unpredictable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answer_from_wrong_origin_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answer_check_hook, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dialogue_limits, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests_name("tcap_dialogue", tests, NULL, NULL);
 	log_fini();

@@ -73,7 +73,7 @@ struct ber_cursor {
 static inline void ber_cursor_init(struct ber_cursor *c, const uint8_t *buf, size_t len, unsigned int flags)
 {
 	c->p = buf;
-	c->end = buf + len;
+	c->end = buf ? buf + len : buf;		/* NULL + 0 is undefined */
 	c->flags = flags;
 }
 

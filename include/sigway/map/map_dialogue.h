@@ -228,6 +228,14 @@ const char *map_peer_name(const struct map_peer *p);
 const char *map_peer_prefix(const struct map_peer *p);
 struct map_peer *map_peer_find(const char *name);
 struct map_peer *map_peer_by_gt(const char *gt);
+/* GT ranges of the peer's network besides its prefix (HLRs, MSC/VLRs): the
+ * first answer to a dialogue we opened towards the peer is accepted from its
+ * prefix or any of these (from any other GT it is dropped, see TCAP), and
+ * services check where network-opened dialogues come from with covers() */
+int map_peer_add_range(struct map_peer *p, const char *gt_prefix);
+bool map_peer_covers(const struct map_peer *p, const char *gt);
+/* Iterates the ranges: the i-th, NULL past the last */
+const char *map_peer_range(const struct map_peer *p, unsigned int i);
 /* What the peer speaks for an application context: learned, else configured */
 uint8_t map_peer_version(const struct map_peer *p, enum map_ac ac);
 uint8_t map_peer_learned(const struct map_peer *p, enum map_ac ac);	/* 0: nothing learned */

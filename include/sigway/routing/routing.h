@@ -8,6 +8,7 @@
  *   routing
  *    operator NAME hlr-gt DIGITS map-version <1-3>
  *    operator NAME throughput <0-100000>
+ *    operator NAME network-gt PREFIX          (its HLR and MSC/VLR GT ranges)
  *    route PREFIX operator NAME                                             */
 #pragma once
 
@@ -42,6 +43,9 @@ struct map_instance *routing_map(const struct routing *rt);
 const struct sccp_addr *routing_calling(const struct routing *rt);
 
 struct operator *routing_route(struct routing *rt, const char *msisdn);	/* longest prefix */
+/* The operator whose network a GT belongs to (its HLR GT or a network-gt
+ * range): where MO-ForwardSM and alerts may come from. NULL: none. */
+struct operator *routing_operator_of_gt(struct routing *rt, const char *gt);
 struct operator *routing_operator(struct routing *rt, const char *name);
 /* The operators in configuration order (prev NULL: the first) */
 struct operator *routing_next_operator(struct routing *rt, struct operator *prev);

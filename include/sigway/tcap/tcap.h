@@ -60,6 +60,7 @@ enum tcap_ctr {
 	TCAP_CTR_RX_MALFORMED, TCAP_CTR_RX_UNKNOWN_TID, TCAP_CTR_TX_P_ABORT, TCAP_CTR_RX_P_ABORT,
 	TCAP_CTR_TX_REJECT, TCAP_CTR_RX_REJECT, TCAP_CTR_INVOKE_TIMEOUT, TCAP_CTR_DIALOGUE_TIMEOUT,
 	TCAP_CTR_TX_FAIL, TCAP_CTR_NOTICE, TCAP_CTR_DIALOGUES,
+	TCAP_CTR_RX_WRONG_ORIGIN, TCAP_CTR_LIMIT_TOTAL, TCAP_CTR_LIMIT_PEER,
 	_TCAP_CTR_COUNT
 };
 
@@ -69,6 +70,26 @@ void tcap_instance_free(struct tcap_instance *inst);
 
 /* Dialogue guard: a dialogue idle this long is aborted (P-ABORT to the user) */
 void tcap_instance_set_dialogue_timeout(struct tcap_instance *inst, unsigned int seconds);
+
+/* Limits against a peer that opens dialogues and never ends them: live
+ * dialogues overall, and those the network opened per remote GT prefix (its
+ * first peer_prefix_digits digits). A Begin over either is answered with a
+ * P-Abort (resource limitation) and counted. 0: no limit. */
+struct tcap_limits {
+	unsigned int max_dialogues;
+	unsigned int max_per_peer;
+	unsigned int peer_prefix_digits;
+};
+extern const struct tcap_limits tcap_limits_default;
+void tcap_instance_set_limits(struct tcap_instance *inst, const struct tcap_limits *l);
+
+/* Who may answer a dialogue we opened: the first answer of a dialogue is
+ * accepted only when check() says so (default: the GT we called); later
+ * messages only from the address that answered first. What is refused is
+ * dropped without an answer (so a forger learns nothing), counted and logged. */
+typedef bool (*tcap_answer_check_t)(void *inst_priv, struct tcap_dialogue *dlg, const struct sccp_addr *called,
+				    const struct sccp_addr *answering);
+void tcap_instance_set_answer_check(struct tcap_instance *inst, tcap_answer_check_t check);
 uint64_t tcap_instance_ctr(const struct tcap_instance *inst, enum tcap_ctr ctr);
 struct rate_ctr_group *tcap_instance_ctrg(struct tcap_instance *inst);
 unsigned int tcap_instance_live_dialogues(const struct tcap_instance *inst);
