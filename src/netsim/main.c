@@ -169,7 +169,7 @@ DEFUN(cfg_hlr_gt, cfg_hlr_gt_cmd, "hlr-gt DIGITS",
 static int send_mo(struct vty *vty, int argc, const char **argv, enum netsim_mo_order order)
 {
 	char *text = argv_concat(argv, argc, 2);
-	int rc = netsim_msc_send_mo(argv[0], argv[1], text, order);
+	int rc = netsim_msc_send_mo(argv[0], argv[1], text, order, NULL);
 	talloc_free(text);
 	if (rc < 0) {
 		vty_out(vty, "%% cannot send: %d%s", rc, VTY_NEWLINE);
@@ -360,6 +360,7 @@ int main(int argc, char **argv)
 	sigway_daemon_init(&d, &vty_info);
 	struct ss7_stack *stack = ss7_stack_alloc(d.ctx);
 	netsim_vty_init(d.ctx);
+	netsim_attack_vty_init();
 	map_vty_init();
 	if (sigway_daemon_read_config(&d) < 0)
 		return 1;
@@ -369,7 +370,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (ss7_stack_start(stack) < 0 || netsim_hlr_start(d.ctx, stack) < 0 ||
-	    netsim_msc_start(d.ctx, stack) < 0 || netsim_echo_start(d.ctx, stack) < 0) {
+	    netsim_msc_start(d.ctx, stack) < 0 || netsim_echo_start(d.ctx, stack) < 0 ||
+	    netsim_attack_start(d.ctx, stack) < 0) {
 		fprintf(stderr, "sigway-netsim: cannot start the network (cs7 instance 0 configured?)\n");
 		return 1;
 	}

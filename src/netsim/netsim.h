@@ -61,12 +61,28 @@ void netsim_hlr_stop(void);
 void netsim_msc_stop(void);
 int netsim_echo_start(void *ctx, struct ss7_stack *stack);
 void netsim_hlr_alert_sc(const struct netsim_sub *sub);
+/* alertServiceCentre for msisdn to sc from any GT (a spoofed alert) */
+int netsim_hlr_alert_sc_from(const char *msisdn, const char *sc, const char *from_gt);
+/* netsim_attack.c: a hostile network's tools (VTY "attack ...") */
+int netsim_attack_start(void *ctx, struct ss7_stack *stack);
+void netsim_attack_vty_init(void);
+/* The HLR got an SRI-for-SM from the gateway at gw (TCAP TID tid): an armed
+ * attacker forges the answer first */
+void netsim_attack_sri_seen(const struct sccp_addr *gw, const char *tid_hex);
 /* The MSC sends a subscriber's short message to the SMSC (MO-ForwardSM v3);
  * the outcome shows in "show mo-sms" */
 /* Longer texts go as concatenated parts, one dialogue each: in order,
  * reversed, or only the first part (a handset that never sends the rest) */
 enum netsim_mo_order { NETSIM_MO_IN_ORDER, NETSIM_MO_REVERSED, NETSIM_MO_FIRST_ONLY };
-int netsim_msc_send_mo(const char *msisdn, const char *dest, const char *text, enum netsim_mo_order order);
+/* What a hostile network does differently (NULL: a well-behaved MSC) */
+struct netsim_mo_opts {
+	const char *from_gt;	/* calling GT: another network's MSC */
+	const char *da_gt;	/* SM-RP-DA: another service centre */
+	bool empty_oa;		/* SM-RP-OA without digits */
+	bool odd_ucs2;		/* UCS2 text of an odd number of octets */
+};
+int netsim_msc_send_mo(const char *msisdn, const char *dest, const char *text, enum netsim_mo_order order,
+		       const struct netsim_mo_opts *opts);
 void netsim_msc_show_mo(struct vty *vty);
 /* A part the MSC accepted: counted, and logged to mt-log when configured */
 void netsim_msc_count_delivered(const char *imsi, const uint8_t *tpdu, size_t len);

@@ -43,6 +43,8 @@ static void answer_sri_sm(struct map_dialogue *md, int8_t invoke_id, const struc
 		answer_error(md, invoke_id, &(struct map_error_param){ .code = MAP_ERR_UNEXPECTED_DATA_VALUE });
 		return;
 	}
+	char tid[12];
+	netsim_attack_sri_seen(map_dialogue_remote_addr(md), map_dialogue_remote_tid_hex(md, tid, sizeof(tid)));
 	if (llist_empty(&netsim_subscribers)) {
 		implicit_subscriber(&implicit, arg->msisdn.digits);
 		sub = &implicit;
@@ -103,26 +105,32 @@ static void alert_ind(void *user_priv, struct map_dialogue *md, const struct map
 
 static const struct map_user alert_user = { "hlr-alert", alert_ind, NULL };
 
-/* alertServiceCentre (shortMsgAlert) from the HLR's GT to the waiting SC */
-void netsim_hlr_alert_sc(const struct netsim_sub *sub)
+int netsim_hlr_alert_sc_from(const char *msisdn, const char *sc, const char *from_gt)
 {
 	struct sccp_addr called, calling;
 	union map_arg a = { .alert_sc = { .msisdn = { true, 0x91 }, .sc_address = { true, 0x91 } } };
-	if (!hlr_map || !sub->waiting_sc[0] || sccp_addr_set_e164(&called, sub->waiting_sc, SCCP_SSN_MSC) < 0 ||
-	    sccp_addr_set_e164(&calling, netsim_cfg.hlr_gt, SCCP_SSN_HLR) < 0)
-		return;
-	osmo_strlcpy(a.alert_sc.msisdn.digits, sub->msisdn, sizeof(a.alert_sc.msisdn.digits));
-	osmo_strlcpy(a.alert_sc.sc_address.digits, sub->waiting_sc, sizeof(a.alert_sc.sc_address.digits));
+	if (!hlr_map || sccp_addr_set_e164(&called, sc, SCCP_SSN_MSC) < 0 ||
+	    sccp_addr_set_e164(&calling, from_gt, SCCP_SSN_HLR) < 0)
+		return -EINVAL;
+	osmo_strlcpy(a.alert_sc.msisdn.digits, msisdn, sizeof(a.alert_sc.msisdn.digits));
+	osmo_strlcpy(a.alert_sc.sc_address.digits, sc, sizeof(a.alert_sc.sc_address.digits));
 	struct map_open_req req = { .ac = MAP_AC_SHORT_MSG_ALERT, .called = &called, .calling = &calling,
 				    .user = &alert_user };
 	struct map_dialogue *md = map_open(hlr_map, &req);
 	if (!md)
-		return;
+		return -ENOMEM;
 	if (map_request(md, MAP_SVC_ALERT_SC, &a, NULL) < 0) {
 		map_close(md, true);
-		return;
+		return -EINVAL;
 	}
-	map_delimit(md);
+	return map_delimit(md);
+}
+
+/* alertServiceCentre (shortMsgAlert) from the HLR's GT to the waiting SC */
+void netsim_hlr_alert_sc(const struct netsim_sub *sub)
+{
+	if (!sub->waiting_sc[0] || netsim_hlr_alert_sc_from(sub->msisdn, sub->waiting_sc, netsim_cfg.hlr_gt) < 0)
+		return;
 	LOGP(DNETSIM, LOGL_NOTICE, "HLR: alertServiceCentre for %s to %s\n", sub->msisdn, sub->waiting_sc);
 }
 

@@ -130,7 +130,7 @@ static const struct map_user msc_user = { "msc", msc_ind, NULL };
 
 /* ------------------------------------------------------------- MO SMS */
 
-#define MO_KEEP 32
+#define MO_KEEP 512
 
 struct mo_record {
 	int id;
@@ -151,6 +151,17 @@ static int submit_tpdu(uint8_t *out, size_t cap, const char *dest, const struct 
 			      .addr = { .ton = 1, .npi = 1 }, .dcs = alphabet == SMS_ALPHABET_GSM7 ? 0x00 : 0x08 };
 	snprintf(t.addr.text, sizeof(t.addr.text), "%s", dest);
 	sms_part_to_ud(&t.ud, part);
+	return sms_tpdu_encode(out, cap, &t);
+}
+
+/* An SMS-SUBMIT whose UCS2 text has an odd number of octets: no handset
+ * codes that, a hostile network may */
+static int odd_ucs2_tpdu(uint8_t *out, size_t cap, const char *dest)
+{
+	static const uint8_t text[] = { 0x00, 0x41, 0x00 };
+	struct sms_tpdu t = { .type = SMS_SUBMIT, .mr = (uint8_t)mo_count, .addr = { .ton = 1, .npi = 1 }, .dcs = 0x08,
+			      .ud = { .data = text, .data_len = sizeof(text) } };
+	snprintf(t.addr.text, sizeof(t.addr.text), "%s", dest);
 	return sms_tpdu_encode(out, cap, &t);
 }
 
@@ -187,20 +198,24 @@ static void mo_ind(void *user_priv, struct map_dialogue *md, const struct map_in
 
 static const struct map_user mo_user = { "msc-mo", mo_ind, NULL };
 
-/* One MO-ForwardSM dialogue; returns the id of its record */
-static int send_mo_part(const char *msisdn, const uint8_t *tpdu, int n)
+/* One MO-ForwardSM dialogue; returns the id of its record. opts (may be
+ * NULL) makes it what a hostile network sends. */
+static int send_mo_part(const char *msisdn, const uint8_t *tpdu, int n, const struct netsim_mo_opts *opts)
 {
 	struct sccp_addr called, calling;
 	struct netsim_sub *sub = netsim_sub_find_msisdn(msisdn);
+	const char *from = opts && opts->from_gt ? opts->from_gt : sub ? sub->msc_gt : netsim_cfg.msc_gt;
 	union map_arg a = { .forward_sm = { .da_type = MAP_DA_SC_ADDRESS, .da_address = { true, 0x91 },
 					    .oa_type = MAP_OA_MSISDN, .oa_address = { true, 0x91 },
 					    .sm_rp_ui = tpdu, .sm_rp_ui_len = n } };
-	osmo_strlcpy(a.forward_sm.da_address.digits, netsim_cfg.smsc_gt, sizeof(a.forward_sm.da_address.digits));
-	osmo_strlcpy(a.forward_sm.oa_address.digits, msisdn, sizeof(a.forward_sm.oa_address.digits));
+	osmo_strlcpy(a.forward_sm.da_address.digits, opts && opts->da_gt ? opts->da_gt : netsim_cfg.smsc_gt,
+		     sizeof(a.forward_sm.da_address.digits));
+	osmo_strlcpy(a.forward_sm.oa_address.digits, opts && opts->empty_oa ? "" : msisdn,
+		     sizeof(a.forward_sm.oa_address.digits));
 	if (sub)
 		osmo_strlcpy(a.forward_sm.imsi, sub->imsi, sizeof(a.forward_sm.imsi));
 	if (sccp_addr_set_e164(&called, netsim_cfg.smsc_gt, SCCP_SSN_MSC) < 0 ||
-	    sccp_addr_set_e164(&calling, sub ? sub->msc_gt : netsim_cfg.msc_gt, SCCP_SSN_MSC) < 0)
+	    sccp_addr_set_e164(&calling, from, SCCP_SSN_MSC) < 0)
 		return -EINVAL;
 	struct mo_record *r = &mo_log[mo_count % MO_KEEP];
 	*r = (struct mo_record){ .id = ++mo_count };
@@ -221,7 +236,8 @@ static int send_mo_part(const char *msisdn, const uint8_t *tpdu, int n)
 
 /* A text too long for one SMS goes as concatenated parts, each in its own
  * MO-ForwardSM dialogue (as a handset sends them), in order or reversed */
-int netsim_msc_send_mo(const char *msisdn, const char *dest, const char *text, enum netsim_mo_order order)
+int netsim_msc_send_mo(const char *msisdn, const char *dest, const char *text, enum netsim_mo_order order,
+		       const struct netsim_mo_opts *opts)
 {
 	struct sms_part parts[MO_PARTS_MAX];
 	enum sms_alphabet alphabet;
@@ -236,7 +252,9 @@ int netsim_msc_send_mo(const char *msisdn, const char *dest, const char *text, e
 	for (int k = 0; k < (order == NETSIM_MO_FIRST_ONLY ? 1 : n); k++) {
 		int i = order == NETSIM_MO_REVERSED ? n - 1 - k : k;
 		int len = submit_tpdu(tpdu, sizeof(tpdu), dest, &parts[i], alphabet);
-		int id = len < 0 ? len : send_mo_part(msisdn, tpdu, len);
+		if (len > 0 && opts && opts->odd_ucs2)
+			len = odd_ucs2_tpdu(tpdu, sizeof(tpdu), dest);
+		int id = len < 0 ? len : send_mo_part(msisdn, tpdu, len, opts);
 		if (id < 0)
 			return id;
 		if (first < 0)
