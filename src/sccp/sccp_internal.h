@@ -1,6 +1,7 @@
 /* Internals shared by the files of the SCCP layer; not for its users. */
 #pragma once
 
+#include <osmocom/core/hashtable.h>
 #include <osmocom/core/linuxlist.h>
 #include <sigway/sccp/sccp_layer.h>
 
@@ -10,6 +11,22 @@
 #define SCCP_MAX_MSG_LIMIT	2048
 #define SCCP_MAX_LOCAL_GT	64
 #define SCCP_MAX_SEGMENTS	16
+/* management tables: bounded, whatever the network sends */
+#define SCCP_MAX_REMOTE_SP	1024	/* remote point codes */
+#define SCCP_MAX_REMOTE_SS	4096	/* remote (point code, SSN) */
+#define SCCP_MAX_CONCERNED	32	/* configured concerned point codes */
+#define SCCP_MAX_RECENT		64	/* nodes that sent a local SSN traffic */
+#define SCCP_DEFAULT_SST_S	30
+#define SCCP_DEFAULT_WINDOW_S	3600
+
+/* A node that sent one of our subsystems a message */
+struct sccp_recent_peer {
+	uint32_t opc;
+	uint8_t ssn;
+	bool used;
+	int64_t last_rx_s;	/* monotonic seconds */
+	int64_t last_ssp_s;	/* response-method SSP sent, for its rate limit */
+};
 
 struct sccp_user {
 	struct sccp_layer *layer;
@@ -37,6 +54,14 @@ struct sccp_layer {
 	unsigned int reasm_count, reasm_max;
 	size_t reasm_bytes, reasm_max_bytes;
 	struct rate_ctr_group *ctrg;
+	/* management (sccp_mgmt.c) */
+	DECLARE_HASHTABLE(remote_sp, 8);	/* struct sccp_rsp by point code */
+	unsigned int n_remote_sp, n_remote_ss;
+	bool local_prohibited[256];
+	uint32_t concerned[SCCP_MAX_CONCERNED];
+	unsigned int n_concerned;
+	struct sccp_recent_peer recent[SCCP_MAX_RECENT];
+	unsigned int sst_interval_s, concerned_window_s;
 };
 
 void sccp_ctr_inc(struct sccp_layer *layer, enum sccp_ctr ctr);
@@ -46,6 +71,18 @@ void sccp_return_msg(struct sccp_layer *layer, const struct sccp_msg *orig, uint
 void sccp_deliver_local(struct sccp_layer *layer, const struct sccp_msg *m,
 			uint32_t opc, uint32_t dpc, uint8_t sls);
 void sccp_gtt_apply(const struct sccp_gtt_rule *r, struct sccp_addr *called);
+
+/* management: sccp_mgmt.c */
+void sccp_mgmt_init(struct sccp_layer *layer);
+void sccp_mgmt_flush(struct sccp_layer *layer);
+/* 0 when a message may go to (dpc, called SSN); else -ENETUNREACH or
+ * -EHOSTDOWN, counted. record: start tracking the subsystem (our own sends). */
+int sccp_mgmt_tx_check(struct sccp_layer *layer, uint32_t dpc, const struct sccp_addr *called, bool record);
+/* a message for SSN 1 */
+void sccp_mgmt_rx(struct sccp_layer *layer, const struct sccp_msg *m, uint32_t opc, uint8_t sls);
+/* a message for a bound local SSN: false when that subsystem is prohibited
+ * (then returned and answered per Q.714) */
+bool sccp_mgmt_local_rx(struct sccp_layer *layer, const struct sccp_msg *m, uint32_t opc, uint8_t sls);
 
 void sccp_reasm_rx(struct sccp_layer *layer, const struct sccp_msg *m,
 		   uint32_t opc, uint32_t dpc, uint8_t sls);

@@ -36,6 +36,21 @@ static const struct rate_ctr_desc sccp_ctr_desc[] = {
 	[SCCP_CTR_REASSEMBLY_TIMEOUT] = { "reassembly:timeout", "Reassembly timed out" },
 	[SCCP_CTR_TX_FAIL] = { "tx:fail", "MTP refused a message" },
 	[SCCP_CTR_DROP_LOOP] = { "drop:loop", "Relay refused: back to its origin (routing loop)" },
+	[SCCP_CTR_RX_SSA] = { "rx:ssa", "SCMG subsystem allowed received" },
+	[SCCP_CTR_RX_SSP] = { "rx:ssp", "SCMG subsystem prohibited received" },
+	[SCCP_CTR_RX_SST] = { "rx:sst", "SCMG subsystem status test received" },
+	[SCCP_CTR_RX_SCMG_OTHER] = { "rx:scmg_other", "SCMG SOR, SOG or SSC received (ignored)" },
+	[SCCP_CTR_TX_SSA] = { "tx:ssa", "SCMG subsystem allowed sent" },
+	[SCCP_CTR_TX_SSP] = { "tx:ssp", "SCMG subsystem prohibited sent" },
+	[SCCP_CTR_TX_SST] = { "tx:sst", "SCMG subsystem status test sent" },
+	[SCCP_CTR_DROP_SCMG_MALFORMED] = { "drop:scmg_malformed", "SCMG message dropped: malformed or a return" },
+	[SCCP_CTR_DROP_SCMG_TABLE_FULL] = { "drop:scmg_table_full", "Subsystem/point code state not recorded: table full" },
+	[SCCP_CTR_DROP_SS_PROHIBITED] = { "drop:ss_prohibited", "Not sent: remote subsystem (or its SCCP) prohibited" },
+	[SCCP_CTR_DROP_PC_PAUSED] = { "drop:pc_paused", "Not sent: remote point code inaccessible (MTP-PAUSE)" },
+	[SCCP_CTR_DROP_LOCAL_PROHIBITED] = { "drop:local_prohibited", "Received for a prohibited local subsystem" },
+	[SCCP_CTR_MTP_PAUSE] = { "mtp:pause", "MTP-PAUSE received" },
+	[SCCP_CTR_MTP_RESUME] = { "mtp:resume", "MTP-RESUME received" },
+	[SCCP_CTR_MTP_STATUS] = { "mtp:status", "MTP-STATUS received" },
 };
 
 static const struct rate_ctr_group_desc sccp_ctrg_desc = {
@@ -53,6 +68,7 @@ static unsigned int sccp_layer_idx;
 static int layer_destructor(struct sccp_layer *layer)
 {
 	sccp_reasm_flush(layer);
+	sccp_mgmt_flush(layer);
 	rate_ctr_group_free(layer->ctrg);
 	return 0;
 }
@@ -70,6 +86,7 @@ struct sccp_layer *sccp_layer_alloc(void *ctx, const struct sccp_mtp_down *down)
 	layer->reasm_max = 4096;
 	layer->reasm_max_bytes = 16 * 1024 * 1024;
 	INIT_LLIST_HEAD(&layer->reasm_list);
+	sccp_mgmt_init(layer);
 	/* segmentation local references start at a random point, so a restart
 	 * does not reuse references a peer may still be reassembling */
 	if (getrandom(&layer->next_local_ref, sizeof(layer->next_local_ref), GRND_NONBLOCK) < 0)
@@ -169,8 +186,9 @@ void sccp_return_msg(struct sccp_layer *layer, const struct sccp_msg *orig, uint
 struct sccp_user *sccp_user_bind(struct sccp_layer *layer, uint8_t ssn,
 				 const struct sccp_user_ops *ops, void *priv)
 {
-	if (ssn == 0 || layer->users[ssn]) {
-		LOGP(DSCCP, LOGL_ERROR, "SSN %u: %s\n", ssn, ssn ? "already bound" : "invalid");
+	/* SSN 1 is SCCP management, served by the layer itself */
+	if (ssn <= SCCP_SSN_MGMT || layer->users[ssn]) {
+		LOGP(DSCCP, LOGL_ERROR, "SSN %u: %s\n", ssn, ssn > SCCP_SSN_MGMT ? "already bound" : "invalid");
 		return NULL;
 	}
 	struct sccp_user *u = talloc_zero(layer, struct sccp_user);
@@ -196,6 +214,11 @@ void sccp_user_unbind(struct sccp_user *u)
 uint8_t sccp_user_ssn(const struct sccp_user *u)
 {
 	return u->ssn;
+}
+
+bool sccp_layer_ssn_bound(const struct sccp_layer *layer, uint8_t ssn)
+{
+	return layer->users[ssn] != NULL;
 }
 
 void sccp_user_set_priv(struct sccp_user *u, void *priv)
@@ -241,6 +264,10 @@ void sccp_deliver_local(struct sccp_layer *layer, const struct sccp_msg *m,
 	bool is_return = m->type == SCCP_MSGT_UDTS || m->type == SCCP_MSGT_XUDTS;
 	struct sccp_user *u = m->called.ssn_present ? layer->users[m->called.ssn] : NULL;
 
+	if (m->called.ssn_present && m->called.ssn == SCCP_SSN_MGMT) {
+		sccp_mgmt_rx(layer, m, opc, sls);
+		return;
+	}
 	if (!u) {
 		sccp_ctr_inc(layer, SCCP_CTR_DROP_UNEQUIPPED);
 		LOGP(DSCCP, LOGL_NOTICE, "%s from OPC %u for SSN %u: no such local user\n",
@@ -248,6 +275,8 @@ void sccp_deliver_local(struct sccp_layer *layer, const struct sccp_msg *m,
 		sccp_return_msg(layer, m, opc, sls, SCCP_RC_UNEQUIPPED_USER);
 		return;
 	}
+	if (!sccp_mgmt_local_rx(layer, m, opc, sls))
+		return;
 	sccp_ctr_inc(layer, SCCP_CTR_RX_DELIVERED);
 	fill_unitdata(&ud, m, opc, dpc, sls);
 	if (is_return) {
@@ -302,6 +331,12 @@ static void relay(struct sccp_layer *layer, const struct sccp_msg *m, const stru
 			return;
 		}
 		out.hop_counter = m->hop_counter - 1;
+	}
+	/* Q.714 5.3.2: nothing goes to a prohibited subsystem or a paused point code */
+	int rc = sccp_mgmt_tx_check(layer, r->dpc, &out.called, false);
+	if (rc < 0) {
+		sccp_return_msg(layer, m, opc, sls, rc == -ENETUNREACH ? SCCP_RC_MTP_FAILURE : SCCP_RC_SUBSYSTEM_FAILURE);
+		return;
 	}
 	/* a relay does not re-segment: the message fits where it came from */
 	int len = sccp_msg_encode(buf, sizeof(buf), &out);

@@ -112,6 +112,8 @@ int sccp_user_unitdata_req(struct sccp_user *u, const struct sccp_unitdata *ud)
 		return -EINVAL;
 	if ((rc = route_tx(layer, &ud->called, &called, &dpc)) < 0)
 		return rc;
+	if ((rc = sccp_mgmt_tx_check(layer, dpc, &called, true)) < 0)
+		return rc;
 	/* class 0: spread over links; class 1: the user's sequence keeps one SLS */
 	uint8_t sls = ud->protocol_class == 1 ? (ud->sls & 0x0f) : (layer->next_sls++ & 0x0f);
 	msg_from_unitdata(&m, ud, &called, layer->hop_counter);

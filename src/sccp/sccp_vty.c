@@ -176,6 +176,58 @@ DEFUN(cfg_hop_counter, cfg_hop_counter_cmd, "hop-counter <1-15>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_sst_interval, cfg_sst_interval_cmd, "subsystem-test-interval <1-1200>",
+      "Seconds between two subsystem status tests (SST) of a prohibited remote subsystem "
+      "(Q.714 T(stat.info), default 30)\n" "Seconds\n")
+{
+	sccp_layer_set_sst_interval(g_layer, atoi(argv[0]));
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_concerned_pc, cfg_concerned_pc_cmd, "concerned-point-code POINT_CODE",
+      "A node told (SSP, SSA) when one of our subsystems is prohibited or allowed\n" "Point code\n")
+{
+	int pc = osmo_ss7_pointcode_parse(NULL, argv[0]);
+	if (pc < 0 || sccp_layer_add_concerned_pc(g_layer, pc) < 0) {
+		vty_out(vty, "%% Invalid point code or too many: %s%s", argv[0], VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_no_concerned_pc, cfg_no_concerned_pc_cmd, "no concerned-point-code POINT_CODE",
+      NO_STR "Remove a concerned node\n" "Point code\n")
+{
+	int pc = osmo_ss7_pointcode_parse(NULL, argv[0]);
+	if (pc < 0 || sccp_layer_del_concerned_pc(g_layer, pc) < 0) {
+		vty_out(vty, "%% No such concerned point code%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_concerned_window, cfg_concerned_window_cmd, "concerned-traffic-window <0-86400>",
+      "Also tell the nodes that sent a subsystem messages within this time when it changes state\n"
+      "Seconds (0: tell only the configured concerned point codes; default 3600)\n")
+{
+	sccp_layer_set_concerned_window(g_layer, atoi(argv[0]));
+	return CMD_SUCCESS;
+}
+
+DEFUN(local_ss_state, local_ss_state_cmd, "sccp local-subsystem <2-255> (prohibited|allowed)",
+      "SCCP layer\n" "Change the state of one of our subsystems (SSP/SSA to the concerned nodes)\n"
+      "Subsystem number\n" "Out of service: messages for it are returned, SSTs not answered\n"
+      "In service again\n")
+{
+	int n = sccp_layer_set_local_ss(g_layer, atoi(argv[0]), !strcmp(argv[1], "allowed"));
+	if (n < 0) {
+		vty_out(vty, "%% Invalid subsystem%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	vty_out(vty, "SSN %s %s, %d node(s) told%s", argv[0], argv[1], n, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
 static void write_gtt_rule(struct vty *vty, const struct sccp_gtt_rule *r, const char *indent)
 {
 	vty_out(vty, "%sgtt %s dpc %s", indent, r->prefix, pc_str(r->dpc));
@@ -206,6 +258,10 @@ static int config_write_sccp(struct vty *vty)
 	vty_out(vty, " hop-counter %u%s", sccp_layer_hop_counter(g_layer), VTY_NEWLINE);
 	if (sccp_layer_always_xudt(g_layer))
 		vty_out(vty, " always-xudt%s", VTY_NEWLINE);
+	vty_out(vty, " subsystem-test-interval %u%s", sccp_layer_sst_interval(g_layer), VTY_NEWLINE);
+	for (unsigned int i = 0; i < sccp_layer_concerned_pc_count(g_layer); i++)
+		vty_out(vty, " concerned-point-code %s%s", pc_str(sccp_layer_concerned_pc_get(g_layer, i)), VTY_NEWLINE);
+	vty_out(vty, " concerned-traffic-window %u%s", sccp_layer_concerned_window(g_layer), VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -232,6 +288,42 @@ DEFUN(show_sccp_users, show_sccp_users_cmd, "show sccp users",
 	return CMD_SUCCESS;
 }
 
+static void show_remote_ss(void *arg, const struct sccp_remote_ss_info *i)
+{
+	struct vty *vty = arg;
+	vty_out(vty, " PC %-10s SSN %-3u %-10s for %u s", pc_str(i->pc), i->ssn,
+		i->prohibited ? "prohibited" : "allowed", i->for_s);
+	if (i->prohibited)
+		vty_out(vty, ", %u SST sent", i->sst_sent);
+	if (i->pc_paused)
+		vty_out(vty, ", point code inaccessible");
+	vty_out(vty, "%s", VTY_NEWLINE);
+}
+
+static void show_paused_pc(void *arg, uint32_t pc)
+{
+	struct vty *vty = arg;
+	vty_out(vty, " PC %s%s", pc_str(pc), VTY_NEWLINE);
+}
+
+DEFUN(show_sccp_subsystems, show_sccp_subsystems_cmd, "show sccp subsystems",
+      SHOW_STR "SCCP layer\n" "State of the local subsystems and of the remote ones we send to\n")
+{
+	vty_out(vty, "Local subsystems (PC %s):%s", pc_str(sccp_layer_local_pc(g_layer)), VTY_NEWLINE);
+	for (unsigned int ssn = 2; ssn < 256; ssn++) {
+		bool allowed = sccp_layer_local_ss_allowed(g_layer, ssn);
+		bool bound = sccp_layer_ssn_bound(g_layer, ssn);
+		if (bound || !allowed)
+			vty_out(vty, " SSN %-3u %-10s %s%s", ssn, allowed ? "allowed" : "prohibited",
+				bound ? "bound" : "not bound", VTY_NEWLINE);
+	}
+	vty_out(vty, "Remote subsystems:%s", VTY_NEWLINE);
+	sccp_layer_for_each_remote_ss(g_layer, show_remote_ss, vty);
+	vty_out(vty, "Inaccessible point codes (MTP-PAUSE):%s", VTY_NEWLINE);
+	sccp_layer_for_each_paused_pc(g_layer, show_paused_pc, vty);
+	return CMD_SUCCESS;
+}
+
 DEFUN(show_sccp_stats, show_sccp_stats_cmd, "show sccp statistics",
       SHOW_STR "SCCP layer\n" "Counters of the SCCP layer\n")
 {
@@ -255,6 +347,12 @@ void sccp_vty_init(struct sccp_layer *layer)
 	install_element(SIGWAY_SCCP_NODE, &cfg_always_xudt_cmd);
 	install_element(SIGWAY_SCCP_NODE, &cfg_no_always_xudt_cmd);
 	install_element(SIGWAY_SCCP_NODE, &cfg_hop_counter_cmd);
+	install_element(SIGWAY_SCCP_NODE, &cfg_sst_interval_cmd);
+	install_element(SIGWAY_SCCP_NODE, &cfg_concerned_pc_cmd);
+	install_element(SIGWAY_SCCP_NODE, &cfg_no_concerned_pc_cmd);
+	install_element(SIGWAY_SCCP_NODE, &cfg_concerned_window_cmd);
+	install_element(ENABLE_NODE, &local_ss_state_cmd);
+	install_element_ve(&show_sccp_subsystems_cmd);
 	install_element_ve(&show_sccp_gtt_cmd);
 	install_element_ve(&show_sccp_users_cmd);
 	install_element_ve(&show_sccp_stats_cmd);

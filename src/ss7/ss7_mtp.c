@@ -23,15 +23,19 @@
 
 enum ss7_ctr {
 	SS7_CTR_RX, SS7_CTR_TX, SS7_CTR_TX_FAIL, SS7_CTR_RX_OTHER_PRIM, SS7_CTR_LINK_UP, SS7_CTR_LINK_DOWN,
+	SS7_CTR_RX_PAUSE, SS7_CTR_RX_RESUME, SS7_CTR_RX_STATUS,
 };
 
 static const struct rate_ctr_desc ss7_ctr_desc[] = {
 	[SS7_CTR_RX] = { "mtp:rx", "MTP-TRANSFER.ind for SCCP received" },
 	[SS7_CTR_TX] = { "mtp:tx", "MTP-TRANSFER.req sent" },
 	[SS7_CTR_TX_FAIL] = { "mtp:tx_fail", "MTP-TRANSFER.req refused (no route / link down)" },
-	[SS7_CTR_RX_OTHER_PRIM] = { "mtp:rx_other", "MTP primitives other than TRANSFER (PAUSE, RESUME, STATUS)" },
+	[SS7_CTR_RX_OTHER_PRIM] = { "mtp:rx_other", "Unknown MTP primitives (ignored)" },
 	[SS7_CTR_LINK_UP] = { "link:up", "Transitions of the SS7 link (any AS) to active" },
 	[SS7_CTR_LINK_DOWN] = { "link:down", "Transitions of the SS7 link to inactive" },
+	[SS7_CTR_RX_PAUSE] = { "mtp:rx_pause", "MTP-PAUSE.ind received (to SCCP)" },
+	[SS7_CTR_RX_RESUME] = { "mtp:rx_resume", "MTP-RESUME.ind received (to SCCP)" },
+	[SS7_CTR_RX_STATUS] = { "mtp:rx_status", "MTP-STATUS.ind received (to SCCP)" },
 };
 
 static const struct rate_ctr_group_desc ss7_ctrg_desc = {
@@ -56,23 +60,46 @@ static void ctr_inc(struct ss7_mtp *mtp, int idx)
 	rate_ctr_inc(rate_ctr_group_get_ctr(mtp->ctrg, idx));
 }
 
-/* MTP -> SCCP. The library hands us the msgb and expects us to free it. */
+/* MTP -> SCCP. The library hands us the msgb and expects us to free it.
+ * libosmo-sigtran 1.6 only ever delivers TRANSFER to a registered MTP user
+ * (its DUNA/DAVA/DUPU handling feeds only its own SCCP instance, and IPA has
+ * no network management at all); later versions also deliver PAUSE, RESUME
+ * and STATUS here, and our SCCP acts on them (Q.714 5.2). */
 static int mtp_prim_cb(struct osmo_prim_hdr *oph, void *priv)
 {
 	struct ss7_mtp *mtp = priv;
 	struct osmo_mtp_prim *omp = (struct osmo_mtp_prim *)oph;
 	struct msgb *msg = oph->msg;
 
-	if (oph->sap == MTP_SAP_USER &&
-	    OSMO_PRIM_HDR(oph) == OSMO_PRIM(OSMO_MTP_PRIM_TRANSFER, PRIM_OP_INDICATION)) {
-		const struct osmo_mtp_transfer_param *p = &omp->u.transfer;
+	if (oph->sap != MTP_SAP_USER || oph->operation != PRIM_OP_INDICATION)
+		goto other;
+	switch (oph->primitive) {
+	case OSMO_MTP_PRIM_TRANSFER:
 		ctr_inc(mtp, SS7_CTR_RX);
-		if (msg->l2h)
-			sccp_layer_rx_mtp(mtp->sccp, p->opc, p->dpc, p->sls, msgb_l2(msg), msgb_l2len(msg));
-	} else {
-		ctr_inc(mtp, SS7_CTR_RX_OTHER_PRIM);
-		LOGP(DSS7, LOGL_INFO, "ignoring MTP primitive %u/%u\n", oph->primitive, oph->operation);
+		if (msg && msg->l2h)
+			sccp_layer_rx_mtp(mtp->sccp, omp->u.transfer.opc, omp->u.transfer.dpc, omp->u.transfer.sls,
+					  msgb_l2(msg), msgb_l2len(msg));
+		break;
+	case OSMO_MTP_PRIM_PAUSE:
+		ctr_inc(mtp, SS7_CTR_RX_PAUSE);
+		sccp_layer_mtp_pause(mtp->sccp, omp->u.pause.affected_dpc);
+		break;
+	case OSMO_MTP_PRIM_RESUME:
+		ctr_inc(mtp, SS7_CTR_RX_RESUME);
+		sccp_layer_mtp_resume(mtp->sccp, omp->u.resume.affected_dpc);
+		break;
+	case OSMO_MTP_PRIM_STATUS:
+		ctr_inc(mtp, SS7_CTR_RX_STATUS);
+		sccp_layer_mtp_status(mtp->sccp, omp->u.status.affected_dpc, omp->u.status.cause);
+		break;
+	default:
+		goto other;
 	}
+	msgb_free(msg);
+	return 0;
+other:
+	ctr_inc(mtp, SS7_CTR_RX_OTHER_PRIM);
+	LOGP(DSS7, LOGL_INFO, "ignoring MTP primitive %u/%u\n", oph->primitive, oph->operation);
 	msgb_free(msg);
 	return 0;
 }

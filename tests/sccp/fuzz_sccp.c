@@ -1,5 +1,6 @@
-/* libFuzzer harness: the SCCP decoder, then the layer's receive path (routing,
- * GTT relay, returns, reassembly) with a fake MTP and a bound user. */
+/* libFuzzer harness: the SCCP decoder, the SCMG decoder, then the layer's receive
+ * path (routing, GTT relay, returns, reassembly, SCCP management) with a fake
+ * MTP and a bound user. */
 
 #include <stdint.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <osmocom/core/timer.h>
 #include <sigway/common/logging.h>
 #include <sigway/sccp/sccp_layer.h>
+#include <sigway/sccp/sccp_scmg.h>
 
 static struct sccp_layer *layer;
 static size_t delivered;
@@ -65,6 +67,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct sccp_msg again;
 		if (len > 0 && (sccp_msg_decode(&again, out, len) != 0 || again.len != m.len ||
 				memcmp(again.data, m.data, m.len)))
+			__builtin_trap();
+	}
+	/* the input less its first octet as an SCMG message: what decodes
+	 * re-encodes (spare bits cleared) and decodes the same way */
+	struct sccp_scmg_msg s, s2;
+	if (size && sccp_scmg_decode(&s, data + 1, size - 1) == 0) {
+		int len = sccp_scmg_encode(out, sizeof(out), &s);
+		if (len != (int)size - 1 || sccp_scmg_decode(&s2, out, len) != 0 || s2.type != s.type ||
+		    s2.affected_ssn != s.affected_ssn || s2.affected_pc != s.affected_pc || s2.smi != s.smi ||
+		    s2.congestion_level != s.congestion_level)
 			__builtin_trap();
 	}
 	sccp_layer_rx_mtp(layer, 3, 2, size ? data[0] & 0x0f : 0, data, size);

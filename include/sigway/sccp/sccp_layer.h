@@ -39,6 +39,12 @@ enum sccp_ctr {
 	SCCP_CTR_DROP_MALFORMED, SCCP_CTR_DROP_GT_TOO_LONG,
 	SCCP_CTR_DROP_NO_TRANSLATION, SCCP_CTR_DROP_UNEQUIPPED, SCCP_CTR_DROP_HOP_COUNTER,
 	SCCP_CTR_DROP_REASSEMBLY, SCCP_CTR_REASSEMBLY_TIMEOUT, SCCP_CTR_TX_FAIL, SCCP_CTR_DROP_LOOP,
+	/* management (sccp_mgmt.c) */
+	SCCP_CTR_RX_SSA, SCCP_CTR_RX_SSP, SCCP_CTR_RX_SST, SCCP_CTR_RX_SCMG_OTHER,
+	SCCP_CTR_TX_SSA, SCCP_CTR_TX_SSP, SCCP_CTR_TX_SST,
+	SCCP_CTR_DROP_SCMG_MALFORMED, SCCP_CTR_DROP_SCMG_TABLE_FULL,
+	SCCP_CTR_DROP_SS_PROHIBITED, SCCP_CTR_DROP_PC_PAUSED, SCCP_CTR_DROP_LOCAL_PROHIBITED,
+	SCCP_CTR_MTP_PAUSE, SCCP_CTR_MTP_RESUME, SCCP_CTR_MTP_STATUS,
 	_SCCP_CTR_COUNT
 };
 
@@ -74,19 +80,76 @@ int sccp_layer_rx_mtp(struct sccp_layer *layer, uint32_t opc, uint32_t dpc, uint
 struct sccp_user *sccp_user_bind(struct sccp_layer *layer, uint8_t ssn,
 				 const struct sccp_user_ops *ops, void *priv);
 void sccp_user_unbind(struct sccp_user *user);
-/* N-UNITDATA.req. Returns 0, or a negative errno; when the message cannot be
- * routed the user also gets an N-NOTICE with the return cause if it asked for
- * return on error. */
+/* N-UNITDATA.req. Returns 0, or a negative errno when the message is not
+ * sent: -EINVAL (bad request), -EHOSTUNREACH (no GT translation),
+ * -ENETUNREACH (the destination point code is inaccessible: MTP-PAUSE),
+ * -EHOSTDOWN (the called subsystem there, or its SCCP, is prohibited),
+ * -EMSGSIZE, or what MTP refused with. No N-NOTICE follows a refusal: the
+ * caller learns it here, before it keeps any state waiting for an answer. */
 int sccp_user_unitdata_req(struct sccp_user *user, const struct sccp_unitdata *ud);
 /* The down-SAP a TCAP instance uses for this user */
 struct sccp_sap_down sccp_user_sap_down(struct sccp_user *user);
 uint8_t sccp_user_ssn(const struct sccp_user *user);
+bool sccp_layer_ssn_bound(const struct sccp_layer *layer, uint8_t ssn);
 /* Sets the context handed to the user's callbacks */
 void sccp_user_set_priv(struct sccp_user *user, void *priv);
 
 /* Sends bytes as they are to a DPC, bypassing the encoder: for tests that
  * must put malformed SCCP on the wire. */
 int sccp_layer_send_raw(struct sccp_layer *layer, uint32_t dpc, const uint8_t *data, size_t len);
+
+/* ------------------------------------------ SCCP management (Q.714 5) */
+
+/* Q.714 T(stat.info): seconds between two SSTs to a prohibited remote
+ * subsystem (default 30) */
+void sccp_layer_set_sst_interval(struct sccp_layer *layer, unsigned int seconds);
+unsigned int sccp_layer_sst_interval(const struct sccp_layer *layer);
+/* Nodes told (SSP, SSA) when a local subsystem changes state: the configured
+ * concerned point codes, and every node that sent that subsystem a message
+ * within the traffic window (seconds; 0: only the configured ones) */
+int sccp_layer_add_concerned_pc(struct sccp_layer *layer, uint32_t pc);
+int sccp_layer_del_concerned_pc(struct sccp_layer *layer, uint32_t pc);
+unsigned int sccp_layer_concerned_pc_count(const struct sccp_layer *layer);
+uint32_t sccp_layer_concerned_pc_get(const struct sccp_layer *layer, unsigned int i);
+void sccp_layer_set_concerned_window(struct sccp_layer *layer, unsigned int seconds);
+unsigned int sccp_layer_concerned_window(const struct sccp_layer *layer);
+
+/* Marks a local subsystem prohibited (SSP to the concerned nodes; messages
+ * for it are returned with "subsystem failure", SSTs for it stay unanswered)
+ * or allowed (SSA to the concerned nodes). Returns how many nodes were told,
+ * or -EINVAL for SSN 0 or 1. */
+int sccp_layer_set_local_ss(struct sccp_layer *layer, uint8_t ssn, bool allowed);
+bool sccp_layer_local_ss_allowed(const struct sccp_layer *layer, uint8_t ssn);
+
+/* What the layer knows of a remote subsystem / signalling point */
+bool sccp_layer_remote_ss_allowed(const struct sccp_layer *layer, uint32_t pc, uint8_t ssn);
+bool sccp_layer_pc_accessible(const struct sccp_layer *layer, uint32_t pc);
+
+/* MTP-PAUSE.ind, MTP-RESUME.ind, MTP-STATUS.ind (Q.714 5.2) from the MTP SAP */
+void sccp_layer_mtp_pause(struct sccp_layer *layer, uint32_t pc);
+void sccp_layer_mtp_resume(struct sccp_layer *layer, uint32_t pc);
+/* cause: Q.704 user part unavailability cause; any other value (libosmo-
+ * sigtran 2.2 uses 3 for congestion) is counted and ignored */
+enum sccp_mtp_status_cause {
+	SCCP_MTP_CAUSE_UNKNOWN = 0,
+	SCCP_MTP_CAUSE_UNEQUIPPED = 1,		/* unequipped remote user */
+	SCCP_MTP_CAUSE_INACCESSIBLE = 2,	/* inaccessible remote user */
+};
+void sccp_layer_mtp_status(struct sccp_layer *layer, uint32_t pc, unsigned int cause);
+
+/* One remote subsystem, for the VTY */
+struct sccp_remote_ss_info {
+	uint32_t pc;
+	uint8_t ssn;
+	bool pc_paused;		/* the point code is inaccessible */
+	bool prohibited;
+	unsigned int for_s;	/* seconds in the current state */
+	unsigned int sst_sent;	/* SSTs sent since it became prohibited */
+};
+void sccp_layer_for_each_remote_ss(struct sccp_layer *layer,
+				   void (*cb)(void *arg, const struct sccp_remote_ss_info *info), void *arg);
+/* Remote point codes MTP reported inaccessible */
+void sccp_layer_for_each_paused_pc(struct sccp_layer *layer, void (*cb)(void *arg, uint32_t pc), void *arg);
 
 /* Counters and introspection */
 uint64_t sccp_layer_ctr(const struct sccp_layer *layer, enum sccp_ctr ctr);

@@ -45,13 +45,32 @@ struct sccp_unitdata {
 	uint32_t opc, dpc;
 };
 
+/* What N-PCSTATE.ind reports about a remote signalling point (Q.711 6.3.2.3.3) */
+enum sccp_pc_state {
+	SCCP_PC_ACCESSIBLE,		/* MTP-RESUME: reachable again */
+	SCCP_PC_INACCESSIBLE,		/* MTP-PAUSE: nothing is sent there */
+	SCCP_PC_SCCP_UNAVAILABLE,	/* MTP-STATUS: reachable, but its SCCP is not there */
+};
+
 struct sccp_user_ops {
 	/* N-UNITDATA.ind: a message (reassembled if it came segmented) for our SSN */
 	void (*unitdata_ind)(void *priv, const struct sccp_unitdata *ud);
-	/* N-NOTICE.ind: a message we sent came back (UDTS/XUDTS) or could not
-	 * be sent; ud->data is the returned user data as far as it came back. */
+	/* N-NOTICE.ind: a message we sent came back (UDTS/XUDTS); ud->data is the
+	 * returned user data as far as it came back. A message the layer refuses
+	 * to send is not noticed: N-UNITDATA.req returns the error instead. */
 	void (*notice_ind)(void *priv, const struct sccp_unitdata *ud,
 			   enum sccp_return_cause cause);
+	/* Optional (NULL: not interested). Given to every bound user.
+	 * N-STATE.ind: a remote subsystem (point code, SSN) became prohibited
+	 * (SSP, or its SCCP unavailable when ssn is 1) or allowed again (SSA, an
+	 * answered SST, MTP-RESUME). While it is prohibited N-UNITDATA.req
+	 * towards it fails with -EHOSTDOWN; a user holding traffic for it may
+	 * send it as soon as it is allowed. */
+	void (*state_ind)(void *priv, uint32_t pc, uint8_t ssn, bool allowed);
+	/* N-PCSTATE.ind: a remote signalling point became inaccessible (while it
+	 * is, N-UNITDATA.req towards it fails with -ENETUNREACH), accessible, or
+	 * lost its SCCP. */
+	void (*pcstate_ind)(void *priv, uint32_t pc, enum sccp_pc_state state);
 };
 
 /* The service interface as a pair of function pointers, so a layer above
