@@ -181,7 +181,8 @@ DEFUN(attack_mo, attack_mo_cmd,
 	bool parts = !strcmp(kind, "parts");
 	int n = atoi(argv[0]), sent = 0;
 	static const char long_text[] = "This text needs two parts of a concatenated message, and only the first "
-					"part is ever sent by this handset, so the rest never comes to the SMSC at all.";
+					"part is ever sent by this handset, so the rest never comes to the SMSC at all: "
+					"the SMSC keeps the part waiting for the others.";
 	for (int i = 0; i < n; i++)
 		if (netsim_msc_send_mo(argv[1], argv[2], parts ? long_text : "spoof", parts ? NETSIM_MO_FIRST_ONLY :
 				       NETSIM_MO_IN_ORDER, &o) >= 0)
