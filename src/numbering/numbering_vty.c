@@ -270,7 +270,7 @@ static int config_write_numbering(struct vty *vty)
 	if (n->trunk_prefix)
 		vty_out(vty, " trunk-prefix %s%s", n->trunk_prefix[0] ? n->trunk_prefix : "none", VTY_NEWLINE);
 	if (n->intl_prefixes) {
-		vty_out(vty, " international-prefix");
+		vty_out(vty, " international-prefix ");
 		for (const char *p = n->intl_prefixes; *p; p++)
 			vty_out(vty, "%c", *p == ',' ? ' ' : *p);
 		vty_out(vty, "%s", VTY_NEWLINE);
