@@ -1,22 +1,24 @@
 #!/usr/bin/python3
 """generate.py - build sigway's default numbering data from packaged, licensed sources.
 
-usage: generate.py [-o OUT] [--report FILE] [--check FILE] [--mbpi XML] [--iso-codes JSON]
+usage: generate.py [-d DIR] [--check] [--mbpi XML] [--iso-codes JSON]
 
-Inputs (Debian bookworm packages; README.md beside this script gives origin and licences):
+Inputs (Debian bookworm packages; src/numbering/data/README.md gives origin, versions and licences):
   python3-phonenumbers            country calling codes and their countries, the prefixes of
                                   mobile number ranges and the carrier owning each (Apache-2.0)
   mobile-broadband-provider-info  MCC-MNC of the mobile providers of each country (public domain)
   iso-codes                       country names (LGPL-2.1+)
 
-Output: the text file src/numbering/data/numbering.txt (format in doc/numbering.md).
+Output (in src/numbering/data/ unless -d says otherwise): numbering.txt, the data (format in
+doc/numbering.md), and generation-report.txt, the counts of the join and its every match and
+miss.
 No open data maps E.164 prefixes to MCC-MNC: a number range gets the MCC-MNC of the provider
 whose name matches its carrier's name in the same country, when exactly one does. Every other
-range keeps its carrier name without an MCC-MNC; nothing is guessed. --report writes the counts
-and the carriers left without an MCC-MNC.
+range keeps its carrier name without an MCC-MNC; nothing is guessed.
 
---check FILE regenerates and compares with FILE: exit 0 when equal, 1 when not, 77 (meson's
-"skipped") when an input package is not installed.
+--check regenerates and compares with the files in DIR: exit 0 when equal, 1 when not, 77
+(meson's "skipped") when an input package is not installed or its version is not the one the
+committed file was made from.
 """
 
 import argparse
@@ -439,10 +441,10 @@ def generate(args):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('-o', '--output',
-                    default=os.path.join(here, '..', '..', 'src', 'numbering', 'data', 'numbering.txt'))
-    ap.add_argument('--report')
-    ap.add_argument('--check')
+    ap.add_argument('-d', '--dir', default=os.path.join(here, '..', '..', 'src', 'numbering', 'data'),
+                    help='where numbering.txt and generation-report.txt go')
+    ap.add_argument('--check', action='store_true',
+                    help='compare with the files in --dir instead of writing them')
     ap.add_argument('--mbpi', default=MBPI_XML)
     ap.add_argument('--iso-codes', default=ISO_JSON)
     args = ap.parse_args()
@@ -450,24 +452,29 @@ def main():
     if text is None:
         print('generate.py: skipped: %s' % report, file=sys.stderr)
         return SKIP if args.check else 1
-    if args.report:
-        with open(args.report, 'w', encoding='utf-8') as f:
-            f.write(report)
-    if args.check:
-        with open(args.check, encoding='utf-8') as f:
-            committed = f.read()
-        # other package versions make other data: that asks for a regeneration, not a failure
-        sources = [l for l in text.splitlines() if l.startswith('# sources:')]
-        if sources and sources[0] not in committed.splitlines():
-            print('generate.py: skipped: the installed packages are not the ones %s was made from (%s); '
-                  'regenerate it' % (args.check, sources[0][2:]), file=sys.stderr)
-            return SKIP
-        same = committed == text
-        print('generate.py: %s %s the generated data' % (args.check, 'matches' if same else 'DIFFERS from'))
-        return 0 if same else 1
-    with open(args.output, 'w', encoding='utf-8') as f:
-        f.write(text)
-    return 0
+    files = {os.path.join(args.dir, 'numbering.txt'): text,
+             os.path.join(args.dir, 'generation-report.txt'): report}
+    if not args.check:
+        for path, content in files.items():
+            with open(path, 'w', encoding='utf-8') as f:
+                f.write(content)
+        return 0
+    data = os.path.join(args.dir, 'numbering.txt')
+    with open(data, encoding='utf-8') as f:
+        committed = f.read()
+    # other package versions make other data: that asks for a regeneration, not a failure
+    sources = [line for line in text.splitlines() if line.startswith('# sources:')]
+    if sources and sources[0] not in committed.splitlines():
+        print('generate.py: skipped: the installed packages are not the ones %s was made from (%s); '
+              'regenerate it' % (data, sources[0][2:]), file=sys.stderr)
+        return SKIP
+    bad = 0
+    for path, content in files.items():
+        with open(path, encoding='utf-8') as f:
+            same = f.read() == content
+        print('generate.py: %s %s what the generator makes' % (path, 'matches' if same else 'DIFFERS from'))
+        bad += not same
+    return 1 if bad else 0
 
 
 if __name__ == '__main__':

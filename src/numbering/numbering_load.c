@@ -148,7 +148,7 @@ static int parse_range(struct nb_parser *p, char **f, int n)
 
 static int parse_line(struct nb_parser *p, char *line)
 {
-	char *f[NB_FIELDS_MAX + 1];
+	char *f[NB_FIELDS_MAX + 1] = { NULL };
 	int n = 0;
 	for (char *s = line;; n++) {
 		if (n == NB_FIELDS_MAX)
