@@ -561,7 +561,8 @@ int numbering_lookup(const struct numbering *nb, const char *digits, struct numb
 		info->range_len = (uint8_t)net_len;
 	}
 	/* the finest country known: the range owner's, a prefix's of a shared code, the code's */
-	if (info->network && info->network->iso[0])
+	/* "001" names no one country: the non-geographic codes all have it */
+	if (info->network && info->network->iso[0] && strcmp(info->network->iso, "001"))
 		info->country = numbering_country_by_iso(nb, info->network->iso);
 	if (!info->country && cprefix >= 0)
 		info->country = &nb->data->countries[cprefix];

@@ -29,11 +29,11 @@ static void test_fixture_loads(void **state)
 	struct numbering *nb = load_fixture();
 	struct numbering_stats st;
 	numbering_stats(nb, &st);
-	assert_int_equal(st.countries, 7);
+	assert_int_equal(st.countries, 8);
 	assert_int_equal(st.cprefixes, 2);
 	assert_int_equal(st.mccmncs, 5);
-	assert_int_equal(st.networks, 5);
-	assert_int_equal(st.ranges, 6);
+	assert_int_equal(st.networks, 6);
+	assert_int_equal(st.ranges, 7);
 	assert_true(st.bytes > 0);
 	assert_string_equal(numbering_loaded_path(nb), NUMBERING_FIXTURE);
 	talloc_free(nb);
@@ -83,6 +83,11 @@ static void test_longest_prefix(void **state)
 	assert_string_equal(i.country->iso, "GG");
 	assert_int_equal(numbering_lookup(nb, "447700900123", &i), 0);
 	assert_string_equal(i.country->iso, "GB");
+	/* non-geographic codes share "001": the number's code tells which */
+	assert_int_equal(numbering_lookup(nb, "88216123456", &i), 0);
+	assert_string_equal(i.network->name, "Orbit Sat");
+	assert_string_equal(i.country->name, "International Networks");
+	assert_string_equal(i.cc, "882");
 	/* unknown code, not digits, too long, empty */
 	assert_int_equal(numbering_lookup(nb, "999123456", &i), -ENOENT);
 	assert_int_equal(numbering_lookup(nb, "49a", &i), -EINVAL);
@@ -108,7 +113,8 @@ static void test_codes_and_mccmnc(void **state)
 	assert_null(numbering_country_by_cc(nb, "4x"));
 	assert_string_equal(numbering_country_by_iso(nb, "GG")->cc, "44");
 	assert_false(numbering_country_by_iso(nb, "GG")->main);
-	assert_string_equal(numbering_country_by_iso(nb, "001")->name, "International Networks");
+	assert_string_equal(numbering_country_by_iso(nb, "001")->name, "International Freephone Service");
+	assert_string_equal(numbering_country_by_cc(nb, "882")->name, "International Networks");
 	assert_null(numbering_country_by_iso(nb, "de"));
 
 	m = numbering_lookup_mccmnc(nb, "26202");

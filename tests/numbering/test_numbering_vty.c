@@ -165,7 +165,7 @@ static void test_show(void **state)
 	assert_int_equal(rc, CMD_WARNING);
 	out = run(ENABLE_NODE, "show numbering", &rc);
 	assert_non_null(strstr(out, "Data file: " NUMBERING_FIXTURE));
-	assert_non_null(strstr(out, "ranges 6"));
+	assert_non_null(strstr(out, "ranges 7"));
 	assert_non_null(strstr(out, "overrides 5"));
 	assert_non_null(strstr(out, "country code 49, trunk prefix 0, international prefixes 00,011"));
 }
