@@ -105,6 +105,12 @@ static int parse_network(struct nb_parser *p, char **f, int n)
 	long id = strtol(f[1], NULL, 10);
 	if (id < 1 || id > NB_NET_ID_MAX)
 		return fail(p, "network id %s is not 1-%d", f[1], NB_NET_ID_MAX);
+	if (!p->net_of_id) {	/* on the first network line: most bad files never get here */
+		p->net_of_id = talloc_array(p->t, int32_t, NB_NET_ID_MAX + 1);
+		if (!p->net_of_id)
+			return fail(p, "out of memory");
+		memset(p->net_of_id, 0xff, sizeof(int32_t) * (NB_NET_ID_MAX + 1));
+	}
 	if (p->net_of_id[id] >= 0)
 		return fail(p, "network id %ld given twice", id);
 	int idx = nb_table_add_network(p->t, f[3], f[2]);
@@ -130,7 +136,7 @@ static int parse_range(struct nb_parser *p, char **f, int n)
 	if (n != 3 || !numbering_is_digits(f[1], 1, NUMBERING_E164_MAX) || !numbering_is_digits(f[2], 1, 5))
 		return fail(p, "range needs PREFIX (1-%d digits)|NETWORK-ID", NUMBERING_E164_MAX);
 	long id = strtol(f[2], NULL, 10);
-	if (id < 1 || id > NB_NET_ID_MAX || p->net_of_id[id] < 0)
+	if (id < 1 || id > NB_NET_ID_MAX || !p->net_of_id || p->net_of_id[id] < 0)
 		return fail(p, "range %s names network %s, which no earlier network line defines", f[1], f[2]);
 	if (!nb_table_cc_len(p->t, f[1]))
 		return fail(p, "range %s is not within a calling code of a country line", f[1]);
@@ -202,12 +208,6 @@ int nb_parse(struct nb_table *t, const char *buf, size_t len, char *err, size_t 
 	char line[NUMBERING_LINE_MAX + 2];
 	int rc = 0;
 
-	p.net_of_id = talloc_array(t, int32_t, NB_NET_ID_MAX + 1);
-	if (!p.net_of_id) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	memset(p.net_of_id, 0xff, sizeof(int32_t) * (NB_NET_ID_MAX + 1));
 	if (memchr(buf, '\0', len)) {
 		snprintf(err, errlen, "a NUL byte: not a text file");
 		rc = -EINVAL;
