@@ -16,5 +16,5 @@ enum sigway_vty_node {
 	SIGWAY_SMS_NODE = _LAST_OSMOVTY_NODE + 80,	/* "sms": SMS core policy */
 	SIGWAY_ROUTING_NODE = _LAST_OSMOVTY_NODE + 90,	/* "routing": operators and number routes */
 	SIGWAY_TESTPEER_NODE = _LAST_OSMOVTY_NODE + 100,	/* tests/peer: "testpeer" */
-	SIGWAY_NUMBERING_NODE = _LAST_OSMOVTY_NODE + 110,	/* "numbering": data file, overrides */
+	SIGWAY_NUMBERING_NODE = _LAST_OSMOVTY_NODE + 120,	/* "numbering": data file, overrides */
 };
