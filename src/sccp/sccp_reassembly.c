@@ -76,6 +76,17 @@ static struct sccp_reasm *reasm_find(struct sccp_layer *layer, uint32_t opc,
 	return NULL;
 }
 
+/* reassemblies in progress from one calling address */
+static unsigned int reasm_of_calling(const struct sccp_layer *layer, const uint8_t *calling, int calling_len)
+{
+	const struct sccp_reasm *r;
+	unsigned int n = 0;
+	llist_for_each_entry(r, &layer->reasm_list, entry)
+		if (r->calling_len == calling_len && !memcmp(r->calling_enc, calling, calling_len))
+			n++;
+	return n;
+}
+
 static struct sccp_reasm *reasm_new(struct sccp_layer *layer, uint32_t opc, uint32_t dpc, uint8_t sls,
 				    const uint8_t *calling, int calling_len, uint32_t ref)
 {
@@ -144,6 +155,12 @@ void sccp_reasm_rx(struct sccp_layer *layer, const struct sccp_msg *m,
 		return;
 	}
 	struct sccp_reasm *r = reasm_find(layer, opc, calling, clen, m->seg.local_ref);
+	if (!r && layer->reasm_max_per_calling &&
+	    reasm_of_calling(layer, calling, clen) >= layer->reasm_max_per_calling) {
+		sccp_ctr_inc(layer, SCCP_CTR_DROP_REASM_PER_CALLING);
+		drop_segment(layer, m, opc, sls, "its calling address has its share of reassemblies");
+		return;
+	}
 	if (!r && !(r = reasm_new(layer, opc, dpc, sls, calling, clen, m->seg.local_ref))) {
 		drop_segment(layer, m, opc, sls, "too many reassemblies");
 		return;

@@ -155,6 +155,32 @@ DEFUN(cfg_reasm_timeout, cfg_reasm_timeout_cmd, "reassembly-timeout <1-60>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_reasm_per_calling, cfg_reasm_per_calling_cmd, "reassembly-per-calling <1-4096>",
+      "Reassemblies in progress from one calling address at most (a flood of first segments\n"
+      "from one peer cannot take the table from the others)\n" "Reassemblies\n")
+{
+	sccp_layer_set_reassembly_per_calling(g_layer, atoi(argv[0]));
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_relay, cfg_relay_cmd, "relay called-gt DIGITS",
+      "Relay messages from the network for GTs that are not ours (none by default)\n"
+      "When the called GT starts with\n" "Digits\n")
+{
+	if (strspn(argv[0], "0123456789") != strlen(argv[0]) || sccp_layer_add_relay(g_layer, argv[0]) < 0) {
+		vty_out(vty, "%% digits only, at most %d rules%s", 64, VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_no_relay, cfg_no_relay_cmd, "no relay called-gt DIGITS",
+      NO_STR "Relay\n" "When the called GT starts with\n" "Digits\n")
+{
+	sccp_layer_del_relay(g_layer, argv[0]);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_always_xudt, cfg_always_xudt_cmd, "always-xudt",
       "Send XUDT even when a UDT would do (for networks that want hop counters)\n")
 {
@@ -255,6 +281,9 @@ static int config_write_sccp(struct vty *vty)
 		write_gtt_rule(vty, sccp_layer_gtt_get(g_layer, i), " ");
 	vty_out(vty, " max-message-size %u%s", sccp_layer_max_msg_size(g_layer), VTY_NEWLINE);
 	vty_out(vty, " reassembly-timeout %u%s", sccp_layer_reassembly_timeout(g_layer), VTY_NEWLINE);
+	vty_out(vty, " reassembly-per-calling %u%s", sccp_layer_reassembly_per_calling(g_layer), VTY_NEWLINE);
+	for (unsigned int i = 0; sccp_layer_relay_get(g_layer, i); i++)
+		vty_out(vty, " relay called-gt %s%s", sccp_layer_relay_get(g_layer, i), VTY_NEWLINE);
 	vty_out(vty, " hop-counter %u%s", sccp_layer_hop_counter(g_layer), VTY_NEWLINE);
 	if (sccp_layer_always_xudt(g_layer))
 		vty_out(vty, " always-xudt%s", VTY_NEWLINE);
@@ -344,6 +373,9 @@ void sccp_vty_init(struct sccp_layer *layer)
 	install_element(SIGWAY_SCCP_NODE, &cfg_no_gtt_cmd);
 	install_element(SIGWAY_SCCP_NODE, &cfg_max_msg_cmd);
 	install_element(SIGWAY_SCCP_NODE, &cfg_reasm_timeout_cmd);
+	install_element(SIGWAY_SCCP_NODE, &cfg_reasm_per_calling_cmd);
+	install_element(SIGWAY_SCCP_NODE, &cfg_relay_cmd);
+	install_element(SIGWAY_SCCP_NODE, &cfg_no_relay_cmd);
 	install_element(SIGWAY_SCCP_NODE, &cfg_always_xudt_cmd);
 	install_element(SIGWAY_SCCP_NODE, &cfg_no_always_xudt_cmd);
 	install_element(SIGWAY_SCCP_NODE, &cfg_hop_counter_cmd);

@@ -39,6 +39,8 @@ NETSIM_EXTRA = """netsim
 sccp
  ! the foreign networks the attacker pretends to be: answers to them come here
  local-gt 88235
+ ! long messages go in XUDT segments
+ max-message-size 160
 """
 
 SIGWAYD_EXTRA = """smpp
@@ -54,6 +56,9 @@ sms
  mo-reassembly-timeout 600
  mo-reassembly max-parts 1000 per-originator 20
 """
+
+
+SEGMENTED_MO = 'A reply long enough that its MO-ForwardSM needs two XUDT segments on this link: it must arrive whole.'
 
 
 def sm(dest, text):
@@ -95,6 +100,12 @@ class HostileSs7(sn.NetworkTestCase):
         ns.cmd('attack mo 3 491770000001 4000 empty-oa 491710000002')
         ns.cmd('attack mo 3 491770000001 4000 odd-ucs2 491710000002')
         ns.cmd('mo-sms 491770000003 4000 hello from a real subscriber')
+        # first XUDT segments that never complete, from a foreign GT; then a real
+        # MO long enough for two segments
+        ns.cmd('attack segment-flood 100 %d called-gt %s from-gt %s' % (sn.PC_GW, sn.GW_GT, FOREIGN_MSC))
+        ns.cmd('mo-sms 491770000003 4000 %s' % SEGMENTED_MO)
+        # a message for a GT that is not the gateway's, sent to the gateway: no relay
+        ns.cmd('attack relay-probe %d called-gt %s from-gt %s' % (sn.PC_GW, sn.HLR_GT, FOREIGN_MSC))
         # 3. first parts that never complete, for an account that wants them whole
         ns.cmd('attack mo 30 491770000003 4002 parts 491710000002')
         time.sleep(2)
@@ -131,6 +142,7 @@ class HostileSs7(sn.NetworkTestCase):
         out, _ = during.communicate(timeout=120)
         cls.during_events = [sn.json.loads(l) for l in out.splitlines() if l.startswith('{')]
         cls.map_stats = net.gw('show map statistics')
+        cls.sccp_stats = net.gw('show sccp statistics')
         cls.tcap_stats = net.gw('show tcap statistics')
         cls.show_sms = net.gw('show sms')
         cls.mt = ns.cmd('show mt-sms')
@@ -182,10 +194,25 @@ class HostileSs7(sn.NetworkTestCase):
         self.assertEqual(counter(self.show_sms, 'MO-ForwardSM refused: from a GT of no operator\'s network'), 50)
         self.assertEqual(counter(self.show_sms, 'MO-ForwardSM refused: SM-RP-DA is not our service centre'), 5)
         # the real one reached the ESME; nothing else did
-        self.assertEqual([e['text'] for e in self.mo_all], ['hello from a real subscriber'])
-        # billed: the real MO and the parts that were taken, nothing of the refused ones
+        self.assertEqual(sorted(e['text'] for e in self.mo_all), sorted(['hello from a real subscriber', SEGMENTED_MO]))
+        # billed: the real MOs and the parts that were taken, nothing of the refused ones
         mo_bills = [b for b in self.billing if b['kind'] == 'sms_mo']
-        self.assertEqual(len(mo_bills), 1 + 20)
+        self.assertEqual(len(mo_bills), 2 + 20)
+
+    def test_segment_flood_bounded_per_calling_gt(self):
+        # the flood's first segments took only their share; the real MO got through (above)
+        self.assertEqual(counter(self.sccp_stats, 'Segments dropped: their calling address has its share of '
+                                 'reassemblies'), 100 - 16)
+        self.assertIn(SEGMENTED_MO, [e['text'] for e in self.mo_all])
+        segmented = [m for m in self.msgs if m.get('sccp.calling.digits') == '491710000002' and
+                     'sccp.segmentation.remaining' in m]
+        self.assertTrue(segmented)              # the real MO did come in segments
+
+    def test_no_open_relay(self):
+        probes = [m for m in self.msgs if m.get('sccp.calling.digits') == FOREIGN_MSC and
+                  m.get('sccp.called.digits') == sn.HLR_GT]
+        self.assertEqual(len(probes), 1)        # the probe itself, nothing relayed by the gateway
+        self.assertEqual(counter(self.sccp_stats, 'Messages for a GT not ours that no relay rule allows'), 1)
 
     def test_mo_parts_bounded_per_originator(self):
         lines = self.mo_outcomes.splitlines()

@@ -152,6 +152,14 @@ static void test_receive_and_relay(void **state)
 	sccp_layer_add_gtt(layer, &r);
 	struct sccp_addr other;
 	sccp_addr_set_e164(&other, "4412345", 6);
+	/* not an open relay: a translation alone does not make us relay */
+	rx(SCCP_MSGT_XUDT, &other, &hlr, data, sizeof(data), 5, true);
+	assert_int_equal(n_sent, 1);
+	assert_int_equal(sent[0].dpc, 3);		/* returned to the sender */
+	assert_int_equal(sccp_layer_ctr(layer, SCCP_CTR_DROP_RELAY_DENIED), 1);
+	assert_int_equal(sccp_layer_ctr(layer, SCCP_CTR_RELAYED), 0);
+	n_sent = 0;
+	assert_int_equal(sccp_layer_add_relay(layer, "44"), 0);
 	rx(SCCP_MSGT_XUDT, &other, &hlr, data, sizeof(data), 5, false);
 	assert_int_equal(n_sent, 1);
 	assert_int_equal(sent[0].dpc, 5);
@@ -171,6 +179,7 @@ static void test_hop_counter_violation(void **state)
 	static const uint8_t data[] = { 1 };
 	struct sccp_gtt_rule r = { .prefix = "44", .tt = -1, .np = -1, .dpc = 5, .new_ri = -1, .new_ssn = -1 };
 	sccp_layer_add_gtt(layer, &r);
+	sccp_layer_add_relay(layer, "44");
 	struct sccp_addr other;
 	sccp_addr_set_e164(&other, "4412345", 6);
 	rx(SCCP_MSGT_XUDT, &other, &hlr, data, sizeof(data), 1, true);
@@ -210,7 +219,8 @@ static void test_unequipped_and_no_udts_for_udts(void **state)
 static void test_routing_loop_refused(void **state)
 {
 	static const uint8_t data[] = { 1 };
-	/* a message from PC 3 whose GT translates back to PC 3 */
+	/* a message from PC 3 whose GT translates back to PC 3 (a relay we allow) */
+	sccp_layer_add_relay(layer, "49171");
 	rx(SCCP_MSGT_UDT, &hlr, &hlr, data, sizeof(data), 0, false);
 	assert_int_equal(sccp_layer_ctr(layer, SCCP_CTR_DROP_LOOP), 1);
 	assert_int_equal(n_sent, 0);
@@ -297,6 +307,38 @@ static void test_segment_missing_times_out(void **state)
 	assert_int_equal(n_sent, before);
 }
 
+/* first segments from one calling address take at most its share of the
+ * reassembly table; another sender's message still goes through */
+static void test_reassembly_share_per_calling(void **state)
+{
+	static const uint8_t data[] = { 1, 2, 3 };
+	sccp_layer_set_reassembly_per_calling(layer, 4);
+	for (int i = 0; i < 10; i++) {
+		uint8_t buf[128];
+		struct sccp_msg m = { .type = SCCP_MSGT_XUDT, .called = gw, .calling = hlr, .hop_counter = 15,
+				      .seg_present = true, .seg = { .first = true, .remaining = 1, .local_ref = 100 + i },
+				      .data = data, .len = sizeof(data) };
+		int n = sccp_msg_encode(buf, sizeof(buf), &m);
+		assert_true(n > 0);
+		sccp_layer_rx_mtp(layer, 3, 2, 0, buf, n);
+	}
+	assert_int_equal(sccp_layer_ctr(layer, SCCP_CTR_DROP_REASM_PER_CALLING), 6);
+	/* a two-segment message from another GT is reassembled and delivered */
+	struct sccp_addr msc;
+	sccp_addr_set_e164(&msc, "491710000002", 8);
+	for (int rem = 1; rem >= 0; rem--) {
+		uint8_t buf[128];
+		struct sccp_msg m = { .type = SCCP_MSGT_XUDT, .called = gw, .calling = msc, .hop_counter = 15,
+				      .seg_present = true, .seg = { .first = rem == 1, .remaining = rem, .local_ref = 7 },
+				      .data = data, .len = sizeof(data) };
+		int n = sccp_msg_encode(buf, sizeof(buf), &m);
+		sccp_layer_rx_mtp(layer, 3, 2, 0, buf, n);
+	}
+	assert_int_equal(n_got, 1);
+	assert_int_equal(got[0].len, 2 * sizeof(data));
+	assert_string_equal(got[0].calling.gt.digits, "491710000002");
+}
+
 static void test_too_big_refused(void **state)
 {
 	static uint8_t huge[SCCP_USER_DATA_MAX + 1];
@@ -319,6 +361,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_send_udt_via_gtt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_longest_prefix_and_qualifiers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_receive_and_relay, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reassembly_share_per_calling, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hop_counter_violation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unequipped_and_no_udts_for_udts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_routing_loop_refused, setup, teardown),

@@ -459,6 +459,7 @@ static void test_relay_to_prohibited_returned(void **state)
 	uint8_t buf[128];
 	struct sccp_gtt_rule r = { .prefix = "44", .tt = -1, .np = -1, .dpc = 5, .new_ri = -1, .new_ssn = -1 };
 	sccp_layer_add_gtt(layer, &r);
+	sccp_layer_add_relay(layer, "44");
 	rx_scmg(5, SCCP_SCMG_SSP, 6, 5);
 	struct sccp_addr other;
 	sccp_addr_set_e164(&other, "4412345", 6);

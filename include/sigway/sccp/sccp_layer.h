@@ -39,6 +39,7 @@ enum sccp_ctr {
 	SCCP_CTR_DROP_MALFORMED, SCCP_CTR_DROP_GT_TOO_LONG,
 	SCCP_CTR_DROP_NO_TRANSLATION, SCCP_CTR_DROP_UNEQUIPPED, SCCP_CTR_DROP_HOP_COUNTER,
 	SCCP_CTR_DROP_REASSEMBLY, SCCP_CTR_REASSEMBLY_TIMEOUT, SCCP_CTR_TX_FAIL, SCCP_CTR_DROP_LOOP,
+	SCCP_CTR_DROP_RELAY_DENIED, SCCP_CTR_DROP_REASM_PER_CALLING,
 	/* management (sccp_mgmt.c) */
 	SCCP_CTR_RX_SSA, SCCP_CTR_RX_SSP, SCCP_CTR_RX_SST, SCCP_CTR_RX_SCMG_OTHER,
 	SCCP_CTR_TX_SSA, SCCP_CTR_TX_SSP, SCCP_CTR_TX_SST,
@@ -63,6 +64,16 @@ int sccp_layer_del_gtt(struct sccp_layer *layer, const char *prefix, int tt, int
 /* Largest SCCP message handed to MTP (Q.703 SIF 272 less the routing label) */
 void sccp_layer_set_max_msg_size(struct sccp_layer *layer, unsigned int octets);
 void sccp_layer_set_reassembly_timeout(struct sccp_layer *layer, unsigned int seconds);
+/* Reassemblies in progress from one calling address at most: a peer sending
+ * first segments cannot fill the table for everybody (default 16) */
+void sccp_layer_set_reassembly_per_calling(struct sccp_layer *layer, unsigned int n);
+unsigned int sccp_layer_reassembly_per_calling(const struct sccp_layer *layer);
+/* Relay: a message from the network for a GT that is not ours is translated
+ * and sent on only when its called GT starts with an allowed prefix. None by
+ * default: a gateway is not a transit node for anybody's traffic. */
+int sccp_layer_add_relay(struct sccp_layer *layer, const char *prefix);
+int sccp_layer_del_relay(struct sccp_layer *layer, const char *prefix);
+const char *sccp_layer_relay_get(const struct sccp_layer *layer, unsigned int i);
 void sccp_layer_set_always_xudt(struct sccp_layer *layer, bool on);
 void sccp_layer_set_hop_counter(struct sccp_layer *layer, uint8_t hops);
 
