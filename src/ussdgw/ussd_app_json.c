@@ -113,6 +113,11 @@ static int load_object(json_t **root, const char *body, size_t len, char *err, s
 	if (len > USSD_APP_MAX_BODY)
 		return ussd_app_fail(err, errlen, USSD_APP_ERR_TOO_BIG,
 				     "body of %zu bytes, at most %d are accepted", len, USSD_APP_MAX_BODY);
+	/* some frameworks put a byte order mark in front of UTF-8 */
+	if (len >= 3 && !memcmp(body, "\xef\xbb\xbf", 3)) {
+		body += 3;
+		len -= 3;
+	}
 	*root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
 	if (!*root)
 		return ussd_app_fail(err, errlen, json_error_code(&je) == json_error_invalid_utf8

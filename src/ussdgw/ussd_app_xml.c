@@ -860,6 +860,13 @@ int ussd_app_xml_parse(struct ussd_app_answer *a, const char *body, size_t len,
 	if (len > USSD_APP_MAX_BODY)
 		return ussd_app_fail(err, errlen, USSD_APP_ERR_TOO_BIG,
 				     "body of %zu bytes, at most %d are accepted", len, USSD_APP_MAX_BODY);
+	/* a line end before the XML declaration is a classic of PHP applications */
+	while (len && (*body == ' ' || *body == '\t' || *body == '\r' || *body == '\n')) {
+		body++;
+		len--;
+	}
+	if (len == 0)
+		return ussd_app_fail(err, errlen, USSD_APP_ERR_EMPTY, "empty body: a <dialog> is expected");
 	doc = parse_doc(body, len, &rc, err, errlen);
 	if (!doc)
 		return rc;

@@ -456,6 +456,10 @@ static void test_json_answers(void **state)
 	assert_int_equal(a.exit_code, 400);
 	assert_string_equal(a.message, "Invalid USSD session '1'");
 
+	/* a byte order mark in front is tolerated */
+	assert_int_equal(janswer(&a, "\xef\xbb\xbf{\"ussdMenu\":\"x\",\"shouldClose\":true,"
+				 "\"responseExitCode\":200}", USSD_APP_JSON_RESPONSE), 0);
+
 	/* the answer to /end */
 	assert_int_equal(janswer(&a, "{\"responseExitCode\": 200, \"responseMessage\": \"\"}",
 				 USSD_APP_JSON_END), 0);
@@ -899,6 +903,12 @@ static void test_xml_pull_answers(void **state)
 	assert_int_equal(xanswer(&a, "<dialog mapMessagesSize=\"1\"><unstructuredSSRequest_Request "
 				 "string=\"" CYR_ZHE "\"/></dialog>"), 0);
 	assert_int_equal(a.text.dcs, 0x48);
+	/* white space before the XML declaration, a UTF-8 byte order mark */
+	assert_int_equal(xanswer(&a, "\r\n  " XHDR "<dialog><unstructuredSSRequest_Request string=\"x\"/>"
+				 "</dialog>"), 0);
+	assert_int_equal(xanswer(&a, "\xef\xbb\xbf" XHDR "<dialog><unstructuredSSRequest_Request string=\"x\"/>"
+				 "</dialog>"), 0);
+	assert_err(xanswer(&a, " \n\t"), USSD_APP_ERR_EMPTY);
 	/* a document in another encoding it declares is read as such */
 	assert_int_equal(xanswer(&a, "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><dialog>"
 				 "<unstructuredSSRequest_Request string=\"caf\xe9\"/></dialog>"), 0);
