@@ -14,6 +14,7 @@
  * can happen), no network, no entity substitution, a size and a depth
  * limit. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,7 +313,27 @@ struct guard {
 	unsigned depth;
 	bool too_deep;
 	bool dtd;
+	char generic[96];	/* what libxml2 said outside the parser context */
 };
+
+/* libxml2 reports encoding conversion errors through its process-wide
+ * handler, which prints to stderr: keep the first for the error sentence,
+ * print nothing (the input comes from the network) */
+static void guard_generic(void *ctx, const char *msg, ...)
+{
+	struct guard *g = ctx;
+	size_t n;
+	va_list ap;
+
+	if (g->generic[0])
+		return;
+	va_start(ap, msg);
+	vsnprintf(g->generic, sizeof(g->generic), msg, ap);
+	va_end(ap);
+	n = strlen(g->generic);
+	while (n && (g->generic[n - 1] == '\n' || g->generic[n - 1] == ' '))
+		g->generic[--n] = '\0';
+}
 
 static void guard_dtd(void *ctx, const xmlChar *name, const xmlChar *ext_id, const xmlChar *sys_id)
 {
@@ -380,11 +401,18 @@ static int syntax_error(xmlParserCtxtPtr ctxt, char *err, size_t errlen)
 static xmlDocPtr parse_doc(const char *body, size_t len, int *rc, char *err, size_t errlen)
 {
 	struct guard g = { 0 };
+	xmlGenericErrorFunc old_generic;
+	void *old_generic_ctx;
 	xmlParserCtxtPtr ctxt;
 	xmlDocPtr doc;
 
+	xmlInitParser();	/* once per process; later calls return at once */
+	old_generic = xmlGenericError;
+	old_generic_ctx = xmlGenericErrorContext;
+	xmlSetGenericErrorFunc(&g, guard_generic);
 	ctxt = xmlCreateMemoryParserCtxt(body, (int)len);
 	if (!ctxt) {
+		xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
 		*rc = ussd_app_fail(err, errlen, USSD_APP_ERR_SYNTAX, "out of memory parsing XML");
 		return NULL;
 	}
@@ -399,6 +427,7 @@ static xmlDocPtr parse_doc(const char *body, size_t len, int *rc, char *err, siz
 	ctxt->sax->startElementNs = guard_start;
 	ctxt->sax->endElementNs = guard_end;
 	xmlParseDocument(ctxt);
+	xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
 	doc = ctxt->myDoc;
 	ctxt->myDoc = NULL;
 	if (g.dtd)
@@ -407,6 +436,9 @@ static xmlDocPtr parse_doc(const char *body, size_t len, int *rc, char *err, siz
 	else if (g.too_deep)
 		*rc = ussd_app_fail(err, errlen, USSD_APP_ERR_DEPTH,
 				    "elements nested deeper than %d levels", USSD_APP_XML_MAX_DEPTH);
+	else if (g.generic[0])
+		*rc = ussd_app_fail(err, errlen, USSD_APP_ERR_UTF8,
+				    "invalid XML: bytes not valid in the document's encoding (%s)", g.generic);
 	else if (!ctxt->wellFormed || !doc)
 		*rc = syntax_error(ctxt, err, errlen);
 	else

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <jansson.h>
@@ -748,7 +749,6 @@ static void test_xml_notify_done(void **state)
 	const xmlNode *op;
 
 	sample_event(&ev, USSD_APP_EV_NOTIFY_DONE);
-	ev.push = true;
 	ev.dialog.local.present = ev.dialog.remote.present = false;
 	assert_true(ussd_app_xml_write_event(out, sizeof(out), &ev) > 0);
 	d = load_xml(out);
@@ -796,6 +796,14 @@ static void tune_reason(struct ussd_app_event *ev)
 static void tune_map_error(struct ussd_app_event *ev)
 {
 	ev->map_error = 71;	/* unknownAlphabet */
+}
+
+static void tune_no_session(struct ussd_app_event *ev)
+{
+	memset(&ev->dialog, 0, sizeof(ev->dialog));
+	ev->session_id[0] = '\0';
+	ev->msisdn[0] = '\0';
+	strcpy(ev->reason, "\"text\" is too long: 190 GSM 7-bit characters");
 }
 
 static void test_xml_end(void **state)
@@ -851,6 +859,14 @@ static void test_xml_end(void **state)
 	d = end_doc(USSD_APP_EXIT_MAP_ERROR, tune_map_error);
 	assert_string_equal(xattr(xchild(xchild(xmlDocGetRootElement(d), "errComponents"),
 					 "errorComponent"), "errorCode"), "71");
+	xmlFreeDoc(d);
+
+	/* a push refused before it had a session */
+	d = end_doc(USSD_APP_EXIT_APP_ERROR, tune_no_session);
+	root = xmlDocGetRootElement(d);
+	assert_null(xattr(root, "sessionId"));
+	assert_null(xattr(root, "localId"));
+	assert_string_equal(xattr(root, "reason"), "\"text\" is too long: 190 GSM 7-bit characters");
 	xmlFreeDoc(d);
 
 	d = end_doc(USSD_APP_EXIT_SUCCESS, NULL);
@@ -1219,6 +1235,32 @@ static void test_xml_entity_attacks(void **state)
 	assert_int_equal(xanswer(&a, "<dialog><unstructuredSSRequest_Request string=\"lol\"/></dialog>"), 0);
 }
 
+/* Bytes the declared encoding cannot convert: refused, and libxml2 prints
+ * nothing on stderr (the input comes from the network) */
+static void test_xml_encoding_errors_are_quiet(void **state)
+{
+	struct ussd_app_answer a;
+	FILE *cap = tmpfile();
+	int saved;
+
+	assert_non_null(cap);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fileno(cap), 2);
+	assert_err(xanswer(&a, "<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><dialog>"
+			   "<unstructuredSSRequest_Request string=\"\x81\x20\"/></dialog>"), USSD_APP_ERR_UTF8);
+	assert_contains(err, "not valid in the document's encoding");
+	assert_err(xanswer(&a, "<?xml version=\"1.0\" encoding=\"EUC-JP\"?><dialog>"
+			   "<unstructuredSSRequest_Request string=\"\xff\xff\"/></dialog>"), USSD_APP_ERR_UTF8);
+	assert_err(xanswer(&a, "<?xml version=\"1.0\" encoding=\"x-no-such-charset\"?><dialog/>"),
+		   USSD_APP_ERR_SYNTAX);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	assert_int_equal(ftell(cap), 0);
+	fclose(cap);
+}
+
 /* ---- names ---------------------------------------------------------------------------- */
 
 static void test_names(void **state)
@@ -1267,6 +1309,7 @@ int main(void)
 		cmocka_unit_test(test_xml_refusals),
 		cmocka_unit_test(test_xml_depth),
 		cmocka_unit_test(test_xml_entity_attacks),
+		cmocka_unit_test(test_xml_encoding_errors_are_quiet),
 		cmocka_unit_test(test_names),
 	};
 

@@ -198,7 +198,6 @@ struct ussd_app_dialog {
 
 struct ussd_app_event {
 	enum ussd_app_event_type type;
-	bool push;				/* the application opened the session */
 	char session_id[USSD_APP_SESSION_ID_MAX + 1];
 	char msisdn[USSD_APP_DIGITS_MAX + 1];	/* "": unknown (JSON null) */
 	char imsi[USSD_APP_DIGITS_MAX + 1];	/* "": not passed (only where allowed) */
