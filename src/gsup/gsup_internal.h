@@ -82,7 +82,7 @@ struct ipa_client {
 	struct osmo_timer_list reconnect_timer;
 	struct osmo_timer_list state_timer;	/* identify timeout, then PING / PONG */
 	unsigned int backoff_s;		/* the next wait before reconnecting */
-	struct timespec up_since;
+	int64_t up_since;		/* s, osmo_gettimeofday() */
 	bool got_id_get;		/* what to blame when the HLR closes on us */
 	bool pong_pending;
 	uint8_t rx[3 + IPA_MAX_PAYLOAD];

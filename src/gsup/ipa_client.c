@@ -21,6 +21,7 @@
 #include <osmocom/core/logging.h>
 #include <osmocom/core/msgb.h>
 #include <osmocom/core/socket.h>
+#include <osmocom/core/timer.h>
 #include <osmocom/core/utils.h>
 #include <osmocom/gsm/ipa.h>
 #include <osmocom/gsm/protocol/ipaccess.h>
@@ -47,9 +48,9 @@ static void ctr_inc(struct ipa_client *cli, enum euse_ctr c)
 
 static int64_t now_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	struct timeval tv;
+	osmo_gettimeofday(&tv, NULL);	/* the clock of libosmocore's timers (tests move it) */
+	return tv.tv_sec;
 }
 
 static void schedule_reconnect(struct ipa_client *cli);
@@ -135,7 +136,7 @@ static void link_lost(struct ipa_client *cli)
 {
 	bool was_up = cli->state == IPA_CLI_UP;
 	close_socket(cli);
-	if (was_up && now_s() - cli->up_since.tv_sec >= (int64_t)cli->cfg.backoff_max_s)
+	if (was_up && now_s() - cli->up_since >= (int64_t)cli->cfg.backoff_max_s)
 		cli->backoff_s = cli->cfg.backoff_min_s;
 	schedule_reconnect(cli);
 	if (was_up) {
@@ -201,7 +202,7 @@ static void schedule_ping(struct ipa_client *cli)
 static void became_up(struct ipa_client *cli)
 {
 	cli->state = IPA_CLI_UP;
-	clock_gettime(CLOCK_MONOTONIC, &cli->up_since);
+	cli->up_since = now_s();
 	osmo_timer_del(&cli->state_timer);
 	schedule_ping(cli);
 	ctr_inc(cli, EUSE_CTR_LINK_UP);
