@@ -261,10 +261,18 @@ class MscPeer:
                 return gsup_decode(p[1:])
 
 
+_last_session_id = None
+
+
 def fresh_session_id():
     """OsmoHLR keeps a failed session until its guard timer (30 s) ends and
-    refuses a BEGIN with the same IMSI and id meanwhile: never reuse one."""
-    return (int(time.time() * 1000) ^ os.getpid() << 16) & 0x7fffffff
+    refuses a BEGIN with the same IMSI and id meanwhile: never reuse one.
+    A counter from a start that differs between runs and processes."""
+    global _last_session_id
+    if _last_session_id is None:
+        _last_session_id = (int(time.time() * 1000) ^ os.getpid() << 20) & 0x3fffffff
+    _last_session_id = (_last_session_id + 1) & 0x7fffffff
+    return _last_session_id
 
 
 def run_session(peer, imsi, session_id, code, answers=(), abandon=False, timeout=10.0):
