@@ -3,10 +3,17 @@
  * OsmoHLR 1.5 behaviour this follows (its hlr_ussd.c):
  * - A subscriber's USSD arrives as the MSC sent it: PROC_SS_REQUEST with the
  *   MSC's session id, BEGIN, and SS_INFO = the processUnstructuredSS-Request
- *   Invoke. Whatever we send back with SS_INFO (PROC_SS_REQUEST or _RESULT)
- *   goes to the MSC; an END also ends the HLR's session.
+ *   Invoke. What we send back is relayed to the MSC as a response to that
+ *   request: it must carry the MSC's message class; an END also ends the
+ *   HLR's session.
+ * - A component with a USSD operation (our USSR / USSN Invoke, the final
+ *   ReturnResult) passes unchanged. A ReturnError or Reject has no
+ *   operation code: OsmoHLR takes it for structured SS and answers the MSC
+ *   ReturnError facilityNotSupported instead. The session still ends with
+ *   an error at the subscriber; the core's own error texts go as a final
+ *   ReturnResult.
  * - PROC_SS_ERROR from an EUSE is only logged by the HLR: an error the
- *   subscriber must see goes as a ReturnError component in an END.
+ *   subscriber must see goes as a component in an END.
  * - An END without SS_INFO ends the HLR's session without telling anyone,
  *   so a subscriber's silent release never reaches us: each session has a
  *   guard timer like the HLR's (ncss-guard-timeout, 30 s).

@@ -204,6 +204,20 @@ class OsmoHlrEuse(unittest.TestCase):
     def test_2_menu(self):
         self.session('menu', '*123#', ['1'], expect_text='Balance: 42.00', expect_menus=1)
 
+    def test_2b_vty(self):
+        """The EUSE's VTY: `show gsup` (link, sessions, counters) and its config node"""
+        vty = sn.Vty(self.ports['euse_vty'])
+        show = vty.cmd('show gsup')
+        config = vty.cmd('show running-config')
+        vty.close()
+        self.assertIn('HLR 127.0.0.1:%d as %s: up' % (GSUP_PORT, EUSE_NAME), show)
+        self.assertIn('sessions: 0 of 100', show)
+        self.assertRegex(show, r'sessions handed to the USSD core:\s+2\b')
+        self.assertRegex(show, r'HLR accepted us:\s+1\b')
+        for line in ('gsup', ' remote-ip 127.0.0.1', ' remote-port %d' % GSUP_PORT, ' name sigway',
+                     ' max-sessions 100', ' session-guard-timeout 3', ' reconnect-backoff 1 8', ' keepalive 20 10'):
+            self.assertIn('\n' + line + '\n', '\n' + config.replace('\r', '') + '\n')
+
     def test_3_three_rounds(self):
         self.session('three_rounds', '*123#', ['2', '1'], expect_text='Data: 100 MB left', expect_menus=2)
         self.session('free_text', '*123#', ['3', 'Hello from Osmocom'],

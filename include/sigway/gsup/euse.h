@@ -96,7 +96,10 @@ void euse_stop(struct euse *e);
 int euse_send(struct euse *e, const char *imsi, uint32_t session_id, enum euse_state state,
 	      const struct ussd_component *c);
 /* Ends the session with a ReturnError (GSM 04.80 error code, e.g.
- * GSM0480_ERR_CODE_SYSTEM_FAILURE) on the subscriber's request. */
+ * GSM0480_ERR_CODE_SYSTEM_FAILURE) on the subscriber's request. OsmoHLR 1.5
+ * hands the MSC facilityNotSupported instead of our code (it relays only
+ * components with a USSD operation): a text for the subscriber goes as a
+ * final ReturnResult. */
 int euse_send_error(struct euse *e, const char *imsi, uint32_t session_id, uint8_t error_code);
 
 bool euse_link_up(const struct euse *e);
