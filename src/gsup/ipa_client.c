@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -56,8 +55,6 @@ static int64_t now_s(void)
 static void schedule_reconnect(struct ipa_client *cli);
 
 /* ------------------------------------------------------------ sending */
-
-static void flush_tx(struct ipa_client *cli);
 
 static int enqueue(struct ipa_client *cli, struct msgb *msg)
 {
