@@ -12,8 +12,9 @@
 #include <osmocom/vty/command.h>
 #include <sigway/gsup/euse.h>
 
-/* VTY node of the `gsup` config (could move to common/vty_nodes.h) */
-#define SIGWAY_GSUP_NODE	(_LAST_OSMOVTY_NODE + 120)
+/* VTY node of the `gsup` config; belongs in common/vty_nodes.h (main has
+ * +110 HTTP and +120 numbering there now) */
+#define SIGWAY_GSUP_NODE	(_LAST_OSMOVTY_NODE + 150)
 
 /* Every input has a limit. An IPA frame carries at most this much: a GSUP
  * USSD message is IMSI + session + SS_INFO (<= 255) and a few octets more;
