@@ -10,10 +10,8 @@
 #include <osmocom/core/select.h>
 #include <osmocom/core/timer.h>
 #include <osmocom/vty/command.h>
+#include <sigway/common/vty_nodes.h>
 #include <sigway/gsup/euse.h>
-
-/* VTY node of the `gsup` config; belongs in common/vty_nodes.h (main has
- * +110 HTTP and +120 numbering there now) */
 
 /* Every input has a limit. An IPA frame carries at most this much: a GSUP
  * USSD message is IMSI + session + SS_INFO (<= 255) and a few octets more;
