@@ -188,7 +188,7 @@ class NetSmpp(sn.NetworkTestCase):
 
     def test_wrong_password(self):
         self.assertEqual(self.bad_pw[0]['event'], 'bind_resp', self.bad_pw)
-        self.assertEqual(self.bad_pw[0]['status'], 0x0E)
+        self.assertEqual(self.bad_pw[0]['status'], 0x0D)    # ESME_RBINDFAIL, as every failed bind
         self.assertEqual(self.bad_pw[-1]['reason'], 'bind refused')
         self.assertTrue(self.alive_after)
 
