@@ -721,18 +721,33 @@ static bool fd_in_reserve(const struct smpp_server *srv, int fd)
 	return (rlim_t)fd + srv->lim.fd_reserve >= rl.rlim_cur;
 }
 
+/* Which connection not bound yet goes first for a new one: one whose bind
+ * was refused (its answer only waits for the delay), then one that sent
+ * nothing yet, then the others (a bind being checked, a PDU begun) */
+static int evict_class(const struct smpp_session *s)
+{
+	if (s->bind && osmo_timer_pending(&s->auth_timer))
+		return 0;
+	return !s->bind && !s->rx_len ? 1 : 2;
+}
+
 /* A connection not bound yet goes for the new one: among the oldest few,
- * the one whose address holds the most such connections (a flood from a
- * few addresses closes its own first), the oldest of those */
+ * the first class above; in it, the one whose address holds the most such
+ * connections (a flood from few addresses closes its own first); then the
+ * oldest. A client that sends its bind at once is rarely the one. */
 static void evict_unbound(struct smpp_server *srv)
 {
 	struct smpp_session *s, *victim = NULL;
+	int victim_class = 3;
 	unsigned int seen = 0;
 	llist_for_each_entry(s, &srv->sessions, list) {
 		if (s->state != SMPP_SESS_OPEN)
 			continue;
-		if (!victim || s->ipc->unbound > victim->ipc->unbound)
+		int c = evict_class(s);
+		if (c < victim_class || (c == victim_class && s->ipc->unbound > victim->ipc->unbound)) {
 			victim = s;
+			victim_class = c;
+		}
 		if (++seen >= SMPP_EVICT_CANDIDATES)
 			break;
 	}
@@ -1017,6 +1032,14 @@ int smpp_server_start(struct smpp_server *srv)
 		return 0;
 	int fd = osmo_sock_init2(AF_UNSPEC, SOCK_STREAM, IPPROTO_TCP, srv->local_ip, srv->local_port, NULL, 0,
 				 OSMO_SOCK_F_BIND | OSMO_SOCK_F_NONBLOCK);
+	/* the kernel's buffers of each connection (inherited from here) are
+	 * bounded too: what a peer that does not read makes us hold shows in
+	 * our output queue soon, not after megabytes of autotuned buffer */
+	int buf = SMPP_SOCKET_BUFFER;
+	if (fd >= 0) {
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	}
 	/* a longer queue than the library's 10: a burst of connects is taken
 	 * (and, over the limits, closed) instead of waiting for SYN retries */
 	if (fd < 0 || listen(fd, 128) < 0) {

@@ -43,6 +43,8 @@ struct smpp_limits {
 #define SMPP_UNBOUND_OUTPUT_MAX	4096
 /* what a bound session reads at once (a larger PDU gets the room it needs) */
 #define SMPP_BOUND_RX_SIZE	16384
+/* SO_SNDBUF and SO_RCVBUF of every connection (the kernel doubles them) */
+#define SMPP_SOCKET_BUFFER	131072
 /* password checks (crypt) may use this much of each second of the loop */
 #define SMPP_AUTH_BUDGET_MS	200
 #define SMPP_AUTH_IP_SLOTS	1024
@@ -54,9 +56,9 @@ struct smpp_ip_count {
 	unsigned int sessions, unbound;
 };
 #define SMPP_IP_BUCKETS		1024
-/* a new connection over max-unbound closes the not yet bound one with the
- * most company from its own address among the oldest few */
-#define SMPP_EVICT_CANDIDATES	16
+/* a new connection over max-unbound closes one not yet bound among the
+ * oldest this many (smpp_server.c: evict_unbound) */
+#define SMPP_EVICT_CANDIDATES	64
 
 /* failed binds from one source address */
 struct smpp_auth_ip {
