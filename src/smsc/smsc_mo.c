@@ -144,6 +144,8 @@ static int mo_reassemble(struct smsc *smsc, const struct smpp_account *acc, stru
  * each with its concatenation IE, so an accepted part is never held forever */
 void smsc_mo_expire_parts(struct smsc *smsc)
 {
+	if (store_busy(smsc->store))
+		return;		/* the next round after the lock is back */
 	sqlite3_stmt *s = store_stmt(smsc->store, "SELECT account, src, dst, ref, total, seq, data_coding, protocol_id,"
 				     " data FROM mo_parts WHERE created_ms < ? ORDER BY account, src, dst, ref, seq LIMIT 100");
 	if (!s)
