@@ -10,11 +10,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # Build and test dependencies, all from Debian bookworm.
 PKGS="build-essential clang libclang-rt-14-dev meson ninja-build pkg-config
  libosmocore-dev libosmo-sigtran-dev libosmo-netif-dev libtalloc-dev libsqlite3-dev
- libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev curl
+ libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev curl libxml2-dev libcrypt-dev
  libcmocka-dev osmo-stp tshark xxd python3 valgrind sqlite3"
 # SMPP peers nobody here wrote, for the interop tests: Kannel's bearerbox,
-# Net::SMPP, libsmpp34 (second decoder); npm's `smpp` comes from the npm registry
-TEST_PKGS="kannel libnet-smpp-perl libsmpp34-dev"
+# Net::SMPP, libsmpp34 (second decoder); npm's `smpp` comes from the npm registry;
+# a real OsmoHLR for USSD over GSUP (the GSUP codec itself is libosmocore-dev's)
+TEST_PKGS="kannel libnet-smpp-perl libsmpp34-dev osmo-hlr"
 [ "$mode" = test ] && PKGS="$PKGS $TEST_PKGS"
 # the demo's and the tests' SMPP client runs on Node.js
 command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"

@@ -9,6 +9,7 @@ static const struct log_info_cat sigway_log_cats[] = {
 	[DSMS]    = { .name = "DSMS",    .description = "SMS core", .enabled = 1, .loglevel = LOGL_NOTICE },
 	[DSMPP]   = { .name = "DSMPP",   .description = "SMPP server", .enabled = 1, .loglevel = LOGL_NOTICE },
 	[DUSSD]   = { .name = "DUSSD",   .description = "USSD gateway", .enabled = 1, .loglevel = LOGL_NOTICE },
+	[DGSUP]   = { .name = "DGSUP",   .description = "GSUP to an OsmoHLR (EUSE)", .enabled = 1, .loglevel = LOGL_NOTICE },
 	[DLOOKUP] = { .name = "DLOOKUP", .description = "HLR number lookup", .enabled = 1, .loglevel = LOGL_NOTICE },
 	[DBILL]   = { .name = "DBILL",   .description = "Billing records", .enabled = 1, .loglevel = LOGL_NOTICE },
 	[DNETSIM] = { .name = "DNETSIM", .description = "Network simulator", .enabled = 1, .loglevel = LOGL_NOTICE },

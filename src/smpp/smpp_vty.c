@@ -1,5 +1,6 @@
-/* VTY of the SMPP server: the `smpp` node (listening address, timers) with
- * one `account` node per ESME, and `show smpp`. */
+/* VTY of the SMPP server: the `smpp` node (listening address, timers,
+ * limits against hostile clients) with one `account` node per ESME, and
+ * `show smpp`. Passwords are kept and written as crypt(3) hashes only. */
 
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,70 @@ DEFUN(cfg_resp_timeout, cfg_resp_timeout_cmd, "response-timeout <1-600>",
 	return CMD_SUCCESS;
 }
 
+/* ------------------------------------------------------------ limits (doc/security.md) */
+
+DEFUN(cfg_max_conn, cfg_max_conn_cmd, "max-connections <1-100000>",
+      "SMPP connections at once; more are closed as soon as they are accepted\n" "Connections\n")
+{
+	g_srv->lim.max_connections = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_max_conn_ip, cfg_max_conn_ip_cmd, "max-connections-per-ip <1-100000>",
+      "SMPP connections from one source address at once\n" "Connections\n")
+{
+	g_srv->lim.max_per_ip = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_max_unbound, cfg_max_unbound_cmd, "max-unbound <1-100000>",
+      "Connections not bound yet; beyond, the one waiting longest is closed for the new one\n" "Connections\n")
+{
+	g_srv->lim.max_unbound = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_bind_timeout, cfg_bind_timeout_cmd, "bind-timeout <1-600>",
+      "A connection that has not bound this long after connecting is closed\n" "Seconds\n")
+{
+	g_srv->lim.bind_timeout_s = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_fd_reserve, cfg_fd_reserve_cmd, "fd-reserve <8-100000>",
+      "File descriptors below the process limit that SMPP connections never take (VTY, store, SS7 keep working)\n"
+      "File descriptors\n")
+{
+	g_srv->lim.fd_reserve = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_max_output, cfg_max_output_cmd, "max-output-queue <4096-16777216>",
+      "Octets queued for a bind before its input pauses; a bind above it for response-timeout is closed\n"
+      "Octets\n")
+{
+	g_srv->lim.max_output = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_auth_backoff, cfg_auth_backoff_cmd, "auth-backoff <0-1000> <1-86400>",
+      "Back-off after failed binds, per source address and per account\n"
+      "Failures before the first back-off\n" "Longest back-off in seconds (it doubles from 1 s)\n")
+{
+	g_srv->lim.auth_free = atoi(argv[0]);
+	g_srv->lim.auth_backoff_max_s = atoi(argv[1]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_bind_fail_delay, cfg_bind_fail_delay_cmd, "bind-failure-delay <100-10000>",
+      "Every failed bind is answered this late (one timing for every cause)\n" "Milliseconds\n")
+{
+	g_srv->lim.auth_fail_delay_ms = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+/* ------------------------------------------------------------ accounts */
+
 DEFUN(cfg_account, cfg_account_cmd, "account NAME", "Configure an ESME account\n" "system_id, up to 15 characters\n")
 {
 	if (strlen(argv[0]) > 15) {
@@ -77,6 +142,10 @@ DEFUN(cfg_account, cfg_account_cmd, "account NAME", "Configure an ESME account\n
 	struct smpp_account *a = smpp_account_find(g_srv, argv[0]);
 	if (!a) {
 		a = talloc_zero(g_srv, struct smpp_account);
+		if (!a) {
+			vty_out(vty, "%% out of memory%s", VTY_NEWLINE);
+			return CMD_WARNING;
+		}
 		snprintf(a->system_id, sizeof(a->system_id), "%s", argv[0]);
 		a->window = 10;
 		a->max_binds = 8;
@@ -87,14 +156,59 @@ DEFUN(cfg_account, cfg_account_cmd, "account NAME", "Configure an ESME account\n
 	return CMD_SUCCESS;
 }
 
-DEFUN(cfg_password, cfg_password_cmd, "password PASSWORD", "Bind password\n" "Up to 8 characters\n")
+static void set_hash(struct smpp_account *a, char *hash)
+{
+	if (a->password_hash)
+		explicit_bzero(a->password_hash, strlen(a->password_hash));
+	talloc_free(a->password_hash);
+	a->password_hash = hash;
+	a->no_password = false;
+}
+
+/* kept for older configs: the password is hashed at once and written back
+ * as password-hash; the clear text is not kept */
+DEFUN(cfg_password, cfg_password_cmd, "password PASSWORD",
+      "Bind password (kept and written back as its hash: see password-hash)\n" "Up to 8 characters\n")
 {
 	struct smpp_account *a = vty->index;
 	if (strlen(argv[0]) > 8) {
 		vty_out(vty, "%% an SMPP password has at most 8 characters%s", VTY_NEWLINE);
 		return CMD_WARNING;
 	}
-	snprintf(a->password, sizeof(a->password), "%s", argv[0]);
+	char *hash = smpp_auth_hash(a, argv[0]);
+	if (!hash) {
+		vty_out(vty, "%% cannot hash the password%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	set_hash(a, hash);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_password_hash, cfg_password_hash_cmd, "password-hash HASH",
+      "Bind password as a crypt(3) hash\n"
+      "SHA-512 ($6$...), yescrypt ($y$...) or another method libcrypt counts as strong (mkpasswd -m sha-512)\n")
+{
+	struct smpp_account *a = vty->index;
+	if (!smpp_auth_hash_ok(argv[0])) {
+		vty_out(vty, "%% not a crypt(3) hash of a strong method (SHA-512 '$6$', yescrypt '$y$', bcrypt '$2b$')%s",
+			VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	char *hash = talloc_strdup(a, argv[0]);
+	if (!hash) {
+		vty_out(vty, "%% out of memory%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	set_hash(a, hash);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_no_password, cfg_no_password_cmd, "no password",
+      NO_STR "Binds of this account need no password: an empty one binds, any other fails\n")
+{
+	struct smpp_account *a = vty->index;
+	set_hash(a, NULL);
+	a->no_password = true;
 	return CMD_SUCCESS;
 }
 
@@ -204,10 +318,23 @@ static int config_write_smpp(struct vty *vty)
 		vty_out(vty, " local-port %u%s", srv->local_port, VTY_NEWLINE);
 	vty_out(vty, " enquire-link-interval %u%s", srv->enquire_link_s, VTY_NEWLINE);
 	vty_out(vty, " response-timeout %u%s", srv->response_timeout_s, VTY_NEWLINE);
+	const struct smpp_limits *l = &srv->lim;
+	vty_out(vty, " max-connections %u%s", l->max_connections, VTY_NEWLINE);
+	vty_out(vty, " max-connections-per-ip %u%s", l->max_per_ip, VTY_NEWLINE);
+	vty_out(vty, " max-unbound %u%s", l->max_unbound, VTY_NEWLINE);
+	vty_out(vty, " bind-timeout %u%s", l->bind_timeout_s, VTY_NEWLINE);
+	vty_out(vty, " fd-reserve %u%s", l->fd_reserve, VTY_NEWLINE);
+	vty_out(vty, " max-output-queue %u%s", l->max_output, VTY_NEWLINE);
+	vty_out(vty, " auth-backoff %u %u%s", l->auth_free, l->auth_backoff_max_s, VTY_NEWLINE);
+	vty_out(vty, " bind-failure-delay %u%s", l->auth_fail_delay_ms, VTY_NEWLINE);
 	struct smpp_account *a;
 	llist_for_each_entry(a, &srv->accounts, list) {
 		vty_out(vty, " account %s%s", a->system_id, VTY_NEWLINE);
-		vty_out(vty, "  password %s%s", a->password, VTY_NEWLINE);
+		/* never the clear text: only its hash is kept */
+		if (a->password_hash)
+			vty_out(vty, "  password-hash %s%s", a->password_hash, VTY_NEWLINE);
+		else if (a->no_password)
+			vty_out(vty, "  no password%s", VTY_NEWLINE);
 		for (unsigned int i = 0; i < a->n_allow_ip; i++)
 			vty_out(vty, "  allow-ip %s%s", a->allow_ip[i], VTY_NEWLINE);
 		vty_out(vty, "  window %u%s", a->window, VTY_NEWLINE);
@@ -230,10 +357,15 @@ static const char *const state_names[] = { "open", "transmitter", "receiver", "t
 DEFUN(show_smpp, show_smpp_cmd, "show smpp", SHOW_STR "SMPP binds and counters\n")
 {
 	struct smpp_session *s;
-	llist_for_each_entry(s, &g_srv->sessions, list)
-		vty_out(vty, "bind %u %s %s %s in-flight %u outstanding %u%s", s->id, s->peer,
-			s->account ? s->account->system_id : "-", state_names[s->state], s->in_flight,
-			s->n_outstanding, VTY_NEWLINE);
+	vty_out(vty, "connections %u (not bound %u) of max-connections %u%s", g_srv->n_sessions, g_srv->n_unbound,
+		g_srv->lim.max_connections, VTY_NEWLINE);
+	llist_for_each_entry(s, &g_srv->sessions, list) {
+		if (s->state == SMPP_SESS_OPEN)
+			continue;	/* the bound ones; those not bound are counted above */
+		vty_out(vty, "bind %u %s %s %s in-flight %u outstanding %u output %zu%s%s", s->id, s->peer,
+			s->account->system_id, state_names[s->state], s->in_flight, s->n_outstanding, s->tx_bytes,
+			s->output_paused ? " (input paused)" : "", VTY_NEWLINE);
+	}
 	vty_out_rate_ctr_group(vty, "", g_srv->ctrg);
 	return CMD_SUCCESS;
 }
@@ -248,9 +380,19 @@ void smpp_server_vty_init(struct smpp_server *srv)
 	install_element(SIGWAY_SMPP_NODE, &cfg_system_id_cmd);
 	install_element(SIGWAY_SMPP_NODE, &cfg_enquire_cmd);
 	install_element(SIGWAY_SMPP_NODE, &cfg_resp_timeout_cmd);
+	install_element(SIGWAY_SMPP_NODE, &cfg_max_conn_cmd);
+	install_element(SIGWAY_SMPP_NODE, &cfg_max_conn_ip_cmd);
+	install_element(SIGWAY_SMPP_NODE, &cfg_max_unbound_cmd);
+	install_element(SIGWAY_SMPP_NODE, &cfg_bind_timeout_cmd);
+	install_element(SIGWAY_SMPP_NODE, &cfg_fd_reserve_cmd);
+	install_element(SIGWAY_SMPP_NODE, &cfg_max_output_cmd);
+	install_element(SIGWAY_SMPP_NODE, &cfg_auth_backoff_cmd);
+	install_element(SIGWAY_SMPP_NODE, &cfg_bind_fail_delay_cmd);
 	install_element(SIGWAY_SMPP_NODE, &cfg_account_cmd);
 	install_node(&account_node, NULL);
 	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_password_cmd);
+	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_password_hash_cmd);
+	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_no_password_cmd);
 	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_allow_ip_cmd);
 	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_window_cmd);
 	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_throughput_cmd);

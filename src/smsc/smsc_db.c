@@ -1,7 +1,10 @@
 /* The SMS core's tables in the gateway store: messages (MT, until final
  * and after, for query_sm and receipts), the audit trail of every MAP
  * dialogue, and the outbox of deliver_sm (see smsc_outbox.c). Every write
- * joins the store's per-tick transaction. */
+ * joins the store's per-tick transaction; the writes nobody waits for go
+ * through store_step(), so a store locked by another process keeps them
+ * until it is free. Finished rows older than `retention` are purged a
+ * small batch at a time. */
 
 #include <errno.h>
 #include <string.h>
@@ -25,6 +28,8 @@ static const char schema[] =
 	" operator TEXT, done_ms INTEGER);"
 	"CREATE INDEX IF NOT EXISTS messages_pending ON messages (state) WHERE state = 1;"
 	"CREATE INDEX IF NOT EXISTS messages_dst ON messages (dst, submit_ms);"
+	/* the retention purge finds the oldest finished ones */
+	"CREATE INDEX IF NOT EXISTS messages_done ON messages (done_ms) WHERE done_ms IS NOT NULL;"
 	"CREATE TABLE IF NOT EXISTS audit ("
 	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" msg_id TEXT NOT NULL, msisdn TEXT NOT NULL, step TEXT NOT NULL,"
@@ -38,6 +43,7 @@ static const char schema[] =
 	" created_ms INTEGER NOT NULL, next_ms INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
 	" done_ms INTEGER);"
 	"CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (account, next_ms) WHERE done_ms IS NULL;"
+	"CREATE INDEX IF NOT EXISTS outbox_done ON outbox (done_ms) WHERE done_ms IS NOT NULL;"
 	/* every MO-ForwardSM accepted: the billing records name these ids */
 	"CREATE TABLE IF NOT EXISTS mo_log ("
 	" id INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL,"
@@ -71,7 +77,10 @@ int64_t smsc_db_insert_message(struct store *st, const char *account, const stru
 				     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	if (!s)
 		return -EIO;
-	store_write(st);
+	/* the rowid is the message_id: nothing to keep for later, refused when busy */
+	int rc = store_write(st);
+	if (rc < 0)
+		return rc;
 	sqlite3_bind_text(s, 1, account, -1, SQLITE_TRANSIENT);
 	bind_addr(s, 2, &p->source);
 	bind_addr(s, 5, &p->dest);
@@ -99,6 +108,34 @@ static void load_addr(sqlite3_stmt *s, int col, struct smpp_address *a)
 	snprintf(a->addr, sizeof(a->addr), "%s", (const char *)sqlite3_column_text(s, col + 2));
 }
 
+/* ------------------------------------------------------------ pending messages */
+
+struct pending_count {
+	struct smsc *smsc;
+};
+
+static int pending_count_destructor(struct pending_count *c)
+{
+	c->smsc->n_pending--;
+	return 0;
+}
+
+struct sms_mt *smsc_db_mt_alloc(struct smsc *smsc)
+{
+	struct sms_mt *mt = sms_mt_alloc(smsc);
+	/* a child of the message: it goes when the message is final */
+	struct pending_count *c = mt ? talloc_zero(mt, struct pending_count) : NULL;
+	if (!c) {
+		if (mt)
+			osmo_fsm_inst_term(mt->fi, OSMO_FSM_TERM_ERROR, NULL);
+		return NULL;
+	}
+	c->smsc = smsc;
+	smsc->n_pending++;
+	talloc_set_destructor(c, pending_count_destructor);
+	return mt;
+}
+
 int smsc_db_load_pending(struct smsc *smsc)
 {
 	sqlite3_stmt *s = store_stmt(smsc->store, "SELECT id, account, src_ton, src_npi, src, dst_ton, dst_npi, dst,"
@@ -108,7 +145,11 @@ int smsc_db_load_pending(struct smsc *smsc)
 	int n = 0;
 	int64_t now = store_now_ms();
 	while (s && sqlite3_step(s) == SQLITE_ROW) {
-		struct sms_mt *mt = sms_mt_alloc(smsc);
+		struct sms_mt *mt = smsc_db_mt_alloc(smsc);
+		if (!mt) {
+			LOGP(DSMS, LOGL_ERROR, "no memory for the messages of the store: %d loaded\n", n);
+			break;
+		}
 		mt->id = sqlite3_column_int64(s, 0);
 		snprintf(mt->msg_id, sizeof(mt->msg_id), "%lld", (long long)mt->id);
 		snprintf(mt->account, sizeof(mt->account), "%s", (const char *)sqlite3_column_text(s, 1));
@@ -119,8 +160,15 @@ int smsc_db_load_pending(struct smsc *smsc)
 		mt->data_coding = (uint8_t)sqlite3_column_int(s, 10);
 		mt->registered_delivery = (uint8_t)sqlite3_column_int(s, 11);
 		mt->payload_len = (size_t)sqlite3_column_bytes(s, 12);
-		mt->payload = talloc_memdup(mt, sqlite3_column_blob(s, 12) ? sqlite3_column_blob(s, 12) : "",
-					    mt->payload_len + 1);
+		mt->payload = talloc_size(mt, mt->payload_len + 1);
+		if (!mt->payload) {
+			osmo_fsm_inst_term(mt->fi, OSMO_FSM_TERM_ERROR, NULL);
+			LOGP(DSMS, LOGL_ERROR, "no memory for the messages of the store: %d loaded\n", n);
+			break;
+		}
+		if (mt->payload_len)
+			memcpy(mt->payload, sqlite3_column_blob(s, 12), mt->payload_len);
+		mt->payload[mt->payload_len] = 0;
 		mt->sar_ref = (uint16_t)sqlite3_column_int(s, 13);
 		mt->sar_total = (uint8_t)sqlite3_column_int(s, 14);
 		mt->sar_seq = (uint8_t)sqlite3_column_int(s, 15);
@@ -150,8 +198,18 @@ void smsc_db_message_final(struct smsc *smsc, struct sms_mt *mt, uint8_t state, 
 	sqlite3_bind_int(s, 6, (int)mt->attempts);
 	sqlite3_bind_text(s, 7, mt->op ? mt->op->name : "", -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 8, mt->id);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	if (store_step(smsc->store, s) != SQLITE_DONE)
 		LOGP(DSMS, LOGL_ERROR, "message %s: cannot store its final state\n", mt->msg_id);
+}
+
+void smsc_db_message_drop(struct smsc *smsc, int64_t id)
+{
+	sqlite3_stmt *s = store_stmt(smsc->store, "UPDATE messages SET state = 8, done_ms = ? WHERE id = ?");
+	if (!s)
+		return;
+	sqlite3_bind_int64(s, 1, store_now_ms());
+	sqlite3_bind_int64(s, 2, id);
+	sqlite3_step(s);
 }
 
 void smsc_db_message_retry(struct smsc *smsc, struct sms_mt *mt, int64_t next_ms, int err)
@@ -166,7 +224,7 @@ void smsc_db_message_retry(struct smsc *smsc, struct sms_mt *mt, int64_t next_ms
 	sqlite3_bind_int(s, 3, (int)mt->attempts);
 	sqlite3_bind_int(s, 4, mt->parts_done);
 	sqlite3_bind_int64(s, 5, mt->id);
-	sqlite3_step(s);
+	store_step(smsc->store, s);
 }
 
 int smsc_db_message_replace(struct smsc *smsc, struct sms_mt *mt, const uint8_t *payload, size_t len,
@@ -174,9 +232,9 @@ int smsc_db_message_replace(struct smsc *smsc, struct sms_mt *mt, const uint8_t 
 {
 	sqlite3_stmt *s = store_stmt(smsc->store, "UPDATE messages SET payload = ?, registered_delivery = ?,"
 				     " expiry_ms = ?, next_ms = ? WHERE id = ? AND state = 1");
-	if (!s)
+	/* the answer waits for this commit: refused when busy */
+	if (!s || store_write(smsc->store) < 0)
 		return -EIO;
-	store_write(smsc->store);
 	sqlite3_bind_blob(s, 1, len ? payload : (const uint8_t *)"", (int)len, SQLITE_TRANSIENT);
 	sqlite3_bind_int(s, 2, registered_delivery);
 	sqlite3_bind_int64(s, 3, expiry_ms);
@@ -195,7 +253,7 @@ void smsc_db_message_progress(struct smsc *smsc, struct sms_mt *mt)
 	sqlite3_bind_int(s, 1, mt->parts_done);
 	sqlite3_bind_int(s, 2, mt->n_parts);
 	sqlite3_bind_int64(s, 3, mt->id);
-	sqlite3_step(s);
+	store_step(smsc->store, s);
 }
 
 void smsc_db_audit(struct smsc *smsc, const struct smsc_dlg *d, const char *step, const char *outcome)
@@ -217,6 +275,55 @@ void smsc_db_audit(struct smsc *smsc, const struct smsc_dlg *d, const char *step
 	sqlite3_bind_int64(s, 8, d->start_ms);
 	sqlite3_bind_int64(s, 9, store_now_ms());
 	sqlite3_bind_text(s, 10, outcome, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	if (store_step(smsc->store, s) != SQLITE_DONE)
 		LOGP(DSMS, LOGL_ERROR, "cannot write the audit record of %s %s\n", step, d->msisdn);
+}
+
+/* ------------------------------------------------------------ retention */
+
+#define PURGE_BATCH	500
+
+/* Deletes up to PURGE_BATCH rows of one statement; true when it found a full batch */
+static bool purge_one(struct smsc *smsc, const char *sql, int64_t before_ms)
+{
+	sqlite3_stmt *s = store_stmt(smsc->store, sql);
+	if (!s)
+		return false;
+	sqlite3_bind_int64(s, 1, before_ms);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sqlite3_reset(s);
+		return false;
+	}
+	return sqlite3_changes(store_db(smsc->store)) >= PURGE_BATCH;
+}
+
+/* Finished messages, answered deliver_sm and audit records older than the
+ * retention go, a batch of each at a time (a few ms): every 10 s, or every
+ * second while a batch came back full. Billing records stay (append-only,
+ * exported by the operator). Nothing is purged while the store is busy. */
+void smsc_db_purge(struct smsc *smsc, unsigned int tick)
+{
+	if (!smsc->cfg.retention_s || (!smsc->purge_backlog && tick % 10) || store_busy(smsc->store))
+		return;
+	int64_t before = store_now_ms() - smsc->cfg.retention_s * 1000LL;
+	/* a look first: no transaction when nothing is due */
+	sqlite3_stmt *s = store_stmt(smsc->store, "SELECT EXISTS (SELECT 1 FROM messages WHERE done_ms < ?1)"
+				     " OR EXISTS (SELECT 1 FROM outbox WHERE done_ms < ?1)"
+				     " OR EXISTS (SELECT 1 FROM (SELECT end_ms FROM audit ORDER BY id LIMIT 1) WHERE end_ms < ?1)");
+	if (!s)
+		return;
+	sqlite3_bind_int64(s, 1, before);
+	bool due = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	smsc->purge_backlog = false;
+	if (!due || store_write(smsc->store) < 0)
+		return;
+	bool more = purge_one(smsc, "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE done_ms < ?"
+			      " ORDER BY done_ms LIMIT 500)", before);
+	more |= purge_one(smsc, "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE done_ms < ?"
+			  " ORDER BY done_ms LIMIT 500)", before);
+	/* audit rows are written when their dialogue ends: id order is age order */
+	more |= purge_one(smsc, "DELETE FROM audit WHERE id IN (SELECT id FROM audit ORDER BY id LIMIT 500)"
+			  " AND end_ms < ?", before);
+	smsc->purge_backlog = more;
 }

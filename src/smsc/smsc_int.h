@@ -33,6 +33,9 @@ struct smsc_cfg {
 	unsigned int mo_parts_max;		/* parts waiting for the rest, overall */
 	unsigned int mo_parts_max_per_src;	/* ... per originator */
 	unsigned int outbox_expiry_s;		/* deliver_sm nobody took by then are dropped */
+	/* store limits (smsc_db.c, smsc_submit.c; doc/security.md) */
+	unsigned int max_queued;		/* messages not final at once; beyond, ESME_RMSGQFUL */
+	unsigned int retention_s;		/* finished messages, audit, outbox rows kept; 0: for ever */
 };
 
 struct smsc {
@@ -57,6 +60,9 @@ struct smsc {
 	struct llist_head outbox_cursors;	/* struct outbox_cursor: per account */
 	struct rate_ctr_group *ctrg;
 	int64_t mo_parts;			/* rows in mo_parts (counted at start, kept up to date) */
+	/* store limits (smsc_db.c) */
+	unsigned int n_pending;			/* messages not final (each an sms_mt) */
+	bool purge_backlog;			/* the last purge left rows due */
 };
 
 /* One MT message from the store, while it is not final */
@@ -149,6 +155,12 @@ int smsc_db_load_pending(struct smsc *smsc);
 void smsc_db_message_final(struct smsc *smsc, struct sms_mt *mt, uint8_t state, int err);
 void smsc_db_message_retry(struct smsc *smsc, struct sms_mt *mt, int64_t next_ms, int err);
 void smsc_db_message_progress(struct smsc *smsc, struct sms_mt *mt);
+/* an sms_mt counted in n_pending while it lives */
+struct sms_mt *smsc_db_mt_alloc(struct smsc *smsc);
+/* a row just inserted whose submit is refused after all (no memory): final */
+void smsc_db_message_drop(struct smsc *smsc, int64_t id);
+/* one batch of the retention purge; called every second by the outbox timer */
+void smsc_db_purge(struct smsc *smsc, unsigned int tick);
 int smsc_db_message_replace(struct smsc *smsc, struct sms_mt *mt, const uint8_t *payload, size_t len,
 			    uint8_t registered_delivery, int64_t expiry_ms, int64_t next_ms);
 void smsc_db_audit(struct smsc *smsc, const struct smsc_dlg *d, const char *step, const char *outcome);

@@ -164,6 +164,8 @@ static int mo_reassemble(struct smsc *smsc, const struct smpp_account *acc, stru
  * each with its concatenation IE, so an accepted part is never held forever */
 void smsc_mo_expire_parts(struct smsc *smsc)
 {
+	if (store_busy(smsc->store))
+		return;		/* the next round after the lock is back */
 	sqlite3_stmt *s = store_stmt(smsc->store, "SELECT account, src, dst, ref, total, seq, data_coding, protocol_id,"
 				     " data FROM mo_parts WHERE created_ms < ? ORDER BY account, src, dst, ref, seq LIMIT 100");
 	if (!s)
@@ -221,6 +223,12 @@ void smsc_mo_forward_sm(struct smsc *smsc, struct map_dialogue *md, int8_t invok
 	struct smpp_pdu p;
 	uint8_t sm[400];
 	const char *from = map_dialogue_remote_addr(md)->gt.digits;
+	if (store_busy(smsc->store)) {
+		/* the answer must wait for a commit that cannot happen now: the MSC tries again */
+		rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_MO_REJECTED));
+		mo_error(md, invoke_id, MAP_ERR_SYSTEM_FAILURE, -1);
+		return;
+	}
 	if (!routing_operator_of_gt(smsc->routing, from)) {
 		/* only the networks we have agreements with hand us MO */
 		LOGP(DSMS, LOGL_NOTICE, "MO-ForwardSM from %s refused: a GT of no operator's network "

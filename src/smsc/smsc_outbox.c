@@ -2,7 +2,10 @@
  * delivery receipts) is a row in the store before anything is sent, and
  * stays until the ESME answered deliver_sm_resp OK. Rows wait while the
  * account has no receiver bound and go out, within each bind's window,
- * when one binds; failures retry with back-off. */
+ * when one binds; failures retry with back-off. Retries look at every
+ * account with a receiver bound (however many accounts hold rows), and
+ * nothing is sent while the store is busy (an answer's update would be
+ * kept in memory, and the row sent again meanwhile). */
 
 #include <errno.h>
 #include <string.h>
@@ -34,6 +37,8 @@ static struct outbox_cursor *cursor_of(struct smsc *smsc, const char *account)
 		if (!strcmp(c->account, account))
 			return c;
 	c = talloc_zero(smsc, struct outbox_cursor);
+	if (!c)
+		return NULL;
 	snprintf(c->account, sizeof(c->account), "%s", account);
 	llist_add_tail(&c->list, &smsc->outbox_cursors);
 	return c;
@@ -45,7 +50,10 @@ static void kick_soon(struct smsc *smsc, unsigned int ms)
 		osmo_timer_schedule(&smsc->outbox_fast_timer, 0, ms * 1000);
 }
 
-int smsc_outbox_add(struct smsc *smsc, const char *account, const struct smpp_pdu *p, const char *kind)
+/* keep: a write nobody waits for (a receipt), kept while the store is
+ * busy; else (MO, acknowledged to the MSC after the commit) refused then */
+static int outbox_insert(struct smsc *smsc, const char *account, const struct smpp_pdu *p, const char *kind,
+			 bool keep)
 {
 	uint8_t buf[SMPP_PDU_MAX];
 	int len = smpp_encode(buf, sizeof(buf), p);
@@ -53,20 +61,28 @@ int smsc_outbox_add(struct smsc *smsc, const char *account, const struct smpp_pd
 				     " VALUES (?, ?, ?, ?, ?)");
 	if (len < 0 || !s)
 		return -EINVAL;
-	store_write(smsc->store);
+	int rc = store_write(smsc->store);
+	if (rc < 0 && !keep)
+		return rc;
 	int64_t now = store_now_ms();
 	sqlite3_bind_text(s, 1, account, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 3, buf, len, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 4, now);
 	sqlite3_bind_int64(s, 5, now);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	if ((keep ? store_step(smsc->store, s) : sqlite3_step(s)) != SQLITE_DONE)
 		return -EIO;
 	/* the first try after the commit (acknowledgements commit at the end
 	 * of the tick, background writes within the store's delay) */
-	cursor_of(smsc, account);
+	if (!cursor_of(smsc, account))
+		return -ENOMEM;
 	kick_soon(smsc, 20);
 	return 0;
+}
+
+int smsc_outbox_add(struct smsc *smsc, const char *account, const struct smpp_pdu *p, const char *kind)
+{
+	return outbox_insert(smsc, account, p, kind, false);
 }
 
 static const char *stat_word(uint8_t state)
@@ -113,7 +129,7 @@ void smsc_outbox_receipt(struct smsc *smsc, const struct sms_mt *mt, uint8_t sta
 	p.tlv.message_state = state;
 	p.tlv.network_error_type = SMPP_NET_GSM;
 	p.tlv.network_error_code = (uint16_t)err;
-	if (smsc_outbox_add(smsc, mt->account, &p, "receipt") < 0)
+	if (outbox_insert(smsc, mt->account, &p, "receipt", true) < 0)
 		LOGP(DSMS, LOGL_ERROR, "message %s: cannot store its receipt\n", mt->msg_id);
 }
 
@@ -131,6 +147,8 @@ static bool busy(struct smsc *smsc, int64_t id)
 static void send_account(struct smsc *smsc, const char *account, int64_t now, bool fast)
 {
 	struct outbox_cursor *cur = cursor_of(smsc, account);
+	if (!cur || store_busy(smsc->store))
+		return;
 	/* fast: a rowid range from the cursor (NOT INDEXED keeps the planner
 	 * off the pending index, which would scan every row in flight) */
 	sqlite3_stmt *s = store_stmt(smsc->store, fast ?
@@ -152,10 +170,14 @@ static void send_account(struct smsc *smsc, const char *account, int64_t now, bo
 			LOGP(DSMS, LOGL_ERROR, "outbox %lld: undecodable, skipped\n", (long long)id);
 			continue;
 		}
-		int rc = smpp_server_deliver(smsc->smpp, account, &p, (uint64_t)id);
-		if (rc < 0)
-			break;	/* no receiver, or every window full: later */
 		struct outbox_busy *b = talloc_zero(smsc, struct outbox_busy);
+		if (!b)
+			break;
+		int rc = smpp_server_deliver(smsc->smpp, account, &p, (uint64_t)id);
+		if (rc < 0) {
+			talloc_free(b);
+			break;	/* no receiver, or every window full: later */
+		}
 		b->id = id;
 		llist_add_tail(&b->list, &smsc->outbox_busy);
 		if (id > cur->after)
@@ -165,30 +187,25 @@ static void send_account(struct smsc *smsc, const char *account, int64_t now, bo
 	sqlite3_reset(s);
 }
 
+static void retry_account(void *data, const struct smpp_account *a)
+{
+	send_account(data, a->system_id, store_now_ms(), false);
+}
+
 static void kick(struct smsc *smsc, bool fast)
 {
-	int64_t now = store_now_ms();
 	if (fast) {
 		/* the accounts rows were added for since the start (no scan) */
+		int64_t now = store_now_ms();
 		struct outbox_cursor *c;
 		llist_for_each_entry(c, &smsc->outbox_cursors, list)
 			if (smpp_server_receiver_bound(smsc->smpp, c->account))
 				send_account(smsc, c->account, now, true);
 		return;
 	}
-	sqlite3_stmt *s = store_stmt(smsc->store, "SELECT DISTINCT account FROM outbox WHERE done_ms IS NULL"
-				     " AND next_ms <= ?");
-	if (!s)
-		return;
-	sqlite3_bind_int64(s, 1, now);
-	char accounts[32][16];
-	int n = 0;
-	while (n < 32 && sqlite3_step(s) == SQLITE_ROW)
-		snprintf(accounts[n++], sizeof(accounts[0]), "%s", (const char *)sqlite3_column_text(s, 0));
-	sqlite3_reset(s);
-	for (int i = 0; i < n; i++)
-		if (smpp_server_receiver_bound(smsc->smpp, accounts[i]))
-			send_account(smsc, accounts[i], now, fast);
+	/* retries: every account with a receiver bound, each by its index
+	 * range (accounts nobody is bound for cost nothing, however many) */
+	smpp_server_foreach_receiver_account(smsc->smpp, retry_account, smsc);
 }
 
 void smsc_outbox_receiver_up(void *priv, const struct smpp_account *account)
@@ -210,13 +227,18 @@ void smsc_outbox_deliver_resp(void *priv, uint64_t token, uint32_t status)
 		}
 	}
 	int64_t now = store_now_ms();
+	/* nobody waits for these: kept while the store is busy */
 	store_write(smsc->store);
 	/* ESME_RX_P_APPN: the ESME will never take it; anything else may pass later */
 	if (status == ESME_ROK || status == ESME_RX_P_APPN) {
 		sqlite3_stmt *s = store_stmt(smsc->store, "UPDATE outbox SET done_ms = ? WHERE id = ?");
+		if (!s) {
+			LOGP(DSMS, LOGL_ERROR, "outbox %lld: cannot store its answer\n", (long long)id);
+			return;
+		}
 		sqlite3_bind_int64(s, 1, now);
 		sqlite3_bind_int64(s, 2, id);
-		sqlite3_step(s);
+		store_step(smsc->store, s);
 		if (status == ESME_ROK)
 			rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_DELIVER_DONE));
 		else
@@ -227,9 +249,11 @@ void smsc_outbox_deliver_resp(void *priv, uint64_t token, uint32_t status)
 	}
 	sqlite3_stmt *s = store_stmt(smsc->store, "UPDATE outbox SET attempts = attempts + 1,"
 				     " next_ms = ? + 1000 * min(60, 1 << min(attempts, 6)) WHERE id = ?");
+	if (!s)
+		return;
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int64(s, 2, id);
-	sqlite3_step(s);
+	store_step(smsc->store, s);
 }
 
 /* deliver_sm no ESME took within the expiry: dropped (and said so), so an
@@ -247,9 +271,8 @@ static void expire(struct smsc *smsc)
 	sqlite3_reset(s);
 	s = due ? store_stmt(smsc->store, "UPDATE outbox SET done_ms = ?, attempts = -1"
 			     " WHERE done_ms IS NULL AND created_ms < ?") : NULL;
-	if (!s)
+	if (!s || store_write(smsc->store) < 0)
 		return;
-	store_write(smsc->store);
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int64(s, 2, now - smsc->cfg.outbox_expiry_s * 1000LL);
 	sqlite3_step(s);
@@ -264,6 +287,7 @@ static void outbox_timer_cb(void *data)
 	struct smsc *smsc = data;
 	if (++smsc->outbox_ticks % 5 == 0)
 		expire(smsc);
+	smsc_db_purge(smsc, smsc->outbox_ticks);
 	smsc_mo_expire_parts(smsc);
 	kick(smsc, false);
 	osmo_timer_schedule(&smsc->outbox_timer, 1, 0);

@@ -2,7 +2,9 @@
  * stored, and answered with their message_id only once the store committed
  * them; query_sm and cancel_sm look at the store. A message that fails
  * validation gets its SMPP error status and leaves no trace (no row, no
- * billing record). */
+ * billing record). Beyond `max-queued` messages not final, and while
+ * another process holds the store's lock, submits are refused at once
+ * with ESME_RMSGQFUL (the ESME tries again later). */
 
 #include <ctype.h>
 #include <errno.h>
@@ -11,6 +13,7 @@
 #include <time.h>
 #include <talloc.h>
 #include <osmocom/core/logging.h>
+#include <sigway/common/log_guard.h>
 #include <sigway/common/logging.h>
 #include <sigway/sms/sms_split.h>
 #include <sigway/store/store.h>
@@ -205,11 +208,22 @@ static struct sms_mt *store_message(struct smsc *smsc, const struct smpp_request
 	payload_of(p, &data, &len);
 	struct smpp_pdu copy = *p;
 	copy.dest = *dest;
+	uint8_t *payload = talloc_size(smsc, len + 1);
+	if (!payload)
+		return NULL;
+	memcpy(payload, len ? data : (const uint8_t *)"", len);
+	payload[len] = 0;
 	int64_t id = smsc_db_insert_message(smsc->store, req->account->system_id, &copy, data, len,
 					    store_now_ms(), acc->expiry_ms, acc->next_ms);
-	if (id < 0)
+	struct sms_mt *mt = id < 0 ? NULL : smsc_db_mt_alloc(smsc);
+	if (!mt) {
+		/* a row without its message in memory would wait for a restart:
+		 * the submit is refused, and the commit makes the row final */
+		if (id >= 0)
+			smsc_db_message_drop(smsc, id);
+		talloc_free(payload);
 		return NULL;
-	struct sms_mt *mt = sms_mt_alloc(smsc);
+	}
 	mt->id = id;
 	snprintf(mt->msg_id, sizeof(mt->msg_id), "%lld", (long long)id);
 	snprintf(mt->account, sizeof(mt->account), "%s", req->account->system_id);
@@ -219,7 +233,7 @@ static struct sms_mt *store_message(struct smsc *smsc, const struct smpp_request
 	mt->esm_class = p->esm_class;
 	mt->protocol_id = p->protocol_id;
 	mt->registered_delivery = p->registered_delivery;
-	mt->payload = talloc_memdup(mt, len ? data : (const uint8_t *)"", len + 1);
+	mt->payload = talloc_steal(mt, payload);
 	mt->payload_len = len;
 	if (p->tlv.present & SMPP_TLV_SAR) {
 		mt->sar_ref = p->tlv.sar_msg_ref_num;
@@ -254,6 +268,15 @@ static void committed(void *data, bool ok)
 	talloc_free(pd);
 }
 
+/* a refused request is one line, however many an ESME sends */
+static struct sigway_log_limit *reject_log(void)
+{
+	static struct sigway_log_limit l;
+	if (!l.what)
+		sigway_log_limit_init(&l, DSMS, LOGL_NOTICE, "refused requests", 20, 10000);
+	return &l;
+}
+
 static void reject(struct smsc *smsc, const struct smpp_request *req, uint32_t status)
 {
 	/* SMPP 3.4 has no code for an unsupported data_coding: 5.0's for 5.0
@@ -262,8 +285,10 @@ static void reject(struct smsc *smsc, const struct smpp_request *req, uint32_t s
 		status = ESME_RSUBMITFAIL;
 	struct smpp_pdu resp = { .command_status = status };
 	const struct smpp_pdu *p = req->pdu;
-	LOGP(DSMS, LOGL_NOTICE, "%s from '%s' to %s rejected: %s\n", smpp_cmd_name(p->command_id),
-	     req->account->system_id, p->dest.addr, smpp_status_name(status));
+	char dest[SIGWAY_LOG_ESC_SIZE(21)];
+	LOGP_LIMITED(reject_log(), "%s from '%s' to %s rejected: %s\n", smpp_cmd_name(p->command_id),
+		     req->account->system_id, sigway_log_escape(dest, sizeof(dest), p->dest.addr),
+		     smpp_status_name(status));
 	rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_SUBMIT_REJECTED));
 	smpp_server_respond(smsc->smpp, req->session_id, p->command_id, p->sequence_number, &resp);
 }
@@ -271,6 +296,8 @@ static void reject(struct smsc *smsc, const struct smpp_request *req, uint32_t s
 static struct pending *pending_new(struct smsc *smsc, const struct smpp_request *req)
 {
 	struct pending *pd = talloc_zero(smsc, struct pending);
+	if (!pd)
+		return NULL;
 	pd->smsc = smsc;
 	pd->session_id = req->session_id;
 	pd->command_id = req->pdu->command_id;
@@ -278,10 +305,24 @@ static struct pending *pending_new(struct smsc *smsc, const struct smpp_request 
 	return pd;
 }
 
+/* Room for n more messages: 0 when the store is busy or max-queued is
+ * reached (the ESME gets ESME_RMSGQFUL and tries again) */
+static unsigned int queue_room(struct smsc *smsc, unsigned int n)
+{
+	if (store_busy(smsc->store) || smsc->n_pending >= smsc->cfg.max_queued)
+		return 0;
+	unsigned int room = smsc->cfg.max_queued - smsc->n_pending;
+	return n < room ? n : room;
+}
+
 static void on_submit(struct smsc *smsc, const struct smpp_request *req)
 {
 	const struct smpp_pdu *p = req->pdu;
 	struct accepted acc;
+	if (!queue_room(smsc, 1)) {
+		reject(smsc, req, ESME_RMSGQFUL);
+		return;
+	}
 	uint32_t st = validate(smsc, req, &acc);
 	if (!st)
 		st = check_dest_routed(smsc, req, &p->dest);
@@ -290,21 +331,30 @@ static void on_submit(struct smsc *smsc, const struct smpp_request *req)
 		return;
 	}
 	struct pending *pd = pending_new(smsc, req);
-	pd->mt[0] = store_message(smsc, req, p, &p->dest, &acc);
-	if (!pd->mt[0]) {
+	if (pd)
+		pd->mt[0] = store_message(smsc, req, p, &p->dest, &acc);
+	if (!pd || !pd->mt[0]) {
 		talloc_free(pd);
-		reject(smsc, req, ESME_RSYSERR);
+		reject(smsc, req, store_busy(smsc->store) ? ESME_RMSGQFUL : ESME_RSYSERR);
 		return;
 	}
 	pd->n_mt = 1;
 	store_after_commit(smsc->store, committed, pd);
 }
 
-/* one message per SME address; distribution lists are not kept here */
+/* one message per SME address; distribution lists are not kept here. Each
+ * destination counts like a submit_sm: the SMPP server lets the first
+ * req->max_dests through (window, throughput), the queue may take fewer;
+ * the others are refused one by one in the answer. */
 static void on_submit_multi(struct smsc *smsc, const struct smpp_request *req)
 {
 	const struct smpp_pdu *p = req->pdu;
 	struct accepted acc;
+	unsigned int room = queue_room(smsc, req->max_dests);
+	if (!room) {
+		reject(smsc, req, ESME_RMSGQFUL);
+		return;
+	}
 	uint32_t st = validate(smsc, req, &acc);
 	if (!st && !p->number_of_dests)
 		st = ESME_RINVNUMDESTS;
@@ -313,10 +363,18 @@ static void on_submit_multi(struct smsc *smsc, const struct smpp_request *req)
 		return;
 	}
 	struct pending *pd = pending_new(smsc, req);
-	pd->unsuccess = talloc_zero_array(pd, struct smpp_unsuccess_sme, p->number_of_dests);
+	if (pd)
+		pd->unsuccess = talloc_zero_array(pd, struct smpp_unsuccess_sme, p->number_of_dests);
+	if (!pd || !pd->unsuccess) {
+		talloc_free(pd);
+		reject(smsc, req, ESME_RSYSERR);
+		return;
+	}
 	for (unsigned int i = 0; i < p->number_of_dests; i++) {
 		const struct smpp_multi_dest *d = &p->dests[i];
 		uint32_t dst_st = d->dest_flag == 1 ? check_dest_routed(smsc, req, &d->addr) : ESME_RINVDLNAME;
+		if (!dst_st && i >= room)
+			dst_st = i < req->max_dests ? ESME_RMSGQFUL : req->over_status;
 		struct sms_mt *mt = dst_st ? NULL : store_message(smsc, req, p, &d->addr, &acc);
 		if (mt) {
 			pd->mt[pd->n_mt++] = mt;
@@ -379,6 +437,12 @@ static void later_resp_cb(void *data, bool ok)
 static void respond_after_commit(struct smsc *smsc, const struct smpp_request *req, uint32_t status)
 {
 	struct later_resp *l = talloc_zero(smsc, struct later_resp);
+	if (!l) {
+		/* the change commits all the same: the ESME may query it */
+		struct smpp_pdu resp = { .command_status = ESME_RSYSERR };
+		smpp_server_respond(smsc->smpp, req->session_id, req->pdu->command_id, req->pdu->sequence_number, &resp);
+		return;
+	}
 	*l = (struct later_resp){ smsc, req->session_id, req->pdu->command_id, req->pdu->sequence_number, status };
 	store_after_commit(smsc->store, later_resp_cb, l);
 }
@@ -400,6 +464,11 @@ static struct sms_mt *idle_message(struct smsc *smsc, const struct smpp_request 
 
 static void on_cancel(struct smsc *smsc, const struct smpp_request *req)
 {
+	/* its answer would wait for a commit: not while the store is busy */
+	if (store_busy(smsc->store)) {
+		reject(smsc, req, ESME_RCANCELFAIL);
+		return;
+	}
 	struct sms_mt *mt = idle_message(smsc, req);
 	if (!mt) {
 		reject(smsc, req, ESME_RCANCELFAIL);
@@ -429,13 +498,20 @@ static uint32_t replace(struct smsc *smsc, struct sms_mt *mt, const struct smpp_
 		return ESME_RINVEXPIRY;
 	if (smpp_time_parse(p->schedule_delivery_time, now, &next) < 0 || next >= expiry)
 		return ESME_RINVSCHED;
-	if (smsc_db_message_replace(smsc, mt, p->short_message, p->sm_length, p->registered_delivery, expiry, next) < 0)
+	uint8_t *payload = talloc_size(mt, p->sm_length + 1u);
+	if (!payload)
 		return ESME_RSYSERR;
+	if (smsc_db_message_replace(smsc, mt, p->short_message, p->sm_length, p->registered_delivery, expiry, next) < 0) {
+		talloc_free(payload);
+		return ESME_RSYSERR;
+	}
+	memcpy(payload, p->sm_length ? p->short_message : (const uint8_t *)"", p->sm_length);
+	payload[p->sm_length] = 0;
 	for (unsigned int i = 0; i < mt->n_parts; i++)
 		talloc_free(mt->tpdu[i]);
 	mt->n_parts = 0;	/* built again from the new text */
 	talloc_free(mt->payload);
-	mt->payload = talloc_memdup(mt, p->sm_length ? p->short_message : (const uint8_t *)"", p->sm_length + 1u);
+	mt->payload = payload;
 	mt->payload_len = p->sm_length;
 	mt->registered_delivery = p->registered_delivery;
 	mt->expiry_ms = expiry;
@@ -445,6 +521,10 @@ static uint32_t replace(struct smsc *smsc, struct sms_mt *mt, const struct smpp_
 
 static void on_replace(struct smsc *smsc, const struct smpp_request *req)
 {
+	if (store_busy(smsc->store)) {
+		reject(smsc, req, ESME_RREPLACEFAIL);
+		return;
+	}
 	struct sms_mt *mt = idle_message(smsc, req);
 	uint32_t st = mt ? replace(smsc, mt, req->pdu) : ESME_RREPLACEFAIL;
 	if (st)

@@ -82,6 +82,26 @@ DEFUN(cfg_outbox_expiry, cfg_outbox_expiry_cmd, "outbox-expiry <1-31536000>",
 	return CMD_SUCCESS;
 }
 
+/* ---- store limits (smsc_db.c, smsc_submit.c; doc/security.md) ---- */
+#define SMSC_MAX_QUEUED_DEFAULT		100000
+#define SMSC_RETENTION_DEFAULT_S	(7 * 86400)
+
+DEFUN(cfg_max_queued, cfg_max_queued_cmd, "max-queued <1-100000000>",
+      "Messages not final at once (queued, waiting, in delivery); beyond, submits get ESME_RMSGQFUL\n" "Messages\n")
+{
+	g_smsc->cfg.max_queued = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_retention, cfg_retention_cmd, "retention <0-315360000>",
+      "Finished messages, answered deliver_sm and audit records are purged this long after they ended\n"
+      "Seconds (0: kept for ever)\n")
+{
+	g_smsc->cfg.retention_s = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+/* ---- end of store limits ---- */
+
 static int config_write_sms(struct vty *vty)
 {
 	struct smsc *smsc = g_smsc;
@@ -94,6 +114,8 @@ static int config_write_sms(struct vty *vty)
 	vty_out(vty, " mo-reassembly max-parts %u per-originator %u%s", smsc->cfg.mo_parts_max,
 		smsc->cfg.mo_parts_max_per_src, VTY_NEWLINE);
 	vty_out(vty, " outbox-expiry %u%s", smsc->cfg.outbox_expiry_s, VTY_NEWLINE);
+	vty_out(vty, " max-queued %u%s", smsc->cfg.max_queued, VTY_NEWLINE);	/* store limits */
+	vty_out(vty, " retention %u%s", smsc->cfg.retention_s, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -112,6 +134,12 @@ DEFUN(show_sms, show_sms_cmd, "show sms", SHOW_STR "SMS core state and counters\
 		vty_out(vty, "store commits %llu failed %llu mean %.2f ms max %.2f ms%s",
 			(unsigned long long)ss->commits, (unsigned long long)ss->failed_commits,
 			ss->commits ? ss->commit_ms_total / ss->commits : 0.0, ss->commit_ms_max, VTY_NEWLINE);
+		/* store limits: another process held the lock; messages not final */
+		vty_out(vty, "store locked elsewhere %llu times, %.0f ms; writes refused %llu, kept %llu, lost %llu%s",
+			(unsigned long long)ss->busy_periods, ss->busy_ms_total, (unsigned long long)ss->busy_writes,
+			(unsigned long long)ss->kept, (unsigned long long)ss->kept_dropped, VTY_NEWLINE);
+		vty_out(vty, "messages not final %u of max-queued %u%s", smsc->n_pending, smsc->cfg.max_queued,
+			VTY_NEWLINE);
 	}
 	/* the version dialogues to each operator open with now (learned or configured) */
 	for (struct operator *op = smsc->routing ? routing_next_operator(smsc->routing, NULL) : NULL; op;
@@ -142,6 +170,9 @@ DEFUN(show_sms_audit, show_sms_audit_cmd, "show sms audit MSISDN",
 void smsc_vty_init(struct smsc *smsc)
 {
 	g_smsc = smsc;
+	/* store limits: defaults before the config is read */
+	smsc->cfg.max_queued = SMSC_MAX_QUEUED_DEFAULT;
+	smsc->cfg.retention_s = SMSC_RETENTION_DEFAULT_S;
 	install_element(CONFIG_NODE, &cfg_sms_cmd);
 	install_node(&sms_node, config_write_sms);
 	install_element(SIGWAY_SMS_NODE, &cfg_retry_cmd);
@@ -151,6 +182,8 @@ void smsc_vty_init(struct smsc *smsc)
 	install_element(SIGWAY_SMS_NODE, &cfg_mo_timeout_cmd);
 	install_element(SIGWAY_SMS_NODE, &cfg_mo_parts_cmd);
 	install_element(SIGWAY_SMS_NODE, &cfg_outbox_expiry_cmd);
+	install_element(SIGWAY_SMS_NODE, &cfg_max_queued_cmd);		/* store limits */
+	install_element(SIGWAY_SMS_NODE, &cfg_retention_cmd);
 	install_element_ve(&show_sms_cmd);
 	install_element_ve(&show_sms_audit_cmd);
 }

@@ -188,7 +188,7 @@ class NetSmpp(sn.NetworkTestCase):
 
     def test_wrong_password(self):
         self.assertEqual(self.bad_pw[0]['event'], 'bind_resp', self.bad_pw)
-        self.assertEqual(self.bad_pw[0]['status'], 0x0E)
+        self.assertEqual(self.bad_pw[0]['status'], 0x0D)    # ESME_RBINDFAIL, as every failed bind
         self.assertEqual(self.bad_pw[-1]['reason'], 'bind refused')
         self.assertTrue(self.alive_after)
 
@@ -222,7 +222,7 @@ class NetSmpp(sn.NetworkTestCase):
         self.assertIn('0x00000006', cmds)       # unbind
         self.assertIn('0x80000006', cmds)       # unbind_resp
         refused = [p for p in ours if p.get('smpp.command_id') == '0x80000009'
-                   and int(p.get('smpp.command_status', '0'), 0) == 0x0E]
+                   and int(p.get('smpp.command_status', '0'), 0) == 0x0D]
         self.assertEqual(len(refused), 1)
 
 

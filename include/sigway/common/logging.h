@@ -12,6 +12,7 @@ enum sigway_log_cat {
 	DSMS,		/* SMS core */
 	DSMPP,		/* SMPP server */
 	DUSSD,		/* USSD gateway */
+	DGSUP,		/* GSUP to an OsmoHLR (External USSD Entity) */
 	DLOOKUP,	/* HLR number lookup */
 	DBILL,		/* billing records */
 	DNETSIM,	/* network simulator */

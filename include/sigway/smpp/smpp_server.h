@@ -1,6 +1,8 @@
-/* SMPP v3.4 server (SMSC side) on libosmo-netif streams: binds checked
- * against the accounts of the VTY config, enquire_link, unbind, windowing
- * and per-account throughput limits. What a bound ESME submits goes to the
+/* SMPP v3.4 server (SMSC side) on the osmo_select loop: binds checked
+ * against the accounts of the VTY config (hashed passwords, allow-ip,
+ * back-off after failures), enquire_link, unbind, windowing and
+ * per-account throughput limits; every session's input and output bounded
+ * (doc/security.md lists each limit). What a bound ESME submits goes to the
  * SMS core through smpp_server_ops; the core answers with
  * smpp_server_respond() once the message is durably stored, and hands
  * deliver_sm (MO, receipts) back with smpp_server_deliver(). */
@@ -16,11 +18,15 @@ struct smpp_server;
 #define SMPP_MO_ROUTES_MAX 16
 #define SMPP_ALLOW_IP_MAX 8
 #define SMPP_ALLOW_MAX 16
+#define SMPP_TRUSTED_IP_MAX 8
 
 struct smpp_account {
 	struct llist_head list;
 	char system_id[16];
-	char password[9];
+	/* crypt(3) hash of the password (SHA-512 or stronger); NULL and not
+	 * no_password: no password configured, every bind is refused */
+	char *password_hash;
+	bool no_password;		/* `no password`: the empty password binds */
 	char allow_ip[SMPP_ALLOW_IP_MAX][48];	/* empty list: any address */
 	unsigned int n_allow_ip;
 	unsigned int window;		/* outstanding requests per bind, each way */
@@ -39,6 +45,13 @@ struct smpp_account {
 	double tokens;
 	int64_t tokens_ms;
 	unsigned int binds;
+	unsigned int receivers;		/* receiver and transceiver binds */
+	/* failed binds: back-off for the account (addresses that bound with
+	 * the right password lately are not held by it) */
+	unsigned int auth_failures;
+	int64_t auth_last_ms, auth_blocked_until_ms;
+	char trusted_ip[SMPP_TRUSTED_IP_MAX][48];
+	unsigned int n_trusted_ip, trusted_next;
 };
 
 /* A request of a bound ESME the SMS core decides on */
@@ -48,6 +61,11 @@ struct smpp_request {
 	const struct smpp_pdu *pdu;
 	const char *peer;		/* "ip:port" */
 	uint8_t interface_version;	/* of the bind: 0x34, 0x50, ... */
+	/* submit_multi: each destination counts for the window and the
+	 * throughput; only the first max_dests may be taken, the rest are
+	 * refused with over_status (ESME_RMSGQFUL, ESME_RTHROTTLED) */
+	unsigned int max_dests;
+	uint32_t over_status;
 };
 
 struct smpp_server_ops {
@@ -86,6 +104,9 @@ int smpp_server_deliver(struct smpp_server *srv, const char *system_id, struct s
 /* The account owning a destination address for MO (longest prefix) */
 const struct smpp_account *smpp_server_mo_account(struct smpp_server *srv, const char *dest);
 bool smpp_server_receiver_bound(struct smpp_server *srv, const char *system_id);
+/* cb for every account with a receiver or transceiver bound */
+void smpp_server_foreach_receiver_account(struct smpp_server *srv,
+					  void (*cb)(void *data, const struct smpp_account *a), void *data);
 /* The account's permissions (allow-source, allow-destination) */
 bool smpp_account_may_send_from(const struct smpp_account *a, const char *source);
 bool smpp_account_may_send_to(const struct smpp_account *a, const char *dest);

@@ -5,7 +5,13 @@
  * first write of a main-loop tick opens a transaction, and a zero timer
  * commits it after the tick, so one fsync covers every PDU read in that
  * tick. Whatever must wait for durability (a submit_sm_resp, a MAP result)
- * is queued with store_after_commit() and runs once the commit returned. */
+ * is queued with store_after_commit() and runs once the commit returned.
+ *
+ * Another process may hold the write lock (an operator's sqlite3 shell, a
+ * backup): the loop never waits for it. The store is then "busy": writes
+ * somebody waits for are refused at once by their service (store_busy()),
+ * writes nobody waits for run through store_step() and are kept in memory
+ * (bounded) until a timer gets the lock back and writes them first. */
 #pragma once
 
 #include <stdbool.h>
@@ -27,12 +33,23 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql);
 
 /* Opens this tick's transaction if none is open. Writes nobody waits for
  * (delivery progress, audit records) commit within the background delay;
- * store_after_commit() brings the commit forward to the end of the tick. */
-void store_write(struct store *st);
+ * store_after_commit() brings the commit forward to the end of the tick.
+ * Returns 0, -EBUSY while another process holds the write lock, -EIO. */
+int store_write(struct store *st);
+/* true while another process holds the write lock: refuse what would have
+ * to wait for a commit (an acknowledgement) instead of waiting */
+bool store_busy(const struct store *st);
+/* Steps a write statement nobody waits for. In a transaction it runs;
+ * while the store is busy its SQL with the values bound is kept and runs
+ * when the lock is back, before anything else. Returns what sqlite3_step
+ * returns (SQLITE_DONE when kept). Not for statements whose result is
+ * used (a rowid, a count). */
+int store_step(struct store *st, sqlite3_stmt *s);
 /* The background delay in ms (0: every write commits at the end of its tick) */
 void store_set_background_delay(struct store *st, unsigned int ms);
 /* cb(data, ok) after this tick's commit (ok false: it failed and was rolled
- * back). Without an open transaction cb runs on the next tick. */
+ * back). Without an open transaction cb runs on the next tick; while the
+ * store is busy, after the commit that follows the lock's return. */
 void store_after_commit(struct store *st, void (*cb)(void *data, bool ok), void *data);
 /* Commits now (shutdown, tests) */
 int store_commit(struct store *st);
@@ -44,5 +61,8 @@ int64_t store_now_ms(void);
 struct store_stats {
 	uint64_t commits, failed_commits, statements, callbacks;
 	double commit_ms_total, commit_ms_max;
+	/* another process held the write lock */
+	uint64_t busy_periods, busy_writes, kept, kept_dropped;
+	double busy_ms_total;
 };
 const struct store_stats *store_stats(const struct store *st);

@@ -56,22 +56,33 @@ function maybeDone() {
     finish('complete');
 }
 
+// "submit_interval_ms": one submit at a time, this far apart (a client
+// that keeps submitting through a test's attack), else as the window allows
+let paced = false;
 function pump() {
-  while (inflight < window && sent < submits.length) {
-    const i = sent++;
-    const t0 = process.hrtime.bigint();
-    inflight++;
-    session.submit_sm(submits[i], (pdu) => {
-      inflight--;
-      answered++;
-      out({ event: 'submit_sm_resp', index: i, status: pdu.command_status, message_id: pdu.message_id,
-            latency_us: Number((process.hrtime.bigint() - t0) / 1000n) });
-      ids[i] = pdu.message_id;
-      pump();
-      if (answered === submits.length && ops.length && opsDone === 0) runOps();
-      maybeDone();
-    });
+  if (plan.submit_interval_ms) {
+    if (paced || inflight || sent >= submits.length) return;
+    paced = true;
+    setTimeout(() => { paced = false; send(); }, sent ? plan.submit_interval_ms : 0);
+    return;
   }
+  while (inflight < window && sent < submits.length) send();
+}
+
+function send() {
+  const i = sent++;
+  const t0 = process.hrtime.bigint();
+  inflight++;
+  session.submit_sm(submits[i], (pdu) => {
+    inflight--;
+    answered++;
+    out({ event: 'submit_sm_resp', index: i, status: pdu.command_status, message_id: pdu.message_id,
+          latency_us: Number((process.hrtime.bigint() - t0) / 1000n) });
+    ids[i] = pdu.message_id;
+    pump();
+    if (answered === submits.length && ops.length && opsDone === 0) runOps();
+    maybeDone();
+  });
 }
 
 session.on('deliver_sm', (pdu) => {
@@ -88,6 +99,8 @@ session.on('deliver_sm', (pdu) => {
   if (pdu.esm_class & 0x04) { receipts++; waitIds.delete(pdu.receipted_message_id); } else mo++;
   maybeDone();
 });
+// the SMSC's enquire_link after a quiet while (npm smpp leaves it to us)
+session.on('enquire_link', (pdu) => session.send(pdu.response()));
 session.on('error', (e) => { out({ event: 'error', message: String(e) }); finish('error'); });
 session.on('close', () => finish('closed'));
 
