@@ -83,15 +83,19 @@ class HostileSs7(sn.NetworkTestCase):
     def run_all(cls):
         net = cls.net
         ns = net.vty('netsim')
-        # an ESME bound the whole time: receipts and MO come to it
-        esme = net.esme_start({'submits': [], 'receipts': 6, 'mo': 1, 'timeout': 120000})
+        # a receiver bound the whole time: every receipt and MO comes to it; the
+        # clients that submit bind as transmitters
+        esme = net.esme_start({'bind': 'receiver', 'submits': [], 'receipts': 6, 'mo': 2, 'timeout': 240000})
 
         # 1. forged SRI-for-SM answers: the race on this TID and the next ones
         ns.cmd('attack forge-sri-answer from-gt %s msc-gt %s predict 3' % (ROGUE_HLR, ROGUE_MSC))
         cls.forged_mt = net.esme({'submits': [sm('491770000001', 'Your bank OTP is 493817'),
                                               sm('491770000003', 'second'), sm('491770000001', 'third'),
                                               sm('491770000003', 'fourth')],
-                                  'receipts': 4, 'timeout': 60000})
+                                  'bind': 'transmitter', 'receipts': 0, 'timeout': 60000})
+        deadline = time.time() + 30
+        while time.time() < deadline and 'parts accepted: 4' not in ns.cmd('show mt-sms'):
+            time.sleep(0.2)
         cls.attack_after_forge = ns.cmd('show attack')
 
         # 2. MO the gateway must refuse; one from the real MSC in between
@@ -112,8 +116,8 @@ class HostileSs7(sn.NetworkTestCase):
         cls.mo_outcomes = ns.cmd('show mo-sms')
 
         # 4. a spoofed alert for a subscriber whose message waits for the real one
-        cls.absent = net.esme_start({'submits': [sm('491770000002', 'waiting for the alert')], 'receipts': 1,
-                                     'timeout': 60000})
+        cls.absent = net.esme_start({'submits': [sm('491770000002', 'waiting for the alert')], 'receipts': 0,
+                                     'bind': 'transmitter', 'timeout': 60000})
         deadline = time.time() + 15
         while time.time() < deadline and 'waiting-sc' not in ns.cmd('show subscribers'):
             time.sleep(0.2)
@@ -129,8 +133,8 @@ class HostileSs7(sn.NetworkTestCase):
         cls.rss_before = rss_kib(pid)
         cls.rss_max = cls.rss_before
         ns.cmd('attack begin-flood %d from-gt %s to-gt %s' % (FLOOD, FOREIGN_MSC, sn.GW_GT))
-        during = net.esme_start({'submits': [sm('491770000003', 'during the flood')], 'receipts': 1,
-                                 'timeout': 120000})
+        during = net.esme_start({'submits': [sm('491770000003', 'during the flood')], 'receipts': 0,
+                                 'bind': 'transmitter', 'timeout': 120000})
         deadline = time.time() + 300
         while time.time() < deadline:
             cls.rss_max = max(cls.rss_max, rss_kib(pid))
@@ -146,7 +150,7 @@ class HostileSs7(sn.NetworkTestCase):
         cls.tcap_stats = net.gw('show tcap statistics')
         cls.show_sms = net.gw('show sms')
         cls.mt = ns.cmd('show mt-sms')
-        out, _ = esme.communicate(timeout=120)
+        out, _ = esme.communicate(timeout=240)
         cls.esme_events = [sn.json.loads(l) for l in out.splitlines() if l.startswith('{')]
         # receipts and MO go to whichever bind of the account is there: every client's together
         everything = cls.esme_events + cls.forged_mt + cls.absent_events + cls.during_events
