@@ -17,16 +17,18 @@ static const char *state_name(int s)
 }
 
 /* the dialogues of one message, in order; returns whether every accepted
- * MT-ForwardSM came after an SRI-for-SM answered to the same calling GT */
+ * MT-ForwardSM came after an SRI-for-SM answered to the same calling GT, and
+ * every answer came from the GT called (*other_gt: one came from another) */
 static bool report_dialogues(sqlite3 *db, const char *msg_id, void (*out)(void *, const char *), void *priv,
-			     bool *has_fsm_ok)
+			     bool *has_fsm_ok, bool *other_gt)
 {
 	sqlite3_stmt *s;
 	char line[400], t0[32], t1[32];
 	char sri_gt[40] = "";
 	bool same = true;
 	*has_fsm_ok = false;
-	if (sqlite3_prepare_v2(db, "SELECT step, calling_gt, called_gt, otid, dtid, start_ms, end_ms, outcome"
+	*other_gt = false;
+	if (sqlite3_prepare_v2(db, "SELECT step, calling_gt, called_gt, otid, dtid, start_ms, end_ms, outcome, answer_gt"
 			       " FROM audit WHERE msg_id = ? ORDER BY id", -1, &s, NULL) != SQLITE_OK)
 		return false;
 	sqlite3_bind_text(s, 1, msg_id, -1, SQLITE_TRANSIENT);
@@ -41,6 +43,15 @@ static bool report_dialogues(sqlite3 *db, const char *msg_id, void (*out)(void *
 			 calling, sqlite3_column_text(s, 2), sqlite3_column_text(s, 3), dtid && dtid[0] ? dtid : "-",
 			 t0, t1, outcome);
 		out(priv, line);
+		const char *called = (const char *)sqlite3_column_text(s, 2);
+		const char *answer = (const char *)sqlite3_column_text(s, 8);
+		if (answer && answer[0] && strcmp(answer, called)) {
+			/* the TCAP layer takes a first answer only from the GT called or the
+			 * operator's network-gt ranges: worth a look either way */
+			snprintf(line, sizeof(line), "    ANSWER FROM ANOTHER GT: %s answered, %s was called", answer, called);
+			out(priv, line);
+			*other_gt = true;
+		}
 		bool ok = !strncmp(outcome, "ok", 2);
 		if (!strcmp(step, "sri-for-sm"))
 			snprintf(sri_gt, sizeof(sri_gt), "%s", ok ? calling : "");
@@ -78,8 +89,12 @@ int smsc_audit_report(sqlite3 *db, const char *msisdn, int64_t from_ms, int64_t 
 			 msg_id, sqlite3_column_text(s, 1), sqlite3_column_text(s, 2), msisdn, t0, t1,
 			 state_name(sqlite3_column_int(s, 4)), sqlite3_column_int(s, 5));
 		out(priv, line);
-		bool fsm_ok;
-		bool same = report_dialogues(db, msg_id, out, priv, &fsm_ok);
+		bool fsm_ok, other_gt;
+		bool same = report_dialogues(db, msg_id, out, priv, &fsm_ok, &other_gt);
+		if (other_gt) {
+			out(priv, "  verdict: ANSWER FROM ANOTHER GT than the one called (see above)");
+			bad++;
+		}
 		if (fsm_ok) {
 			out(priv, same ? "  verdict: every accepted MT-ForwardSM went out from the calling GT of the"
 					 " SRI-for-SM before it" :

@@ -55,9 +55,26 @@ static const char schema[] =
 	" data BLOB NOT NULL, created_ms INTEGER NOT NULL,"
 	" PRIMARY KEY (account, src, dst, ref, total, seq));";
 
+/* answer_gt: who answered each dialogue (the GT called, or another of the
+ * operator's network): a store of an older version gets the column */
+static int audit_answer_column(struct store *st)
+{
+	sqlite3_stmt *s;
+	bool have = false;
+	if (sqlite3_prepare_v2(store_db(st), "PRAGMA table_info(audit)", -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	while (sqlite3_step(s) == SQLITE_ROW)
+		if (!strcmp((const char *)sqlite3_column_text(s, 1), "answer_gt"))
+			have = true;
+	sqlite3_finalize(s);
+	return have ? 0 : store_exec(st, "ALTER TABLE audit ADD COLUMN answer_gt TEXT NOT NULL DEFAULT ''");
+}
+
 int smsc_db_init(struct store *st)
 {
-	return store_exec(st, schema);
+	if (store_exec(st, schema) < 0)
+		return -EIO;
+	return audit_answer_column(st);
 }
 
 static void bind_addr(sqlite3_stmt *s, int col, const struct smpp_address *a)
@@ -260,7 +277,7 @@ void smsc_db_audit(struct smsc *smsc, const struct smsc_dlg *d, const char *step
 {
 	char otid[12];
 	sqlite3_stmt *s = store_stmt(smsc->store, "INSERT INTO audit (msg_id, msisdn, step, calling_gt, called_gt,"
-				     " otid, dtid, start_ms, end_ms, outcome) VALUES (?,?,?,?,?,?,?,?,?,?)");
+				     " otid, dtid, start_ms, end_ms, outcome, answer_gt) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
 	if (!s)
 		return;
 	store_write(smsc->store);
@@ -275,6 +292,7 @@ void smsc_db_audit(struct smsc *smsc, const struct smsc_dlg *d, const char *step
 	sqlite3_bind_int64(s, 8, d->start_ms);
 	sqlite3_bind_int64(s, 9, store_now_ms());
 	sqlite3_bind_text(s, 10, outcome, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 11, d->answer_gt, -1, SQLITE_TRANSIENT);
 	if (store_step(smsc->store, s) != SQLITE_DONE)
 		LOGP(DSMS, LOGL_ERROR, "cannot write the audit record of %s %s\n", step, d->msisdn);
 }

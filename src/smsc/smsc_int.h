@@ -124,6 +124,7 @@ struct smsc_dlg {
 	char msisdn[21];
 	char calling_gt[SCCP_GT_DIGITS_MAX + 1];	/* as the dialogue went out */
 	char called_gt[SCCP_GT_DIGITS_MAX + 1];
+	char answer_gt[SCCP_GT_DIGITS_MAX + 1];		/* who answered; "" no answer */
 	uint32_t otid;
 	char dtid[12];
 	int64_t start_ms;

@@ -348,6 +348,7 @@ static void sri_done(void *priv, const struct routing_sri_result *r)
 	osmo_strlcpy(d.calling_gt, r->trace.calling_gt, sizeof(d.calling_gt));
 	osmo_strlcpy(d.called_gt, r->trace.called_gt, sizeof(d.called_gt));
 	osmo_strlcpy(d.dtid, r->trace.dtid, sizeof(d.dtid));
+	osmo_strlcpy(d.answer_gt, r->trace.answer_gt, sizeof(d.answer_gt));
 	if (r->inform_sc)
 		LOGPFSML(mt->fi, LOGL_INFO, "informServiceCentre: MW-Status 0x%02x%s\n", r->mw_status,
 			 r->hlr_will_alert ? ", the HLR will alert us" : "");
@@ -606,8 +607,11 @@ static void mt_map_ind(void *user_priv, struct map_dialogue *md, const struct ma
 	struct smsc_dlg *d = map_dialogue_priv(md);
 	struct sms_mt *mt = d->mt;
 	char why[96];
-	if (ind->type == MAP_IND_ACCEPT && !d->dtid[0])
-		map_dialogue_remote_tid_hex(md, d->dtid, sizeof(d->dtid));
+	if (ind->type == MAP_IND_ACCEPT) {
+		if (!d->dtid[0])
+			map_dialogue_remote_tid_hex(md, d->dtid, sizeof(d->dtid));
+		osmo_strlcpy(d->answer_gt, map_dialogue_remote_addr(md)->gt.digits, sizeof(d->answer_gt));
+	}
 	if (d->kind == SMSC_DLG_REPORT || !mt) {
 		/* nobody waits for it: the audit row, and an End if the HLR left it open */
 		if (ind->type == MAP_IND_ERROR || ind->type == MAP_IND_REFUSE || ind->type == MAP_IND_U_ABORT ||
