@@ -1,10 +1,12 @@
 /* Process scaffolding shared by sigwayd and sigway-netsim. */
 
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <talloc.h>
 #include <osmocom/core/application.h>
 #include <osmocom/core/logging.h>
@@ -103,6 +105,10 @@ void sigway_daemon_init(struct sigway_daemon *d, struct vty_app_info *app_info)
 
 int sigway_daemon_read_config(struct sigway_daemon *d)
 {
+	if (d->config_file && access(d->config_file, R_OK) < 0) {
+		fprintf(stderr, "%s: config file '%s' not found (%s)\n", d->name, d->config_file, strerror(errno));
+		return -1;
+	}
 	if (d->config_file && vty_read_config_file(d->config_file, NULL) < 0) {
 		fprintf(stderr, "%s: failed to parse the config file '%s'\n", d->name, d->config_file);
 		return -1;

@@ -71,8 +71,9 @@ DEFUN(cfg_gateway, cfg_gateway_cmd, "gateway", "Configure the gateway's services
 DEFUN(cfg_calling_gt, cfg_calling_gt_cmd, "calling-gt DIGITS",
       "The global title every MAP dialogue of the gateway goes out from\n" "E.164 digits\n")
 {
-	if (strlen(argv[0]) == 0 || strlen(argv[0]) > SCCP_GT_DIGITS_MAX) {
-		vty_out(vty, "%% 1 to %d digits%s", SCCP_GT_DIGITS_MAX, VTY_NEWLINE);
+	/* an E.164 number: what goes out as calling GT and SC address */
+	if (strlen(argv[0]) == 0 || strlen(argv[0]) > 15 || strspn(argv[0], "0123456789") != strlen(argv[0])) {
+		vty_out(vty, "%% 1 to 15 digits%s", VTY_NEWLINE);
 		return CMD_WARNING;
 	}
 	strcpy(gw_cfg.calling_gt, argv[0]);
@@ -120,15 +121,9 @@ static void gateway_vty_init(void)
 	install_element(SIGWAY_GATEWAY_NODE, &cfg_background_commit_cmd);
 }
 
-/* The SMS core and its SMPP server, when the config names a store */
+/* The store, the SMS core and its SMPP server */
 static int start_sms(struct routing *rt, struct smsc *smsc, struct smpp_server *smpp, struct store **st)
 {
-	if (!gw_cfg.database[0])
-		return 0;
-	if (!gw_cfg.calling_gt[0]) {
-		fprintf(stderr, "sigwayd: the SMS core needs 'gateway' / 'calling-gt'\n");
-		return -1;
-	}
 	smsc_set_link_check(smsc, link_up, g_stack);
 	*st = store_open(tall_sigway_ctx(), gw_cfg.database);
 	if (*st)
@@ -192,6 +187,11 @@ int main(int argc, char **argv)
 	g_ctx = d.ctx;
 	if (sigway_daemon_read_config(&d) < 0)
 		return 1;
+	/* without them the gateway would run and serve nothing (no SMPP, no MAP) */
+	if (!gw_cfg.calling_gt[0] || !gw_cfg.database[0]) {
+		fprintf(stderr, "sigwayd: the configuration needs a 'gateway' node with 'calling-gt' and 'database'\n");
+		return 1;
+	}
 	if (d.check_config) {
 		printf("%s: configuration OK\n", d.name);
 		talloc_free(d.ctx);
@@ -202,15 +202,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* the services speak MAP on the gateway's SSN, from its calling GT */
-	struct map_instance *mi = NULL;
-	if (gw_cfg.calling_gt[0]) {
-		mi = map_instance_start(d.ctx, stack->sccp, SCCP_SSN_MSC);
-		if (!mi || routing_start(rt, mi, gw_cfg.calling_gt) < 0 || start_sms(rt, smsc, smpp, &st) < 0) {
-			fprintf(stderr, "sigwayd: cannot start the services on the gateway's SSN\n");
-			return 1;
-		}
-		map_vty_add_instance("gateway", mi);
+	struct map_instance *mi = map_instance_start(d.ctx, stack->sccp, SCCP_SSN_MSC);
+	if (!mi || routing_start(rt, mi, gw_cfg.calling_gt) < 0 || start_sms(rt, smsc, smpp, &st) < 0) {
+		fprintf(stderr, "sigwayd: cannot start the services on the gateway's SSN\n");
+		return 1;
 	}
+	map_vty_add_instance("gateway", mi);
 	if (http_server_configured(http) && http_server_start(http) < 0) {
 		fprintf(stderr, "sigwayd: cannot start the HTTP server\n");
 		return 1;
@@ -228,8 +225,7 @@ int main(int argc, char **argv)
 	smsc_free(smsc);
 	if (st)
 		store_close(st);
-	if (mi)
-		map_instance_free(mi);
+	map_instance_free(mi);
 	ss7_stack_free(stack);
 	map_peers_free();
 	talloc_free(d.ctx);

@@ -26,6 +26,10 @@ DEFUN(cfg_sms, cfg_sms_cmd, "sms", "Configure the SMS core\n")
 DEFUN(cfg_retry, cfg_retry_cmd, "retry-interval <1-86400> <1-86400>",
       "Back-off between attempts after a temporary error (doubling)\n" "First wait, seconds\n" "Longest wait, seconds\n")
 {
+	if (atoi(argv[0]) > atoi(argv[1])) {
+		vty_out(vty, "%% the first wait is longer than the longest%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
 	g_smsc->cfg.retry_min_s = atoi(argv[0]);
 	g_smsc->cfg.retry_max_s = atoi(argv[1]);
 	return CMD_SUCCESS;
@@ -34,6 +38,10 @@ DEFUN(cfg_retry, cfg_retry_cmd, "retry-interval <1-86400> <1-86400>",
 DEFUN(cfg_validity, cfg_validity_cmd, "validity default <10-31536000> max <10-31536000>",
       "Validity period\n" "When submit_sm gives none\n" "Seconds\n" "Longest accepted\n" "Seconds\n")
 {
+	if (atoi(argv[0]) > atoi(argv[1])) {
+		vty_out(vty, "%% the default validity is longer than the longest accepted%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
 	g_smsc->cfg.default_validity_s = atoi(argv[0]);
 	g_smsc->cfg.max_validity_s = atoi(argv[1]);
 	return CMD_SUCCESS;
