@@ -105,7 +105,8 @@ def main():
         responder.terminate()
         responder.wait()
 
-    extra = 'sms\n max-in-flight 1000\n'
+    # the rounds of (a) hold their scheduled messages: room for all of them
+    extra = 'sms\n max-in-flight 1000\n max-queued 100000000\n'
     with sn.Network(args.build, capture=False, quiet=True, sigwayd_extra=extra) as net:
         smpp = net.ports['smpp']
         gw_pid = net.procs['sigwayd'][0].pid
