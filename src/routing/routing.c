@@ -133,9 +133,10 @@ static void inform_sc(struct routing_sri *q, const struct map_inform_sc_arg *a)
 static void sri_ind(void *user_priv, struct map_dialogue *md, const struct map_ind *ind)
 {
 	struct routing_sri *q = map_dialogue_priv(md);
-	routing_trace_fill(&q->r.trace, md);
 	switch (ind->type) {
 	case MAP_IND_ACCEPT:
+		/* the peer's TID and address are known from its first answer on */
+		routing_trace_fill(&q->r.trace, md);
 		osmo_strlcpy(q->r.trace.answer_gt, map_dialogue_remote_addr(md)->gt.digits, sizeof(q->r.trace.answer_gt));
 		break;
 	case MAP_IND_INVOKE:
