@@ -230,8 +230,8 @@ static void send_failed(struct map_dialogue *md)
 {
 	map_ctr_inc(md->mi, MAP_CTR_SEND_FAIL);
 	md->tdlg = NULL;		/* TCAP released it when the send failed */
-	LOGPFSML(md->fi, LOGL_NOTICE, "%s v%u: cannot send (no route, paused or prohibited destination)\n",
-		 map_ac_name(md->ac), md->version);
+	LOGPFSML(md->fi, LOGL_NOTICE, "%s v%u to %s: cannot send (no route, paused or prohibited destination)\n",
+		 map_ac_name(md->ac), md->version, md->remote.gt.digits);
 	osmo_timer_schedule(&md->abort_timer, 0, 0);
 }
 
@@ -307,7 +307,6 @@ struct map_dialogue *map_open(struct map_instance *mi, const struct map_open_req
 		dialogue_free(md);
 		return NULL;
 	}
-	osmo_fsm_inst_update_id_f(md->fi, "%08x", tcap_dialogue_local_tid(md->tdlg));
 	return md;
 }
 
@@ -324,9 +323,12 @@ int map_request_timeout(struct map_dialogue *md, enum map_service svc, const uni
 			slot = i;
 	if (slot < 0)
 		return -ENOSPC;
-	struct map_request_state *st = talloc_zero(md, struct map_request_state);
+	/* not zeroed: the saved argument is most of it, and map_save_arg() sets it */
+	struct map_request_state *st = talloc(md, struct map_request_state);
 	if (!st)
 		return -ENOMEM;
+	st->used = true;
+	st->user_id = st->tcap_id = 0;
 	st->svc = svc;
 	st->timeout_ms = map_svc_has_result(svc) ? (timeout_ms ? timeout_ms : map_service_timeout_ms(svc)) : 0;
 	int rc = map_save_arg(st, svc, arg);

@@ -240,7 +240,6 @@ static void rx_open(struct map_instance *mi, struct tcap_dialogue *dlg, const st
 	md->user = reg->user;
 	md->local = *tcap_dialogue_local_addr(dlg);
 	md->remote = *tcap_dialogue_remote_addr(dlg);
-	osmo_fsm_inst_update_id_f(md->fi, "%08x", tcap_dialogue_local_tid(dlg));
 
 	struct map_dialogue_pdu p;
 	struct map_open_ind open = { .ac = ac, .version = v, .calling = &md->remote, .called = &md->local };
@@ -276,7 +275,6 @@ static bool reopen(struct map_dialogue *md, uint8_t version)
 	for (int i = 0; i < MAP_MAX_INVOKES; i++)
 		if (md->req[i] && mapd_put_invoke(md, md->req[i]) < 0)
 			return false;
-	osmo_fsm_inst_update_id_f(md->fi, "%08x", tcap_dialogue_local_tid(md->tdlg));
 	mapd_send_begin(md);
 	return true;
 }
