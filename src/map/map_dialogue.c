@@ -632,7 +632,7 @@ struct map_instance *map_instance_alloc(void *ctx, const struct sccp_sap_down *d
 
 struct map_instance *map_instance_start(void *ctx, struct sccp_layer *sccp, uint8_t ssn)
 {
-	struct sccp_user *u = sccp_user_bind(sccp, ssn, &tcap_sccp_user_ops, NULL);
+	struct sccp_user *u = sccp_user_bind(sccp, ssn, &map_sccp_user_ops, NULL);
 	if (!u)
 		return NULL;
 	struct sccp_sap_down down = sccp_user_sap_down(u);
@@ -642,7 +642,7 @@ struct map_instance *map_instance_start(void *ctx, struct sccp_layer *sccp, uint
 		return NULL;
 	}
 	mi->sccp = u;
-	sccp_user_set_priv(u, mi->tcap);
+	sccp_user_set_priv(u, mi);
 	return mi;
 }
 
@@ -682,7 +682,40 @@ static void sccp_notice_ind(void *priv, const struct sccp_unitdata *ud, enum scc
 	tcap_rx_notice(mi->tcap, ud, cause);
 }
 
+int map_watch_network(struct map_instance *mi, void (*available)(void *priv), void *priv)
+{
+	for (unsigned int i = 0; i < MAP_WATCHERS_MAX; i++) {
+		if (!mi->watch[i].available) {
+			mi->watch[i].available = available;
+			mi->watch[i].priv = priv;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+static void network_available(struct map_instance *mi)
+{
+	for (unsigned int i = 0; i < MAP_WATCHERS_MAX; i++)
+		if (mi->watch[i].available)
+			mi->watch[i].available(mi->watch[i].priv);
+}
+
+static void sccp_state_ind(void *priv, uint32_t pc, uint8_t ssn, bool allowed)
+{
+	if (allowed)
+		network_available(priv);
+}
+
+static void sccp_pcstate_ind(void *priv, uint32_t pc, enum sccp_pc_state state)
+{
+	if (state == SCCP_PC_ACCESSIBLE)
+		network_available(priv);
+}
+
 const struct sccp_user_ops map_sccp_user_ops = {
 	.unitdata_ind = sccp_unitdata_ind,
 	.notice_ind = sccp_notice_ind,
+	.state_ind = sccp_state_ind,
+	.pcstate_ind = sccp_pcstate_ind,
 };

@@ -27,8 +27,14 @@ struct map_registration {
 	struct map_user user;
 };
 
+#define MAP_WATCHERS_MAX 8
+
 struct map_instance {
 	struct tcap_instance *tcap;
+	struct {
+		void (*available)(void *priv);
+		void *priv;
+	} watch[MAP_WATCHERS_MAX];
 	struct sccp_user *sccp;			/* map_instance_start() */
 	struct map_registration reg[MAP_AC_MAX];
 	unsigned int live;

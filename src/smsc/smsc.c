@@ -77,7 +77,8 @@ int smsc_start(struct smsc *smsc, struct store *st, struct smpp_server *smpp, st
 	struct map_user u = sc_user;
 	u.priv = smsc;
 	if (map_register(routing_map(routing), MAP_AC_SHORT_MSG_MO_RELAY, 1, 3, &u) < 0 ||
-	    map_register(routing_map(routing), MAP_AC_SHORT_MSG_ALERT, 1, 2, &u) < 0)
+	    map_register(routing_map(routing), MAP_AC_SHORT_MSG_ALERT, 1, 2, &u) < 0 ||
+	    map_watch_network(routing_map(routing), smsc_network_available, smsc) < 0)
 		return -EINVAL;
 	if (billing_init(st) < 0 || smsc_db_init(st) < 0 || smsc_mo_init(smsc) < 0)
 		return -EIO;

@@ -94,6 +94,7 @@ struct sms_mt {
 	struct map_sri_sm_res sri;
 	struct smsc_dlg *dlg;			/* the MT-ForwardSM dialogue in progress */
 	bool hlr_will_alert;			/* informServiceCentre: our address is in the MWD */
+	bool held_by_network;			/* the last attempt could not be sent at all */
 };
 
 enum smsc_dlg_kind { SMSC_DLG_FSM, SMSC_DLG_REPORT, SMSC_DLG_MO, SMSC_DLG_ALERT };
@@ -173,6 +174,8 @@ void sms_mt_enqueue(struct sms_mt *mt);
 void sms_mt_wait(struct sms_mt *mt, int64_t ms);
 void smsc_pump(struct smsc *smsc);
 void smsc_alert(struct smsc *smsc, const char *msisdn);
+/* SCCP can reach a destination again: what could not be sent goes now */
+void smsc_network_available(void *priv);
 struct operator *smsc_route(struct smsc *smsc, const char *msisdn);
 /* failures: "absentSubscriberSM", "no route", ...; temporary or not; the
  * network error code of a receipt (the MAP error, 0 for our own reasons) */

@@ -305,10 +305,23 @@ static bool subscriber_absent(const struct smsc_fail *f)
 	return f->reason == SMSC_R_MAP && f->map.kind == MAP_EK_USER && f->map.user.code == MAP_ERR_ABSENT_SUBSCRIBER_SM;
 }
 
+/* the network could not take it: no route, a paused point code, a
+ * prohibited subsystem (refused here, or the message came back) */
+static bool not_sent(const struct smsc_fail *f)
+{
+	if (f->reason == SMSC_R_NO_LINK)
+		return true;
+	if (f->reason != SMSC_R_MAP)
+		return false;
+	return (f->map.kind == MAP_EK_P_ABORT && f->map.p_abort_source == MAP_SRC_NETWORK_SERVICE_PROBLEM) ||
+	       (f->map.kind == MAP_EK_REFUSED && f->map.refuse == MAP_REFUSE_REMOTE_NODE_NOT_REACHABLE);
+}
+
 static void failed_attempt(struct sms_mt *mt, const struct smsc_fail *f)
 {
 	struct smsc *smsc = mt->smsc;
 	char why[96];
+	mt->held_by_network = not_sent(f);
 	if (!smsc_fail_temporary(f)) {
 		finish(mt, SMPP_STATE_UNDELIVERABLE, f);
 		return;
@@ -577,6 +590,18 @@ void smsc_pump(struct smsc *smsc)
 			return;
 		}
 		osmo_fsm_inst_dispatch(mt->fi, MT_EV_START, NULL);
+	}
+}
+
+void smsc_network_available(void *priv)
+{
+	struct smsc *smsc = priv;
+	struct sms_mt *mt, *tmp;
+	llist_for_each_entry_safe(mt, tmp, &smsc->waiting, list) {
+		if (!mt->held_by_network)
+			continue;
+		mt->held_by_network = false;
+		osmo_fsm_inst_dispatch(mt->fi, MT_EV_RETRY, NULL);
 	}
 }
 

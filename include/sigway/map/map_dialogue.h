@@ -208,6 +208,12 @@ struct rate_ctr_group *map_instance_ctrg(struct map_instance *mi);
 /* TCAP's counters of this instance, for show commands */
 struct rate_ctr_group *map_instance_tcap_ctrg(struct map_instance *mi);
 
+/* available() runs when SCCP says a destination can be reached again (a
+ * remote subsystem allowed, a point code accessible): a service that held
+ * traffic after "cannot send" P-ABORTs may send it now instead of waiting
+ * for its back-off. Up to 8 watchers per instance. */
+int map_watch_network(struct map_instance *mi, void (*available)(void *priv), void *priv);
+
 /* Serve an application context, versions min..max (a higher one is refused
  * proposing max). One user per context and instance. */
 int map_register(struct map_instance *mi, enum map_ac ac, uint8_t min_version, uint8_t max_version,
