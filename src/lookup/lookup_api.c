@@ -66,7 +66,7 @@ static struct lookup_parse_opts parse_opts(struct lookup_svc *svc, bool job)
 bool lookup_api_refuse_parse(struct lookup_svc *svc, struct http_request *req, int rc,
 			     const struct lookup_request *lr, const char *why)
 {
-	char msg[200];
+	char msg[512];	/* never cut: a cut could split a UTF-8 sequence */
 	if (rc == LOOKUP_PARSE_OK)
 		return false;
 	lookup_ctr_inc(svc, LOOKUP_CTR_REFUSED_INPUT);
@@ -290,7 +290,7 @@ static void get_one(struct http_request *req, void *data)
 	if (rc == LOOKUP_PARSE_BAD_NUMBERS) {
 		json_t *body = http_error_body(400, "");
 		json_t *err = json_object_get(body, "error");
-		char msg[200];
+		char msg[512];
 		snprintf(msg, sizeof(msg), "'%s' is not a phone number: %s", lr.bad[0].input, lr.bad[0].reason);
 		json_object_set_new(err, "message", json_string(msg));
 		json_object_set_new(err, "input", json_string(lr.bad[0].input));

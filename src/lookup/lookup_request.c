@@ -21,7 +21,7 @@ static bool clean_utf8(const char *s, size_t len)
 			p++;
 			continue;
 		}
-		size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+		size_t n = c >= 0xf5 ? 0 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
 		if (!n || (size_t)(end - p) < n)
 			return false;
 		for (size_t i = 1; i < n; i++)
@@ -221,6 +221,10 @@ int lookup_request_parse_json(void *ctx, const char *body, size_t len, const str
 	why[0] = '\0';
 	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
 	if (!root) {
+		/* jansson quotes the body near the error: only printable ASCII of it */
+		for (char *p = err.text; *p; p++)
+			if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+				*p = '?';
 		snprintf(why, whylen, "invalid JSON: %s (line %d, column %d)", err.text, err.line, err.column);
 		return LOOKUP_PARSE_BAD_BODY;
 	}
