@@ -170,6 +170,7 @@ static void load_chunk(struct lookup_job *job)
 		return;
 	unsigned int end = job->loaded + LOAD_CHUNK < job->total ? job->loaded + LOAD_CHUNK : job->total;
 	for (unsigned int i = job->loaded; i < end; i++) {
+		sqlite3_reset(s);	/* bound again for each row */
 		sqlite3_bind_text(s, 1, job->id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 2, i);
 		sqlite3_bind_text(s, 3, job->numbers[i].e164, -1, SQLITE_STATIC);
