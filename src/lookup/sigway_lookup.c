@@ -513,7 +513,12 @@ static void finished(struct run *r, struct req *q, CURLcode rc)
 		return;
 	}
 	r->any_answer = true;
-	if ((status == 429 || status == 503) && q->attempts < MAX_RETRIES && !r->stopping) {
+	if ((status == 429 || status == 503) && r->stopping) {
+		/* not looked up: --resume takes it */
+		req_free(q);
+		return;
+	}
+	if ((status == 429 || status == 503) && q->attempts < MAX_RETRIES) {
 		/* nothing was looked up: the same number again later */
 		retry_later(r, q, retry_after(q));
 		return;
