@@ -78,7 +78,8 @@ static void done_timer_cb(void *data)
 		struct lookup_item *it = llist_first_entry(&svc->done, struct lookup_item, list);
 		llist_del(&it->list);
 		if (it->cb)
-			it->cb(it->priv, &it->res);
+			it->cb(it->priv, &it->res, it->json);
+		json_decref(it->json);
 		talloc_free(it);
 	}
 }
@@ -196,7 +197,6 @@ static void quota_give_back(struct lookup_item *it)
 static void item_done(struct lookup_item *it)
 {
 	struct lookup_svc *svc = it->svc;
-	it->res.done_ms = store_now_ms();
 	llist_add_tail(&it->list, &svc->done);
 	if (!osmo_timer_pending(&svc->done_timer))
 		osmo_timer_schedule(&svc->done_timer, 0, 0);
@@ -205,6 +205,7 @@ static void item_done(struct lookup_item *it)
 static void item_unsent(struct lookup_item *it, enum lookup_error_kind kind)
 {
 	quota_give_back(it);
+	it->res.done_ms = store_now_ms();
 	lookup_derive_unsent(&it->res, it->svc->d.numbering, kind);
 	if (it->opq)
 		osmo_strlcpy(it->res.operator_name, it->opq->op->name, sizeof(it->res.operator_name));
@@ -253,6 +254,7 @@ static bool from_cache(struct lookup_svc *svc, struct lookup_item *it)
 		return false;
 	derive_ctx(svc, &ctx, it->res.operator_name);
 	lookup_derive(&it->res, &ctx, &sri);
+	it->res.done_ms = store_now_ms();
 	it->res.source = LOOKUP_SRC_CACHE;
 	it->res.cache_age_ms = age;
 	it->res.billed = false;
@@ -263,7 +265,7 @@ static bool from_cache(struct lookup_svc *svc, struct lookup_item *it)
 }
 
 struct lookup_item *lookup_item_start(struct lookup_svc *svc, struct account *a, const char *e164, const char *job,
-				      int64_t seq, void (*cb)(void *priv, const struct lookup_result *r), void *priv)
+				      int64_t seq, lookup_item_cb cb, void *priv)
 {
 	struct lookup_item *it = talloc_zero(svc, struct lookup_item);
 	if (!it)
@@ -351,6 +353,7 @@ static void sri_done(void *priv, const struct routing_sri_result *sri)
 	} else {
 		derive_ctx(svc, &ctx, it->opq->op->name);
 		lookup_derive(&it->res, &ctx, sri);
+		it->res.done_ms = store_now_ms();
 		it->res.source = LOOKUP_SRC_NETWORK;
 		it->res.billed = true;
 		lookup_ctr_inc(svc, LOOKUP_CTR_SRI_SENT);
@@ -452,6 +455,12 @@ void lookup_free(struct lookup_svc *svc)
 		struct lookup_item *it = llist_first_entry(&svc->flight, struct lookup_item, list);
 		llist_del(&it->list);
 		routing_sri_cancel(it->sri);
+		talloc_free(it);
+	}
+	while (!llist_empty(&svc->done)) {
+		struct lookup_item *it = llist_first_entry(&svc->done, struct lookup_item, list);
+		llist_del(&it->list);
+		json_decref(it->json);
 		talloc_free(it);
 	}
 	osmo_timer_del(&svc->pump_timer);

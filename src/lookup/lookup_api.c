@@ -113,11 +113,12 @@ bool lookup_api_rate_refused(struct lookup_svc *svc, struct http_request *req, s
 
 /* ------------------------------------------------------------ synchronous */
 
-static json_t *with_input(json_t *result, const char *input)
+/* the result of a slot with its input: the slot's own object, a copy for a repeat */
+static json_t *with_input(struct sync_req *sr, struct sync_slot *s)
 {
-	json_t *o = json_deep_copy(result);
+	json_t *o = s->same_as >= 0 ? json_copy(sr->slots[s->same_as].result) : json_incref(s->result);
 	if (o)
-		json_object_set_new(o, "input", json_string(input));
+		json_object_set_new(o, "input", json_string(s->input));
 	return o;
 }
 
@@ -126,13 +127,16 @@ static void sync_answer(struct sync_req *sr)
 	struct http_request *req = http_later_get(sr->h);
 	if (req) {
 		if (sr->single) {
-			http_respond_json(req, 200, with_input(sr->slots[0].result, sr->slots[0].input));
+			http_respond_json(req, 200, with_input(sr, &sr->slots[0]));
 		} else {
 			json_t *list = json_array();
+			/* repeats first: they copy the first's object before it gets its input */
+			for (unsigned int i = 0; i < sr->n; i++)
+				if (sr->slots[i].same_as >= 0)
+					sr->slots[i].result = with_input(sr, &sr->slots[i]);
 			for (unsigned int i = 0; i < sr->n; i++) {
 				struct sync_slot *s = &sr->slots[i];
-				json_t *r = s->same_as >= 0 ? sr->slots[s->same_as].result : s->result;
-				json_array_append_new(list, with_input(r, s->input));
+				json_array_append_new(list, s->same_as >= 0 ? json_incref(s->result) : with_input(sr, s));
 			}
 			http_respond_json(req, 200, json_pack("{s:o}", "results", list));
 		}
@@ -140,12 +144,15 @@ static void sync_answer(struct sync_req *sr)
 	talloc_free(sr);
 }
 
-static void slot_done(void *priv, const struct lookup_result *r)
+static void slot_done(void *priv, const struct lookup_result *r, json_t *json)
 {
 	struct sync_slot *s = priv;
 	struct sync_req *sr = s->sr;
 	s->it = NULL;
-	s->result = lookup_result_json(r, sr->acct->lookup.imsi_full);
+	/* the engine's rendering, the IMSI masked in it unless the account may see it (the log has its text already) */
+	s->result = json ? json_incref(json) : lookup_result_json(r, true);
+	if (s->result && !sr->acct->lookup.imsi_full)
+		lookup_json_mask_imsi(s->result);
 	if (!s->result)
 		s->result = json_pack("{s:s,s:s}", "to", r->to, "status", lookup_status_name(r->status));
 	if (--sr->pending == 0)

@@ -82,9 +82,7 @@ static void audit_row(struct lookup_svc *svc, const struct lookup_item *it, cons
 static void log_row(struct lookup_svc *svc, const struct lookup_item *it)
 {
 	const struct lookup_result *r = &it->res;
-	json_t *j = lookup_result_json(r, true);
-	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	json_decref(j);
+	char *text = it->json ? json_dumps(it->json, JSON_COMPACT) : NULL;
 	sqlite3_stmt *s = store_stmt(svc->d.store, "INSERT OR IGNORE INTO lookups (ref, account, msisdn, request_ms,"
 				     " done_ms, source, billed, status, operator, job, seq, result)"
 				     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -111,9 +109,12 @@ static void log_row(struct lookup_svc *svc, const struct lookup_item *it)
 	free(text);
 }
 
-void lookup_db_record(struct lookup_svc *svc, const struct lookup_item *it, const struct routing_trace *trace)
+void lookup_db_record(struct lookup_svc *svc, struct lookup_item *it, const struct routing_trace *trace)
 {
 	const struct lookup_result *r = &it->res;
+	/* rendered once: the log keeps it, the API answers with it */
+	if (!it->json)
+		it->json = lookup_result_json(r, true);
 	store_write(svc->d.store);
 	if (r->billed) {
 		struct billing_event ev = { .kind = BILL_LOOKUP, .account = it->acct->name, .ref = r->id, .units = 1,

@@ -106,8 +106,9 @@ struct lookup_item {
 	struct lookup_opq *opq;
 	struct routing_sri *sri;	/* in flight */
 	bool queued, quota_taken;
-	void (*cb)(void *priv, const struct lookup_result *r);
+	void (*cb)(void *priv, const struct lookup_result *r, json_t *json);
 	void *priv;
+	json_t *json;			/* the result rendered once (whole IMSI): the log's, the API's */
 	char job[24];			/* "" none */
 	int64_t seq;
 	struct lookup_result res;
@@ -121,10 +122,13 @@ static inline void lookup_ctr_inc(struct lookup_svc *svc, enum lookup_ctr c)
 /* lookup.c: the engine */
 /* Looks one number (international digits) up for an account: from its
  * cache, else with an SRI-for-SM. cb runs once, from the loop (never from
- * within this call), with the result; the item is freed after it. job/seq
- * name the bulk job item (job NULL: none). NULL: no memory. */
+ * within this call), with the result and its JSON (the whole IMSI; NULL
+ * when it could not be rendered; borrowed: json_incref() to keep it); the
+ * item is freed after it. job/seq name the bulk job item (job NULL: none).
+ * NULL: no memory. */
+typedef void (*lookup_item_cb)(void *priv, const struct lookup_result *r, json_t *json);
 struct lookup_item *lookup_item_start(struct lookup_svc *svc, struct account *a, const char *e164, const char *job,
-				      int64_t seq, void (*cb)(void *priv, const struct lookup_result *r), void *priv);
+				      int64_t seq, lookup_item_cb cb, void *priv);
 /* No callback comes: a queued lookup is dropped (not sent, its quota
  * given back), one in flight ends alone (billed and logged as usual) */
 void lookup_item_cancel(struct lookup_item *it);
@@ -149,7 +153,7 @@ unsigned int lookup_cache_size(const struct lookup_cache *c);
 int lookup_db_init(struct store *st);
 /* The records of a finished lookup in this tick's transaction: the log
  * row; the billing record and the audit row when an SRI-for-SM was sent */
-void lookup_db_record(struct lookup_svc *svc, const struct lookup_item *it, const struct routing_trace *trace);
+void lookup_db_record(struct lookup_svc *svc, struct lookup_item *it, const struct routing_trace *trace);
 /* lookups of the account sent to the network since since_ms (its quota) */
 unsigned int lookup_db_billed_since(struct lookup_svc *svc, const char *account, int64_t since_ms);
 /* one batch of the retention purge */
