@@ -106,7 +106,7 @@ struct lookup_svc *lookup_alloc(void *ctx)
 	svc->ctrg = rate_ctr_group_alloc(svc, &lookup_ctrg_desc, 0);
 	svc->statg = osmo_stat_item_group_alloc(svc, &lookup_statg_desc, 0);
 	if (!svc->cache || !svc->ctrg || !svc->statg) {
-		talloc_free(svc);
+		lookup_free(svc);
 		return NULL;
 	}
 	return svc;
@@ -470,5 +470,10 @@ void lookup_free(struct lookup_svc *svc)
 	if (svc->notify)
 		http_client_free(svc->notify);
 	svc->notify = NULL;
+	/* the groups are in the process' lists of counters: out of them first */
+	if (svc->ctrg)
+		rate_ctr_group_free(svc->ctrg);
+	if (svc->statg)
+		osmo_stat_item_group_free(svc->statg);
 	talloc_free(svc);
 }

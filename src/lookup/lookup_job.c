@@ -91,7 +91,7 @@ static bool notify_pending(const struct lookup_job *job)
 
 static void jobs_schedule(struct lookup_svc *svc)
 {
-	if (!osmo_timer_pending(&svc->jobs_timer))
+	if (!svc->stopping && !osmo_timer_pending(&svc->jobs_timer))
 		osmo_timer_schedule(&svc->jobs_timer, 0, JOB_TICK_MS * 1000);
 }
 

@@ -80,7 +80,7 @@ struct run {
 	bool stopping, fatal;
 	int worst;
 	struct cli_progress prog;
-	unsigned long looked_up, bad_inputs, duplicates, resumed_skips, errors;
+	unsigned long inputs, looked_up, bad_inputs, duplicates, resumed_skips, errors;
 	bool any_answer;
 };
 
@@ -248,6 +248,59 @@ static int settle_opts(struct opts *o)
 
 /* ------------------------------------------------------------ input */
 
+/* the length of the UTF-8 sequence at s (at most n bytes), 0: not one */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len = s[0] < 0x80 ? 1 : s[0] >= 0xf5 ? 0 : s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+	if (!len || len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* what stderr shows of an input: at most 64 bytes, UTF-8 as it is, control
+ * characters and other bytes as '?' */
+static const char *shown(const char *input)
+{
+	static char buf[80];
+	const unsigned char *in = (const unsigned char *)input;
+	size_t n = strlen(input), i = 0, o = 0;
+	while (i < n && i < 64) {
+		size_t l = utf8_len(in + i, n - i);
+		if (l > 1 && i + l <= 64) {
+			memcpy(buf + o, in + i, l);
+			o += l;
+			i += l;
+			continue;
+		}
+		buf[o++] = l == 1 && in[i] >= 0x20 && in[i] != 0x7f ? in[i] : '?';
+		i += l ? l : 1;
+	}
+	snprintf(buf + o, sizeof(buf) - o, "%s", n > 64 ? "..." : "");
+	return buf;
+}
+
+/* One line of the file into buf (at most len - 1 bytes kept, the rest of a
+ * longer line read and dropped; a NUL byte kept as a control character, so
+ * that it is refused, not a cut). false at the end of the file. */
+static bool read_line(FILE *in, char *buf, size_t len)
+{
+	size_t n = 0;
+	int ch;
+	bool any = false;
+	while ((ch = getc(in)) != EOF) {
+		any = true;
+		if (ch == '\n')
+			break;
+		if (n < len - 1)
+			buf[n++] = ch ? (char)ch : '\x01';
+	}
+	buf[n] = '\0';
+	return any;
+}
+
 /* The next input: a line of the file (blank ones skipped) or an argument.
  * NULL at the end. */
 static char *next_input(struct run *r, unsigned long *line)
@@ -259,16 +312,9 @@ static char *next_input(struct run *r, unsigned long *line)
 		*line = 0;
 		return strdup(r->argv[r->argi++]);
 	}
-	while (fgets(buf, sizeof(buf), r->in)) {
-		size_t n = strlen(buf);
+	while (read_line(r->in, buf, sizeof(buf))) {
 		r->line++;
-		if (n == sizeof(buf) - 1 && buf[n - 1] != '\n') {
-			/* a line longer than any number: the rest of it goes too */
-			int ch;
-			while ((ch = fgetc(r->in)) != EOF && ch != '\n')
-				;
-		}
-		buf[strcspn(buf, "\r\n")] = '\0';
+		buf[strcspn(buf, "\r")] = '\0';
 		trim(buf);
 		if (!buf[0])
 			continue;
@@ -393,11 +439,12 @@ static bool start_next(struct run *r)
 	q->run = r;
 	q->input = input;
 	q->line = line;
+	r->inputs++;
 	if (numbering_normalise(input, &r->norm, q->e164, sizeof(q->e164), &why) != NUMBERING_NORM_OK) {
 		if (line)
-			fprintf(stderr, "%sline %lu: '%s': %s\n", r->prog.tty ? "\r\033[K" : "", line, input, why);
+			fprintf(stderr, "%sline %lu: '%s': %s\n", r->prog.tty ? "\r\033[K" : "", line, shown(input), why);
 		else
-			fprintf(stderr, "'%s': %s%s\n", input, why,
+			fprintf(stderr, "'%s': %s%s\n", shown(input), why,
 				!r->o.country[0] && strstr(why, "national") ? " (give one with --country)" : "");
 		r->bad_inputs++;
 		r->prog.errors++;
@@ -502,7 +549,8 @@ static void finished(struct run *r, struct req *q, CURLcode rc)
 	r->in_flight--;
 	curl_easy_getinfo(q->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK) {
-		fprintf(stderr, "%s'%s': %s (%s)\n", r->prog.tty ? "\r\033[K" : "", q->input, curl_easy_strerror(rc), r->o.url);
+		fprintf(stderr, "%s'%s': %s (%s)\n", r->prog.tty ? "\r\033[K" : "", shown(q->input), curl_easy_strerror(rc),
+			r->o.url);
 		if (!r->any_answer && (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST))
 			r->fatal = true;
 		r->errors++;
@@ -529,7 +577,7 @@ static void finished(struct run *r, struct req *q, CURLcode rc)
 	} else {
 		api_message(q, msg, sizeof(msg));
 		fprintf(stderr, "%s%s%lu%s'%s': HTTP %ld: %s\n", r->prog.tty ? "\r\033[K" : "", q->line ? "line " : "",
-			q->line, q->line ? ": " : "", q->input, status, msg[0] ? msg : "(no message)");
+			q->line, q->line ? ": " : "", shown(q->input), status, msg[0] ? msg : "(no message)");
 		if (status == 401 || status == 403)
 			r->fatal = true;	/* the key: every other request would fail the same way */
 		r->errors++;
@@ -718,6 +766,11 @@ int main(int argc, char **argv)
 	r.prog.t0 = cli_now();
 	loop(&r);
 	bool interrupted = g_interrupts > 0;
+	if (!r.inputs && !interrupted && !r.fatal) {
+		fprintf(stderr, "sigway-lookup: no numbers in %s\n", r.o.file && strcmp(r.o.file, "-") ? r.o.file :
+			"the input");
+		r.worst = CLI_EXIT_ERROR;
+	}
 	if (r.o.progress)
 		cli_progress_draw(&r.prog, true, true);
 	cli_state_close(&r.state, !interrupted && !r.fatal && r.eof && !r.errors);

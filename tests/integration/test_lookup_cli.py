@@ -115,6 +115,16 @@ class CliTest(sn.NetworkTestCase):
         cls.second = cls.cli(*(args + ['--resume']))
         cls.third = cls.cli(*(args + ['--resume']))       # everything done: nothing more
         cls.fresh_refused = cls.cli(*args)                 # a state file there: not without --resume
+        # ------------------------------------------------------------ bad files
+        empty = os.path.join(tmp, 'empty.txt')
+        with open(empty, 'w') as f:
+            f.write('\n  \n\n')
+        junk = os.path.join(tmp, 'junk.txt')
+        with open(junk, 'wb') as f:
+            f.write(b'\x00\x01\xff\xfe binary\n' + b'4' * 100000 + b'\n' + b'+49 173 99990002\n')
+        cls.bad_files = {'empty': cls.cli('-f', empty, '--state', os.path.join(tmp, 'e.state')),
+                         'missing': cls.cli('-f', os.path.join(tmp, 'nothing.txt')),
+                         'junk': cls.cli('-f', junk, '--json', '--state', os.path.join(tmp, 'j.state'))}
         # --------------------------------------------------- the progress bar on a terminal
         cls.tmux = None
         if shutil.which('tmux'):
@@ -244,7 +254,22 @@ class CliTest(sn.NetworkTestCase):
         self.assertIn('0 looked up', self.third.stderr)
         self.assertEqual(self.fresh_refused.returncode, 3)
         self.assertIn('--resume', self.fresh_refused.stderr)
-        self.assertEqual(len(self.lookup_refs()) - 6, N)       # the single ones and the 10,000, nothing more
+        # the single ones, the good line of the junk file and the 10,000, nothing more
+        self.assertEqual(len(self.lookup_refs()) - 7, N)
+
+    def test_bad_files(self):
+        b = self.bad_files
+        self.assertEqual(b['empty'].returncode, 3)
+        self.assertIn('no numbers in', b['empty'].stderr)
+        self.assertEqual(b['missing'].returncode, 3)
+        self.assertIn('cannot read', b['missing'].stderr)
+        # binary and a line of 100,000 digits: named (shortened, control characters as '?'), not sent;
+        # the good line after them is looked up
+        self.assertEqual(b['junk'].returncode, 3)
+        self.assertIn("line 1: '???? binary': ", b['junk'].stderr)     # NUL, control, \xff \xfe
+        self.assertRegex(b['junk'].stderr, r"line 2: '4{64}\.\.\.': too long")
+        self.assertEqual([json.loads(line)['to'] for line in b['junk'].stdout.splitlines()], ['4917399990002'])
+        self.assertLess(len(b['junk'].stderr), 2000)
 
     # ------------------------------------------------------------ the terminal
     def test_progress_bar_in_a_terminal(self):
