@@ -86,6 +86,15 @@ class CliTest(sn.NetworkTestCase):
             'no_server': cls.cli('--url', 'http://127.0.0.1:%d' % sn.free_port(), '491730000001'),
             'mixed': cls.cli('491730000002', '491710000012'),
         }
+        # URL, key and country from a config file (nothing in the environment)
+        conf = os.path.join(tmp, 'lookup.conf')
+        with open(conf, 'w') as f:
+            f.write('# sigway-lookup\nurl = http://127.0.0.1:%d/\nkey = %s\ncountry = 49\n' % (cls.http_port, KEY))
+        env = {k: v for k, v in os.environ.items() if not k.startswith('SIGWAY_')}
+        cls.from_config = subprocess.run([cls.exe, '--config', conf, '0173 99990003'], env=env, capture_output=True,
+                                         text=True, timeout=60)
+        cls.no_key = subprocess.run([cls.exe, '--config', '/nonexistent', '491730000001'], env=env,
+                                    capture_output=True, text=True, timeout=60)
         # ------------------------------------------------------------ 10,000 from a file
         cls.input = os.path.join(tmp, 'numbers.txt')
         with open(cls.input, 'w') as f:
@@ -207,6 +216,12 @@ class CliTest(sn.NetworkTestCase):
         j = json.loads(s['json'].stdout)
         self.assertEqual((j['to'], j['status'], j['input']), ('4917399990001', 'CONNECTED', '+49 173 99990001'))
 
+    def test_config_file(self):
+        self.assertEqual(self.from_config.returncode, 0, self.from_config.stderr)
+        self.assertIn('0173 99990003 -> +4917399990003', self.from_config.stdout)
+        self.assertEqual(self.no_key.returncode, 3)
+        self.assertIn('cannot read /nonexistent', self.no_key.stderr)
+
     def test_single_errors(self):
         s = self.single
         self.assertEqual(s['bad_input'].returncode, 3)
@@ -254,8 +269,8 @@ class CliTest(sn.NetworkTestCase):
         self.assertIn('0 looked up', self.third.stderr)
         self.assertEqual(self.fresh_refused.returncode, 3)
         self.assertIn('--resume', self.fresh_refused.stderr)
-        # the single ones, the good line of the junk file and the 10,000, nothing more
-        self.assertEqual(len(self.lookup_refs()) - 7, N)
+        # the single ones, the config file's, the good line of the junk file and the 10,000, nothing more
+        self.assertEqual(len(self.lookup_refs()) - 8, N)
 
     def test_bad_files(self):
         b = self.bad_files
