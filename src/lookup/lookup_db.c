@@ -40,21 +40,36 @@ static const char schema[] =
 	" job TEXT NOT NULL, seq INTEGER NOT NULL, msisdn TEXT NOT NULL, input TEXT NOT NULL,"
 	" done INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (job, seq)) WITHOUT ROWID;";
 
+/* the audit table is the SMS core's (sigway-audit reads both); newer
+ * versions of it say who answered each dialogue (answer_gt) */
+static bool audit_has_answer_gt;
+
 int lookup_db_init(struct store *st)
 {
 	if (store_exec(st, schema) < 0)
 		return -EIO;
-	/* the audit table is the SMS core's (sigway-audit reads both) */
-	sqlite3_stmt *s = store_stmt(st, "SELECT 1 FROM audit LIMIT 0");
-	return s ? 0 : -EIO;
+	sqlite3_stmt *s = store_stmt(st, "SELECT name FROM pragma_table_info('audit')");
+	if (!s)
+		return -EIO;
+	bool any = false;
+	audit_has_answer_gt = false;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		any = true;
+		audit_has_answer_gt |= !strcmp((const char *)sqlite3_column_text(s, 0), "answer_gt");
+	}
+	sqlite3_reset(s);
+	return any ? 0 : -EIO;
 }
 
 static void audit_row(struct lookup_svc *svc, const struct lookup_item *it, const struct routing_trace *t)
 {
 	char otid[12], msg_id[LOOKUP_ID_LEN + 8], outcome[200];
 	const struct lookup_result *r = &it->res;
-	sqlite3_stmt *s = store_stmt(svc->d.store, "INSERT INTO audit (msg_id, msisdn, step, calling_gt, called_gt,"
-				     " otid, dtid, start_ms, end_ms, outcome) VALUES (?,?,?,?,?,?,?,?,?,?)");
+	sqlite3_stmt *s = audit_has_answer_gt ?
+		store_stmt(svc->d.store, "INSERT INTO audit (msg_id, msisdn, step, calling_gt, called_gt,"
+			   " otid, dtid, start_ms, end_ms, outcome, answer_gt) VALUES (?,?,?,?,?,?,?,?,?,?,?)") :
+		store_stmt(svc->d.store, "INSERT INTO audit (msg_id, msisdn, step, calling_gt, called_gt,"
+			   " otid, dtid, start_ms, end_ms, outcome) VALUES (?,?,?,?,?,?,?,?,?,?)");
 	if (!s)
 		return;
 	snprintf(otid, sizeof(otid), "%08x", t->otid);
@@ -75,6 +90,8 @@ static void audit_row(struct lookup_svc *svc, const struct lookup_item *it, cons
 	sqlite3_bind_int64(s, 8, t->start_ms);
 	sqlite3_bind_int64(s, 9, r->done_ms ? r->done_ms : store_now_ms());
 	sqlite3_bind_text(s, 10, outcome, -1, SQLITE_TRANSIENT);
+	if (audit_has_answer_gt)
+		sqlite3_bind_text(s, 11, t->answer_gt, -1, SQLITE_TRANSIENT);
 	if (store_step(svc->d.store, s) != SQLITE_DONE)
 		LOGP(DLOOKUP, LOGL_ERROR, "cannot write the audit row of lookup %s\n", r->id);
 }
