@@ -19,9 +19,49 @@ def step(title):
     print('\n== %s' % title, flush=True)
 
 
+DEMO_KEY = 'demo-key-0123456789abcdef'     # contrib/config/sigwayd.cfg, account demo
+
+
+def lookups(net, build, http_port):
+    """The number lookup: four subscribers of netsim's HLR looked up with
+    sigway-lookup through sigwayd's API, then their billing records"""
+    step('Number lookup: netsim\'s HLR knows an attached, an absent, a ported and a roaming subscriber')
+    subs = [('491710000101', 'imsi 262011000000101 state attached', 'attached'),
+            ('491710000102', 'imsi 262011000000102 state absent', 'absent'),
+            ('491710000103', 'imsi 262021000000103 state attached', 'ported to Vodafone (IMSI 26202...)'),
+            ('491710000104', 'imsi 262011000000104 msc 33612345678 state attached', 'roaming in France')]
+    ns = net.vty('netsim')
+    ns.cmd('configure terminal')
+    ns.cmd('netsim')
+    for msisdn, how, _ in subs:
+        ns.cmd('subscriber %s %s' % (msisdn, how))
+    ns.cmd('end')
+    for msisdn, _, what in subs:
+        print('  %s: %s' % (msisdn, what))
+    step('sigway-lookup asks sigwayd\'s HTTP API; sigwayd sends one SRI-for-SM per number from its calling GT')
+    env = dict(os.environ, SIGWAY_LOOKUP_URL='http://127.0.0.1:%d' % http_port, SIGWAY_API_KEY=DEMO_KEY,
+               SIGWAY_LOOKUP_CONFIG='/nonexistent')
+    exe = os.path.join(build, 'src/lookup/sigway-lookup')
+    typed = ['+49 171 0000101', '0171 0000102', '0049-171-0000103', '+49 (0)171 0000104']
+    p = subprocess.run([exe, '--country', '49'] + typed, env=env, capture_output=True, text=True)
+    print(p.stdout.rstrip())
+    print('(exit status %d: %s)' % (p.returncode, {0: 'all reachable', 1: 'some not reachable'}.get(
+        p.returncode, 'see sigway-lookup --help')))
+    step('The same number again: this account keeps answers 60 s (lookup cache-ttl), not sent, not billed')
+    p = subprocess.run([exe, '--json', '491710000101'], env=env, capture_output=True, text=True)
+    r = sn.json.loads(p.stdout)
+    print('source %s, %s s old, billed %s' % (r['source'], r.get('cacheAgeSeconds'), r['billed']))
+    step('Their billing records: one `lookup` per SRI-for-SM sent (sigway-billing export)')
+    out = subprocess.run([os.path.join(build, 'src/billing/sigway-billing'), 'export', '--db', net.db],
+                         capture_output=True, text=True).stdout.splitlines()
+    print('\n'.join([out[0]] + [line for line in out[1:] if line.startswith('"lookup"') or ',"lookup",' in line]))
+
+
 def main():
     build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(TOP, 'build'))
-    with sn.Network(build, quiet=True, gateway='testpeer') as net:
+    http_port = sn.free_port()
+    with sn.Network(build, quiet=True, gateway='testpeer',
+                    sigwayd_extra='http\n local-port %d\n' % http_port) as net:
         print('osmo-stp (IPA on 127.0.0.1:%d), sigway-netsim (PC 0.0.3, HLR GT %s) and the test peer in the '
               'gateway\'s place (PC 0.0.2, GT %s) are up; VTYs: test peer telnet 127.0.0.1 %d, netsim %d'
               % (net.ports['ipa'], sn.HLR_GT, sn.GW_GT, net.ports['tp_vty'], net.ports['ns_vty']))
@@ -84,6 +124,7 @@ def main():
         for e in net.esme({'bind': 'receiver', 'mo': 1, 'timeout': 15000}):
             if e['event'] == 'deliver_sm':
                 print('deliver_sm      from %s to %s: %s' % (e['source_addr'], e['destination_addr'], e['text']))
+        lookups(net, build, http_port)
         step('Billing records (sigway-billing export, CSV)')
         print(subprocess.run([os.path.join(build, 'src/billing/sigway-billing'), 'export', '--db', net.db],
                              capture_output=True, text=True).stdout.rstrip())

@@ -13,6 +13,7 @@
 #include <sigway/common/logging.h>
 #include <sigway/common/vty_nodes.h>
 #include <sigway/map/map_dialogue.h>
+#include <sigway/map/map_sm.h>
 #include "netsim.h"
 
 #define NETSIM_VTY_PORT 4261
@@ -134,6 +135,148 @@ DEFUN(cfg_no_subscriber, cfg_no_subscriber_cmd, "no subscriber MSISDN", NO_STR "
 	return CMD_SUCCESS;
 }
 
+/* ------------------------------------------------ SRI-for-SM answers per subscriber */
+
+static struct netsim_sub *sub_or_warn(struct vty *vty, const char *msisdn)
+{
+	struct netsim_sub *sub = netsim_sub_find_msisdn(msisdn);
+	if (!sub)
+		vty_out(vty, "%% no subscriber %s (define it first)%s", msisdn, VTY_NEWLINE);
+	return sub;
+}
+
+static int set_sri_error(struct vty *vty, const char *msisdn, const char *name, const char *diag)
+{
+	struct netsim_sub *sub = sub_or_warn(vty, msisdn);
+	int code = netsim_sri_error_from_name(name);
+	if (!sub || code < 0)
+		return CMD_WARNING;
+	if (diag && code != MAP_ERR_ABSENT_SUBSCRIBER_SM && code != MAP_ERR_SM_DELIVERY_FAILURE) {
+		vty_out(vty, "%% only absent-subscriber-sm and sm-delivery-failure carry a diagnostic%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	sub->sri_answer = NETSIM_SRI_ERROR;
+	sub->sri_error = (uint8_t)code;
+	sub->sri_diag_present = diag != NULL;
+	sub->sri_diag = diag ? (uint8_t)atoi(diag) : 0;
+	return CMD_SUCCESS;
+}
+
+#define SRI_ERROR_HELP "The HLR answers every SRI-for-SM for the subscriber with this error\n" \
+	"unknownSubscriber\n" "unidentifiedSubscriber\n" "absentSubscriberSM\n" "illegalSubscriber\n" \
+	"teleserviceNotProvisioned\n" "illegalEquipment\n" "callBarred\n" "facilityNotSupported\n" \
+	"absentSubscriber\n" "subscriberBusyForMT-SMS\n" "sm-DeliveryFailure\n" "messageWaitingListFull\n" \
+	"systemFailure\n" "dataMissing\n" "unexpectedDataValue\n"
+
+DEFUN(cfg_sub_sri_error, cfg_sub_sri_error_cmd, "subscriber MSISDN sri-error " NETSIM_SRI_ERRORS,
+      "A subscriber of the simulated network\n" "MSISDN\n" SRI_ERROR_HELP)
+{
+	return set_sri_error(vty, argv[0], argv[1], NULL);
+}
+
+DEFUN(cfg_sub_sri_error_diag, cfg_sub_sri_error_diag_cmd,
+      "subscriber MSISDN sri-error " NETSIM_SRI_ERRORS " diagnostic <0-255>",
+      "A subscriber of the simulated network\n" "MSISDN\n" SRI_ERROR_HELP
+      "With a diagnostic: absentSubscriberDiagnosticSM (0 no paging response, 1 IMSI detached, 2 roaming\n"
+      "restriction, ...) or the SM-EnumeratedDeliveryFailureCause\n" "Value\n")
+{
+	return set_sri_error(vty, argv[0], argv[1], argv[2]);
+}
+
+DEFUN(cfg_no_sub_sri_error, cfg_no_sub_sri_error_cmd, "no subscriber MSISDN sri-error",
+      NO_STR "A subscriber of the simulated network\n" "MSISDN\n" "Answer SRI-for-SM by the state again\n")
+{
+	struct netsim_sub *sub = sub_or_warn(vty, argv[0]);
+	if (!sub)
+		return CMD_WARNING;
+	sub->sri_answer = NETSIM_SRI_BY_STATE;
+	sub->sri_diag_present = false;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sub_sri_answer, cfg_sub_sri_answer_cmd, "subscriber MSISDN sri-answer (state|none)",
+      "A subscriber of the simulated network\n" "MSISDN\n" "Whether the HLR answers SRI-for-SM\n"
+      "As the state says (default)\n" "Never (the gateway's invoke timer runs out)\n")
+{
+	struct netsim_sub *sub = sub_or_warn(vty, argv[0]);
+	if (!sub)
+		return CMD_WARNING;
+	sub->sri_answer = argv[1][0] == 'n' ? NETSIM_SRI_SILENT : NETSIM_SRI_BY_STATE;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sub_sri_delay, cfg_sub_sri_delay_cmd, "subscriber MSISDN sri-delay <0-60000>",
+      "A subscriber of the simulated network\n" "MSISDN\n" "The HLR answers SRI-for-SM this late\n"
+      "Milliseconds (0: at once)\n")
+{
+	struct netsim_sub *sub = sub_or_warn(vty, argv[0]);
+	if (!sub)
+		return CMD_WARNING;
+	sub->sri_delay_ms = atoi(argv[1]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sub_home_routing, cfg_sub_home_routing_cmd, "subscriber MSISDN home-routing ROUTER-GT CORRELATION-ID",
+      "A subscriber of the simulated network\n" "MSISDN\n"
+      "SMS home routing (TS 23.204): an SMS router answers SRI-for-SM with its own address as MSC and a\n"
+      "correlation ID in the IMSI field\n" "The router's GT\n" "The correlation ID (IMSI digits)\n")
+{
+	struct netsim_sub *sub = sub_or_warn(vty, argv[0]);
+	if (!sub)
+		return CMD_WARNING;
+	if (!digits_ok(argv[1], 5, SCCP_GT_DIGITS_MAX) || !digits_ok(argv[2], 6, 15)) {
+		vty_out(vty, "%% bad router GT or correlation ID%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	snprintf(sub->router_gt, sizeof(sub->router_gt), "%s", argv[1]);
+	snprintf(sub->correlation_id, sizeof(sub->correlation_id), "%s", argv[2]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_no_sub_home_routing, cfg_no_sub_home_routing_cmd, "no subscriber MSISDN home-routing",
+      NO_STR "A subscriber of the simulated network\n" "MSISDN\n" "No SMS home routing\n")
+{
+	struct netsim_sub *sub = sub_or_warn(vty, argv[0]);
+	if (!sub)
+		return CMD_WARNING;
+	sub->router_gt[0] = sub->correlation_id[0] = '\0';
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_implicit, cfg_implicit_cmd, "hlr implicit-subscribers PREFIX",
+      "The HLR\n" "Numbers under this prefix that are not in the table are attached subscribers\n"
+      "MSISDN prefix\n")
+{
+	if (!digits_ok(argv[0], 1, sizeof(netsim_cfg.implicit_prefix) - 1))
+		return CMD_WARNING;
+	snprintf(netsim_cfg.implicit_prefix, sizeof(netsim_cfg.implicit_prefix), "%s", argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_no_implicit, cfg_no_implicit_cmd, "no hlr implicit-subscribers",
+      NO_STR "The HLR\n" "Only the table's subscribers exist (every number while the table is empty)\n")
+{
+	netsim_cfg.implicit_prefix[0] = '\0';
+	return CMD_SUCCESS;
+}
+
+static void write_sub_sri(struct vty *vty, const struct netsim_sub *sub)
+{
+	if (sub->sri_answer == NETSIM_SRI_ERROR) {
+		vty_out(vty, " subscriber %s sri-error %s", sub->msisdn, netsim_sri_error_to_name(sub->sri_error));
+		if (sub->sri_diag_present)
+			vty_out(vty, " diagnostic %u", sub->sri_diag);
+		vty_out(vty, "%s", VTY_NEWLINE);
+	}
+	if (sub->sri_answer == NETSIM_SRI_SILENT)
+		vty_out(vty, " subscriber %s sri-answer none%s", sub->msisdn, VTY_NEWLINE);
+	if (sub->sri_delay_ms)
+		vty_out(vty, " subscriber %s sri-delay %u%s", sub->msisdn, sub->sri_delay_ms, VTY_NEWLINE);
+	if (sub->router_gt[0])
+		vty_out(vty, " subscriber %s home-routing %s %s%s", sub->msisdn, sub->router_gt, sub->correlation_id,
+			VTY_NEWLINE);
+}
+
 DEFUN(subscriber_state, subscriber_state_cmd, "subscriber-state MSISDN " STATE_CHOICE,
       "Change a subscriber's state now (an absent one that attaches triggers alertServiceCentre)\n"
       "MSISDN\n" STATE_HELP)
@@ -150,10 +293,20 @@ DEFUN(subscriber_state, subscriber_state_cmd, "subscriber-state MSISDN " STATE_C
 DEFUN(show_subscribers, show_subscribers_cmd, "show subscribers", SHOW_STR "Subscribers of the simulated network\n")
 {
 	struct netsim_sub *sub;
-	llist_for_each_entry(sub, &netsim_subscribers, entry)
-		vty_out(vty, "%s imsi %s msc %s %s%s%s%s", sub->msisdn, sub->imsi, sub->msc_gt,
-			netsim_sub_state_names[sub->state], sub->waiting_sc[0] ? " waiting-sc " : "",
-			sub->waiting_sc, VTY_NEWLINE);
+	llist_for_each_entry(sub, &netsim_subscribers, entry) {
+		vty_out(vty, "%s imsi %s msc %s %s%s%s", sub->msisdn, sub->imsi, sub->msc_gt,
+			netsim_sub_state_names[sub->state], sub->waiting_sc[0] ? " waiting-sc " : "", sub->waiting_sc);
+		if (sub->sri_answer == NETSIM_SRI_ERROR)
+			vty_out(vty, " sri-error %s", netsim_sri_error_to_name(sub->sri_error));
+		if (sub->sri_answer == NETSIM_SRI_SILENT)
+			vty_out(vty, " sri-answer none");
+		if (sub->sri_delay_ms)
+			vty_out(vty, " sri-delay %u", sub->sri_delay_ms);
+		if (sub->router_gt[0])
+			vty_out(vty, " home-routing %s %s", sub->router_gt, sub->correlation_id);
+		vty_out(vty, "%s", VTY_NEWLINE);
+	}
+	vty_out(vty, "SRI-for-SM held (slow or no answer): %u%s", netsim_hlr_held(), VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -312,10 +465,14 @@ static int config_write_netsim(struct vty *vty)
 			vty_out(vty, " %s", netsim_cfg.ussd_answers[i]);
 		vty_out(vty, "%s", VTY_NEWLINE);
 	}
+	if (netsim_cfg.implicit_prefix[0])
+		vty_out(vty, " hlr implicit-subscribers %s%s", netsim_cfg.implicit_prefix, VTY_NEWLINE);
 	struct netsim_sub *sub;
-	llist_for_each_entry(sub, &netsim_subscribers, entry)
+	llist_for_each_entry(sub, &netsim_subscribers, entry) {
 		vty_out(vty, " subscriber %s imsi %s msc %s state %s%s", sub->msisdn, sub->imsi, sub->msc_gt,
 			netsim_sub_state_names[sub->state], VTY_NEWLINE);
+		write_sub_sri(vty, sub);
+	}
 	return CMD_SUCCESS;
 }
 
@@ -330,6 +487,15 @@ void netsim_vty_init(void *ctx)
 	install_element(SIGWAY_NETSIM_NODE, &cfg_subscriber_cmd);
 	install_element(SIGWAY_NETSIM_NODE, &cfg_subscriber_msc_cmd);
 	install_element(SIGWAY_NETSIM_NODE, &cfg_no_subscriber_cmd);
+	install_element(SIGWAY_NETSIM_NODE, &cfg_sub_sri_error_cmd);
+	install_element(SIGWAY_NETSIM_NODE, &cfg_sub_sri_error_diag_cmd);
+	install_element(SIGWAY_NETSIM_NODE, &cfg_no_sub_sri_error_cmd);
+	install_element(SIGWAY_NETSIM_NODE, &cfg_sub_sri_answer_cmd);
+	install_element(SIGWAY_NETSIM_NODE, &cfg_sub_sri_delay_cmd);
+	install_element(SIGWAY_NETSIM_NODE, &cfg_sub_home_routing_cmd);
+	install_element(SIGWAY_NETSIM_NODE, &cfg_no_sub_home_routing_cmd);
+	install_element(SIGWAY_NETSIM_NODE, &cfg_implicit_cmd);
+	install_element(SIGWAY_NETSIM_NODE, &cfg_no_implicit_cmd);
 	install_element(SIGWAY_NETSIM_NODE, &cfg_hlr_gt_cmd);
 	install_element(SIGWAY_NETSIM_NODE, &cfg_mt_log_cmd);
 	install_element_ve(&show_mt_cmd);

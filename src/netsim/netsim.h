@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <osmocom/core/linuxlist.h>
 #include <osmocom/vty/vty.h>
 #include <sigway/sccp/sccp_addr.h>
@@ -21,6 +22,10 @@ struct netsim_cfg {
 	char ussd_answers[8][32];
 	int n_ussd_answers;
 	char mt_log[256];			/* a line per accepted MT part, for tests */
+	/* numbers under this prefix that are not in the table are attached
+	 * subscribers (an IMSI made from the number), "": only while the table
+	 * is empty */
+	char implicit_prefix[16];
 };
 
 extern struct netsim_cfg netsim_cfg;
@@ -36,13 +41,31 @@ enum netsim_sub_state {
 	_SUB_STATE_COUNT
 };
 
+/* How the HLR answers SRI-for-SM for a subscriber besides its state: the
+ * cases number lookups have to tell apart */
+enum netsim_sri_answer {
+	NETSIM_SRI_BY_STATE,	/* as the state says (default) */
+	NETSIM_SRI_ERROR,	/* always the error sri_error (with its diagnostic) */
+	NETSIM_SRI_SILENT,	/* never answers (the gateway's invoke timer runs out) */
+};
+
 struct netsim_sub {
 	struct llist_head entry;
 	char msisdn[SCCP_GT_DIGITS_MAX + 1];
-	char imsi[16];
+	char imsi[16];				/* of another network under our number: ported */
 	char msc_gt[SCCP_GT_DIGITS_MAX + 1];	/* another network's MSC: roaming */
 	enum netsim_sub_state state;
 	char waiting_sc[SCCP_GT_DIGITS_MAX + 1];	/* message waiting: SC to alert */
+	/* the HLR's SRI-for-SM answer (netsim_hlr.c) */
+	enum netsim_sri_answer sri_answer;
+	uint8_t sri_error;			/* enum map_error */
+	bool sri_diag_present;			/* absentSubscriberDiagnosticSM or SM failure cause */
+	uint8_t sri_diag;
+	unsigned int sri_delay_ms;		/* every answer this late (slow HLR) */
+	/* SMS home routing (TS 23.204): an SMS router answers for the HLR with
+	 * its own address as MSC and a correlation ID in the IMSI field */
+	char router_gt[SCCP_GT_DIGITS_MAX + 1];
+	char correlation_id[16];
 };
 
 extern struct llist_head netsim_subscribers;
@@ -61,6 +84,16 @@ void netsim_hlr_stop(void);
 void netsim_msc_stop(void);
 int netsim_echo_start(void *ctx, struct ss7_stack *stack);
 void netsim_hlr_alert_sc(const struct netsim_sub *sub);
+/* "absent-subscriber-sm" <-> MAP_ERR_ABSENT_SUBSCRIBER_SM, ... (-1: none) */
+int netsim_sri_error_from_name(const char *name);
+const char *netsim_sri_error_to_name(uint8_t code);
+/* the VTY's choice of error names */
+#define NETSIM_SRI_ERRORS "(unknown-subscriber|unidentified-subscriber|absent-subscriber-sm|illegal-subscriber|" \
+	"teleservice-not-provisioned|illegal-equipment|call-barred|facility-not-supported|absent-subscriber|" \
+	"subscriber-busy-for-mt-sms|sm-delivery-failure|message-waiting-list-full|system-failure|data-missing|" \
+	"unexpected-data-value)"
+/* SRI-for-SM dialogues the HLR holds (slow answers, no answer) */
+unsigned int netsim_hlr_held(void);
 /* alertServiceCentre for msisdn to sc from any GT (a spoofed alert) */
 int netsim_hlr_alert_sc_from(const char *msisdn, const char *sc, const char *from_gt);
 /* netsim_attack.c: a hostile network's tools (VTY "attack ...") */

@@ -84,19 +84,59 @@ uint8_t operator_version(const struct operator *op)
 	return map_peer_version(op->peer, MAP_AC_SHORT_MSG_GATEWAY);
 }
 
-int64_t operator_wait_ms(struct operator *op, int64_t now)
+/* A token bucket of rate per second with one second of burst (at least
+ * one token): refilled to now; 0 and *tokens can pay, else the ms until one */
+static int64_t bucket_wait(double *tokens, int64_t *tokens_ms, double rate, int64_t now)
+{
+	double burst = rate < 1 ? 1 : rate;
+	*tokens += (now - *tokens_ms) * rate / 1000.0;
+	*tokens_ms = now;
+	if (*tokens > burst)
+		*tokens = burst;
+	if (*tokens >= 1)
+		return 0;
+	return rate > 0 ? (int64_t)((1 - *tokens) * 1000 / rate) + 1 : 1000;
+}
+
+/* while an SMS waited this recently, lookups are held to their share */
+#define SMS_HELD_WINDOW_MS 1000
+
+int64_t operator_wait_ms_for(struct operator *op, enum routing_class cls, int64_t now)
 {
 	if (!op || !op->throughput)
 		return 0;
-	op->tokens += (now - op->tokens_ms) * op->throughput / 1000.0;
-	op->tokens_ms = now;
-	if (op->tokens > op->throughput)
-		op->tokens = op->throughput;	/* one second of burst */
-	if (op->tokens >= 1) {
+	int64_t wait = bucket_wait(&op->tokens, &op->tokens_ms, op->throughput, now);
+	if (cls == ROUTING_CLASS_SMS) {
+		if (wait > 0) {
+			op->sms_held_ms = now;
+			return wait;
+		}
 		op->tokens -= 1;
 		return 0;
 	}
-	return (int64_t)((1 - op->tokens) * 1000 / op->throughput) + 1;
+	double share_rate = op->throughput * op->lookup_share / 100.0;
+	int64_t share_wait = bucket_wait(&op->lookup_tokens, &op->lookup_tokens_ms, share_rate, now);
+	bool sms_waiting = op->sms_held_ms && now - op->sms_held_ms < SMS_HELD_WINDOW_MS;
+	if (sms_waiting) {
+		if (!op->lookup_share)
+			return SMS_HELD_WINDOW_MS - (now - op->sms_held_ms) + 1;
+		if (share_wait > wait)
+			wait = share_wait;
+	}
+	if (wait > 0)
+		return wait;
+	op->tokens -= 1;
+	/* the share bucket counts every lookup, so that a flood that started
+	 * while SMS was idle is held at once when SMS comes */
+	op->lookup_tokens -= 1;
+	if (op->lookup_tokens < -1)
+		op->lookup_tokens = -1;
+	return 0;
+}
+
+int64_t operator_wait_ms(struct operator *op, int64_t now)
+{
+	return operator_wait_ms_for(op, ROUTING_CLASS_SMS, now);
 }
 
 void routing_trace_fill(struct routing_trace *t, const struct map_dialogue *md)

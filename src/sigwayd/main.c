@@ -1,7 +1,8 @@
 /* sigwayd: the gateway. It hosts the SS7 stack (our SCCP on
  * libosmo-sigtran, TCAP, the MAP dialogue layer), the shared routing
- * (operators, routes, SRI-for-SM), the SMPP server and the SMS core with its
- * store. Services speak MAP on the gateway's SSN; an application context no
+ * (operators, routes, SRI-for-SM), the client accounts, the SMPP server,
+ * the SMS core with its store, and the number lookup with its HTTP API.
+ * Services speak MAP on the gateway's SSN; an application context no
  * service serves is refused by the MAP layer. */
 
 #include <stdio.h>
@@ -14,12 +15,17 @@
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/ports.h>
 #include <osmocom/vty/vty.h>
+#include <sigway/accounts/accounts.h>
+#include <sigway/accounts/accounts_http.h>
 #include <sigway/common/daemon.h>
 #include <sigway/common/logging.h>
 #include <sigway/common/vty_nodes.h>
 #include <sigway/http/http_metrics.h>
 #include <sigway/http/http_server.h>
+#include <sigway/lookup/lookup.h>
 #include <sigway/map/map_dialogue.h>
+#include <sigway/numbering/numbering.h>
+#include <sigway/numbering/numbering_vty.h>
 #include <sigway/routing/routing.h>
 #include <sigway/sccp/sccp_codec.h>
 #include <sigway/ss7/ss7_stack.h>
@@ -139,19 +145,36 @@ static int start_sms(struct routing *rt, struct smsc *smsc, struct smpp_server *
 	return 0;
 }
 
+/* The number lookup and its API, when the store is there: after the SMS
+ * core (its tables), before the HTTP server starts (the routes) */
+static int start_lookup(struct lookup_svc *lk, struct routing *rt, struct numbering *nb, struct store *st,
+			struct accounts *accts, struct http_server *http)
+{
+	char err[200];
+	if (!st)
+		return 0;
+	if (numbering_load_configured(nb, err, sizeof(err)) < 0)
+		LOGP(DLOOKUP, LOGL_ERROR, "numbering data: %s (lookups report no networks)\n", err);
+	struct lookup_deps deps = { .routing = rt, .numbering = nb, .store = st, .accounts = accts,
+				    .http = http_server_configured(http) ? http : NULL, .link_up = link_up,
+				    .link_data = g_stack };
+	return lookup_start(lk, &deps);
+}
+
 /* An orderly stop takes no more submits and lets the dialogues in progress
  * end (up to 5 s), so their outcome is stored and nothing the MSC took is
- * sent again */
-static void orderly_stop(struct smpp_server *smpp, struct smsc *smsc, struct store *st)
+ * sent again (nor a lookup billed without its record) */
+static void orderly_stop(struct smpp_server *smpp, struct smsc *smsc, struct lookup_svc *lk, struct store *st)
 {
 	struct timespec t0, now;
 	if (st)
 		store_commit(st);	/* the last submit_sm_resp leave before the binds close */
 	smpp_server_stop(smpp);
+	lookup_stop(lk);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((!smsc_drain(smsc) && !smpp_server_binds(smpp)) || now.tv_sec - t0.tv_sec >= 5)
+		if ((!smsc_drain(smsc) && !smpp_server_binds(smpp) && !lookup_busy(lk)) || now.tv_sec - t0.tv_sec >= 5)
 			return;
 		osmo_select_main(0);
 	}
@@ -175,15 +198,22 @@ int main(int argc, char **argv)
 	map_vty_init();
 	struct routing *rt = routing_alloc(d.ctx);
 	struct smsc *smsc = smsc_alloc(d.ctx);
-	struct smpp_server *smpp = smpp_server_alloc(d.ctx, &smsc_smpp_ops, smsc);
+	struct accounts *accts = accounts_alloc(d.ctx);
+	struct smpp_server *smpp = smpp_server_alloc(d.ctx, accts, &smsc_smpp_ops, smsc);
 	struct store *st = NULL;
+	struct numbering *nb = numbering_alloc(d.ctx);
+	struct lookup_svc *lk = lookup_alloc(d.ctx);
 	struct http_server *http = http_server_alloc(d.ctx);
 	http_server_vty_init(http);
+	http_server_set_auth(http, accounts_http_auth, accts);
 	http_metrics_register(http);
 	http_health_add_check(http, "ss7_link", link_health, NULL);
+	accounts_vty_init(accts);	/* the account node, which the SMPP server's commands join */
 	smpp_server_vty_init(smpp);
 	smsc_vty_init(smsc);
 	routing_vty_init(rt);	/* after the sms node: older configurations have operators there */
+	numbering_vty_init(nb);
+	lookup_vty_init(lk);
 	g_ctx = d.ctx;
 	if (sigway_daemon_read_config(&d) < 0)
 		return 1;
@@ -203,7 +233,8 @@ int main(int argc, char **argv)
 	}
 	/* the services speak MAP on the gateway's SSN, from its calling GT */
 	struct map_instance *mi = map_instance_start(d.ctx, stack->sccp, SCCP_SSN_MSC);
-	if (!mi || routing_start(rt, mi, gw_cfg.calling_gt) < 0 || start_sms(rt, smsc, smpp, &st) < 0) {
+	if (!mi || routing_start(rt, mi, gw_cfg.calling_gt) < 0 || start_sms(rt, smsc, smpp, &st) < 0 ||
+	    start_lookup(lk, rt, nb, st, accts, http) < 0) {
 		fprintf(stderr, "sigwayd: cannot start the services on the gateway's SSN\n");
 		return 1;
 	}
@@ -214,7 +245,7 @@ int main(int argc, char **argv)
 	}
 	LOGP(DAPP, LOGL_NOTICE, "sigwayd started\n");
 	sigway_daemon_run(&d);
-	orderly_stop(smpp, smsc, st);
+	orderly_stop(smpp, smsc, lk, st);
 	http_server_free(http);
 	/* what waits for a commit is answered while everything is there; then
 	 * the SMPP side (its last answers go into the store), the core, the store
@@ -222,6 +253,7 @@ int main(int argc, char **argv)
 	if (st)
 		store_commit(st);
 	smpp_server_free(smpp);
+	lookup_free(lk);
 	smsc_free(smsc);
 	if (st)
 		store_close(st);

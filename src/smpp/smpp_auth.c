@@ -47,29 +47,6 @@ static double mono_ms(void)
 
 /* ------------------------------------------------------------ hashes */
 
-char *smpp_auth_hash(void *ctx, const char *password)
-{
-	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
-	char *out = NULL;
-	struct crypt_data *cd = talloc_zero(NULL, struct crypt_data);
-	if (!cd)
-		return NULL;
-	/* NULL random bytes: libcrypt takes them from the kernel */
-	if (crypt_gensalt_rn("$6$", 0, NULL, 0, salt, sizeof(salt))) {
-		const char *h = crypt_rn(password, salt, cd, sizeof(*cd));
-		if (h && h[0] == '$')
-			out = talloc_strdup(ctx, h);
-	}
-	explicit_bzero(cd, sizeof(*cd));
-	talloc_free(cd);
-	return out;
-}
-
-bool smpp_auth_hash_ok(const char *hash)
-{
-	return hash[0] == '$' && crypt_checksalt(hash) == CRYPT_SALT_OK;
-}
-
 /* the same time whatever the first difference */
 static bool equal_const_time(const char *a, const char *b)
 {

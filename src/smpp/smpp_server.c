@@ -949,17 +949,19 @@ bool smpp_server_receiver_bound(struct smpp_server *srv, const char *system_id)
 void smpp_server_foreach_receiver_account(struct smpp_server *srv,
 					  void (*cb)(void *data, const struct smpp_account *a), void *data)
 {
-	const struct smpp_account *a;
-	llist_for_each_entry(a, &srv->accounts, list)
-		if (a->receivers)
-			cb(data, a);
+	struct account *acc = NULL;
+	while ((acc = accounts_next(srv->accounts, acc)))
+		if (acc->smpp.receivers)
+			cb(data, &acc->smpp);
 }
 
 const struct smpp_account *smpp_server_mo_account(struct smpp_server *srv, const char *dest)
 {
-	const struct smpp_account *a, *best = NULL;
+	const struct smpp_account *best = NULL;
 	size_t best_len = 0;
-	llist_for_each_entry(a, &srv->accounts, list) {
+	struct account *acc = NULL;
+	while ((acc = accounts_next(srv->accounts, acc))) {
+		const struct smpp_account *a = &acc->smpp;
 		for (unsigned int i = 0; i < a->n_mo_routes; i++) {
 			size_t n = strlen(a->mo_route[i]);
 			if (n > best_len && !strncmp(dest, a->mo_route[i], n)) {
@@ -990,14 +992,15 @@ static void log_limits_stop(struct smpp_server *srv)
 	sigway_log_limit_stop(&srv->log_closed);
 }
 
-struct smpp_server *smpp_server_alloc(void *ctx, const struct smpp_server_ops *ops, void *priv)
+struct smpp_server *smpp_server_alloc(void *ctx, struct accounts *accts, const struct smpp_server_ops *ops,
+				      void *priv)
 {
 	struct smpp_server *srv = talloc_zero(ctx, struct smpp_server);
 	if (!srv)
 		return NULL;
 	srv->ops = ops;
 	srv->priv = priv;
-	INIT_LLIST_HEAD(&srv->accounts);
+	srv->accounts = accts;
 	INIT_LLIST_HEAD(&srv->sessions);
 	snprintf(srv->system_id, sizeof(srv->system_id), "sigway");
 	snprintf(srv->local_ip, sizeof(srv->local_ip), "127.0.0.1");

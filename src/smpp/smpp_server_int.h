@@ -81,7 +81,7 @@ struct smpp_server {
 	struct osmo_fd listen_ofd;
 	int spare_fd;			/* given up to take a connection off the queue at EMFILE */
 	struct osmo_timer_list listen_timer;	/* listening again after an accept error */
-	struct llist_head accounts;	/* struct smpp_account */
+	struct accounts *accounts;	/* shared with the other client APIs */
 	struct llist_head sessions;	/* struct smpp_session, oldest first */
 	unsigned int n_sessions, n_unbound;
 	struct llist_head *ip_buckets;	/* struct smpp_ip_count by address */
@@ -167,10 +167,7 @@ void smpp_session_bound(struct smpp_session *s, struct smpp_account *a);
 /* smpp_auth.c: passwords and the bind check */
 struct smpp_auth *smpp_auth_alloc(struct smpp_server *srv);
 void smpp_auth_free(struct smpp_auth *auth);
-/* A crypt(3) hash (SHA-512) of a password for the config; NULL on error */
-char *smpp_auth_hash(void *ctx, const char *password);
-/* true when hash is one we verify: a method libcrypt calls strong (SHA-512, yescrypt, bcrypt, ...) */
-bool smpp_auth_hash_ok(const char *hash);
+/* (hashes of passwords for the config: accounts_hash(), accounts_hash_ok()) */
 /* Decides the bind in s->bind: answers it (now when it is right, after
  * the failure delay when not) */
 void smpp_auth_bind(struct smpp_session *s);

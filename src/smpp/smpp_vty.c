@@ -17,15 +17,11 @@ static struct smpp_server *g_srv;
 
 struct smpp_account *smpp_account_find(struct smpp_server *srv, const char *system_id)
 {
-	struct smpp_account *a;
-	llist_for_each_entry(a, &srv->accounts, list)
-		if (!strcmp(a->system_id, system_id))
-			return a;
-	return NULL;
+	struct account *a = accounts_find(srv->accounts, system_id);
+	return a ? &a->smpp : NULL;
 }
 
 static struct cmd_node smpp_node = { SIGWAY_SMPP_NODE, "%s(config-smpp)# ", 1 };
-static struct cmd_node account_node = { SIGWAY_SMPP_ACCOUNT_NODE, "%s(config-smpp-account)# ", 1 };
 
 DEFUN(cfg_smpp, cfg_smpp_cmd, "smpp", "Configure the SMPP server\n")
 {
@@ -133,28 +129,8 @@ DEFUN(cfg_bind_fail_delay, cfg_bind_fail_delay_cmd, "bind-failure-delay <100-100
 
 /* ------------------------------------------------------------ accounts */
 
-DEFUN(cfg_account, cfg_account_cmd, "account NAME", "Configure an ESME account\n" "system_id, up to 15 characters\n")
-{
-	if (strlen(argv[0]) > 15) {
-		vty_out(vty, "%% a system_id has at most 15 characters%s", VTY_NEWLINE);
-		return CMD_WARNING;
-	}
-	struct smpp_account *a = smpp_account_find(g_srv, argv[0]);
-	if (!a) {
-		a = talloc_zero(g_srv, struct smpp_account);
-		if (!a) {
-			vty_out(vty, "%% out of memory%s", VTY_NEWLINE);
-			return CMD_WARNING;
-		}
-		snprintf(a->system_id, sizeof(a->system_id), "%s", argv[0]);
-		a->window = 10;
-		a->max_binds = 8;
-		llist_add_tail(&a->list, &g_srv->accounts);
-	}
-	vty->index = a;
-	vty->node = SIGWAY_SMPP_ACCOUNT_NODE;
-	return CMD_SUCCESS;
-}
+/* The `account NAME` node is the shared accounts' (src/accounts); its
+ * vty->index is the account's SMPP part, which these commands set */
 
 static void set_hash(struct smpp_account *a, char *hash)
 {
@@ -175,7 +151,7 @@ DEFUN(cfg_password, cfg_password_cmd, "password PASSWORD",
 		vty_out(vty, "%% an SMPP password has at most 8 characters%s", VTY_NEWLINE);
 		return CMD_WARNING;
 	}
-	char *hash = smpp_auth_hash(a, argv[0]);
+	char *hash = accounts_hash(account_of_smpp(a), argv[0]);
 	if (!hash) {
 		vty_out(vty, "%% cannot hash the password%s", VTY_NEWLINE);
 		return CMD_WARNING;
@@ -189,12 +165,12 @@ DEFUN(cfg_password_hash, cfg_password_hash_cmd, "password-hash HASH",
       "SHA-512 ($6$...), yescrypt ($y$...) or another method libcrypt counts as strong (mkpasswd -m sha-512)\n")
 {
 	struct smpp_account *a = vty->index;
-	if (!smpp_auth_hash_ok(argv[0])) {
+	if (!accounts_hash_ok(argv[0])) {
 		vty_out(vty, "%% not a crypt(3) hash of a strong method (SHA-512 '$6$', yescrypt '$y$', bcrypt '$2b$')%s",
 			VTY_NEWLINE);
 		return CMD_WARNING;
 	}
-	char *hash = talloc_strdup(a, argv[0]);
+	char *hash = talloc_strdup(account_of_smpp(a), argv[0]);
 	if (!hash) {
 		vty_out(vty, "%% out of memory%s", VTY_NEWLINE);
 		return CMD_WARNING;
@@ -327,8 +303,9 @@ static int config_write_smpp(struct vty *vty)
 	vty_out(vty, " max-output-queue %u%s", l->max_output, VTY_NEWLINE);
 	vty_out(vty, " auth-backoff %u %u%s", l->auth_free, l->auth_backoff_max_s, VTY_NEWLINE);
 	vty_out(vty, " bind-failure-delay %u%s", l->auth_fail_delay_ms, VTY_NEWLINE);
-	struct smpp_account *a;
-	llist_for_each_entry(a, &srv->accounts, list) {
+	struct account *acc = NULL;
+	while ((acc = accounts_next(srv->accounts, acc))) {
+		struct smpp_account *a = &acc->smpp;
 		vty_out(vty, " account %s%s", a->system_id, VTY_NEWLINE);
 		/* never the clear text: only its hash is kept */
 		if (a->password_hash)
@@ -348,6 +325,7 @@ static int config_write_smpp(struct vty *vty)
 			vty_out(vty, "  allow-source %s%s", a->allow_source[i], VTY_NEWLINE);
 		for (unsigned int i = 0; i < a->n_allow_destination; i++)
 			vty_out(vty, "  allow-destination %s%s", a->allow_destination[i], VTY_NEWLINE);
+		accounts_vty_write(vty, acc, "  ");
 	}
 	return CMD_SUCCESS;
 }
@@ -388,8 +366,7 @@ void smpp_server_vty_init(struct smpp_server *srv)
 	install_element(SIGWAY_SMPP_NODE, &cfg_max_output_cmd);
 	install_element(SIGWAY_SMPP_NODE, &cfg_auth_backoff_cmd);
 	install_element(SIGWAY_SMPP_NODE, &cfg_bind_fail_delay_cmd);
-	install_element(SIGWAY_SMPP_NODE, &cfg_account_cmd);
-	install_node(&account_node, NULL);
+	accounts_vty_install_account_cmd(SIGWAY_SMPP_NODE);
 	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_password_cmd);
 	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_password_hash_cmd);
 	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_no_password_cmd);

@@ -1,6 +1,8 @@
-/* sigway-audit: the MAP evidence for the messages to one MSISDN in a time
- * range, read from the gateway's store file (see smsc_audit.h). Exit status
- * 3 when a delivered message lacks its SRI-for-SM from the same GT. */
+/* sigway-audit: the MAP evidence for the messages to one MSISDN and its
+ * number lookups in a time range, read from the gateway's store file (see
+ * smsc_audit.h). Exit status 3 when a delivered message lacks its
+ * SRI-for-SM from the same GT, or a lookup went out from another GT than
+ * the SMS core's dialogues. */
 
 #include <getopt.h>
 #include <stdint.h>
@@ -15,6 +17,7 @@
 static void usage(void)
 {
 	printf("Usage: sigway-audit --db FILE [--from TIME] [--to TIME] MSISDN\n"
+	       "  the messages to MSISDN and its number lookups, each with its MAP dialogues\n"
 	       "  TIME: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC) or milliseconds since the epoch\n");
 }
 
@@ -52,13 +55,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sqlite3_busy_timeout(db, 5000);
-	int bad = 0;
+	int bad = 0, bad_lookups = 0;
 	int n = smsc_audit_report(db, argv[optind], from, to, print_line, NULL, &bad);
+	int nl = n < 0 ? 0 : smsc_audit_lookups(db, argv[optind], from, to, print_line, NULL, &bad_lookups);
 	sqlite3_close(db);
-	if (n < 0) {
+	if (n < 0 || nl < 0) {
 		fprintf(stderr, "sigway-audit: cannot read the audit records\n");
 		return 1;
 	}
-	printf("%d messages, %d mismatches\n", n, bad);
-	return bad ? 3 : 0;
+	printf("%d messages, %d lookups, %d mismatches\n", n, nl, bad + bad_lookups);
+	return bad + bad_lookups ? 3 : 0;
 }

@@ -109,3 +109,104 @@ int smsc_audit_report(sqlite3 *db, const char *msisdn, int64_t from_ms, int64_t 
 		*mismatches = bad;
 	return n;
 }
+
+/* ------------------------------------------------------------ lookups */
+
+/* The calling GT of the SMS core's dialogues: of this MSISDN's messages in
+ * the range, else the latest SMS dialogue on record ("" none) */
+static void sms_calling_gt(sqlite3 *db, const char *msisdn, int64_t from_ms, int64_t to_ms, char *gt, size_t len)
+{
+	static const char *const sql[] = {
+		"SELECT a.calling_gt FROM messages m JOIN audit a ON a.msg_id = CAST(m.id AS TEXT)"
+		" WHERE m.dst = ?1 AND m.submit_ms >= ?2 AND m.submit_ms < ?3 ORDER BY a.id DESC LIMIT 1",
+		"SELECT calling_gt FROM audit WHERE msg_id NOT LIKE 'lookup:%' ORDER BY id DESC LIMIT 1",
+	};
+	gt[0] = '\0';
+	for (size_t i = 0; i < 2 && !gt[0]; i++) {
+		sqlite3_stmt *s;
+		if (sqlite3_prepare_v2(db, sql[i], -1, &s, NULL) != SQLITE_OK)
+			continue;
+		sqlite3_bind_text(s, 1, msisdn, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 2, from_ms);
+		sqlite3_bind_int64(s, 3, to_ms);
+		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+			snprintf(gt, len, "%s", sqlite3_column_text(s, 0));
+		sqlite3_finalize(s);
+	}
+}
+
+/* the SRI-for-SM of one lookup; returns its calling GT in gt ("" none) */
+static void report_lookup_dialogue(sqlite3 *db, const char *ref, void (*out)(void *, const char *), void *priv,
+				   char *gt, size_t len)
+{
+	sqlite3_stmt *s;
+	char line[400], t0[32], t1[32], msg_id[64];
+	gt[0] = '\0';
+	snprintf(msg_id, sizeof(msg_id), "lookup:%s", ref);
+	if (sqlite3_prepare_v2(db, "SELECT step, calling_gt, called_gt, otid, dtid, start_ms, end_ms, outcome"
+			       " FROM audit WHERE msg_id = ? ORDER BY id", -1, &s, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(s, 1, msg_id, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *dtid = (const char *)sqlite3_column_text(s, 4);
+		sigway_utc_format(t0, sizeof(t0), sqlite3_column_int64(s, 5));
+		sigway_utc_format(t1, sizeof(t1), sqlite3_column_int64(s, 6));
+		snprintf(line, sizeof(line), "  %-14s calling-gt %s called-gt %s otid %s dtid %s %s .. %s: %s",
+			 sqlite3_column_text(s, 0), sqlite3_column_text(s, 1), sqlite3_column_text(s, 2),
+			 sqlite3_column_text(s, 3), dtid && dtid[0] ? dtid : "-", t0, t1, sqlite3_column_text(s, 7));
+		out(priv, line);
+		snprintf(gt, len, "%s", sqlite3_column_text(s, 1));
+	}
+	sqlite3_finalize(s);
+}
+
+int smsc_audit_lookups(sqlite3 *db, const char *msisdn, int64_t from_ms, int64_t to_ms,
+		       void (*out)(void *priv, const char *line), void *priv, int *mismatches)
+{
+	sqlite3_stmt *s;
+	char line[400], t0[32], sms_gt[40], gt[40];
+	int n = 0, bad = 0;
+	if (mismatches)
+		*mismatches = 0;
+	/* a store without the lookup log (the lookup service never ran) */
+	if (sqlite3_prepare_v2(db, "SELECT ref, account, request_ms, source, status, billed FROM lookups"
+			       " WHERE msisdn = ? AND request_ms >= ? AND request_ms < ? ORDER BY request_ms, id",
+			       -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	sms_calling_gt(db, msisdn, from_ms, to_ms, sms_gt, sizeof(sms_gt));
+	sqlite3_bind_text(s, 1, msisdn, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, from_ms);
+	sqlite3_bind_int64(s, 3, to_ms);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *ref = (const char *)sqlite3_column_text(s, 0);
+		const char *source = (const char *)sqlite3_column_text(s, 3);
+		sigway_utc_format(t0, sizeof(t0), sqlite3_column_int64(s, 2));
+		snprintf(line, sizeof(line), "lookup %s account %s of %s requested %s status %s source %s%s", ref,
+			 sqlite3_column_text(s, 1), msisdn, t0, sqlite3_column_text(s, 4), source,
+			 sqlite3_column_int(s, 5) ? " billed" : " not billed");
+		out(priv, line);
+		n++;
+		report_lookup_dialogue(db, ref, out, priv, gt, sizeof(gt));
+		if (!gt[0]) {
+			out(priv, strcmp(source, "cache") ? "  no SRI-for-SM was sent" :
+							    "  answered from the account's cache: no SRI-for-SM");
+			continue;
+		}
+		if (!sms_gt[0]) {
+			snprintf(line, sizeof(line), "  verdict: sent from calling GT %s (no SMS dialogue on record to compare)",
+				 gt);
+		} else if (!strcmp(gt, sms_gt)) {
+			snprintf(line, sizeof(line), "  verdict: the SRI-for-SM went out from %s, the calling GT of the SMS"
+				 " core's dialogues", gt);
+		} else {
+			snprintf(line, sizeof(line), "  verdict: MISMATCH: sent from %s, the SMS core's dialogues from %s", gt,
+				 sms_gt);
+			bad++;
+		}
+		out(priv, line);
+	}
+	sqlite3_finalize(s);
+	if (mismatches)
+		*mismatches = bad;
+	return n;
+}

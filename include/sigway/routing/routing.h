@@ -8,6 +8,7 @@
  *   routing
  *    operator NAME hlr-gt DIGITS map-version <1-3>
  *    operator NAME throughput <0-100000>
+ *    operator NAME lookup-share <0-100>      (lookups' share while SMS waits)
  *    operator NAME network-gt PREFIX          (its HLR and MSC/VLR GT ranges)
  *    route PREFIX operator NAME                                             */
 #pragma once
@@ -30,6 +31,12 @@ struct operator {
 	unsigned int throughput;	/* new transactions per second towards it, 0: no limit */
 	double tokens;
 	int64_t tokens_ms;
+	/* SMS and lookups share the throughput; while SMS waits for it, lookups
+	 * get at most lookup_share percent of it (their own bucket) */
+	unsigned int lookup_share;
+	double lookup_tokens;
+	int64_t lookup_tokens_ms;
+	int64_t sms_held_ms;		/* last time an SMS had to wait for a token */
 };
 
 struct routing *routing_alloc(void *ctx);
@@ -52,8 +59,22 @@ struct operator *routing_next_operator(struct routing *rt, struct operator *prev
 /* MAP version dialogues to the operator's HLR open with (learned or configured) */
 uint8_t operator_version(const struct operator *op);
 /* Token bucket of the operator's throughput: 0 when a transaction may
- * start now (and takes its token), else the ms until one may */
+ * start now (and takes its token), else the ms until one may. The SMS
+ * core's: SMS has priority over lookups. */
 int64_t operator_wait_ms(struct operator *op, int64_t now_ms);
+
+/* Who asks for a token of an operator's throughput */
+enum routing_class {
+	ROUTING_CLASS_SMS,	/* the SMS core (operator_wait_ms) */
+	ROUTING_CLASS_LOOKUP,	/* number lookups */
+};
+#define ROUTING_LOOKUP_SHARE_DEFAULT 30
+/* The same for a class. Lookups take from the same bucket as SMS; while an
+ * SMS waited for a token in the last second they also need a token of
+ * their own bucket, filled at lookup_share percent of the throughput: a
+ * lookup flood leaves SMS at least (100 - lookup_share) percent, and takes
+ * everything SMS does not use. */
+int64_t operator_wait_ms_for(struct operator *op, enum routing_class cls, int64_t now_ms);
 
 /* What an audit trail keeps of one MAP dialogue */
 struct routing_trace {

@@ -11,48 +11,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <osmocom/core/linuxlist.h>
+#include <sigway/accounts/accounts.h>
 #include <sigway/smpp/smpp_pdu.h>
 
 struct smpp_server;
-
-#define SMPP_MO_ROUTES_MAX 16
-#define SMPP_ALLOW_IP_MAX 8
-#define SMPP_ALLOW_MAX 16
-#define SMPP_TRUSTED_IP_MAX 8
-
-struct smpp_account {
-	struct llist_head list;
-	char system_id[16];
-	/* crypt(3) hash of the password (SHA-512 or stronger); NULL and not
-	 * no_password: no password configured, every bind is refused */
-	char *password_hash;
-	bool no_password;		/* `no password`: the empty password binds */
-	char allow_ip[SMPP_ALLOW_IP_MAX][48];	/* empty list: any address */
-	unsigned int n_allow_ip;
-	unsigned int window;		/* outstanding requests per bind, each way */
-	unsigned int throughput;	/* submit_sm per second over all binds, 0: no limit */
-	unsigned int max_binds;
-	char mo_route[SMPP_MO_ROUTES_MAX][21];	/* destination prefixes (short codes, long numbers) */
-	unsigned int n_mo_routes;
-	bool mo_reassemble;
-	/* permissions: sender addresses (exact, or a prefix ending in '*') and
-	 * destination prefixes the account may use; empty lists allow any */
-	char allow_source[SMPP_ALLOW_MAX][22];
-	unsigned int n_allow_source;
-	char allow_destination[SMPP_ALLOW_MAX][21];
-	unsigned int n_allow_destination;
-	/* runtime */
-	double tokens;
-	int64_t tokens_ms;
-	unsigned int binds;
-	unsigned int receivers;		/* receiver and transceiver binds */
-	/* failed binds: back-off for the account (addresses that bound with
-	 * the right password lately are not held by it) */
-	unsigned int auth_failures;
-	int64_t auth_last_ms, auth_blocked_until_ms;
-	char trusted_ip[SMPP_TRUSTED_IP_MAX][48];
-	unsigned int n_trusted_ip, trusted_next;
-};
 
 /* A request of a bound ESME the SMS core decides on */
 struct smpp_request {
@@ -79,8 +41,12 @@ struct smpp_server_ops {
 	void (*deliver_resp)(void *priv, uint64_t token, uint32_t status);
 };
 
-struct smpp_server *smpp_server_alloc(void *ctx, const struct smpp_server_ops *ops, void *priv);
-/* Installs the `smpp` VTY node; call before reading the config */
+/* The accounts (struct smpp_account is their SMPP part, accounts.h) are
+ * shared with the other client APIs */
+struct smpp_server *smpp_server_alloc(void *ctx, struct accounts *accts, const struct smpp_server_ops *ops,
+				      void *priv);
+/* Installs the `smpp` VTY node (after accounts_vty_init(): the account
+ * node is shared); call before reading the config */
 void smpp_server_vty_init(struct smpp_server *srv);
 /* Opens the listening socket configured; 0 when none is configured */
 int smpp_server_start(struct smpp_server *srv);

@@ -13,3 +13,12 @@
  * messages whose MT-ForwardSM did not follow an SRI-for-SM from its GT. */
 int smsc_audit_report(sqlite3 *db, const char *msisdn, int64_t from_ms, int64_t to_ms,
 		      void (*out)(void *priv, const char *line), void *priv, int *mismatches);
+
+/* The number lookups of the MSISDN in the range (the lookup log and the
+ * audit rows of their SRI-for-SM, written by src/lookup): each with its
+ * dialogue, and whether it went out from the calling GT of the SMS core's
+ * dialogues (those of the report's messages, else the latest on record).
+ * Returns the number of lookups reported (0 when the store has no lookup
+ * log), or <0. *mismatches (may be NULL) counts lookups from another GT. */
+int smsc_audit_lookups(sqlite3 *db, const char *msisdn, int64_t from_ms, int64_t to_ms,
+		       void (*out)(void *priv, const char *line), void *priv, int *mismatches);

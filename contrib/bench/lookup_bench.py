@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Benchmark (not a test) of the number lookup, on loopback. In one run:
+
+ (a) lookups per second through sigwayd's HTTP API (a Node.js client with
+     keep-alive connections and many requests in flight: GET /v1/lookup/{number}
+     one a request, and POST /v1/lookup with --batch numbers a request),
+     each one SRI-for-SM through osmo-stp to sigway-netsim's HLR,
+     next to the TCAP Begin/End round-trip rate of the same network: each
+     round the test peer (tests/peer) takes sigwayd's place for `bench tcap`,
+     then sigwayd comes back on the same STP and netsim for the lookups (as
+     smpp_bench.py does). One lookup is one dialogue: the target is >= 70 %;
+ (b) the memory of a bulk job of 1,000,000 numbers (text/plain): sigwayd's
+     RSS before, at its peak while the numbers are checked and stored, and
+     while the job runs (sampled every 0.5 s), then the job is cancelled.
+
+usage: contrib/bench/lookup_bench.py [BUILD_DIR] [--rounds N] [--count N] [--in-flight N]
+                                     [--bulk N] [--bulk-seconds S]
+Build with --buildtype=release (the demo build, build/) for figures worth recording.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(TOP, 'tests', 'integration'))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sigway_net as sn  # noqa: E402
+from smpp_bench import rss_kb, tcap_rate  # noqa: E402
+
+KEY = 'benchkey-0123456789abcdef-secret'
+
+# N lookups, C requests in flight over keep-alive connections, B numbers a request (1: GET
+# /v1/lookup/{number}, more: POST /v1/lookup); prints {"done", "failed", "seconds", "rate"}
+LOAD_JS = r'''
+const http = require('http');
+const [port, key, count, inflight, base, batch] = process.argv.slice(1).map((v, i) => i === 1 ? v : Number(v));
+const agent = new http.Agent({ keepAlive: true, maxSockets: inflight });
+let next = 0, done = 0, failed = 0, first = null;
+const t0 = process.hrtime.bigint();
+function finish() {
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  console.log(JSON.stringify({ done, failed, first, seconds: s, rate: done / s }));
+  agent.destroy();
+}
+function answered(res, body, n) {
+  let results = [];
+  try {
+    const j = JSON.parse(body);
+    results = batch > 1 ? j.results : [j];
+  } catch (e) { /* counted below */ }
+  const bad = res.statusCode !== 200 ? n : n - results.filter((r) => r.status === 'CONNECTED').length;
+  if (bad && !first) first = { status: res.statusCode, body: body.slice(0, 600) };
+  failed += bad;
+  done += n;
+  if (done >= count) finish(); else one();
+}
+function one() {
+  if (next >= count) return;
+  const n = Math.min(batch, count - next);
+  const numbers = Array.from({ length: n }, (_, i) => String(base + next + i));
+  next += n;
+  const headers = { 'X-API-Key': key };
+  const opts = { host: '127.0.0.1', port, agent, headers, method: batch > 1 ? 'POST' : 'GET',
+                 path: batch > 1 ? '/v1/lookup' : '/v1/lookup/' + numbers[0] };
+  const body = batch > 1 ? JSON.stringify({ to: numbers }) : null;
+  if (body) headers['Content-Type'] = 'application/json';
+  const req = http.request(opts, (res) => {
+    let text = '';
+    res.setEncoding('utf8');
+    res.on('data', (c) => { text += c; });
+    res.on('end', () => answered(res, text, n));
+  });
+  req.on('error', (e) => {
+    if (!first) first = { error: String(e) };
+    failed += n;
+    done += n;
+    if (done >= count) finish(); else one();
+  });
+  req.end(body || undefined);
+}
+for (let i = 0; i < inflight; i++) one();
+'''
+
+
+def lookups(port, count, inflight, base, batch=1):
+    out = subprocess.run(['node', '-e', LOAD_JS, str(port), KEY, str(count), str(inflight), str(base), str(batch)],
+                         capture_output=True, text=True, timeout=900)
+    if out.returncode:
+        raise RuntimeError(out.stderr)
+    r = json.loads(out.stdout)
+    if r['failed']:
+        raise RuntimeError('lookups failed: %s' % r)
+    return r
+
+
+def api(port, method, path, body=None, ctype='text/plain'):
+    req = urllib.request.Request('http://127.0.0.1:%d%s' % (port, path), data=body, method=method,
+                                 headers={'X-API-Key': KEY, 'Content-Type': ctype})
+    with urllib.request.urlopen(req, timeout=600) as r:
+        return json.loads(r.read())
+
+
+def bulk_rss(net, port, n, seconds):
+    """(b): RSS of sigwayd around a bulk job of n numbers"""
+    pid = net.procs['sigwayd'][0].pid
+    body = ''.join('4917%09d\n' % i for i in range(n)).encode()
+    before = rss_kb(pid)
+    samples = []
+    import threading
+    stop = threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            samples.append((time.time(), rss_kb(pid)))
+            time.sleep(0.5)
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    t0 = time.time()
+    job = api(port, 'POST', '/v1/lookup/jobs', body)
+    accepted = time.time() - t0
+    while api(port, 'GET', '/v1/lookup/jobs/' + job['id'])['state'] == 'loading':
+        time.sleep(0.5)
+    loaded = time.time() - t0
+    time.sleep(seconds)
+    st = api(port, 'GET', '/v1/lookup/jobs/' + job['id'])
+    stop.set()
+    t.join()
+    api(port, 'DELETE', '/v1/lookup/jobs/' + job['id'])
+    running = [kb for ts, kb in samples if ts - t0 > loaded + 1]
+    # every 5 s of the run: flat when memory does not grow with the numbers done
+    every5 = [kb for ts, kb in samples if ts - t0 > loaded][::10]
+    return {'before_kb': before, 'peak_kb': max(kb for _, kb in samples), 'running_kb': running[-1] if running else 0,
+            'running_max_kb': max(running) if running else 0, 'accepted_s': accepted, 'stored_s': loaded,
+            'done_when_sampled': st['done'], 'body_bytes': len(body), 'every5': every5}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('build', nargs='?', default=os.path.join(TOP, 'build'))
+    ap.add_argument('--rounds', type=int, default=3)
+    ap.add_argument('--count', type=int, default=20000, help='lookups per round of (a)')
+    ap.add_argument('--in-flight', type=int, default=200)
+    ap.add_argument('--batch', type=int, default=20, help='numbers per POST of the batched run of (a)')
+    ap.add_argument('--bulk', type=int, default=1000000, help='numbers of the job of (b); 0: no (b)')
+    ap.add_argument('--bulk-seconds', type=int, default=20, help='how long (b) watches the job run')
+    args = ap.parse_args()
+    args.build = os.path.abspath(args.build)
+
+    port = sn.free_port()
+    extra = ('http\n local-port %d\n limit pending 100000\n limit connections 4000\n limit connections-per-ip 4000\n'
+             'account bench\n api-key %s\n'
+             'lookup\n max-in-flight 2000\n job window 500\n' % (port, KEY))
+    with sn.Network(args.build, capture=False, quiet=True, sigwayd_extra=extra,
+                    netsim_extra='netsim\n hlr implicit-subscribers 4917\n') as net:
+        lookups(port, 1000, 50, 4917100000000)         # warm up: connections, the store
+        tcap, rate, batched = [], [], []
+        for i in range(args.rounds):
+            tcap.append(tcap_rate(net, 20000, 200))
+            r = lookups(port, args.count, args.in_flight, 4917200000000 + i * args.count)
+            rate.append(r['rate'])
+            b = lookups(port, args.count, max(1, args.in_flight // args.batch), 4917300000000 + i * args.count,
+                        args.batch)
+            batched.append(b['rate'])
+            print('tcap round trips %.0f/s; lookups through the API: %.0f/s one a request (%d in flight),'
+                  ' %.0f/s %d a request' % (tcap[-1], rate[-1], args.in_flight, batched[-1], args.batch))
+        bulk = bulk_rss(net, port, args.bulk, args.bulk_seconds) if args.bulk else None
+
+    m_tcap, m_rate, m_batch = statistics.median(tcap), statistics.median(rate), statistics.median(batched)
+    print()
+    print('(a) lookups %.0f/s (one a request) and %.0f/s (%d a request) vs TCAP round trips %.0f/s:'
+          ' %.0f%% and %.0f%% (target >= 70%%)' % (m_rate, m_batch, args.batch, m_tcap, 100 * m_rate / m_tcap,
+                                                   100 * m_batch / m_tcap))
+    if bulk:
+        print('(b) job of %d numbers (%d bytes of text/plain): accepted in %.1f s, stored in %.1f s;'
+              ' RSS %d KiB before, peak %d KiB, %d KiB (max %d) while it ran (%d done after %d s)' % (
+                  args.bulk, bulk['body_bytes'], bulk['accepted_s'], bulk['stored_s'], bulk['before_kb'],
+                  bulk['peak_kb'], bulk['running_kb'], bulk['running_max_kb'], bulk['done_when_sampled'],
+                  args.bulk_seconds))
+        print('    RSS every 5 s while it ran (KiB): %s; the store\'s page cache alone may take 32 MiB'
+              ' (cache_size)' % ' '.join(str(kb) for kb in bulk['every5']))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,194 @@
+/* What lookups leave in the store: the lookup log (every answer given to an
+ * account, from the network or its cache), the billing record and the
+ * audit row of each SRI-for-SM sent, written in the same transaction; and
+ * the bulk jobs. */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <talloc.h>
+#include <osmocom/core/logging.h>
+#include <osmocom/core/utils.h>
+#include <sigway/billing/billing.h>
+#include <sigway/common/logging.h>
+#include <sigway/store/store.h>
+#include "lookup_int.h"
+
+static const char schema[] =
+	/* the log: one row per answer given; ref is the billing record's */
+	"CREATE TABLE IF NOT EXISTS lookups ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" ref TEXT NOT NULL UNIQUE, account TEXT NOT NULL, msisdn TEXT NOT NULL,"
+	" request_ms INTEGER NOT NULL, done_ms INTEGER NOT NULL,"
+	" source TEXT NOT NULL, billed INTEGER NOT NULL, status TEXT NOT NULL, operator TEXT NOT NULL,"
+	" job TEXT, seq INTEGER, result TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS lookups_account ON lookups (account, request_ms);"
+	"CREATE INDEX IF NOT EXISTS lookups_msisdn ON lookups (msisdn, request_ms);"
+	"CREATE UNIQUE INDEX IF NOT EXISTS lookups_job ON lookups (job, seq) WHERE job IS NOT NULL;"
+	"CREATE INDEX IF NOT EXISTS lookups_job_id ON lookups (job, id) WHERE job IS NOT NULL;"
+	/* bulk jobs and their numbers */
+	"CREATE TABLE IF NOT EXISTS lookup_jobs ("
+	" id TEXT PRIMARY KEY, account TEXT NOT NULL, reference TEXT NOT NULL DEFAULT '',"
+	" created_ms INTEGER NOT NULL, finished_ms INTEGER,"
+	" state TEXT NOT NULL, total INTEGER NOT NULL, loaded INTEGER NOT NULL DEFAULT 0,"
+	" done INTEGER NOT NULL DEFAULT 0, billed INTEGER NOT NULL DEFAULT 0, cache_hits INTEGER NOT NULL DEFAULT 0,"
+	" notify_url TEXT NOT NULL DEFAULT '', notify_batch INTEGER NOT NULL DEFAULT 0,"
+	" notified_id INTEGER NOT NULL DEFAULT 0, notified INTEGER NOT NULL DEFAULT 0,"
+	" notify_failures INTEGER NOT NULL DEFAULT 0, notify_error TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX IF NOT EXISTS lookup_jobs_account ON lookup_jobs (account, state);"
+	"CREATE TABLE IF NOT EXISTS lookup_job_numbers ("
+	" job TEXT NOT NULL, seq INTEGER NOT NULL, msisdn TEXT NOT NULL, input TEXT NOT NULL,"
+	" done INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (job, seq)) WITHOUT ROWID;";
+
+/* the audit table is the SMS core's (sigway-audit reads both); newer
+ * versions of it say who answered each dialogue (answer_gt) */
+static bool audit_has_answer_gt;
+
+int lookup_db_init(struct store *st)
+{
+	if (store_exec(st, schema) < 0)
+		return -EIO;
+	sqlite3_stmt *s = store_stmt(st, "SELECT name FROM pragma_table_info('audit')");
+	if (!s)
+		return -EIO;
+	bool any = false;
+	audit_has_answer_gt = false;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		any = true;
+		audit_has_answer_gt |= !strcmp((const char *)sqlite3_column_text(s, 0), "answer_gt");
+	}
+	sqlite3_reset(s);
+	return any ? 0 : -EIO;
+}
+
+static void audit_row(struct lookup_svc *svc, const struct lookup_item *it, const struct routing_trace *t)
+{
+	char otid[12], msg_id[LOOKUP_ID_LEN + 8], outcome[200];
+	const struct lookup_result *r = &it->res;
+	sqlite3_stmt *s = audit_has_answer_gt ?
+		store_stmt(svc->d.store, "INSERT INTO audit (msg_id, msisdn, step, calling_gt, called_gt,"
+			   " otid, dtid, start_ms, end_ms, outcome, answer_gt) VALUES (?,?,?,?,?,?,?,?,?,?,?)") :
+		store_stmt(svc->d.store, "INSERT INTO audit (msg_id, msisdn, step, calling_gt, called_gt,"
+			   " otid, dtid, start_ms, end_ms, outcome) VALUES (?,?,?,?,?,?,?,?,?,?)");
+	if (!s)
+		return;
+	snprintf(otid, sizeof(otid), "%08x", t->otid);
+	snprintf(msg_id, sizeof(msg_id), "lookup:%s", r->id);
+	if (r->error.kind == LOOKUP_ERR_NONE)
+		snprintf(outcome, sizeof(outcome), "ok imsi %s msc %s%s", r->home_routed ? "-" : r->imsi,
+			 r->home_routed ? r->home_routing_node : r->serving_msc, r->home_routed ? " (home routing)" : "");
+	else
+		snprintf(outcome, sizeof(outcome), "%s", r->error.kind == LOOKUP_ERR_MAP ? r->error.name :
+			 r->error.description);
+	sqlite3_bind_text(s, 1, msg_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, r->to, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, "sri-for-sm", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, t->calling_gt, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 5, t->called_gt, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 6, otid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 7, t->dtid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 8, t->start_ms);
+	sqlite3_bind_int64(s, 9, r->done_ms ? r->done_ms : store_now_ms());
+	sqlite3_bind_text(s, 10, outcome, -1, SQLITE_TRANSIENT);
+	if (audit_has_answer_gt)
+		sqlite3_bind_text(s, 11, t->answer_gt, -1, SQLITE_TRANSIENT);
+	if (store_step(svc->d.store, s) != SQLITE_DONE)
+		LOGP(DLOOKUP, LOGL_ERROR, "cannot write the audit row of lookup %s\n", r->id);
+}
+
+static void log_row(struct lookup_svc *svc, const struct lookup_item *it)
+{
+	const struct lookup_result *r = &it->res;
+	char *text = it->json ? json_dumps(it->json, JSON_COMPACT) : NULL;
+	sqlite3_stmt *s = store_stmt(svc->d.store, "INSERT OR IGNORE INTO lookups (ref, account, msisdn, request_ms,"
+				     " done_ms, source, billed, status, operator, job, seq, result)"
+				     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+	if (!s || !text) {
+		free(text);
+		return;
+	}
+	sqlite3_bind_text(s, 1, r->id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, it->acct->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, r->to, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 4, r->request_ms);
+	sqlite3_bind_int64(s, 5, r->done_ms ? r->done_ms : store_now_ms());
+	sqlite3_bind_text(s, 6, lookup_source_name(r->source), -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 7, r->billed);
+	sqlite3_bind_text(s, 8, lookup_status_name(r->status), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 9, r->operator_name, -1, SQLITE_TRANSIENT);
+	if (it->job[0]) {
+		sqlite3_bind_text(s, 10, it->job, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 11, it->seq);
+	}
+	sqlite3_bind_text(s, 12, text, -1, SQLITE_TRANSIENT);
+	if (store_step(svc->d.store, s) != SQLITE_DONE)
+		LOGP(DLOOKUP, LOGL_ERROR, "cannot write the log row of lookup %s\n", r->id);
+	free(text);
+}
+
+void lookup_db_record(struct lookup_svc *svc, struct lookup_item *it, const struct routing_trace *trace)
+{
+	const struct lookup_result *r = &it->res;
+	/* rendered once: the log keeps it, the API answers with it */
+	if (!it->json)
+		it->json = lookup_result_json(r, true);
+	store_write(svc->d.store);
+	if (r->billed) {
+		struct billing_event ev = { .kind = BILL_LOOKUP, .account = it->acct->name, .ref = r->id, .units = 1,
+					    .operator = r->operator_name, .event_ms = r->done_ms ? r->done_ms : store_now_ms() };
+		billing_record(svc->d.store, &ev);
+	}
+	if (trace)
+		audit_row(svc, it, trace);
+	log_row(svc, it);
+	if (it->job[0]) {
+		/* in the same transaction: after a restart the job goes on after it */
+		sqlite3_stmt *s = store_stmt(svc->d.store, "UPDATE lookup_job_numbers SET done = 1 WHERE job = ? AND seq = ?");
+		if (s) {
+			sqlite3_bind_text(s, 1, it->job, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(s, 2, it->seq);
+			store_step(svc->d.store, s);
+		}
+	}
+}
+
+unsigned int lookup_db_billed_since(struct lookup_svc *svc, const char *account, int64_t since_ms)
+{
+	sqlite3_stmt *s = store_stmt(svc->d.store, "SELECT count(*) FROM lookups WHERE account = ? AND request_ms >= ?"
+				     " AND billed = 1");
+	unsigned int n = 0;
+	if (!s)
+		return 0;
+	sqlite3_bind_text(s, 1, account, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, since_ms);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = (unsigned int)sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
+/* Log rows and finished jobs older than the retention, a batch at a time
+ * (the billing records stay: they are append-only) */
+void lookup_db_purge(struct lookup_svc *svc)
+{
+	if (!svc->cfg.retention_days || store_busy(svc->d.store))
+		return;
+	int64_t before = store_now_ms() - svc->cfg.retention_days * 86400000LL;
+	static const char *const sql[] = {
+		"DELETE FROM lookups WHERE id IN (SELECT id FROM lookups WHERE request_ms < ?1 ORDER BY id LIMIT 500)",
+		"DELETE FROM lookup_job_numbers WHERE (job, seq) IN (SELECT n.job, n.seq FROM lookup_job_numbers n"
+		" JOIN lookup_jobs j ON j.id = n.job WHERE j.finished_ms < ?1 LIMIT 500)",
+		"DELETE FROM lookup_jobs WHERE id IN (SELECT id FROM lookup_jobs j WHERE finished_ms < ?1 AND NOT EXISTS"
+		" (SELECT 1 FROM lookup_job_numbers n WHERE n.job = j.id) LIMIT 50)",
+	};
+	store_write(svc->d.store);
+	for (size_t i = 0; i < ARRAY_SIZE(sql); i++) {
+		sqlite3_stmt *s = store_stmt(svc->d.store, sql[i]);
+		if (!s)
+			continue;
+		sqlite3_bind_int64(s, 1, before);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			LOGP(DLOOKUP, LOGL_ERROR, "retention purge: %s\n", sqlite3_errmsg(store_db(svc->d.store)));
+		sqlite3_reset(s);
+	}
+}

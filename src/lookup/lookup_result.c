@@ -1,0 +1,404 @@
+/* The result model of a number lookup and how each field is derived
+ * (doc/lookup.md, "Derivations"). */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <osmocom/core/utils.h>
+#include <sigway/common/utc_time.h>
+#include <sigway/lookup/lookup_result.h>
+
+static const char *const status_names[] = {
+	[LOOKUP_CONNECTED] = "CONNECTED", [LOOKUP_ABSENT] = "ABSENT", [LOOKUP_INVALID] = "INVALID",
+	[LOOKUP_BARRED] = "BARRED", [LOOKUP_NOT_PROVISIONED] = "NOT_PROVISIONED",
+	[LOOKUP_UNDETERMINED] = "UNDETERMINED",
+};
+
+const char *lookup_status_name(enum lookup_status s)
+{
+	return s < ARRAY_SIZE(status_names) ? status_names[s] : "UNDETERMINED";
+}
+
+const char *lookup_source_name(enum lookup_source s)
+{
+	return s == LOOKUP_SRC_NETWORK ? "network" : s == LOOKUP_SRC_CACHE ? "cache" : "none";
+}
+
+/* absentSubscriberDiagnosticSM (3GPP TS 23.040 3.3.2) */
+const char *lookup_absent_diag_name(int diag)
+{
+	static const char *const names[] = {
+		"noPagingResponseViaMsc", "imsiDetached", "roamingRestriction", "deregisteredNonGprs",
+		"msPurgedNonGprs", "noPagingResponseViaSgsn", "gprsDetached", "deregisteredGprs",
+		"msPurgedGprs", "unidentifiedSubscriberViaMsc", "unidentifiedSubscriberViaSgsn",
+		"deregisteredIms", "noResponseViaIpSmGw", "temporarilyUnavailable",
+	};
+	return diag >= 0 && (size_t)diag < ARRAY_SIZE(names) ? names[diag] : NULL;
+}
+
+/* SM-EnumeratedDeliveryFailureCause (29.002) */
+static const char *failure_cause_name(int c)
+{
+	static const char *const names[] = {
+		"memoryCapacityExceeded", "equipmentProtocolError", "equipmentNotSM-Equipped",
+		"unknownServiceCentre", "sc-Congestion", "invalidSME-Address", "subscriberNotSC-Subscriber",
+	};
+	return c >= 0 && (size_t)c < ARRAY_SIZE(names) ? names[c] : NULL;
+}
+
+/* A MAP error of the HLR: what it says of the subscriber */
+static void map_user_error(struct lookup_result *r, const struct map_error_param *e)
+{
+	static const struct {
+		int code;
+		enum lookup_status status;
+		bool permanent;
+		const char *description;
+	} table[] = {
+		{ MAP_ERR_UNKNOWN_SUBSCRIBER, LOOKUP_INVALID, true, "no subscriber has this number" },
+		{ MAP_ERR_UNIDENTIFIED_SUBSCRIBER, LOOKUP_INVALID, false, "the network could not identify the subscriber" },
+		{ MAP_ERR_ABSENT_SUBSCRIBER_SM, LOOKUP_ABSENT, false, "the subscriber cannot be reached now" },
+		{ MAP_ERR_ABSENT_SUBSCRIBER, LOOKUP_ABSENT, false, "the subscriber cannot be reached now" },
+		{ MAP_ERR_MESSAGE_WAITING_LIST_FULL, LOOKUP_ABSENT, false,
+		  "the subscriber is absent and the HLR's message waiting list is full" },
+		{ MAP_ERR_ILLEGAL_SUBSCRIBER, LOOKUP_BARRED, true, "the subscriber failed authentication" },
+		{ MAP_ERR_ILLEGAL_EQUIPMENT, LOOKUP_BARRED, true, "the handset is not allowed" },
+		{ MAP_ERR_CALL_BARRED, LOOKUP_BARRED, false, "short messages to the subscriber are barred" },
+		{ MAP_ERR_TELESERVICE_NOT_PROVISIONED, LOOKUP_NOT_PROVISIONED, true,
+		  "the subscription has no short message service" },
+		{ MAP_ERR_FACILITY_NOT_SUPPORTED, LOOKUP_NOT_PROVISIONED, true, "the network does not support it" },
+	};
+	r->status = LOOKUP_UNDETERMINED;
+	r->permanent = false;
+	r->error.kind = LOOKUP_ERR_MAP;
+	r->error.code = e->code;
+	osmo_strlcpy(r->error.name, map_error_name(e->code), sizeof(r->error.name));
+	snprintf(r->error.description, sizeof(r->error.description), "the HLR answered with an error");
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
+		if (table[i].code != (int)e->code)
+			continue;
+		r->status = table[i].status;
+		r->permanent = table[i].permanent;
+		osmo_strlcpy(r->error.description, table[i].description, sizeof(r->error.description));
+	}
+	const char *dn = NULL;
+	if (e->absent_diag_present) {
+		r->error.diag_present = true;
+		r->error.diag = e->absent_diag;
+		dn = lookup_absent_diag_name(e->absent_diag);
+	} else if (e->failure_cause_present) {
+		r->error.diag_present = true;
+		r->error.diag = e->failure_cause;
+		dn = failure_cause_name(e->failure_cause);
+	}
+	if (r->error.diag_present)
+		osmo_strlcpy(r->error.diag_name, dn ? dn : "unknown", sizeof(r->error.diag_name));
+}
+
+/* Anything but the HLR's own answer: the network did not say */
+static void other_error(struct lookup_result *r, const struct map_err *e)
+{
+	char why[96];
+	r->status = LOOKUP_UNDETERMINED;
+	r->permanent = false;
+	r->error.code = -1;
+	switch (e->kind) {
+	case MAP_EK_PROVIDER:
+		r->error.kind = e->provider == MAP_PE_NO_RESPONSE ? LOOKUP_ERR_TIMEOUT : LOOKUP_ERR_PROTOCOL;
+		osmo_strlcpy(r->error.name, e->provider == MAP_PE_NO_RESPONSE ? "noResponse" :
+			     e->provider == MAP_PE_INVALID_RESPONSE ? "invalidResponse" : "providerError",
+			     sizeof(r->error.name));
+		break;
+	case MAP_EK_REFUSED:
+		r->error.kind = LOOKUP_ERR_REFUSED;
+		osmo_strlcpy(r->error.name, "dialogueRefused", sizeof(r->error.name));
+		break;
+	default:
+		r->error.kind = LOOKUP_ERR_ABORTED;
+		osmo_strlcpy(r->error.name, "dialogueAborted", sizeof(r->error.name));
+		break;
+	}
+	snprintf(r->error.description, sizeof(r->error.description), "%s", map_err_str(e, why, sizeof(why)));
+}
+
+static void net_country(struct lookup_net *n, const struct numbering_country *c, const char *cc)
+{
+	if (c) {
+		osmo_strlcpy(n->iso, c->iso, sizeof(n->iso));
+		osmo_strlcpy(n->country, c->name, sizeof(n->country));
+	}
+	osmo_strlcpy(n->cc, cc, sizeof(n->cc));
+}
+
+void lookup_derive_original(struct lookup_result *r, const struct numbering *nb)
+{
+	struct numbering_info info;
+	memset(&r->number, 0, sizeof(r->number));
+	memset(&r->original, 0, sizeof(r->original));
+	if (!nb || numbering_lookup(nb, r->to, &info) < 0)
+		return;
+	r->number.present = true;
+	net_country(&r->number, info.country, info.cc);
+	osmo_strlcpy(r->number.prefix, info.cc, sizeof(r->number.prefix));
+	if (!info.network)
+		return;
+	/* the range owner: its country is the network's, else the number's */
+	const struct numbering_country *c = info.network->iso[0] ? numbering_country_by_iso(nb, info.network->iso) : NULL;
+	r->original.present = true;
+	osmo_strlcpy(r->original.name, info.network->name, sizeof(r->original.name));
+	if (info.network->n_mccmnc)
+		osmo_strlcpy(r->original.mccmnc, info.network->mccmnc[0], sizeof(r->original.mccmnc));
+	net_country(&r->original, c ? c : info.country, c ? c->cc : info.cc);
+	snprintf(r->original.prefix, sizeof(r->original.prefix), "%.*s", info.range_len, r->to);
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return prefix[0] && !strncmp(s, prefix, strlen(prefix));
+}
+
+/* SMS home routing (TS 23.204): the answer names a router of the
+ * operator's, or the IMSI field holds one of its correlation IDs */
+static bool home_routing(struct lookup_result *r, const struct lookup_home_routing *hr, const char *msc,
+			 const char *imsi)
+{
+	if (!hr)
+		return false;
+	for (unsigned int i = 0; i < hr->n_router_gt; i++) {
+		const char *node = has_prefix(msc, hr->router_gt[i]) ? msc :
+				   has_prefix(r->hlr_gt, hr->router_gt[i]) ? r->hlr_gt : NULL;
+		if (node) {
+			osmo_strlcpy(r->home_routing_by, "router-gt", sizeof(r->home_routing_by));
+			osmo_strlcpy(r->home_routing_node, node, sizeof(r->home_routing_node));
+			return true;
+		}
+	}
+	for (unsigned int i = 0; i < hr->n_correlation_imsi; i++) {
+		if (has_prefix(imsi, hr->correlation_imsi[i])) {
+			osmo_strlcpy(r->home_routing_by, "correlation-id", sizeof(r->home_routing_by));
+			osmo_strlcpy(r->home_routing_node, msc, sizeof(r->home_routing_node));
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ported: the IMSI's MCC-MNC is not one of the range owner's */
+static void derive_ported(struct lookup_result *r, const struct numbering *nb)
+{
+	struct numbering_info info;
+	r->ported = LOOKUP_UNKNOWN;
+	if (!nb || !r->mccmnc[0] || numbering_lookup(nb, r->to, &info) < 0 || !info.network ||
+	    !info.network->n_mccmnc)
+		return;
+	if (numbering_network_has_mccmnc(info.network, r->mccmnc)) {
+		r->ported = LOOKUP_NO;
+		return;
+	}
+	r->ported = LOOKUP_YES;
+	const struct numbering_mccmnc *m = numbering_lookup_mccmnc(nb, r->mccmnc);
+	r->ported_net.present = true;
+	osmo_strlcpy(r->ported_net.mccmnc, r->mccmnc, sizeof(r->ported_net.mccmnc));
+	if (m) {
+		const struct numbering_country *c = m->iso[0] ? numbering_country_by_iso(nb, m->iso) : NULL;
+		osmo_strlcpy(r->ported_net.name, m->name, sizeof(r->ported_net.name));
+		net_country(&r->ported_net, c, c ? c->cc : "");
+	}
+}
+
+/* roaming: the serving MSC's country is not the subscriber's home country
+ * (the IMSI's MCC-MNC's country, else the number's) */
+static void derive_roaming(struct lookup_result *r, const struct lookup_derive_ctx *ctx)
+{
+	struct numbering_info msc;
+	char home[NUMBERING_ISO_MAX] = "";
+	r->roaming = LOOKUP_UNKNOWN;
+	if (!ctx->nb || numbering_lookup(ctx->nb, r->serving_msc, &msc) < 0 || !msc.country ||
+	    !strcmp(msc.country->iso, "001"))
+		return;
+	const struct numbering_mccmnc *m = r->mccmnc[0] ? numbering_lookup_mccmnc(ctx->nb, r->mccmnc) : NULL;
+	if (m && m->iso[0])
+		osmo_strlcpy(home, m->iso, sizeof(home));
+	else if (r->number.present && r->number.iso[0])
+		osmo_strlcpy(home, r->number.iso, sizeof(home));
+	if (!home[0])
+		return;
+	r->roaming = strcmp(home, msc.country->iso) ? LOOKUP_YES : LOOKUP_NO;
+	if (r->roaming != LOOKUP_YES)
+		return;
+	struct lookup_net *n = &r->roaming_net;
+	n->present = true;
+	net_country(n, msc.country, msc.cc);
+	osmo_strlcpy(n->prefix, r->serving_msc, sizeof(n->prefix));
+	const char *op = ctx->gt_operator ? ctx->gt_operator(ctx->gt_operator_data, r->serving_msc) : NULL;
+	if (op)
+		osmo_strlcpy(n->operator_name, op, sizeof(n->operator_name));
+}
+
+bool lookup_sri_unsent(const struct routing_sri_result *sri)
+{
+	return sri->err.kind == MAP_EK_P_ABORT && sri->err.p_abort_source == MAP_SRC_NETWORK_SERVICE_PROBLEM;
+}
+
+void lookup_derive(struct lookup_result *r, const struct lookup_derive_ctx *ctx, const struct routing_sri_result *sri)
+{
+	lookup_derive_original(r, ctx->nb);
+	memset(&r->error, 0, sizeof(r->error));
+	r->error.code = -1;
+	r->ported = r->roaming = LOOKUP_UNKNOWN;
+	r->map_version = sri->version;
+	osmo_strlcpy(r->hlr_gt, sri->trace.answer_gt, sizeof(r->hlr_gt));
+	if (sri->err.kind == MAP_EK_USER) {
+		map_user_error(r, &sri->err.user);
+		return;
+	}
+	if (sri->err.kind != MAP_EK_NONE) {
+		other_error(r, &sri->err);
+		return;
+	}
+	const char *msc = sri->res.network_node.digits, *imsi = sri->res.imsi;
+	if (home_routing(r, ctx->hr, msc, imsi)) {
+		/* the router answers for the HLR: IMSI and MSC are its own, so the
+		 * network, porting and roaming cannot be known */
+		r->home_routed = true;
+		r->status = LOOKUP_UNDETERMINED;
+		r->permanent = false;
+		r->error.kind = LOOKUP_ERR_NONE;
+		snprintf(r->error.description, sizeof(r->error.description),
+			 "answered by an SMS home-routing node: reachability, network and roaming are not known");
+		return;
+	}
+	r->status = LOOKUP_CONNECTED;
+	r->permanent = false;
+	osmo_strlcpy(r->imsi, imsi, sizeof(r->imsi));
+	osmo_strlcpy(r->serving_msc, msc, sizeof(r->serving_msc));
+	if (ctx->nb && imsi[0])
+		numbering_imsi_mccmnc(ctx->nb, imsi, r->mccmnc, sizeof(r->mccmnc));
+	derive_ported(r, ctx->nb);
+	derive_roaming(r, ctx);
+}
+
+void lookup_derive_unsent(struct lookup_result *r, const struct numbering *nb, enum lookup_error_kind kind)
+{
+	static const struct { const char *name, *description; } why[] = {
+		[LOOKUP_ERR_NO_ROUTE] = { "noRoute", "no operator is configured for this number: nothing was sent" },
+		[LOOKUP_ERR_NOT_SENT] = { "notSent", "the SS7 link is down: nothing was sent" },
+		[LOOKUP_ERR_QUOTA] = { "quotaExceeded", "the account's daily lookup quota is used up: nothing was sent" },
+		[LOOKUP_ERR_CANCELLED] = { "cancelled", "cancelled before it was sent" },
+	};
+	lookup_derive_original(r, nb);
+	memset(&r->error, 0, sizeof(r->error));
+	r->status = LOOKUP_UNDETERMINED;
+	r->permanent = false;
+	r->ported = r->roaming = LOOKUP_UNKNOWN;
+	r->source = LOOKUP_SRC_NONE;
+	r->billed = false;
+	r->error.kind = kind;
+	r->error.code = -1;
+	if (kind < ARRAY_SIZE(why) && why[kind].name) {
+		osmo_strlcpy(r->error.name, why[kind].name, sizeof(r->error.name));
+		osmo_strlcpy(r->error.description, why[kind].description, sizeof(r->error.description));
+	}
+}
+
+bool lookup_result_cacheable(const struct lookup_result *r)
+{
+	return r->source == LOOKUP_SRC_NETWORK && (r->error.kind == LOOKUP_ERR_NONE || r->error.kind == LOOKUP_ERR_MAP);
+}
+
+/* ------------------------------------------------------------ JSON */
+
+static json_t *str_or_null(const char *s)
+{
+	return s && s[0] ? json_string(s) : json_null();
+}
+
+static json_t *tri(enum lookup_tri t)
+{
+	return t == LOOKUP_UNKNOWN ? json_null() : json_boolean(t == LOOKUP_YES);
+}
+
+static json_t *country_json(const struct lookup_net *n)
+{
+	if (!n->iso[0] && !n->cc[0])
+		return json_null();
+	return json_pack("{s:o,s:o,s:o}", "iso", str_or_null(n->iso), "name", str_or_null(n->country),
+			 "callingCode", str_or_null(n->cc));
+}
+
+static json_t *net_json(const struct lookup_net *n)
+{
+	if (!n->present)
+		return json_null();
+	json_t *o = json_pack("{s:o,s:o,s:o}", "name", str_or_null(n->name), "mccMnc", str_or_null(n->mccmnc),
+			      "country", country_json(n));
+	if (n->prefix[0])
+		json_object_set_new(o, "prefix", json_string(n->prefix));
+	if (n->operator_name[0])
+		json_object_set_new(o, "operator", json_string(n->operator_name));
+	return o;
+}
+
+static json_t *error_json(const struct lookup_error *e, bool permanent)
+{
+	if (e->kind == LOOKUP_ERR_NONE)
+		return json_null();
+	json_t *o = json_pack("{s:o,s:s,s:s,s:b}", "code", e->code >= 0 ? json_integer(e->code) : json_null(),
+			      "name", e->name, "description", e->description, "permanent", permanent);
+	if (e->diag_present)
+		json_object_set_new(o, "diagnostic", json_pack("{s:i,s:s}", "code", e->diag, "name", e->diag_name));
+	return o;
+}
+
+static void mask_imsi(char *out, size_t len, const char *imsi, const char *mccmnc)
+{
+	size_t keep = mccmnc[0] ? strlen(mccmnc) : 5;
+	osmo_strlcpy(out, imsi, len);
+	for (size_t i = keep; out[i]; i++)
+		out[i] = 'x';
+}
+
+json_t *lookup_result_json(const struct lookup_result *r, bool imsi_full)
+{
+	char imsi[16], at[32];
+	if (imsi_full)
+		osmo_strlcpy(imsi, r->imsi, sizeof(imsi));
+	else
+		mask_imsi(imsi, sizeof(imsi), r->imsi, r->mccmnc);
+	sigway_utc_format(at, sizeof(at), r->request_ms);
+	json_t *o = json_pack("{s:s,s:s,s:s,s:b,s:o,s:o,s:o,s:o,s:o,s:o}", "id", r->id, "to", r->to,
+			      "status", lookup_status_name(r->status), "permanent", r->permanent,
+			      "error", error_json(&r->error, r->permanent), "country", country_json(&r->number),
+			      "mccMnc", str_or_null(r->mccmnc), "imsi", str_or_null(imsi),
+			      "servingMsc", str_or_null(r->serving_msc), "hlrGt", str_or_null(r->hlr_gt));
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "originalNetwork", net_json(&r->original));
+	json_object_set_new(o, "ported", tri(r->ported));
+	json_object_set_new(o, "portedNetwork", r->ported == LOOKUP_YES ? net_json(&r->ported_net) : json_null());
+	json_object_set_new(o, "roaming", tri(r->roaming));
+	json_object_set_new(o, "roamingNetwork", r->roaming == LOOKUP_YES ? net_json(&r->roaming_net) : json_null());
+	json_object_set_new(o, "homeRouting", r->home_routed ?
+			    json_pack("{s:s,s:o}", "by", r->home_routing_by, "node", str_or_null(r->home_routing_node)) :
+			    json_null());
+	json_object_set_new(o, "source", json_string(lookup_source_name(r->source)));
+	if (r->source == LOOKUP_SRC_CACHE)
+		json_object_set_new(o, "cacheAgeSeconds", json_integer(r->cache_age_ms / 1000));
+	json_object_set_new(o, "billed", json_boolean(r->billed));
+	json_object_set_new(o, "operator", str_or_null(r->operator_name));
+	json_object_set_new(o, "mapVersion", r->map_version ? json_integer(r->map_version) : json_null());
+	json_object_set_new(o, "requestedAt", json_string(at));
+	json_object_set_new(o, "durationMs", json_integer(r->done_ms >= r->request_ms ? r->done_ms - r->request_ms : 0));
+	return o;
+}
+
+void lookup_json_mask_imsi(json_t *result)
+{
+	char imsi[16];
+	const char *s = json_string_value(json_object_get(result, "imsi"));
+	const char *m = json_string_value(json_object_get(result, "mccMnc"));
+	if (!s || strlen(s) >= sizeof(imsi))
+		return;
+	mask_imsi(imsi, sizeof(imsi), s, m ? m : "");
+	json_object_set_new(result, "imsi", json_string(imsi));
+}

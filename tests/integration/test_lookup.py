@@ -1,0 +1,548 @@
+#!/usr/bin/env python3
+"""Number lookup end to end: sigwayd's lookup API in the test network (a real
+osmo-stp, sigway-netsim's HLR answering every case: attached, absent with
+its diagnostic, ported, roaming, SMS home routing, each error, no answer, a
+slow answer), used with the `curl` command and with Node.js's own `http`
+module. One run mixes answers, errors, timeouts, cache hits, a bulk job
+with callbacks (the receiver fails the first post), refused input of every
+kind, SMS from the same gateway, and at the end a link that goes down.
+Then the capture (tshark), the billing records, the lookup log and
+sigway-audit are checked against each other: every SRI-for-SM of a lookup
+left from the gateway's calling GT (the SMS core's), and there are exactly
+as many `lookup` billing records as SRI-for-SM Begins of lookups.
+
+usage: test_lookup.py BUILD_DIR
+"""
+
+import http.server
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sigway_net as sn  # noqa: E402
+
+BUILD = None
+
+KEYS = {
+    'lk': 'lkkey001-0123456789abcdef-secret',        # cache on, IMSI masked
+    'full': 'fullkey1-0123456789abcdef-secret',      # the whole IMSI
+    'denied': 'denykey1-0123456789abcdef-secret',    # no lookups
+    'limited': 'limitkey-0123456789abcdef-secret',   # 2 per second, 4 a day
+}
+SMS_TO = '491710000030'      # the SMS of the run goes here; no lookup asks for it
+
+SUBSCRIBERS = """netsim
+ subscriber 491710000011 imsi 262011000000011 state attached
+ subscriber 491710000012 imsi 262011000000012 state absent
+ subscriber 491710000013 imsi 262021000000013 state attached
+ subscriber 491710000014 imsi 262011000000014 msc 33612345678 state attached
+ subscriber 491710000015 imsi 262011000000015 state attached
+ subscriber 491710000015 sri-answer none
+ subscriber 491710000016 imsi 262011000000016 state attached
+ subscriber 491710000016 home-routing 491719900001 262019990000016
+ subscriber 491710000017 imsi 262011000000017 state attached
+ subscriber 491710000017 sri-error teleservice-not-provisioned
+ subscriber 491710000018 imsi 262011000000018 state attached
+ subscriber 491710000018 sri-error absent-subscriber-sm diagnostic 0
+ subscriber 491710000019 imsi 262011000000019 state barred
+ subscriber 491710000020 imsi 262011000000020 state attached
+ subscriber 491710000020 sri-delay 1500
+ subscriber 491710000021 imsi 262011000000021 state attached
+ subscriber 491710000021 sri-error system-failure
+ subscriber 491710000022 imsi 262011000000022 state attached
+ subscriber 491710000022 sri-error unidentified-subscriber
+ subscriber %s imsi 262011000000030 state attached
+ hlr implicit-subscribers 4917120
+""" % SMS_TO
+
+SIGWAYD_EXTRA = """account lk
+ api-key %(lk)s
+ lookup cache-ttl 300
+account full
+ api-key %(full)s
+ lookup imsi full
+account denied
+ api-key %(denied)s
+ lookup deny
+account limited
+ api-key %(limited)s
+ lookup rate 2
+ lookup daily-quota 4
+lookup
+ max-numbers 20
+ job max-body 65536
+ notify batch-size 10
+ home-routing operator netsim router-gt 4917199
+map
+ timer map X1 3
+routing
+ operator nowhere hlr-gt 33600000001 map-version 3
+ route 336 operator nowhere
+""" % KEYS
+
+# Node's own http module: one keep-alive socket for every request
+NODE_CLIENT = r'''
+const http = require('http');
+const [port, key] = [Number(process.argv[1]), process.argv[2]];
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const sockets = new Set();
+function call(method, path, body, type) {
+  return new Promise((resolve, reject) => {
+    const headers = { 'X-API-Key': key };
+    if (body !== undefined) headers['Content-Type'] = type || 'application/json';
+    const req = http.request({ host: '127.0.0.1', port, path, method, agent, headers }, (res) => {
+      sockets.add(res.socket);
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => resolve({ method, path, status: res.statusCode, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+(async () => {
+  const out = (o) => console.log(JSON.stringify(o));
+  out(await call('GET', '/v1/lookup/%2B491710000011'));
+  out(await call('POST', '/v1/lookup', JSON.stringify({ to: ['+49 171 0000013', '0049 171 0000014'] })));
+  const job = await call('POST', '/v1/lookup/jobs', '491712000101\n491712000102\n', 'text/plain');
+  out(job);
+  for (let i = 0; i < 50; i++) {
+    const st = await call('GET', job.body.links.self);
+    if (st.body.state === 'done') { out(st); break; }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  out(await call('GET', job.body.links.results));
+  out({ sockets: sockets.size });
+  agent.destroy();
+})().catch((e) => { console.error(e); process.exit(1); });
+'''
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    """The notifyUrl of the bulk job: the first post fails (500), then it takes them"""
+    posts = []
+    failed = 0
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
+        if not Receiver.failed:
+            Receiver.failed += 1
+            self.send_response(500)
+            self.end_headers()
+            return
+        Receiver.posts.append(json.loads(body))
+        self.send_response(200)
+        self.send_header('Content-Length', '0')
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def curl(port, method, path, key=None, body=None, ctype='application/json', headers=()):
+    argv = ['curl', '-sS', '-X', method, '-o', '-', '-w', '\n%{http_code}', '-D', '/dev/stderr',
+            'http://127.0.0.1:%d%s' % (port, path)]
+    if key:
+        argv += ['-H', 'X-API-Key: ' + key]
+    for h in headers:
+        argv += ['-H', h]
+    if body is not None:
+        argv += ['-H', 'Content-Type: ' + ctype, '--data-binary', '@-']
+    p = subprocess.run(argv, input=body if isinstance(body, bytes) else (body or '').encode(), capture_output=True)
+    text, _, status = p.stdout.decode(errors='replace').rpartition('\n')
+    try:
+        doc = json.loads(text) if text.strip() else None
+    except ValueError:
+        doc = text
+    return int(status), doc, p.stderr.decode(errors='replace')
+
+
+class LookupTest(sn.NetworkTestCase):
+    network_args = {}
+
+    @classmethod
+    def run_all(cls):
+        net = cls.net
+        cls.port = cls.http_port
+        p = cls.port
+        lk = KEYS['lk']
+        # ---------------------------------------------------- every answer once
+        cls.one = {}
+        for n in ['491710000011', '491710000012', '491710000013', '491710000014', '491710000015',
+                  '491710000016', '491710000017', '491710000018', '491710000019', '491710000020',
+                  '491710000021', '491710000022', '491710000099', '33600000123', '447700900123']:
+            cls.one[n] = curl(p, 'GET', '/v1/lookup/' + n, lk)
+        # the whole IMSI for the account that may see it
+        cls.full = curl(p, 'GET', '/v1/lookup/491710000011', KEYS['full'])
+        # several at once, in input order, a duplicate looked up once, cache hits
+        cls.many = curl(p, 'POST', '/v1/lookup', lk, json.dumps(
+            {'to': ['+49 171 0000011', '0049-171-0000013', '+49 171 0000011', '491710000023']}))
+        # -------------------------------------------------- SMS from the same gateway
+        cls.esme = net.esme({'submits': [{'source_addr': '4000', 'source_addr_ton': 1, 'source_addr_npi': 1,
+                                          'destination_addr': SMS_TO, 'dest_addr_ton': 1, 'dest_addr_npi': 1,
+                                          'short_message': 'hello', 'registered_delivery': 1}],
+                             'receipts': 1, 'timeout': 20000})
+        # ------------------------------------------------------- refused input
+        billed_before = cls.lookup_billing_count()
+        cls.refusals = cls.bad_input()
+        cls.billed_after_refusals = cls.lookup_billing_count()
+        cls.billed_before_refusals = billed_before
+        # ---------------------------------------------------------- rate and quota
+        cls.limited = [curl(p, 'GET', '/v1/lookup/491712000%03d' % i, KEYS['limited']) for i in range(3)]
+        time.sleep(1.2)
+        cls.limited += [curl(p, 'GET', '/v1/lookup/491712000%03d' % i, KEYS['limited']) for i in range(3, 5)]
+        time.sleep(1.2)
+        cls.limited_quota = curl(p, 'POST', '/v1/lookup', KEYS['limited'],
+                                 json.dumps({'to': ['491712000010', '491712000011']}))
+        # ---------------------------------------------------------- a bulk job
+        cls.receiver = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Receiver)
+        threading.Thread(target=cls.receiver.serve_forever, daemon=True).start()
+        numbers = ['491712%06d' % i for i in range(30)] + ['491710000011', '491710000012']
+        cls.job = curl(p, 'POST', '/v1/lookup/jobs', lk, json.dumps(
+            {'to': numbers, 'notifyUrl': 'http://127.0.0.1:%d/results' % cls.receiver.server_port,
+             'notifyBatchSize': 10, 'reference': 'test-job'}))
+        job_id = cls.job[1]['id']
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            cls.job_status = curl(p, 'GET', '/v1/lookup/jobs/' + job_id, lk)
+            n = cls.job_status[1].get('notify') or {}
+            if cls.job_status[1]['state'] == 'done' and n.get('state') == 'done':
+                break
+            time.sleep(0.2)
+        cls.job_results = curl(p, 'GET', '/v1/lookup/jobs/%s/results?offset=0&limit=100' % job_id, lk)
+        cls.job_other = curl(p, 'GET', '/v1/lookup/jobs/' + job_id, KEYS['full'])
+        # ------------------------------------------------------------- Node.js
+        out = subprocess.run(['node', '-e', NODE_CLIENT, str(p), KEYS['full']], capture_output=True, text=True,
+                             timeout=60)
+        cls.node = [json.loads(line) for line in out.stdout.splitlines()]
+        cls.node_err = out.stderr
+        # ------------------------------------------------------------- the log
+        cls.log = curl(p, 'GET', '/v1/lookup/log?from=2000-01-01&limit=1000', lk)
+        time.sleep(0.2)     # the log's rows of the last answers are committed
+        cls.log_rows = sqlite3.connect(net.db).execute("SELECT count(*) FROM lookups WHERE account = 'lk'").fetchone()[0]
+        cls.log_page = curl(p, 'GET', '/v1/lookup/log?limit=5', lk)
+        cls.log_next = curl(p, 'GET', '/v1/lookup/log?limit=5&after=' + cls.log_page[1]['next'], lk)
+        cls.metrics = subprocess.run(['curl', '-sS', 'http://127.0.0.1:%d/metrics' % p], capture_output=True,
+                                     text=True).stdout
+        cls.show = net.gw('show lookup')
+        cls.audit_sms_number = net.audit('491710000011')
+        cls.audit_cache_only = net.audit('491710000023')
+        # -------------------------------------------- the link goes down: nothing is sent
+        net.stop_capture()
+        cls.billed_before_down = cls.lookup_billing_count()
+        stp, logf = net.procs.pop('osmo-stp')
+        stp.terminate()
+        stp.wait(timeout=10)
+        logf.close()
+        deadline = time.time() + 20
+        while time.time() < deadline and '"ok": false' not in json.dumps(
+                curl(p, 'GET', '/health')[1]):
+            time.sleep(0.2)
+        cls.down = curl(p, 'GET', '/v1/lookup/491710000011', KEYS['full'])
+        cls.down_cached = curl(p, 'GET', '/v1/lookup/491710000011', lk)
+        cls.billed_after_down = cls.lookup_billing_count()
+        cls.receiver.shutdown()
+
+    @classmethod
+    def bad_input(cls):
+        p, lk = cls.port, KEYS['lk']
+        r = {}
+        r['letters'] = curl(p, 'GET', '/v1/lookup/hello', lk)
+        r['short'] = curl(p, 'GET', '/v1/lookup/%2B49171', lk)
+        r['bad_escape'] = curl(p, 'GET', '/v1/lookup/%ZZ', lk)
+        r['numbers'] = curl(p, 'POST', '/v1/lookup', lk, json.dumps({'to': ['491710000011', 'x1', '+', '0171 1']}))
+        r['not_json'] = curl(p, 'POST', '/v1/lookup', lk, '{"to": [')
+        r['not_object'] = curl(p, 'POST', '/v1/lookup', lk, '["491710000011"]')
+        r['empty_body'] = curl(p, 'POST', '/v1/lookup', lk, '')
+        r['empty_list'] = curl(p, 'POST', '/v1/lookup', lk, '{"to": []}')
+        r['unknown_field'] = curl(p, 'POST', '/v1/lookup', lk, '{"to": ["491710000011"], "callback": "x"}')
+        r['not_utf8'] = curl(p, 'POST', '/v1/lookup', lk, b'{"to": ["49171\xff\xfe0000011"]}')
+        r['too_many'] = curl(p, 'POST', '/v1/lookup', lk, json.dumps({'to': ['4917100000%02d' % i for i in range(21)]}))
+        r['huge'] = curl(p, 'POST', '/v1/lookup', lk, json.dumps({'to': ['491710000011'] * 20, 'pad': 'x' * 100000}))
+        r['job_huge'] = curl(p, 'POST', '/v1/lookup/jobs', lk, '491710000011\n' * 6000, 'text/plain')
+        r['job_bad_line'] = curl(p, 'POST', '/v1/lookup/jobs', lk, '491710000011\nbad number\n', 'text/plain')
+        r['job_empty'] = curl(p, 'POST', '/v1/lookup/jobs', lk, '\n\n', 'text/plain')
+        r['job_bad_url'] = curl(p, 'POST', '/v1/lookup/jobs', lk, json.dumps(
+            {'to': ['491710000011'], 'notifyUrl': 'file:///etc/passwd'}))
+        r['no_key'] = curl(p, 'GET', '/v1/lookup/491710000011')
+        r['wrong_key'] = curl(p, 'GET', '/v1/lookup/491710000011', 'lkkey001-0123456789abcdef-wrong!')
+        r['junk_key'] = curl(p, 'GET', '/v1/lookup/491710000011', 'x')
+        r['bearer'] = curl(p, 'GET', '/v1/lookup/491710000011', headers=['Authorization: Bearer ' + 'nokey001' * 4])
+        r['denied'] = curl(p, 'GET', '/v1/lookup/491710000011', KEYS['denied'])
+        r['no_job'] = curl(p, 'GET', '/v1/lookup/jobs/0123456789abcdef', lk)
+        r['bad_log_time'] = curl(p, 'GET', '/v1/lookup/log?from=yesterday', lk)
+        return r
+
+    @classmethod
+    def lookup_billing_count(cls):
+        return len([b for b in cls.net.billing() if b['kind'] == 'lookup'])
+
+    @classmethod
+    def setUpClass(cls):
+        cls.http_port = sn.free_port()
+        cls.network_args = {'sigwayd_extra': 'http\n local-port %d\n' % cls.http_port + SIGWAYD_EXTRA,
+                            'netsim_extra': SUBSCRIBERS}
+        super().setUpClass()
+
+    # ------------------------------------------------------------- answers
+    def result(self, n):
+        status, doc, _ = self.one[n]
+        self.assertEqual(status, 200, doc)
+        return doc
+
+    def test_attached(self):
+        r = self.result('491710000011')
+        self.assertEqual((r['status'], r['permanent'], r['error']), ('CONNECTED', False, None))
+        self.assertEqual(r['mccMnc'], '26201')
+        self.assertEqual(r['imsi'], '26201xxxxxxxxxx')      # masked: MCC+MNC kept
+        self.assertEqual(r['servingMsc'], sn.MSC_GT)
+        self.assertEqual(r['hlrGt'], sn.HLR_GT)
+        self.assertEqual(r['originalNetwork']['name'], 'T-Mobile')
+        self.assertEqual(r['originalNetwork']['country']['iso'], 'DE')
+        self.assertEqual((r['ported'], r['roaming']), (False, False))
+        self.assertEqual((r['source'], r['billed'], r['operator']), ('network', True, 'netsim'))
+        full = self.full[1]
+        self.assertEqual(full['imsi'], '262011000000011')
+
+    def test_absent_with_diagnostic(self):
+        r = self.result('491710000012')
+        self.assertEqual((r['status'], r['permanent']), ('ABSENT', False))
+        self.assertEqual(r['error']['code'], 6)
+        self.assertEqual(r['error']['name'], 'absentSubscriberSM')
+        self.assertEqual(r['error']['diagnostic'], {'code': 1, 'name': 'imsiDetached'})
+        self.assertIsNone(r['ported'])
+        r = self.result('491710000018')
+        self.assertEqual(r['error']['diagnostic'], {'code': 0, 'name': 'noPagingResponseViaMsc'})
+
+    def test_ported(self):
+        r = self.result('491710000013')
+        self.assertEqual((r['status'], r['ported'], r['mccMnc']), ('CONNECTED', True, '26202'))
+        self.assertEqual(r['portedNetwork']['name'], 'Vodafone')
+        self.assertEqual(r['originalNetwork']['name'], 'T-Mobile')
+
+    def test_roaming(self):
+        r = self.result('491710000014')
+        self.assertEqual((r['roaming'], r['servingMsc']), (True, '33612345678'))
+        self.assertEqual(r['roamingNetwork']['country']['iso'], 'FR')
+        self.assertFalse(r['ported'])
+
+    def test_home_routing_is_unknown_not_guessed(self):
+        r = self.result('491710000016')
+        self.assertEqual(r['homeRouting'], {'by': 'router-gt', 'node': '491719900001'})
+        self.assertEqual(r['status'], 'UNDETERMINED')
+        self.assertEqual((r['ported'], r['roaming'], r['imsi'], r['mccMnc']), (None, None, None, None))
+        self.assertTrue(r['billed'])
+
+    def test_errors(self):
+        for n, status, perm, name in (('491710000017', 'NOT_PROVISIONED', True, 'teleserviceNotProvisioned'),
+                                      ('491710000019', 'BARRED', False, 'callBarred'),
+                                      ('491710000021', 'UNDETERMINED', False, 'systemFailure'),
+                                      ('491710000022', 'INVALID', False, 'unidentifiedSubscriber'),
+                                      ('491710000099', 'INVALID', True, 'unknownSubscriber')):
+            with self.subTest(n):
+                r = self.result(n)
+                self.assertEqual((r['status'], r['permanent'], r['error']['name']), (status, perm, name))
+                self.assertTrue(r['billed'])
+
+    def test_no_answer_and_slow_answer(self):
+        r = self.result('491710000015')
+        self.assertEqual((r['status'], r['error']['name']), ('UNDETERMINED', 'noResponse'))
+        self.assertGreaterEqual(r['durationMs'], 2900)
+        self.assertTrue(r['billed'])             # the SRI-for-SM was sent
+        r = self.result('491710000020')
+        self.assertEqual(r['status'], 'CONNECTED')
+        self.assertGreaterEqual(r['durationMs'], 1400)
+
+    def test_not_sent_is_not_billed(self):
+        # no GT translation to the operator's HLR: the Begin never leaves
+        r = self.result('33600000123')
+        self.assertEqual((r['error']['name'], r['source'], r['billed']), ('notSent', 'none', False))
+        # no operator routes the number
+        r = self.result('447700900123')
+        self.assertEqual((r['error']['name'], r['source'], r['billed']), ('noRoute', 'none', False))
+        # the link down: 503, nothing billed, the cache still answers
+        status, doc, headers = self.down
+        self.assertEqual(status, 503, doc)
+        self.assertIn('SS7 link is down', doc['error']['message'])
+        self.assertRegex(headers, r'(?i)retry-after: \d+')
+        self.assertEqual(self.down_cached[0], 200)
+        self.assertEqual(self.down_cached[1]['source'], 'cache')
+        self.assertEqual(self.billed_after_down, self.billed_before_down)
+
+    def test_many_in_order_with_cache(self):
+        status, doc, _ = self.many
+        self.assertEqual(status, 200, doc)
+        res = doc['results']
+        self.assertEqual([r['input'] for r in res], ['+49 171 0000011', '0049-171-0000013', '+49 171 0000011',
+                                                     '491710000023'])
+        self.assertEqual([r['to'] for r in res], ['491710000011', '491710000013', '491710000011', '491710000023'])
+        # looked up before by this account: from its cache, with the age, not billed
+        self.assertEqual((res[0]['source'], res[0]['billed']), ('cache', False))
+        self.assertIn('cacheAgeSeconds', res[0])
+        self.assertEqual(res[0]['id'], res[2]['id'])   # the same number once
+        self.assertEqual((res[3]['source'], res[3]['billed']), ('network', True))
+        self.assertEqual(res[3]['error']['name'], 'unknownSubscriber')
+
+    # ---------------------------------------------------------- refusals
+    def test_bad_input_refused_clearly_and_not_billed(self):
+        r = self.refusals
+        expect = {'letters': 400, 'short': 400, 'bad_escape': 400, 'numbers': 400, 'not_json': 400,
+                  'not_object': 400, 'empty_body': 400, 'empty_list': 400, 'unknown_field': 400, 'not_utf8': 400,
+                  'too_many': 413, 'huge': 413, 'job_huge': 413, 'job_bad_line': 400, 'job_empty': 400,
+                  'job_bad_url': 400, 'no_key': 401, 'wrong_key': 401, 'junk_key': 401, 'bearer': 401,
+                  'denied': 403, 'no_job': 404, 'bad_log_time': 400}
+        for name, status in expect.items():
+            with self.subTest(name):
+                got, doc, _ = r[name]
+                self.assertEqual(got, status, doc)
+                if name != 'bad_escape':
+                    self.assertEqual(doc['error']['status'], status)
+                    self.assertTrue(doc['error']['message'])
+        self.assertEqual(r['letters'][1]['error']['input'], 'hello')
+        self.assertIn('letters', r['letters'][1]['error']['reason'])
+        bad = r['numbers'][1]['error']
+        self.assertEqual([b['input'] for b in bad['invalid']], ['x1', '+', '0171 1'])
+        self.assertEqual([b['index'] for b in bad['invalid']], [1, 2, 3])
+        self.assertEqual(bad['invalidCount'], 3)
+        self.assertIn('nothing was looked up', bad['message'])
+        self.assertIn('invalid JSON', r['not_utf8'][1]['error']['message'])
+        self.assertEqual(r['job_bad_line'][1]['error']['invalid'][0]['input'], 'bad number')
+        self.assertRegex(r['no_key'][2], r'(?i)www-authenticate: bearer')
+        self.assertEqual(self.billed_after_refusals, self.billed_before_refusals)
+
+    def test_rate_and_quota(self):
+        statuses = [s for s, _, _ in self.limited]
+        # 2 per second: the third at once is refused with Retry-After
+        self.assertEqual(statuses[:3], [200, 200, 429])
+        self.assertRegex(self.limited[2][2], r'(?i)retry-after: 1')
+        # the quota of 4 a day: 2 + 2 used, 2 more refused until midnight (UTC)
+        self.assertEqual(statuses[3:], [200, 200])
+        status, doc, headers = self.limited_quota
+        self.assertEqual(status, 429, doc)
+        self.assertIn('daily quota', doc['error']['message'])
+        ra = int(re.search(r'(?i)retry-after: (\d+)', headers).group(1))
+        self.assertTrue(0 < ra <= 86401)
+
+    # ---------------------------------------------------------- the job
+    def test_job_with_callbacks(self):
+        status, doc, headers = self.job
+        self.assertEqual(status, 202, doc)
+        self.assertRegex(headers, r'(?i)location: /v1/lookup/jobs/[0-9a-f]{16}')
+        st = self.job_status[1]
+        self.assertEqual((st['state'], st['total'], st['done'], st['reference']), ('done', 32, 32, 'test-job'))
+        # two were in the account's cache already; 30 were sent
+        self.assertEqual((st['cacheHits'], st['billed']), (2, 30))
+        self.assertEqual(st['notify']['state'], 'done')
+        self.assertEqual(st['notify']['delivered'], 32)
+        # the first post failed and was retried; every result arrived once
+        self.assertEqual(Receiver.failed, 1)
+        got = [r for post in Receiver.posts for r in post['results']]
+        self.assertEqual(len(got), 32)
+        self.assertEqual(sorted(r['seq'] for r in got), list(range(32)))
+        self.assertTrue(all(len(post['results']) <= 10 for post in Receiver.posts))
+        self.assertTrue(Receiver.posts[-1]['final'])
+        self.assertEqual({post['jobId'] for post in Receiver.posts}, {st['id']})
+        self.assertTrue(all(r['imsi'] is None or 'x' in r['imsi'] for r in got))
+        res = self.job_results[1]['results']
+        self.assertEqual([r['seq'] for r in res], list(range(32)))
+        self.assertEqual(res[30]['input'], '491710000011')
+        self.assertEqual(res[30]['source'], 'cache')
+        # another account does not see the job
+        self.assertEqual(self.job_other[0], 404)
+
+    def test_node_client(self):
+        self.assertEqual(len(self.node), 6, self.node_err)
+        one, many, job, status, results, sockets = (self.node[0], self.node[1], self.node[2], self.node[3],
+                                                    self.node[4], self.node[5])
+        self.assertEqual((one['status'], one['body']['input'], one['body']['imsi']), (200, '+491710000011',
+                                                                                       '262011000000011'))
+        self.assertEqual([r['to'] for r in many['body']['results']], ['491710000013', '491710000014'])
+        self.assertEqual(job['status'], 202)
+        self.assertEqual(status['body']['state'], 'done')
+        self.assertEqual(len(results['body']['results']), 2)
+        self.assertEqual(sockets, {'sockets': 1})
+
+    def test_log_of_the_account(self):
+        status, doc, _ = self.log
+        self.assertEqual(status, 200)
+        ids = [r['id'] for r in doc['lookups']]
+        self.assertEqual(len(ids), len(set(ids)))
+        self.assertTrue(all(r['imsi'] is None or 'x' in r['imsi'] for r in doc['lookups']))
+        self.assertEqual(len(ids), self.log_rows)
+        page, nxt = self.log_page[1], self.log_next[1]
+        self.assertEqual(len(page['lookups']), 5)
+        self.assertEqual([r['id'] for r in page['lookups'] + nxt['lookups']], ids[:10])
+
+    def test_metrics_and_show(self):
+        for name in ('sigway_lookup_sri_sent', 'sigway_lookup_cache_hit', 'sigway_lookup_req_refused_input',
+                     'sigway_lookup_sri_timeout', 'sigway_lookup_job_accepted', 'sigway_lookup_notify_sent',
+                     'sigway_lookup_in_flight', 'sigway_lookup_queued'):
+            self.assertRegex(self.metrics, r'\n%s\{[^}]*\} \d+' % name)
+        self.assertRegex(self.metrics, r'\nsigway_lookup_cache_hit\{[^}]*\} [1-9]')
+        self.assertIn('operator netsim', self.show)
+
+    # ------------------------------------------------- the capture and the records
+    def lookup_begins(self):
+        return [m for m in self.msgs if m.get('tcap.begin_element') and m.get('gsm_old.localValue') == '45'
+                and m.get('e164.msisdn') != SMS_TO]
+
+    def test_every_lookup_from_the_gateways_gt(self):
+        begins = self.lookup_begins()
+        self.assertTrue(begins)
+        sms = [m for m in self.msgs if m.get('tcap.begin_element') and m.get('gsm_old.localValue') == '45'
+               and m.get('e164.msisdn') == SMS_TO]
+        self.assertEqual(len(sms), 1)
+        for m in begins + sms:
+            self.assertEqual(m['sccp.calling.digits'], sn.GW_GT)
+            self.assertEqual(m['sccp.called.digits'], sn.HLR_GT)
+        self.assertFalse([m['frame'] for m in self.msgs if m['malformed']])
+
+    def test_billing_equals_begins_exactly(self):
+        billing = [b for b in self.net.billing() if b['kind'] == 'lookup']
+        # the capture stopped before the link went down; nothing was billed after
+        begins = self.lookup_begins()
+        self.assertEqual(len(billing), len(begins))
+        db = sqlite3.connect(self.net.db)
+        # ... and they are the same dialogues: the audit's TCAP ids of the billed lookups
+        otids = {r[0] for r in db.execute(
+            "SELECT a.otid FROM audit a JOIN lookups l ON a.msg_id = 'lookup:' || l.ref WHERE l.billed = 1")}
+        wire = {m['tcap.otid'].replace(':', '') for m in begins}
+        self.assertEqual(otids, wire)
+        refs = {b['ref'] for b in billing}
+        logged = {r[0] for r in db.execute("SELECT ref FROM lookups WHERE billed = 1")}
+        self.assertEqual(refs, logged)
+        # cache hits, refusals, not sent: in the log, never billed
+        free = db.execute("SELECT count(*) FROM lookups WHERE billed = 0 AND source = 'cache'").fetchone()[0]
+        self.assertGreaterEqual(free, 3)
+        self.assertEqual(db.execute("SELECT count(*) FROM lookups WHERE billed = 1 AND source != 'network'")
+                         .fetchone()[0], 0)
+        self.assertEqual(len([b for b in self.net.billing() if b['kind'] == 'sms_mt']), 1)
+
+    def test_audit_shows_lookups_beside_sms(self):
+        status, text = self.audit_sms_number
+        self.assertEqual(status, 0, text)
+        self.assertRegex(text, r'lookup \S+ account lk of 491710000011 .* source network billed')
+        self.assertIn('answered from the account\'s cache: no SRI-for-SM', text)
+        self.assertIn('verdict: the SRI-for-SM went out from %s, the calling GT of the SMS core\'s dialogues'
+                      % sn.GW_GT, text)
+        self.assertRegex(text, r'\d+ messages, \d+ lookups, 0 mismatches')
+
+
+def main():
+    global BUILD
+    BUILD = sys.argv.pop(1)
+    sn.NetworkTestCase.build = BUILD
+    unittest.main(verbosity=2)
+
+
+if __name__ == '__main__':
+    main()
