@@ -58,6 +58,7 @@ struct http_health_check {
 
 #define HTTP_PENDING_HASH_BITS	12
 #define HTTP_IP_HASH_BITS	8
+#define HTTP_WATCH_MS		500
 
 struct http_server {
 	struct http_server_cfg cfg;
@@ -75,6 +76,10 @@ struct http_server {
 	/* requests waiting for a later answer (in the process-wide table) */
 	struct llist_head pending;
 	unsigned int n_pending;
+	/* looks every HTTP_WATCH_MS whether their clients left: one timer, not a
+	 * polled socket per waiting request (poll() would walk them all on every
+	 * turn of the loop) */
+	struct osmo_timer_list watch_timer;
 	/* open connections per source address */
 	DECLARE_HASHTABLE(per_ip, HTTP_IP_HASH_BITS);
 	unsigned int n_connections;

@@ -62,7 +62,7 @@ struct http_request {
 	struct hlist_node pending_node;	/* in g_pending */
 	struct llist_head pending_list;	/* in srv->pending */
 	bool suspended, gone;
-	struct osmo_fd watch;		/* the client's socket while MHD does not look at it */
+	int watch_fd;			/* the client's socket while MHD does not look at it; -1: not watched */
 	struct osmo_timer_list deadline;
 	void (*gone_cb)(void *data, enum http_gone_reason why);
 	void *gone_data;
@@ -283,8 +283,7 @@ static enum MHD_Result queue_answer(struct http_request *req)
 
 static void watch_stop(struct http_request *req)
 {
-	if (osmo_fd_is_registered(&req->watch))
-		osmo_fd_unregister(&req->watch);
+	req->watch_fd = -1;
 }
 
 /* out of the table: the handle no longer finds it */
@@ -323,23 +322,32 @@ static void pending_end(struct http_request *req, enum http_gone_reason why)
 /* The client's socket while MHD does not watch it: end of stream or an
  * error means the client left. Data (a pipelined request, TLS records)
  * tells nothing: stop looking, the answer will find out. */
-static int watch_cb(struct osmo_fd *ofd, unsigned int what)
+static void watch_one(struct http_request *req)
 {
-	struct http_request *req = ofd->data;
 	char c;
-	ssize_t n = recv(ofd->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	ssize_t n = recv(req->watch_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
 
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-		return 0;
+		return;
 	if (n > 0) {
 		watch_stop(req);
-		return 0;
+		return;
 	}
 	LOGP(DHTTP, LOGL_INFO, "%s %s from %s: the client left before the answer\n", req->method, req->path,
 	     req->client_ip);
 	http_ctr_inc(req->srv, HTTP_CTR_PENDING_CLIENT_LEFT);
 	pending_end(req, HTTP_GONE_CLIENT_LEFT);
-	return 0;
+}
+
+static void watch_timer_cb(void *data)
+{
+	struct http_server *srv = data;
+	struct http_request *req, *tmp;
+	llist_for_each_entry_safe(req, tmp, &srv->pending, pending_list)
+		if (req->watch_fd >= 0)
+			watch_one(req);
+	if (srv->n_pending)
+		osmo_timer_schedule(&srv->watch_timer, 0, HTTP_WATCH_MS * 1000);
 }
 
 static void deadline_cb(void *data)
@@ -369,6 +377,8 @@ struct http_later http_req_later(struct http_request *req)
 	stat_set(srv, HTTP_STAT_PENDING, srv->n_pending);
 	osmo_timer_setup(&req->deadline, deadline_cb, req);
 	osmo_timer_schedule(&req->deadline, srv->cfg.pending_timeout_s, 0);
+	if (!osmo_timer_pending(&srv->watch_timer))
+		osmo_timer_schedule(&srv->watch_timer, 0, HTTP_WATCH_MS * 1000);
 	return (struct http_later){ req->id };
 }
 
@@ -397,11 +407,7 @@ static void suspend(struct http_request *req)
 	MHD_suspend_connection(req->conn);
 	req->suspended = true;
 	ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (!ci)
-		return;
-	osmo_fd_setup(&req->watch, ci->connect_fd, OSMO_FD_READ, watch_cb, req, 0);
-	if (osmo_fd_register(&req->watch) < 0)
-		LOGP(DHTTP, LOGL_ERROR, "cannot watch a waiting client's socket\n");
+	req->watch_fd = ci ? ci->connect_fd : -1;
 }
 
 /* ----------------------------------------------------------- requests */
@@ -724,6 +730,7 @@ static struct http_request *request_new(struct http_server *srv, struct MHD_Conn
 		return NULL;
 	req->srv = srv;
 	req->conn = conn;
+	req->watch_fd = -1;
 	INIT_LLIST_HEAD(&req->resp_headers);
 	snprintf(req->method, sizeof(req->method), "%s", method);
 	req->path = talloc_strdup(req, url);
@@ -975,6 +982,7 @@ struct http_server *http_server_alloc(void *ctx)
 	INIT_LLIST_HEAD(&srv->pending);
 	hash_init(srv->per_ip);
 	osmo_timer_setup(&srv->run_timer, run_timer_cb, srv);
+	osmo_timer_setup(&srv->watch_timer, watch_timer_cb, srv);
 	srv->ctrg = rate_ctr_group_alloc(srv, &http_ctrg_desc, idx);
 	srv->statg = osmo_stat_item_group_alloc(srv, &http_statg_desc, idx);
 	idx++;
@@ -1151,6 +1159,7 @@ void http_server_stop(struct http_server *srv)
 	MHD_run(srv->mhd);
 	osmo_fd_unregister(&srv->epoll_ofd);
 	osmo_timer_del(&srv->run_timer);
+	osmo_timer_del(&srv->watch_timer);
 	MHD_stop_daemon(srv->mhd);
 	srv->mhd = NULL;
 	TALLOC_FREE(srv->tls_cert_pem);
