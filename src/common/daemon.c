@@ -125,9 +125,26 @@ int sigway_daemon_read_config(struct sigway_daemon *d)
 	return 0;
 }
 
+/* ready input handled before the idle work, at most: the idle work's own
+ * deadline (a timer, run between these turns too) bounds the wait */
+#define IDLE_DRAIN_MAX	1000
+
+void sigway_daemon_tick(struct sigway_daemon *d)
+{
+	if (d->idle_wanted && d->idle_wanted(d->idle_data)) {
+		/* an IPA link hands over one message a turn: turn while input is ready */
+		for (unsigned int n = 0; n < IDLE_DRAIN_MAX && d->idle_wanted(d->idle_data); n++)
+			if (osmo_select_main(1) <= 0)
+				break;
+		if (d->idle_wanted(d->idle_data))
+			d->idle_run(d->idle_data);
+	}
+	osmo_select_main(0);
+}
+
 void sigway_daemon_run(struct sigway_daemon *d)
 {
 	while (!stop_requested)
-		osmo_select_main(0);
+		sigway_daemon_tick(d);
 	LOGP(DAPP, LOGL_NOTICE, "%s: shutting down\n", d->name);
 }

@@ -74,8 +74,12 @@ static void pump_timer_cb(void *data)
 static void done_timer_cb(void *data)
 {
 	struct lookup_svc *svc = data;
-	while (!llist_empty(&svc->done)) {
-		struct lookup_item *it = llist_first_entry(&svc->done, struct lookup_item, list);
+	/* those committed; what a callback finishes waits for the next commit */
+	LLIST_HEAD(done);
+	llist_splice_init(&svc->done, &done);
+	svc->done_waiting = false;
+	while (!llist_empty(&done)) {
+		struct lookup_item *it = llist_first_entry(&done, struct lookup_item, list);
 		llist_del(&it->list);
 		if (it->cb)
 			it->cb(it->priv, &it->res, it->json);
@@ -194,11 +198,27 @@ static void quota_give_back(struct lookup_item *it)
 /* ------------------------------------------------------------ items */
 
 /* the item is finished: its callback from the loop */
+static void done_committed(void *data, bool ok)
+{
+	struct lookup_svc *svc = data;
+	if (!ok)
+		LOGP(DLOOKUP, LOGL_ERROR, "the store could not commit the records of finished lookups (billing"
+		     " and log rows lost); their answers go out\n");
+	done_timer_cb(svc);
+}
+
+/* the answer leaves once its billing record is on disk: a client never
+ * holds a result that a crash could leave unbilled */
 static void item_done(struct lookup_item *it)
 {
 	struct lookup_svc *svc = it->svc;
 	llist_add_tail(&it->list, &svc->done);
-	if (!osmo_timer_pending(&svc->done_timer))
+	if (svc->done_waiting)
+		return;
+	svc->done_waiting = true;
+	if (svc->d.store)
+		store_after_commit(svc->d.store, done_committed, svc);
+	else
 		osmo_timer_schedule(&svc->done_timer, 0, 0);
 }
 
@@ -425,7 +445,7 @@ static void pump(struct lookup_svc *svc)
 
 unsigned int lookup_busy(const struct lookup_svc *svc)
 {
-	return svc->in_flight + lookup_jobs_busy(svc);
+	return svc->in_flight + svc->done_waiting + lookup_jobs_busy(svc);
 }
 
 void lookup_stop(struct lookup_svc *svc)
@@ -457,6 +477,8 @@ void lookup_free(struct lookup_svc *svc)
 		routing_sri_cancel(it->sri);
 		talloc_free(it);
 	}
+	if (svc->done_waiting && svc->d.store)
+		store_after_commit_cancel(svc->d.store, done_committed, svc);
 	while (!llist_empty(&svc->done)) {
 		struct lookup_item *it = llist_first_entry(&svc->done, struct lookup_item, list);
 		llist_del(&it->list);

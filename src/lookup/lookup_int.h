@@ -87,6 +87,7 @@ struct lookup_svc {
 	struct llist_head flight;	/* items whose SRI-for-SM is in flight */
 	struct llist_head done;		/* items finished, callbacks to run from the loop */
 	struct osmo_timer_list done_timer;
+	bool done_waiting;		/* the done items wait for the commit of their records */
 	struct lookup_cache *cache;
 	struct http_client *notify;
 	struct llist_head jobs;		/* struct lookup_job being worked on */

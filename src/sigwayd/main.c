@@ -60,7 +60,8 @@ static struct {
 	char calling_gt[SCCP_GT_DIGITS_MAX + 1];
 	char database[256];
 	unsigned int background_commit_ms;
-} gw_cfg = { .background_commit_ms = 2 };
+	unsigned int group_commit_ms;
+} gw_cfg = { .background_commit_ms = 2, .group_commit_ms = 10 };
 
 static struct cmd_node gateway_node = {
 	SIGWAY_GATEWAY_NODE,
@@ -107,6 +108,16 @@ DEFUN(cfg_background_commit, cfg_background_commit_cmd, "database background-com
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_group_commit, cfg_group_commit_cmd, "database group-commit <0-1000>",
+      "The store\n"
+      "Acknowledgements and answers wait for one commit that the loop makes once no more input is\n"
+      "ready, so that a burst shares one fsync; at the latest this long after the first one\n"
+      "Milliseconds (0: a commit at the end of every tick that has one)\n")
+{
+	gw_cfg.group_commit_ms = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 static int config_write_gateway(struct vty *vty)
 {
 	vty_out(vty, "gateway%s", VTY_NEWLINE);
@@ -115,6 +126,7 @@ static int config_write_gateway(struct vty *vty)
 	if (gw_cfg.database[0])
 		vty_out(vty, " database %s%s", gw_cfg.database, VTY_NEWLINE);
 	vty_out(vty, " database background-commit %u%s", gw_cfg.background_commit_ms, VTY_NEWLINE);
+	vty_out(vty, " database group-commit %u%s", gw_cfg.group_commit_ms, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -125,6 +137,17 @@ static void gateway_vty_init(void)
 	install_element(SIGWAY_GATEWAY_NODE, &cfg_calling_gt_cmd);
 	install_element(SIGWAY_GATEWAY_NODE, &cfg_database_cmd);
 	install_element(SIGWAY_GATEWAY_NODE, &cfg_background_commit_cmd);
+	install_element(SIGWAY_GATEWAY_NODE, &cfg_group_commit_cmd);
+}
+
+static bool commit_wanted(void *st)
+{
+	return store_commit_wanted(st);
+}
+
+static void commit_now(void *st)
+{
+	store_commit(st);
 }
 
 /* The store, the SMS core and its SMPP server */
@@ -164,7 +187,8 @@ static int start_lookup(struct lookup_svc *lk, struct routing *rt, struct number
 /* An orderly stop takes no more submits and lets the dialogues in progress
  * end (up to 5 s), so their outcome is stored and nothing the MSC took is
  * sent again (nor a lookup billed without its record) */
-static void orderly_stop(struct smpp_server *smpp, struct smsc *smsc, struct lookup_svc *lk, struct store *st)
+static void orderly_stop(struct sigway_daemon *d, struct smpp_server *smpp, struct smsc *smsc,
+			 struct lookup_svc *lk, struct store *st)
 {
 	struct timespec t0, now;
 	if (st)
@@ -176,7 +200,7 @@ static void orderly_stop(struct smpp_server *smpp, struct smsc *smsc, struct loo
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((!smsc_drain(smsc) && !smpp_server_binds(smpp) && !lookup_busy(lk)) || now.tv_sec - t0.tv_sec >= 5)
 			return;
-		osmo_select_main(0);
+		sigway_daemon_tick(d);
 	}
 }
 
@@ -243,9 +267,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sigwayd: cannot start the HTTP server\n");
 		return 1;
 	}
+	/* acknowledgements wait for one commit a burst, not one a tick */
+	store_group_commits(st, gw_cfg.group_commit_ms);
+	if (gw_cfg.group_commit_ms)
+		d.idle_wanted = commit_wanted;
+	d.idle_run = commit_now;
+	d.idle_data = st;
 	LOGP(DAPP, LOGL_NOTICE, "sigwayd started\n");
 	sigway_daemon_run(&d);
-	orderly_stop(smpp, smsc, lk, st);
+	orderly_stop(&d, smpp, smsc, lk, st);
 	http_server_free(http);
 	/* what waits for a commit is answered while everything is there; then
 	 * the SMPP side (its last answers go into the store), the core, the store

@@ -42,6 +42,7 @@ struct store {
 	bool in_tx;
 	bool commit_soon;		/* someone waits: commit at the end of this tick */
 	unsigned int background_ms;
+	unsigned int group_ms;		/* 0: waiters commit at the tick's end; else the loop's idle */
 	struct osmo_timer_list commit_timer;
 	struct llist_head stmts;
 	struct llist_head waiting;	/* struct after_commit */
@@ -289,11 +290,38 @@ void store_after_commit(struct store *st, void (*cb)(void *data, bool ok), void 
 	ac->cb = cb;
 	ac->data = data;
 	llist_add_tail(&ac->list, &st->waiting);
-	/* a zero timer runs after the current select round: the tick's end */
-	if (!st->commit_soon) {
-		st->commit_soon = true;
-		osmo_timer_schedule(&st->commit_timer, 0, 0);
+	if (st->commit_soon)
+		return;
+	st->commit_soon = true;
+	/* a zero timer runs after the current select round: the tick's end;
+	 * grouped, the loop commits once idle and the timer is the deadline */
+	struct timeval left;
+	if (!st->group_ms || !osmo_timer_pending(&st->commit_timer))
+		osmo_timer_schedule(&st->commit_timer, st->group_ms / 1000, (st->group_ms % 1000) * 1000);
+	else if (!osmo_timer_remaining(&st->commit_timer, NULL, &left) &&
+		 left.tv_sec * 1000 + left.tv_usec / 1000 > st->group_ms)
+		osmo_timer_schedule(&st->commit_timer, st->group_ms / 1000, (st->group_ms % 1000) * 1000);
+}
+
+void store_after_commit_cancel(struct store *st, void (*cb)(void *data, bool ok), void *data)
+{
+	struct after_commit *ac, *tmp;
+	llist_for_each_entry_safe(ac, tmp, &st->waiting, list) {
+		if (ac->cb == cb && ac->data == data) {
+			llist_del(&ac->list);
+			talloc_free(ac);
+		}
 	}
+}
+
+void store_group_commits(struct store *st, unsigned int group_ms)
+{
+	st->group_ms = group_ms;
+}
+
+bool store_commit_wanted(const struct store *st)
+{
+	return st->commit_soon && !st->busy;
 }
 
 sqlite3_stmt *store_stmt(struct store *st, const char *sql)

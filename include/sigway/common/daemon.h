@@ -11,6 +11,11 @@ struct sigway_daemon {
 	bool check_config;		/* --check-config: parse and exit */
 	int vty_port;			/* default telnet port (config "line vty / bind" overrides) */
 	void *ctx;			/* root talloc context */
+	/* work done once no more input is ready, before the loop waits (the
+	 * store's group commit): wanted() says whether there is some */
+	bool (*idle_wanted)(void *data);
+	void (*idle_run)(void *data);
+	void *idle_data;
 };
 
 /* Parses -c FILE, --check-config, -h; exits on -h or a bad option. */
@@ -24,6 +29,9 @@ void sigway_daemon_init(struct sigway_daemon *d, struct vty_app_info *app_info);
  * Returns 0, or -1 when the config does not parse. */
 int sigway_daemon_read_config(struct sigway_daemon *d);
 
-/* Runs osmo_select until SIGINT/SIGTERM. */
+/* One turn of the loop: the idle work when wanted (after what is ready
+ * now, up to a bound), then osmo_select_main() */
+void sigway_daemon_tick(struct sigway_daemon *d);
+/* Runs the loop until SIGINT/SIGTERM. */
 void sigway_daemon_run(struct sigway_daemon *d);
 bool sigway_daemon_stopping(void);

@@ -51,6 +51,14 @@ void store_set_background_delay(struct store *st, unsigned int ms);
  * back). Without an open transaction cb runs on the next tick; while the
  * store is busy, after the commit that follows the lock's return. */
 void store_after_commit(struct store *st, void (*cb)(void *data, bool ok), void *data);
+/* forgets cb(data) waiting for a commit (its owner goes away first) */
+void store_after_commit_cancel(struct store *st, void (*cb)(void *data, bool ok), void *data);
+/* Group commit: what waits for a commit is committed by the main loop once
+ * no more input is ready (store_commit_wanted(), then store_commit()), so
+ * that a burst of answers shares one fsync; at the latest group_ms after
+ * the first waiter. 0 (the default): at the end of the tick. */
+void store_group_commits(struct store *st, unsigned int group_ms);
+bool store_commit_wanted(const struct store *st);
 /* Commits now (shutdown, tests) */
 int store_commit(struct store *st);
 
