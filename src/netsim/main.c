@@ -338,6 +338,7 @@ void netsim_vty_init(void *ctx)
 	install_element(ENABLE_NODE, &mo_sms_reversed_cmd);
 	install_element(ENABLE_NODE, &mo_sms_first_cmd);
 	install_element(ENABLE_NODE, &ussd_dial_cmd);
+	netsim_ussd_vty_init();
 	install_element_ve(&show_ussd_cmd);
 	install_element(SIGWAY_NETSIM_NODE, &cfg_ussd_answers_cmd);
 	install_element_ve(&show_mo_cmd);

@@ -1,8 +1,9 @@
 /* sigwayd: the gateway. It hosts the SS7 stack (our SCCP on
  * libosmo-sigtran, TCAP, the MAP dialogue layer), the shared routing
  * (operators, routes, SRI-for-SM), the SMPP server and the SMS core with its
- * store. Services speak MAP on the gateway's SSN; an application context no
- * service serves is refused by the MAP layer. */
+ * store, and the USSD gateway (MAP and GSUP sessions bridged to HTTP
+ * applications). Services speak MAP on the gateway's SSN; an application
+ * context no service serves is refused by the MAP layer. */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <sigway/common/daemon.h>
 #include <sigway/common/logging.h>
 #include <sigway/common/vty_nodes.h>
+#include <sigway/gsup/euse.h>
 #include <sigway/http/http_metrics.h>
 #include <sigway/http/http_server.h>
 #include <sigway/map/map_dialogue.h>
@@ -26,6 +28,7 @@
 #include <sigway/smpp/smpp_server.h>
 #include <sigway/smsc/smsc.h>
 #include <sigway/store/store.h>
+#include <sigway/ussdgw/ussdgw.h>
 
 static void *g_ctx;
 static struct ss7_stack *g_stack;
@@ -120,6 +123,17 @@ static void gateway_vty_init(void)
 	install_element(SIGWAY_GATEWAY_NODE, &cfg_background_commit_cmd);
 }
 
+/* The store the services share, when the config names one */
+static struct store *open_store(struct store **st)
+{
+	if (*st || !gw_cfg.database[0])
+		return *st;
+	*st = store_open(tall_sigway_ctx(), gw_cfg.database);
+	if (*st)
+		store_set_background_delay(*st, gw_cfg.background_commit_ms);
+	return *st;
+}
+
 /* The SMS core and its SMPP server, when the config names a store */
 static int start_sms(struct routing *rt, struct smsc *smsc, struct smpp_server *smpp, struct store **st)
 {
@@ -130,10 +144,7 @@ static int start_sms(struct routing *rt, struct smsc *smsc, struct smpp_server *
 		return -1;
 	}
 	smsc_set_link_check(smsc, link_up, g_stack);
-	*st = store_open(tall_sigway_ctx(), gw_cfg.database);
-	if (*st)
-		store_set_background_delay(*st, gw_cfg.background_commit_ms);
-	if (!*st || smsc_start(smsc, *st, smpp, rt) < 0) {
+	if (!open_store(st) || smsc_start(smsc, *st, smpp, rt) < 0) {
 		fprintf(stderr, "sigwayd: cannot open the store %s\n", gw_cfg.database);
 		return -1;
 	}
@@ -142,6 +153,54 @@ static int start_sms(struct routing *rt, struct smsc *smsc, struct smpp_server *
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- the USSD gateway ---------------------------------------------------- */
+
+static struct euse_cfg gsup_cfg;
+
+static void ussd_vty_init(struct ussdgw *ugw)
+{
+	ussdgw_vty_init(ugw);
+	euse_cfg_defaults(&gsup_cfg);
+	euse_vty_init(&gsup_cfg);
+}
+
+/* When the config has a "ussd" node: its push resource on the HTTP server,
+ * networkUnstructuredSs on the gateway's MAP instance (mi may be NULL: GSUP
+ * only), and the GSUP transport when a "gsup" node is configured too */
+static int start_ussd(struct ussdgw *ugw, struct map_instance *mi, struct routing *rt, struct http_server *http,
+		      struct store **st)
+{
+	if (!ussdgw_configured(ugw)) {
+		if (gsup_cfg.enabled)
+			fprintf(stderr, "sigwayd: the 'gsup' node needs the USSD gateway ('ussd' node)\n");
+		return gsup_cfg.enabled ? -1 : 0;
+	}
+	if (!open_store(st)) {
+		fprintf(stderr, "sigwayd: the USSD gateway needs the store ('gateway' / 'database')\n");
+		return -1;
+	}
+	if (ussdgw_http_register(ugw, http) < 0 || ussdgw_start(ugw, mi, rt, *st) < 0 ||
+	    (gsup_cfg.enabled && ussdgw_start_gsup(ugw, &gsup_cfg) < 0)) {
+		fprintf(stderr, "sigwayd: cannot start the USSD gateway\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Live sessions end (the subscriber gets the error text, the application
+ * hears system_failure); their applications get up to 2 s for the last answer */
+static void stop_ussd(struct ussdgw *ugw)
+{
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (ussdgw_drain(ugw)) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - t0.tv_sec >= 2)
+			break;
+		osmo_select_main(0);
+	}
 }
 
 /* An orderly stop takes no more submits and lets the dialogues in progress
@@ -183,6 +242,8 @@ int main(int argc, char **argv)
 	struct smpp_server *smpp = smpp_server_alloc(d.ctx, &smsc_smpp_ops, smsc);
 	struct store *st = NULL;
 	struct http_server *http = http_server_alloc(d.ctx);
+	struct ussdgw *ugw = ussdgw_alloc(d.ctx);
+	ussd_vty_init(ugw);
 	http_server_vty_init(http);
 	http_metrics_register(http);
 	http_health_add_check(http, "ss7_link", link_health, NULL);
@@ -211,14 +272,18 @@ int main(int argc, char **argv)
 		}
 		map_vty_add_instance("gateway", mi);
 	}
+	if (start_ussd(ugw, mi, rt, http, &st) < 0)
+		return 1;
 	if (http_server_configured(http) && http_server_start(http) < 0) {
 		fprintf(stderr, "sigwayd: cannot start the HTTP server\n");
 		return 1;
 	}
 	LOGP(DAPP, LOGL_NOTICE, "sigwayd started\n");
 	sigway_daemon_run(&d);
+	stop_ussd(ugw);
 	orderly_stop(smpp, smsc, st);
 	http_server_free(http);
+	ussdgw_free(ugw);
 	/* what waits for a commit is answered while everything is there; then
 	 * the SMPP side (its last answers go into the store), the core, the store
 	 * (final commit), the MAP layer, our stack, libosmo-sigtran's instance (in ctx) */
