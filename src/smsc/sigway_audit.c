@@ -1,8 +1,10 @@
 /* sigway-audit: the MAP evidence for the messages to one MSISDN in a time
- * range, read from the gateway's store file (see smsc_audit.h). Exit status
- * 3 when a delivered message lacks its SRI-for-SM from the same GT. */
+ * range, and that MSISDN's USSD sessions, read from the gateway's store file
+ * (see smsc_audit.h); --ussd lists every USSD session of the range. Exit
+ * status 3 when a delivered message lacks its SRI-for-SM from the same GT. */
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 static void usage(void)
 {
 	printf("Usage: sigway-audit --db FILE [--from TIME] [--to TIME] MSISDN\n"
+	       "       sigway-audit --db FILE [--from TIME] [--to TIME] --ussd [MSISDN]\n"
 	       "  TIME: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC) or milliseconds since the epoch\n");
 }
 
@@ -28,21 +31,24 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' }, { "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "to", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
+		{ "ussd", no_argument, NULL, 'u' }, { NULL, 0, NULL, 0 },
 	};
 	const char *db_path = NULL;
 	int64_t from = 0, to = INT64_MAX;
 	int c;
+	bool ussd_only = false;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db_path = optarg; break;
 		case 'f': if (sigway_utc_parse(optarg, &from) < 0) { fprintf(stderr, "bad --from\n"); return 2; } break;
 		case 't': if (sigway_utc_parse(optarg, &to) < 0) { fprintf(stderr, "bad --to\n"); return 2; } break;
+		case 'u': ussd_only = true; break;
 		case 'h': usage(); return 0;
 		default: usage(); return 2;
 		}
 	}
-	if (optind != argc - 1 || !db_path) {
+	if (!db_path || (ussd_only ? optind < argc - 1 : optind != argc - 1)) {
 		usage();
 		return 2;
 	}
@@ -52,13 +58,19 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sqlite3_busy_timeout(db, 5000);
-	int bad = 0;
-	int n = smsc_audit_report(db, argv[optind], from, to, print_line, NULL, &bad);
+	const char *msisdn = optind < argc ? argv[optind] : NULL;
+	int bad = 0, n = 0;
+	if (!ussd_only)
+		n = smsc_audit_report(db, msisdn, from, to, print_line, NULL, &bad);
+	int u = n < 0 ? 0 : ussd_audit_report(db, msisdn, from, to, print_line, NULL);
 	sqlite3_close(db);
-	if (n < 0) {
+	if (n < 0 || u < 0) {
 		fprintf(stderr, "sigway-audit: cannot read the audit records\n");
 		return 1;
 	}
-	printf("%d messages, %d mismatches\n", n, bad);
+	if (ussd_only)
+		printf("%d USSD sessions\n", u);
+	else
+		printf("%d messages, %d mismatches, %d USSD sessions\n", n, bad, u);
 	return bad ? 3 : 0;
 }

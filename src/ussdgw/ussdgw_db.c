@@ -7,6 +7,7 @@
  * another process keeps them until it is free. */
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <osmocom/core/logging.h>
 #include <sigway/billing/billing.h>
@@ -21,7 +22,7 @@ static const char schema[] =
 	" transport TEXT NOT NULL,"		/* map | gsup */
 	" application TEXT NOT NULL, service_code TEXT NOT NULL,"
 	" msisdn TEXT NOT NULL, imsi TEXT NOT NULL, operator TEXT NOT NULL,"
-	" calling_gt TEXT NOT NULL, called_gt TEXT NOT NULL,"
+	" calling_gt TEXT NOT NULL, called_gt TEXT NOT NULL, tid TEXT NOT NULL, remote_tid TEXT NOT NULL,"	/* TCAP, hex */
 	" start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, rounds INTEGER NOT NULL,"
 	" status TEXT NOT NULL, reason TEXT NOT NULL, billed INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS ussd_sessions_msisdn ON ussd_sessions (msisdn, start_ms);"
@@ -63,8 +64,8 @@ void ussdgw_db_log(struct ussdgw_session *s, int64_t end_ms)
 	if (s->no_log || !st)
 		return;
 	sqlite3_stmt *q = store_stmt(st, "INSERT OR REPLACE INTO ussd_sessions (id, direction, transport, application,"
-				     " service_code, msisdn, imsi, operator, calling_gt, called_gt, start_ms, end_ms,"
-				     " rounds, status, reason, billed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+				     " service_code, msisdn, imsi, operator, calling_gt, called_gt, tid, remote_tid, start_ms,"
+				     " end_ms, rounds, status, reason, billed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	if (!q)
 		return;
 	store_write(st);
@@ -78,12 +79,20 @@ void ussdgw_db_log(struct ussdgw_session *s, int64_t end_ms)
 	sqlite3_bind_text(q, 8, op_name(s), -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(q, 9, s->calling_gt, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(q, 10, s->called_gt, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q, 11, s->start_ms);
-	sqlite3_bind_int64(q, 12, end_ms);
-	sqlite3_bind_int(q, 13, (int)s->rounds);
-	sqlite3_bind_text(q, 14, ussdgw_status_name(s->status), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 15, s->end.reason, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(q, 16, s->billed);
+	char tid[12] = "", rtid[12] = "";
+	if (s->dialog.has_ids) {
+		snprintf(tid, sizeof(tid), "%08x", s->dialog.local_id);
+		if (s->dialog.remote_id)
+			snprintf(rtid, sizeof(rtid), "%08x", s->dialog.remote_id);
+	}
+	sqlite3_bind_text(q, 11, tid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 12, rtid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, 13, s->start_ms);
+	sqlite3_bind_int64(q, 14, end_ms);
+	sqlite3_bind_int(q, 15, (int)s->rounds);
+	sqlite3_bind_text(q, 16, ussdgw_status_name(s->status), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 17, s->end.reason, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(q, 18, s->billed);
 	if (store_step(st, q) != SQLITE_DONE)
 		LOGP(DUSSD, LOGL_ERROR, "session %s: the session log row could not be written: %s\n", s->id,
 		     sqlite3_errmsg(store_db(st)));

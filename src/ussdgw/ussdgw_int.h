@@ -286,7 +286,8 @@ struct ussdgw_session {
 	bool billed;
 	int status;			/* enum ussdgw_status, USSDGW_ST_NONE while open */
 	struct ugw_end end;
-	struct osmo_timer_list max_timer;
+	struct osmo_timer_list max_timer;	/* the longest session */
+	struct osmo_timer_list state_timer;	/* the application's answer (ms) */
 	struct timespec t_net_in;	/* latency: when the network's message came */
 	struct timespec t_app_in;	/* latency: when the application's answer came */
 };
@@ -322,6 +323,8 @@ struct ussdgw_session *ussdgw_session_alloc(struct ussdgw *gw, bool push, enum u
 bool ussdgw_room_for(struct ussdgw *gw, struct ussdgw_app *app, unsigned int extra);
 /* The application takes the session: counted in its sessions */
 void ussdgw_session_set_app(struct ussdgw_session *s, struct ussdgw_app *app);
+/* Pull: the dialogue is open, the request must come within the application timeout */
+void ussdgw_session_expect_request(struct ussdgw_session *s);
 /* Pull: the subscriber's request is in s (dialled, dialled_dcs): routes it
  * by its code and asks the application, or refuses it (no route, busy) */
 void ussdgw_session_pull(struct ussdgw_session *s);

@@ -127,7 +127,7 @@ static void pull_open(struct ussdgw *gw, struct map_dialogue *md, const struct m
 	if (org->present && (org->ton_npi & 0x0f) == 1 && digits_only(org->digits, USSD_APP_DIGITS_MAX))
 		OSMO_STRLCPY_ARRAY(s->msisdn, org->digits);
 	/* a request must follow: within the application timeout */
-	osmo_fsm_inst_state_chg_ms(s->fi, UGW_S_NEW, ussdgw_app_timeout_ms(s), -UGW_T_APP);
+	ussdgw_session_expect_request(s);
 }
 
 static void pull_request(struct ussdgw_session *s, int8_t invoke_id, const struct map_ussd *u)

@@ -28,10 +28,6 @@
 
 #define LOGS(s, level, fmt, args...) LOGPFSML((s)->fi, level, fmt, ## args)
 
-enum {
-	T_APP = -UGW_T_APP,
-};
-
 static const struct value_string ugw_event_names[] = {
 	{ UGW_EV_APP_ANSWER, "APP_ANSWER" },
 	{ UGW_EV_APP_FAIL, "APP_FAIL" },
@@ -188,16 +184,21 @@ static void net_end(struct ussdgw_session *s, enum ugw_net_end how, const struct
 
 /* ------------------------------------------------------------ the application leg */
 
+/* The states that wait for the application have its timeout, in ms: a timer
+ * of our own (libosmocore 1.7 cuts FSM state timeouts to whole seconds) */
 static void state_chg(struct ussdgw_session *s, enum ugw_state st)
 {
+	osmo_timer_del(&s->state_timer);
+	osmo_fsm_inst_state_chg(s->fi, st, 0, 0);
 	switch (st) {
 	case UGW_S_APP_WAIT:
 	case UGW_S_END:
-	case UGW_S_NEW:
-		osmo_fsm_inst_state_chg_ms(s->fi, st, ussdgw_app_timeout_ms(s), T_APP);
+	case UGW_S_NEW: {
+		unsigned int ms = ussdgw_app_timeout_ms(s);
+		osmo_timer_schedule(&s->state_timer, ms / 1000, (ms % 1000) * 1000);
 		break;
+	}
 	default:
-		osmo_fsm_inst_state_chg(s->fi, st, 0, 0);
 		break;
 	}
 }
@@ -294,6 +295,8 @@ static void ask_app(struct ussdgw_session *s, enum ussd_app_event_type type, con
 
 /* ------------------------------------------------------------ starting */
 
+static void state_timer_cb(void *data);
+
 static void max_timer_cb(void *data)
 {
 	struct ussdgw_session *s = data;
@@ -324,6 +327,7 @@ struct ussdgw_session *ussdgw_session_alloc(struct ussdgw *gw, bool push, enum u
 	llist_add_tail(&s->list, &gw->sessions);
 	gw->n_sessions++;
 	osmo_timer_setup(&s->max_timer, max_timer_cb, s);
+	osmo_timer_setup(&s->state_timer, state_timer_cb, s);
 	return s;
 }
 
@@ -331,6 +335,11 @@ static void arm_max_timer(struct ussdgw_session *s)
 {
 	unsigned long sec = osmo_tdef_get(s->gw->tdefs, -UGW_T_SESSION, OSMO_TDEF_S, 180);
 	osmo_timer_schedule(&s->max_timer, sec, 0);
+}
+
+void ussdgw_session_expect_request(struct ussdgw_session *s)
+{
+	state_chg(s, UGW_S_NEW);
 }
 
 bool ussdgw_room_for(struct ussdgw *gw, struct ussdgw_app *app, unsigned int extra)
@@ -645,23 +654,24 @@ static void st_end(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 		terminate(fi->priv);
 }
 
-static int timer_cb(struct osmo_fsm_inst *fi)
+static void state_timer_cb(void *data)
 {
-	struct ussdgw_session *s = fi->priv;
+	struct ussdgw_session *s = data;
 	struct ugw_end e;
-	switch (fi->state) {
+	switch (s->fi->state) {
 	case UGW_S_APP_WAIT:
 		ussdgw_ctr_inc(s->gw, UGW_CTR_APP_TIMEOUT);
 		ussdgw_end_set(&e, USSD_APP_EXIT_APP_TIMEOUT, USSDGW_ST_NONE,
 			       "the application did not answer within %u ms", ussdgw_app_timeout_ms(s));
 		on_app_fail(s, &e);
-		return 0;
+		return;
 	case UGW_S_NEW:
 		decide_simple(s, USSD_APP_EXIT_SYSTEM_FAILURE, USSDGW_ST_BAD_REQUEST, "no USSD request came");
 		finish(s, UGW_NET_CLOSE, NULL, 0);
-		return 0;
+		return;
 	default:
-		return 1;	/* END: the application did not answer the end notice; done */
+		terminate(s);	/* END: the application did not answer the end notice; done */
+		return;
 	}
 }
 
@@ -672,6 +682,7 @@ static void cleanup(struct osmo_fsm_inst *fi, enum osmo_fsm_term_cause cause)
 	struct ussdgw_session *s = fi->priv;
 	struct ussdgw *gw = s->gw;
 	osmo_timer_del(&s->max_timer);
+	osmo_timer_del(&s->state_timer);
 	if (s->sri) {
 		routing_sri_cancel(s->sri);
 		s->sri = NULL;
@@ -736,7 +747,6 @@ struct osmo_fsm ussdgw_session_fsm = {
 	.states = ugw_states,
 	.num_states = ARRAY_SIZE(ugw_states),
 	.event_names = ugw_event_names,
-	.timer_cb = timer_cb,
 	.cleanup = cleanup,
 	.log_subsys = DUSSD,
 };

@@ -71,7 +71,9 @@ class Vty:
             if not chunk:
                 raise ConnectionError('VTY closed')
             buf += chunk
-            if re.search(rb'[>#] $', buf):
+            # a prompt, "name# " or "name(config-x)# ", not preceded by text on its line
+            # (output such as " route *100# application" may end a chunk with "# " too)
+            if re.search(rb'(?<![ -~])[\w.-]+(\([\w.-]+\))?[>#] $', buf):
                 return buf.decode(errors='replace')
         raise TimeoutError('no VTY prompt')
 

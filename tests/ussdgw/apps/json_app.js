@@ -19,6 +19,7 @@
 //   82      answers invalid JSON      83  HTTP 500
 //   84      refuses (responseExitCode 400)   85  a 20 KB answer
 //   86      a menu, then never answers the subscriber's answer
+//   87      a menu, then the next menu 4 s late
 // Push sessions' answers get "Thanks, you answered X" (X=9: one more menu).
 // POST /admin/push {"msisdn","type","text"} pushes through the gateway with
 // this application's key and answers what the gateway said.
@@ -61,6 +62,7 @@ function start(s, body) {
 	case '84': return { responseExitCode: 400, responseMessage: 'Invalid USSD session ' + body.sessionId };
 	case '85': return final('B'.repeat(20000));
 	case '86': s.level = 'stall'; return menu('Answer me, I will not answer you');
+	case '87': s.level = 'late'; return menu('Round 1\n1 Next');
 	default: return final('Unknown option ' + opt);
 	}
 }
@@ -98,6 +100,8 @@ function response(s, body) {
 		return final('You typed: ' + t);
 	case 'stall':
 		return null;
+	case 'late':
+		return { delay: 4000, answer: menu('Round 2, late') };
 	}
 	return final('Invalid session state');
 }
@@ -105,6 +109,8 @@ function response(s, body) {
 function reply(res, answer) {
 	if (answer === null)
 		return;		// never answered: the gateway gives up
+	if (answer && answer.delay)
+		return setTimeout(() => reply(res, answer.answer), answer.delay);
 	if (answer === 500) {
 		res.writeHead(500, { 'Content-Type': 'text/plain' });
 		return res.end('internal error');

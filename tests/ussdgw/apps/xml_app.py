@@ -148,6 +148,12 @@ class App(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         pass
 
+    def handle(self):
+        try:
+            super().handle()
+        except ConnectionError:
+            pass        # the gateway gave up on a request (its timeout): nothing to say
+
     def reply(self, status, body, ctype='text/xml; charset=utf-8'):
         data = body.encode() if isinstance(body, str) else body
         self.send_response(status)
