@@ -82,6 +82,9 @@ struct ussdgw *ussdgw_alloc(void *ctx)
 	gw->max_sessions = 10000;
 	gw->accept = USSDGW_ACCEPT_OPERATORS;
 	gw->http_conns_per_host = 256;
+	/* OsmoHLR 1.5 cannot parse a component with a long-form BER length (over
+	 * 127 octets) and drops the EUSE's link: 112 octets of string at most */
+	gw->gsup_lim = (struct ussd_app_limits){ .max_gsm7 = 128, .max_ucs2 = 56 };
 	OSMO_STRLCPY_ARRAY(gw->text_busy, "The service is busy. Please try again later.");
 	OSMO_STRLCPY_ARRAY(gw->text_error, "The service is not available. Please try again later.");
 	OSMO_STRLCPY_ARRAY(gw->text_timeout, "The service did not answer in time. Please try again later.");
@@ -233,6 +236,8 @@ unsigned int ussdgw_user_timeout_ms(const struct ussdgw_session *s)
 const struct ussd_app_limits *ussdgw_limits(const struct ussdgw_session *s)
 {
 	static const struct ussd_app_limits none;
+	if (s->net == UGW_NET_GSUP)
+		return &s->gw->gsup_lim;
 	return s->opcfg ? &s->opcfg->lim : &none;
 }
 

@@ -142,6 +142,7 @@ struct ussdgw {
 	char text_timeout[USSDGW_TEXT_CFG_MAX + 1];
 	char text_no_route[USSDGW_TEXT_CFG_MAX + 1];
 	unsigned int http_conns_per_host;
+	struct ussd_app_limits gsup_lim;	/* texts on the GSUP path (OsmoHLR's parser) */
 	struct llist_head apps;
 	struct llist_head routes;
 	struct llist_head opcfgs;

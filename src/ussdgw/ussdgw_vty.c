@@ -192,6 +192,16 @@ DEFUN(cfg_op_max, cfg_op_max_cmd, "operator NAME max-chars gsm7 <1-182> ucs2 <1-
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_gsup_max, cfg_gsup_max_cmd, "gsup max-chars gsm7 <1-182> ucs2 <1-80>",
+      "Sessions over GSUP (OsmoHLR)\n"
+      "Characters per USSD string (OsmoHLR 1.5 takes 128 GSM 7-bit / 56 UCS2 at most)\n"
+      "GSM 7-bit\n" "Characters (extension characters count two)\n" "UCS2\n" "Characters\n")
+{
+	GW->gsup_lim.max_gsm7 = (uint16_t)atoi(argv[0]);
+	GW->gsup_lim.max_ucs2 = (uint16_t)atoi(argv[1]);
+	return CMD_SUCCESS;
+}
+
 /* ------------------------------------------------------------ applications */
 
 /* One line per setting, as the routing node has its operators */
@@ -374,6 +384,8 @@ static int config_write_ussd(struct vty *vty)
 	vty_out(vty, " max-sessions %u%s", GW->max_sessions, VTY_NEWLINE);
 	vty_out(vty, " accept-from %s%s", GW->accept == USSDGW_ACCEPT_ANY ? "any" : "operators", VTY_NEWLINE);
 	vty_out(vty, " http connections-per-host %u%s", GW->http_conns_per_host, VTY_NEWLINE);
+	vty_out(vty, " gsup max-chars gsm7 %u ucs2 %u%s", ussd_app_max_gsm7(&GW->gsup_lim),
+		ussd_app_max_ucs2(&GW->gsup_lim), VTY_NEWLINE);
 	write_text(vty, "busy", GW->text_busy);
 	write_text(vty, "error", GW->text_error);
 	write_text(vty, "timeout", GW->text_timeout);
@@ -489,6 +501,7 @@ void ussdgw_vty_init(struct ussdgw *gw)
 	install_element(SIGWAY_USSD_NODE, &cfg_no_route_cmd);
 	install_element(SIGWAY_USSD_NODE, &cfg_op_push_cmd);
 	install_element(SIGWAY_USSD_NODE, &cfg_op_max_cmd);
+	install_element(SIGWAY_USSD_NODE, &cfg_gsup_max_cmd);
 	install_element(SIGWAY_USSD_NODE, &cfg_app_flavour_cmd);
 	install_element(SIGWAY_USSD_NODE, &cfg_app_url_cmd);
 	install_element(SIGWAY_USSD_NODE, &cfg_app_timeout_cmd);

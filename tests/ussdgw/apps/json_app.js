@@ -11,6 +11,8 @@
 //   1       the balance at once (a session of one round)
 //   6       six rounds: five menus "Step N of 6", then the final text
 //   3       three rounds quickly (the benchmark): menu, menu, final
+//   68/69   a final text of 128 / 129 GSM 7-bit characters (the GSUP path's limit)
+//   70      56 UCS2 characters (the GSUP path's limit)
 //   71/72   a final text of 182 / 183 GSM 7-bit characters
 //   73/74   80 / 81 UCS2 (Cyrillic) characters
 //   75/76   91 / 92 euro signs (extension characters: 182 / 184 septets)
@@ -49,6 +51,9 @@ function start(s, body) {
 	case '1': return final('Balance: 12.50 EUR');
 	case '6': s.step = 1; return menu('Step 1 of 6\nType anything');
 	case '3': s.step = 1; return menu('Bench 1\n1 Next');
+	case '68': return final('A'.repeat(128));
+	case '69': return final('A'.repeat(129));
+	case '70': return final('Ж'.repeat(56));
 	case '71': return final('A'.repeat(182));
 	case '72': return final('A'.repeat(183));
 	case '73': return final('Ж'.repeat(80));
