@@ -323,8 +323,9 @@ uint64_t ussdgw_latency_quantile(const struct ussdgw_latency *l, double q)
 		want = 1;
 	for (unsigned int b = 0; b < UGW_LAT_BUCKETS; b++) {
 		seen += l->bucket[b];
+		/* the last bucket holds everything beyond: its top is the maximum */
 		if (seen >= want)
-			return lat_bucket_top(b) < l->max_us ? lat_bucket_top(b) : l->max_us;
+			return b < UGW_LAT_BUCKETS - 1 && lat_bucket_top(b) < l->max_us ? lat_bucket_top(b) : l->max_us;
 	}
 	return l->max_us;
 }
