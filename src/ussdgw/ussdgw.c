@@ -66,6 +66,8 @@ const char *ussdgw_status_name(int st)
 
 struct ussdgw *g_ussdgw;
 
+static void lat_timer_cb(void *data);
+
 struct ussdgw *ussdgw_alloc(void *ctx)
 {
 	struct ussdgw *gw = talloc_zero(ctx, struct ussdgw);
@@ -89,6 +91,7 @@ struct ussdgw *ussdgw_alloc(void *ctx)
 	OSMO_STRLCPY_ARRAY(gw->text_error, "The service is not available. Please try again later.");
 	OSMO_STRLCPY_ARRAY(gw->text_timeout, "The service did not answer in time. Please try again later.");
 	OSMO_STRLCPY_ARRAY(gw->text_no_route, "Unknown service code.");
+	osmo_timer_setup(&gw->lat_timer, lat_timer_cb, gw);
 	gw->ctrg = rate_ctr_group_alloc(gw, &ugw_ctrg_desc, 0);
 	if (!gw->ctrg || !gw->tdefs) {
 		talloc_free(gw);
@@ -314,6 +317,28 @@ void ussdgw_latency_add(struct ussdgw_latency *l, uint64_t us)
 		l->max_us = us;
 }
 
+static void lat_timer_cb(void *data)
+{
+	struct ussdgw *gw = data;
+	for (unsigned int i = 0; i < gw->n_lat_pending; i++)
+		ussdgw_latency_add(gw->lat_pending[i].l, ussdgw_elapsed_us(&gw->lat_pending[i].t0));
+	gw->n_lat_pending = 0;
+}
+
+void ussdgw_latency_defer(struct ussdgw *gw, struct ussdgw_latency *l, const struct timespec *t0)
+{
+	/* a timer of 0 set after the HTTP client's own (curl's next step) fires
+	 * after it, in the timer phase of the next turn; the SS7 link's queued
+	 * writes follow in that turn's fd phase */
+	if (gw->n_lat_pending == ARRAY_SIZE(gw->lat_pending))
+		return;		/* a sample less, never a wrong one */
+	gw->lat_pending[gw->n_lat_pending].l = l;
+	gw->lat_pending[gw->n_lat_pending].t0 = *t0;
+	gw->n_lat_pending++;
+	if (!osmo_timer_pending(&gw->lat_timer))
+		osmo_timer_schedule(&gw->lat_timer, 0, 0);
+}
+
 uint64_t ussdgw_latency_quantile(const struct ussdgw_latency *l, double q)
 {
 	if (!l->n)
@@ -384,6 +409,7 @@ void ussdgw_free(struct ussdgw *gw)
 	llist_for_each_entry_safe(s, tmp, &gw->sessions, list)
 		osmo_fsm_inst_term(s->fi, OSMO_FSM_TERM_REQUEST, NULL);
 	ussdgw_http_stop(gw);
+	osmo_timer_del(&gw->lat_timer);
 	if (g_ussdgw == gw)
 		g_ussdgw = NULL;
 	rate_ctr_group_free(gw->ctrg);

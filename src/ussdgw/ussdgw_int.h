@@ -127,6 +127,9 @@ struct ussdgw_latency {
 	uint64_t max_us;
 };
 void ussdgw_latency_add(struct ussdgw_latency *l, uint64_t us);
+/* A round's time from t0 until the loop's next turn: what the HTTP client
+ * or the SS7 link sends goes out at the start of that turn */
+void ussdgw_latency_defer(struct ussdgw *gw, struct ussdgw_latency *l, const struct timespec *t0);
 /* The value below which q (0..1) of the samples lie, in microseconds */
 uint64_t ussdgw_latency_quantile(const struct ussdgw_latency *l, double q);
 
@@ -163,6 +166,12 @@ struct ussdgw {
 	uint64_t status_count[_USSDGW_ST_COUNT];
 	/* the gateway's own time per round: MAP in -> HTTP out, HTTP in -> MAP out */
 	struct ussdgw_latency lat_to_app, lat_to_net;
+	struct osmo_timer_list lat_timer;	/* the loop's next turn */
+	struct {
+		struct ussdgw_latency *l;
+		struct timespec t0;
+	} lat_pending[1024];
+	unsigned int n_lat_pending;
 };
 
 /* The "ussd" timers (osmo_tdef, VTY "timer ussd X1 10") */

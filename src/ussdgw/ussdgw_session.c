@@ -282,7 +282,8 @@ static void ask_app(struct ussdgw_session *s, enum ussd_app_event_type type, con
 	s->app_contacted = true;
 	int rc = ussdgw_app_send(s, &ev);
 	if (s->t_net_in.tv_sec) {
-		ussdgw_latency_add(&s->gw->lat_to_app, ussdgw_elapsed_us(&s->t_net_in));
+		if (rc > 0)
+			ussdgw_latency_defer(s->gw, &s->gw->lat_to_app, &s->t_net_in);
 		s->t_net_in.tv_sec = 0;
 	}
 	if (rc < 0) {
@@ -426,7 +427,7 @@ static bool answer_accepts(const struct ussd_app_answer *a)
 static void record_net_latency(struct ussdgw_session *s, const struct timespec *t0)
 {
 	if (t0 && t0->tv_sec)
-		ussdgw_latency_add(&s->gw->lat_to_net, ussdgw_elapsed_us(t0));
+		ussdgw_latency_defer(s->gw, &s->gw->lat_to_net, t0);
 }
 
 /* A send to the network that failed ends the session */

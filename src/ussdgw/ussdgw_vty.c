@@ -465,7 +465,8 @@ static void show_lat(struct vty *vty, const char *what, const struct ussdgw_late
 }
 
 DEFUN(show_ussd_latency, show_ussd_latency_cmd, "show ussd latency",
-      SHOW_STR "The USSD gateway\n" "The gateway's own time per round (percentiles within about 5 %)\n")
+      SHOW_STR "The USSD gateway\n"
+      "The gateway's own time per round, until the loop's next turn sends it (percentiles within about 6 %)\n")
 {
 	show_lat(vty, "network in -> application request out", &GW->lat_to_app);
 	show_lat(vty, "application answer in -> network out", &GW->lat_to_net);
