@@ -434,6 +434,8 @@ static void on_close(struct ussdgw_session *s)
 		e = s->pending_err;
 	} else if (s->notify_done_in_msg) {
 		/* the notification was shown and the network ended the session */
+		if (s->push && !s->billed)
+			ussdgw_session_bill(s);
 		ussdgw_end_set(&e, USSD_APP_EXIT_SUCCESS, USSDGW_ST_NONE, NULL);
 	} else {
 		ussdgw_end_set(&e, USSD_APP_EXIT_USER_ABORT, USSDGW_ST_NONE, "the network closed the dialogue");
