@@ -181,6 +181,8 @@ static int start_ussd(struct ussdgw *ugw, struct map_instance *mi, struct routin
 		fprintf(stderr, "sigwayd: the USSD gateway needs the store ('gateway' / 'database')\n");
 		return -1;
 	}
+	if (!http_server_configured(http))
+		LOGP(DUSSD, LOGL_NOTICE, "no 'http' node: applications cannot push\n");
 	if (ussdgw_http_register(ugw, http) < 0 || ussdgw_start(ugw, mi, rt, *st) < 0 ||
 	    (gsup_cfg.enabled && ussdgw_start_gsup(ugw, &gsup_cfg) < 0)) {
 		fprintf(stderr, "sigwayd: cannot start the USSD gateway\n");

@@ -144,6 +144,7 @@ PULLS = [
     ('xml_map_error', '*200*84#', []),
     ('xml_too_big', '*200*85#', []),
     ('xml_user_abort', '*200#', ['2', '!abort']),
+    ('xml_custom_timeout', '*200*88#', ['!silent']),
 ]
 
 
@@ -254,6 +255,16 @@ class UssdGateway(sn.NetworkTestCase):
         time.sleep(0.3)
         cls.pull('overload', '*103*1#', [])
         cls.wait_rows(before + 2)
+        # the overall limit: one session holds the only slot
+        for line in ('configure terminal', 'ussd', 'max-sessions 1', 'end'):
+            net.gw(line)
+        before = len(cls.rows())
+        cls.dial('*100*81#', [])
+        time.sleep(0.3)
+        cls.pull('overload_total', '*200*1#', [])
+        cls.wait_rows(before + 2)
+        for line in ('configure terminal', 'ussd', 'max-sessions 500', 'end'):
+            net.gw(line)
         # a default route from now on
         for line in ('configure terminal', 'ussd', 'route default application shop', 'end'):
             net.gw(line)
@@ -429,6 +440,10 @@ class UssdGateway(sn.NetworkTestCase):
         self.assertEqual(self.json_end(r['id'])['exitCode'], 2)
         self.assertGreaterEqual(r['end_ms'] - r['start_ms'], 1900)
         # the session lasted longer than X2 (8 s): the subscriber of 'slow' has 30 s to answer
+        # the XML application gave this menu 1 s (customInvokeTimeout) instead of its 2 s
+        r = self.check('xml_custom_timeout', 'user_timeout', True, 1)
+        self.assertLess(r['end_ms'] - r['start_ms'], 1900)
+        self.assertGreaterEqual(r['end_ms'] - r['start_ms'], 900)
         r = self.check('session_timeout', 'session_timeout', True, 1)
         self.assertEqual(self.json_end(r['id'])['exitCode'], 6)
         self.assertGreaterEqual(r['end_ms'] - r['start_ms'], 7900)
@@ -469,6 +484,8 @@ class UssdGateway(sn.NetworkTestCase):
         self.check('no_route', 'no_route', False, 0, TEXTS['no-route'])
         self.assertEqual(self.row('no_route')['application'], '')
         self.check('overload', 'overload', False, 0, TEXTS['busy'])
+        r = self.check('overload_total', 'overload', False, 0, TEXTS['busy'])
+        self.assertEqual(r['application'], '')      # no application was asked
         r = self.check('default_route', 'success', True, 2, 'Balance: 12.50 EUR')
         self.assertEqual(r['service_code'], '*555#')
         self.assertIn(' route default application shop', self.config)

@@ -10,7 +10,8 @@ What the subscriber dialled after the service code picks a behaviour, as
 in json_app.js: (none) main menu 1 Balance | 2 Options | 3 Echo; 1 balance
 at once; 6 six rounds; 71..77 text limits and non-Latin text; 81 never
 answers; 82 answers XML that is not well-formed; 83 HTTP 500; 84 a MAP error
-component; 85 an oversized document; 86 a menu, then never answers.
+component; 85 an oversized document; 86 a menu, then never answers; 88 a menu
+the subscriber has 1 s for (customInvokeTimeout).
 POST /admin/push {"msisdn","type","text","then":[...]} runs a push session
 (explicit session reference, no cookies): the first document, then for each
 item of "then" the next one ("notify:TEXT", "menu:TEXT", "release"),
@@ -77,6 +78,8 @@ def start(code):
                '<errorComponent type="MAPErrorMessageSystemFailure" errorCode="34"/></errComponents></dialog>'),
         '85': final('B' * 20000),
         '86': menu('Answer me, I will not answer you', 'stall'),
+        '88': ('<dialog mapMessagesSize="1" customInvokeTimeout="1000">'
+               '<unstructuredSSRequest_Request string="Quick, one second!"/></dialog>'),
     }
     return answers.get(opt, final('Unknown option ' + opt))
 
