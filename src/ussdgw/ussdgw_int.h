@@ -27,7 +27,7 @@
 /* The "ussd" VTY node (a number of our own, clear of those in vty_nodes.h);
  * one level, no nested nodes: applications are configured line by line */
 enum {
-	SIGWAY_USSD_NODE = _LAST_OSMOVTY_NODE + 160,
+	SIGWAY_USSD_NODE = _LAST_OSMOVTY_NODE + 170,	/* main took 160 for "lookup" */
 };
 
 #define USSDGW_NAME_MAX		31
