@@ -3,16 +3,40 @@
 tour of what the stack does today, each step shown as the operator would see
 it in the VTY, and the wire as tshark decodes it. The SS7 tour runs the test
 peer (tests/peer) in the gateway's place; then sigwayd takes that place on
-the same STP and netsim for the SMS core."""
+the same STP and netsim for the SMS core and the USSD gateway (a small
+Node.js application behind it: a pull menu and a push notification)."""
 
+import json
 import os
+import re
 import subprocess
 import sys
 import time
+import urllib.request
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, 'tests', 'integration'))
 import sigway_net as sn  # noqa: E402
+
+
+APP = os.path.join(TOP, 'tests', 'ussdgw', 'apps', 'json_app.js')
+APP_PORT = sn.free_port()
+# the USSD gateway with one application, the small menu of tests/ussdgw/apps/json_app.js
+USSD = """ussd
+ gateway-id sigway-demo
+ application shop flavour json
+ application shop url http://127.0.0.1:%d/ussd
+ application shop push-key demo-push-key
+ route *100# application shop
+""" % APP_PORT
+
+
+def app_push(body):
+    """The application asks the gateway to push (it sends the request with its key)"""
+    req = urllib.request.Request('http://127.0.0.1:%d/admin/push' % APP_PORT, data=json.dumps(body).encode(),
+                                 headers={'Content-Type': 'application/json'}, method='POST')
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.read().decode()
 
 
 def step(title):
@@ -60,8 +84,19 @@ def lookups(net, build, http_port):
 def main():
     build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(TOP, 'build'))
     http_port = sn.free_port()
+    app = subprocess.Popen(['node', APP, str(APP_PORT), os.devnull, 'http://127.0.0.1:%d/ussd/push' % http_port,
+                            'demo-push-key'], stdout=subprocess.DEVNULL)
+    try:
+        tour(build, http_port)
+    finally:
+        app.terminate()
+        app.wait(timeout=10)
+    print('\nAll processes stopped. What is built and what is not: doc/status.md.')
+
+
+def tour(build, http_port):
     with sn.Network(build, quiet=True, gateway='testpeer',
-                    sigwayd_extra='http\n local-port %d\n' % http_port) as net:
+                    sigwayd_extra=USSD + 'http\n local-port %d\n' % http_port) as net:
         print('osmo-stp (IPA on 127.0.0.1:%d), sigway-netsim (PC 0.0.3, HLR GT %s) and the test peer in the '
               'gateway\'s place (PC 0.0.2, GT %s) are up; VTYs: test peer telnet 127.0.0.1 %d, netsim %d'
               % (net.ports['ipa'], sn.HLR_GT, sn.GW_GT, net.ports['tp_vty'], net.ports['ns_vty']))
@@ -79,7 +114,7 @@ def main():
         print('%-70s %s' % ('a UDT to an SSN nobody serves comes back as UDTS',
                             net.run_test('test-udt-return %s 99' % sn.HLR_GT).split(' ', 2)[2]))
         ns = net.vty('netsim')
-        step('USSD: a subscriber dials *100# (the test peer answers with a menu; the USSD gateway is not built yet)')
+        step('USSD: a subscriber dials *100# (the test peer answers with a menu of its own)')
         for line in ('configure terminal', 'netsim', 'ussd-answers 2', 'end'):
             ns.cmd(line)
         n = len(net.peer('show test-dialogues').splitlines())
@@ -125,7 +160,22 @@ def main():
             if e['event'] == 'deliver_sm':
                 print('deliver_sm      from %s to %s: %s' % (e['source_addr'], e['destination_addr'], e['text']))
         lookups(net, build, http_port)
-        step('Billing records (sigway-billing export, CSV)')
+        step('The USSD gateway: a subscriber dials *100#; the application (Node.js, REST/JSON) shows its menu, '
+             'the subscriber answers 2, then 1')
+        n = int(re.search(r'ussd session (\d+)',
+                          ns.cmd('ussd-dial 491770000001 %s *100# script 2 1' % sn.GW_GT)).group(1))
+        time.sleep(1.5)
+        for kind, text in json.loads(ns.cmd('show ussd session %d' % n))['events']:
+            print('%-8s %s' % (kind, text.replace('\n', ' | ')))
+        step('Push: the application notifies the subscriber (unstructuredSS-Notify via the HLR)')
+        print('the gateway answers the application: %s' % app_push(
+            {'msisdn': '491770000001', 'type': 'ussn', 'text': 'Your top-up of 10 EUR arrived.'}))
+        time.sleep(1.5)
+        print('\n'.join(l for l in ns.cmd('show ussd').splitlines() if 'network notifies' in l))
+        step('The USSD session log (sigway-audit --ussd)')
+        print(subprocess.run([os.path.join(build, 'src/smsc/sigway-audit'), '--db', net.db, '--ussd'],
+                             capture_output=True, text=True).stdout.rstrip())
+        step('Billing records (sigway-billing export, CSV): the SMS, the lookups and the two USSD sessions')
         print(subprocess.run([os.path.join(build, 'src/billing/sigway-billing'), 'export', '--db', net.db],
                              capture_output=True, text=True).stdout.rstrip())
         step('The audit an operator asks for after a complaint (sigway-audit 491770000002)')
@@ -143,8 +193,9 @@ def main():
                 m['frame'], {'0x09': 'UDT', '0x0a': 'UDTS', '0x11': 'XUDT'}.get(m['sccp.message_type'], '?'),
                 kind, m.get('sccp.calling.digits'), m.get('sccp.called.digits'), m.get('tcap.otid', '-'),
                 m.get('tcap.dtid', '-'), m.get('tcap.application_context_name', '-'), m.get('gsm_old.localValue', '-')))
-        step('Counters (sigwayd: show sms, show tcap statistics)')
+        step('Counters (sigwayd: show sms, show ussd, show tcap statistics)')
         print(net.gw('show sms'))
+        print(net.gw('show ussd'))
         print(net.gw('show tcap statistics'))
         step('The test peer takes the gateway\'s place again, for a short benchmark of the stack '
              '(release build; figures in doc/performance.md)')
@@ -154,7 +205,6 @@ def main():
             while 'running' in net.peer('show bench'):
                 time.sleep(0.2)
             print(net.peer('show bench'))
-    print('\nAll processes stopped. What is built and what is not: doc/status.md.')
 
 
 if __name__ == '__main__':

@@ -11,7 +11,7 @@
 #include <sigway/store/store.h>
 
 static const char *const kind_names[] = {
-	[BILL_SMS_MT] = "sms_mt", [BILL_SMS_MO] = "sms_mo", [BILL_LOOKUP] = "lookup", [BILL_USSD] = "ussd",
+	[BILL_SMS_MT] = "sms_mt", [BILL_SMS_MO] = "sms_mo", [BILL_LOOKUP] = "lookup", [BILL_USSD] = "ussd_session",
 };
 
 const char *billing_kind_name(enum billing_kind kind)
@@ -26,6 +26,7 @@ static const char schema[] =
 	" kind TEXT NOT NULL, account TEXT NOT NULL, ref TEXT NOT NULL,"
 	" units INTEGER NOT NULL, operator TEXT NOT NULL,"
 	" event_ms INTEGER NOT NULL, recorded_ms INTEGER NOT NULL,"
+	" initiator TEXT NOT NULL DEFAULT '',"
 	" UNIQUE (kind, ref));"
 	"CREATE INDEX IF NOT EXISTS billing_time ON billing (event_ms);"
 	"CREATE TRIGGER IF NOT EXISTS billing_no_update BEFORE UPDATE ON billing"
@@ -33,16 +34,31 @@ static const char schema[] =
 	"CREATE TRIGGER IF NOT EXISTS billing_no_delete BEFORE DELETE ON billing"
 	" BEGIN SELECT RAISE(ABORT, 'billing records are append-only'); END;";
 
+/* A store made before the initiator column gets it (an ALTER TABLE is no
+ * UPDATE: the append-only triggers let it pass) */
+static int add_initiator(struct store *st)
+{
+	sqlite3_stmt *s;
+	bool has = false;
+	if (sqlite3_prepare_v2(store_db(st), "SELECT name FROM pragma_table_info('billing')", -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	while (sqlite3_step(s) == SQLITE_ROW)
+		has |= !strcmp((const char *)sqlite3_column_text(s, 0), "initiator");
+	sqlite3_finalize(s);
+	return has ? 0 : store_exec(st, "ALTER TABLE billing ADD COLUMN initiator TEXT NOT NULL DEFAULT ''");
+}
+
 int billing_init(struct store *st)
 {
-	return store_exec(st, schema);
+	int rc = store_exec(st, schema);
+	return rc < 0 ? rc : add_initiator(st);
 }
 
 int billing_record(struct store *st, const struct billing_event *ev)
 {
 	sqlite3_stmt *s = store_stmt(st, "INSERT OR IGNORE INTO billing"
-				     " (kind, account, ref, units, operator, event_ms, recorded_ms)"
-				     " VALUES (?, ?, ?, ?, ?, ?, ?)");
+				     " (kind, account, ref, units, operator, event_ms, recorded_ms, initiator)"
+				     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	if (!s)
 		return -EIO;
 	sqlite3_bind_text(s, 1, billing_kind_name(ev->kind), -1, SQLITE_STATIC);
@@ -52,6 +68,7 @@ int billing_record(struct store *st, const struct billing_event *ev)
 	sqlite3_bind_text(s, 5, ev->operator ? ev->operator : "", -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 6, ev->event_ms);
 	sqlite3_bind_int64(s, 7, store_now_ms());
+	sqlite3_bind_text(s, 8, ev->initiator ? ev->initiator : "", -1, SQLITE_TRANSIENT);
 	/* through store_step: while another process holds the lock the record is
 	 * kept and written when it is back, never lost */
 	if (store_step(st, s) != SQLITE_DONE) {
@@ -96,13 +113,16 @@ static void json_text(FILE *out, const unsigned char *s)
 int billing_export(sqlite3 *db, FILE *out, int64_t from_ms, int64_t to_ms, bool json)
 {
 	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(db, "SELECT seq, kind, account, ref, units, operator, event_ms FROM billing"
+	/* a store of an older sigwayd has no initiator column */
+	if (sqlite3_prepare_v2(db, "SELECT seq, kind, account, ref, units, operator, event_ms, initiator FROM billing"
+			       " WHERE event_ms >= ? AND event_ms < ? ORDER BY seq", -1, &s, NULL) != SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT seq, kind, account, ref, units, operator, event_ms, '' FROM billing"
 			       " WHERE event_ms >= ? AND event_ms < ? ORDER BY seq", -1, &s, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, from_ms);
 	sqlite3_bind_int64(s, 2, to_ms);
 	if (!json)
-		fprintf(out, "seq,kind,account,ref,units,operator,event_time\n");
+		fprintf(out, "seq,kind,account,ref,units,operator,event_time,initiator\n");
 	int n = 0, rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		char when[40];
@@ -123,11 +143,15 @@ int billing_export(sqlite3 *db, FILE *out, int64_t from_ms, int64_t to_ms, bool 
 		if (json) {
 			fprintf(out, ",\"units\":%d,\"operator\":", sqlite3_column_int(s, 4));
 			json_text(out, sqlite3_column_text(s, 5));
-			fprintf(out, ",\"event_time\":\"%s\"}\n", when);
+			fprintf(out, ",\"event_time\":\"%s\",\"initiator\":", when);
+			json_text(out, sqlite3_column_text(s, 7));
+			fputs("}\n", out);
 		} else {
 			fprintf(out, "%d,", sqlite3_column_int(s, 4));
 			csv_text(out, sqlite3_column_text(s, 5));
-			fprintf(out, ",%s\n", when);
+			fprintf(out, ",%s,", when);
+			csv_text(out, sqlite3_column_text(s, 7));
+			fputc('\n', out);
 		}
 		n++;
 	}

@@ -290,7 +290,10 @@ static int send_component(struct euse *e, const struct ss_dest *d, enum osmo_gsu
 {
 	uint8_t ss_info[EUSE_SS_INFO_MAX];
 	int len = ussd_component_encode(ss_info, sizeof(ss_info), c);
-	if (len == -ENOSPC)
+	/* OsmoHLR 1.5 (libosmocore's 04.80 parser) reads no long-form BER
+	 * length and drops the link of an EUSE whose component it cannot
+	 * parse: a component is 2 + 127 octets at most (112 of USSD string) */
+	if (len == -ENOSPC || len > EUSE_COMPONENT_MAX)
 		return -EMSGSIZE;
 	if (len < 0)
 		return -EINVAL;

@@ -20,6 +20,7 @@
 #define IPA_TX_QUEUE_MAX	1024	/* messages waiting for the socket */
 #define IPA_IDENTIFY_TIMEOUT_S	10	/* TCP up to the HLR's acceptance */
 #define EUSE_SS_INFO_MAX	255	/* the GSUP IE length is one octet */
+#define EUSE_COMPONENT_MAX	129	/* what OsmoHLR 1.5 parses: a short-form length */
 
 enum euse_ctr {
 	EUSE_CTR_LINK_UP,

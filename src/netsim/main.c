@@ -372,11 +372,12 @@ DEFUN(ussd_dial, ussd_dial_cmd, "ussd-dial MSISDN GW-GT STRING",
       "A subscriber dials a USSD string: processUnstructuredSS-Request to the USSD gateway\n"
       "The subscriber's MSISDN\n" "GT of the USSD gateway\n" "The string, e.g. *100#\n")
 {
-	if (netsim_ussd_dial(argv[0], argv[1], argv[2]) < 0) {
+	int rc = netsim_ussd_dial(argv[0], argv[1], argv[2]);
+	if (rc < 0) {
 		vty_out(vty, "%% cannot dial%s", VTY_NEWLINE);
 		return CMD_WARNING;
 	}
-	vty_out(vty, "dialled%s", VTY_NEWLINE);
+	vty_out(vty, "dialled: ussd session %d%s", rc, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -504,6 +505,7 @@ void netsim_vty_init(void *ctx)
 	install_element(ENABLE_NODE, &mo_sms_reversed_cmd);
 	install_element(ENABLE_NODE, &mo_sms_first_cmd);
 	install_element(ENABLE_NODE, &ussd_dial_cmd);
+	netsim_ussd_vty_init();
 	install_element_ve(&show_ussd_cmd);
 	install_element(SIGWAY_NETSIM_NODE, &cfg_ussd_answers_cmd);
 	install_element_ve(&show_mo_cmd);

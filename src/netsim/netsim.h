@@ -120,9 +120,24 @@ void netsim_msc_show_mo(struct vty *vty);
 /* A part the MSC accepted: counted, and logged to mt-log when configured */
 void netsim_msc_count_delivered(const char *imsi, const uint8_t *tpdu, size_t len);
 void netsim_msc_show_mt(struct vty *vty);
-/* A subscriber dials a USSD string: the MSC opens processUnstructuredSS-Request
- * towards the USSD gateway at gw_gt; prompts are answered from the script */
+/* netsim_ussd.c: the subscriber side of USSD. A subscriber dials a USSD
+ * string: the MSC opens processUnstructuredSS-Request towards the USSD
+ * gateway at gw_gt; prompts are answered from the script words (or
+ * ussd-answers). Returns the session record's number or < 0. */
 int netsim_ussd_dial(const char *msisdn, const char *gw_gt, const char *text);
+int netsim_ussd_dial_script(const char *msisdn, const char *gw_gt, const char *text, int n_words,
+			    const char *const *words);
+/* Network-initiated USSD reached the subscriber's handset (through the HLR
+ * or the VLR): it answers as configured (ussd-handset) */
+struct map_dialogue;
+struct map_ind;
+struct map_instance;
+void netsim_handset_ussd(struct map_dialogue *md, const struct map_ind *ind, const char *msisdn);
+bool netsim_handset_busy(const char *msisdn);
+/* The VLR (SSN 7) and the dialling on the MSC's instance */
+int netsim_ussd_start(void *ctx, struct ss7_stack *stack, struct map_instance *msc_map);
+void netsim_ussd_stop(void);
+void netsim_ussd_vty_init(void);
 void netsim_ussd_show(struct vty *vty);
 /* The next scripted handset answer */
 const char *netsim_ussd_answer(void);

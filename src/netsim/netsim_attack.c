@@ -114,7 +114,9 @@ static void flood_cb(void *data)
 					  .dialogue = { .type = TCAP_DLG_AARQ, .acn_present = true },
 					  .components = comp, .components_len = cl };
 		map_acn(&tx.dialogue.acn, MAP_AC_NETWORK_USSD, 2);
-		send_tcap(atk.flood_to, SCCP_SSN_MSC, atk.flood_from, SCCP_SSN_MSC, &tx);
+		/* from the attacker's own SSN: every answer (a refusal, a USSD menu) ends
+		 * here, nothing in netsim's MAP instances answers for it */
+		send_tcap(atk.flood_to, SCCP_SSN_MSC, atk.flood_from, ATTACK_SSN, &tx);
 	}
 	if (atk.flood_left)
 		osmo_timer_schedule(&atk.flood_timer, 0, 1000);

@@ -301,24 +301,30 @@ static void ussd_menu_answered(struct map_dialogue *md)
 	map_close(md, false);
 }
 
-/* Network-initiated USSD: the HLR relays to the subscriber, whose handset
- * answers a USSR from the script and acknowledges a USSN */
+/* Network-initiated USSD: the HLR relays to the subscriber named in the
+ * USSD-Arg (the gateway's push): unknown, barred or absent subscribers get
+ * the error, the others' handsets answer (netsim_ussd.c). Without a
+ * subscriber named, the handset answers from ussd-answers. */
 static void network_initiated_ussd(struct map_dialogue *md, const struct map_ind *ind)
 {
-	char text[400];
-	uint8_t buf[200];
-	union map_res r;
-	map_ussd_text(&ind->arg->ussd, text, sizeof(text));
-	if (ind->svc == MAP_SVC_USSN) {
-		netsim_ussd_log("network notifies '%s'", text);
-		map_response(md, ind->invoke_id, MAP_SVC_USSN, NULL);
-	} else {
-		const char *answer = netsim_ussd_answer();
-		netsim_ussd_log("network asks '%s', handset answers '%s'", text, answer);
-		map_ussd_from_text(&r.ussd, buf, sizeof(buf), answer);
-		map_response(md, ind->invoke_id, MAP_SVC_USSR, &r);
+	const struct map_ussd *u = &ind->arg->ussd;
+	const char *msisdn = u->msisdn.present && u->msisdn.digits[0] ? u->msisdn.digits : NULL;
+	struct netsim_sub *sub = msisdn ? netsim_sub_find_msisdn(msisdn) : NULL;
+	enum map_error err = 0;
+	if (msisdn && !llist_empty(&netsim_subscribers)) {
+		if (!sub || sub->state == SUB_UNKNOWN)
+			err = MAP_ERR_UNKNOWN_SUBSCRIBER;
+		else if (sub->state == SUB_BARRED)
+			err = MAP_ERR_ILLEGAL_SUBSCRIBER;
+		else if (sub->state == SUB_ABSENT || sub->state == SUB_UNREACHABLE)
+			err = MAP_ERR_ABSENT_SUBSCRIBER;
 	}
-	map_delimit(md);
+	if (err) {
+		netsim_ussd_log("%s: network-initiated USSD refused by the HLR: %s", msisdn, map_error_name(err));
+		answer_error(md, ind->invoke_id, &(struct map_error_param){ .code = err });
+		return;
+	}
+	netsim_handset_ussd(md, ind, msisdn ? msisdn : "handset");
 }
 
 static void hlr_ind_dispatch(struct map_dialogue *md, const struct map_ind *ind);

@@ -2,8 +2,8 @@
  * (v1/v2) for the subscribers it serves and answers as each one's state
  * says; in a single TC-BEGIN (SCCP-segmented when long) or by the 29.002
  * large-message procedure (empty TC-BEGIN, invoke in the first
- * TC-CONTINUE). It sends MO short messages and dials USSD for its
- * subscribers. All of it through the MAP dialogue layer. */
+ * TC-CONTINUE). It sends MO short messages for its subscribers; their USSD
+ * is in netsim_ussd.c. All of it through the MAP dialogue layer. */
 
 #include <errno.h>
 #include <stdarg.h>
@@ -270,113 +270,6 @@ void netsim_msc_show_mo(struct vty *vty)
 			mo_log[i % MO_KEEP].outcome, VTY_NEWLINE);
 }
 
-/* ------------------------------------------------------ USSD (mobile side) */
-
-#define USSD_LOG_KEEP 32
-static char ussd_log[USSD_LOG_KEEP][160];
-static int ussd_log_count;
-
-void netsim_ussd_log(const char *fmt, ...)
-{
-	va_list ap;
-	char *line = ussd_log[ussd_log_count % USSD_LOG_KEEP];
-	int n = snprintf(line, sizeof(ussd_log[0]), "%d ", ussd_log_count + 1);
-	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(ussd_log[0]) - n, fmt, ap);
-	va_end(ap);
-	ussd_log_count++;
-	LOGP(DNETSIM, LOGL_INFO, "USSD %s\n", line);
-}
-
-void netsim_ussd_show(struct vty *vty)
-{
-	for (int i = ussd_log_count > USSD_LOG_KEEP ? ussd_log_count - USSD_LOG_KEEP : 0; i < ussd_log_count; i++)
-		vty_out(vty, "%s%s", ussd_log[i % USSD_LOG_KEEP], VTY_NEWLINE);
-}
-
-const char *netsim_ussd_answer(void)
-{
-	static int next;
-	if (!netsim_cfg.n_ussd_answers)
-		return "1";
-	return netsim_cfg.ussd_answers[next++ % netsim_cfg.n_ussd_answers];
-}
-
-/* the gateway prompts (USSR), informs (USSN) or ends with the result */
-static void ussd_call_ind(void *user_priv, struct map_dialogue *md, const struct map_ind *ind)
-{
-	const char *msisdn = map_dialogue_priv(md);
-	char text[400], why[96];
-	uint8_t buf[200];
-	union map_res r;
-	switch (ind->type) {
-	case MAP_IND_INVOKE:
-		if (ind->svc == MAP_SVC_USSR) {
-			const char *answer = netsim_ussd_answer();
-			netsim_ussd_log("%s prompted '%s', answers '%s'", msisdn,
-					map_ussd_text(&ind->arg->ussd, text, sizeof(text)), answer);
-			map_ussd_from_text(&r.ussd, buf, sizeof(buf), answer);
-			map_response(md, ind->invoke_id, MAP_SVC_USSR, &r);
-		} else if (ind->svc == MAP_SVC_USSN) {
-			netsim_ussd_log("%s notified '%s'", msisdn, map_ussd_text(&ind->arg->ussd, text, sizeof(text)));
-			map_response(md, ind->invoke_id, MAP_SVC_USSN, NULL);
-		}
-		break;
-	case MAP_IND_DELIMITER:
-		map_delimit(md);
-		break;
-	case MAP_IND_RESULT:
-		netsim_ussd_log("%s result '%s'", msisdn, map_ussd_text(&ind->res->ussd, text, sizeof(text)));
-		break;
-	case MAP_IND_ERROR:
-		if (ind->err.kind == MAP_EK_USER)
-			netsim_ussd_log("%s error %d %s", msisdn, ind->err.user.code, map_error_name(ind->err.user.code));
-		else if (ind->err.provider == MAP_PE_NO_RESPONSE)
-			netsim_ussd_log("%s: no answer from the USSD gateway", msisdn);
-		else
-			netsim_ussd_log("%s: %s", msisdn, map_err_str(&ind->err, why, sizeof(why)));
-		if (!ind->last)
-			map_u_abort(md, MAP_UA_USER_SPECIFIC, 0);
-		break;
-	case MAP_IND_REFUSE:
-		netsim_ussd_log("%s %s", msisdn, map_err_str(&ind->err, why, sizeof(why)));
-		break;
-	case MAP_IND_U_ABORT: case MAP_IND_P_ABORT:
-		netsim_ussd_log("%s aborted", msisdn);
-		break;
-	default:
-		break;
-	}
-	if (ind->last || ind->type == MAP_IND_ERROR)
-		talloc_free(map_dialogue_priv(md));
-}
-
-static const struct map_user ussd_user = { "msc-ussd", ussd_call_ind, NULL };
-
-int netsim_ussd_dial(const char *msisdn, const char *gw_gt, const char *text)
-{
-	struct sccp_addr called, calling;
-	struct netsim_sub *sub = netsim_sub_find_msisdn(msisdn);
-	uint8_t buf[200];
-	union map_arg a;
-	if (!msc_map || map_ussd_from_text(&a.ussd, buf, sizeof(buf), text) < 0 ||
-	    sccp_addr_set_e164(&called, gw_gt, SCCP_SSN_MSC) < 0 ||
-	    sccp_addr_set_e164(&calling, sub ? sub->msc_gt : netsim_cfg.msc_gt, SCCP_SSN_MSC) < 0)
-		return -EINVAL;
-	char *who = talloc_strdup(msc_map, msisdn);
-	struct map_open_req req = { .ac = MAP_AC_NETWORK_USSD, .called = &called, .calling = &calling,
-				    .user = &ussd_user, .priv = who };
-	struct map_dialogue *md = who ? map_open(msc_map, &req) : NULL;
-	if (!md || map_request(md, MAP_SVC_PROCESS_USS, &a, NULL) < 0) {
-		if (md)
-			map_close(md, true);
-		talloc_free(who);
-		return -ENOMEM;
-	}
-	netsim_ussd_log("%s dials %s", msisdn, text);
-	return map_delimit(md);
-}
-
 int netsim_msc_start(void *ctx, struct ss7_stack *stack)
 {
 	msc_map = map_instance_start(ctx, stack->sccp, SCCP_SSN_MSC);
@@ -384,11 +277,13 @@ int netsim_msc_start(void *ctx, struct ss7_stack *stack)
 	    map_register(msc_map, MAP_AC_SHORT_MSG_MO_RELAY, 1, 1, &msc_user) < 0)
 		return -EBUSY;
 	map_vty_add_instance("msc", msc_map);
-	return 0;
+	/* USSD: the subscribers dial on this instance; the VLR (SSN 7) takes push */
+	return netsim_ussd_start(ctx, stack, msc_map);
 }
 
 void netsim_msc_stop(void)
 {
+	netsim_ussd_stop();
 	if (msc_map)
 		map_instance_free(msc_map);
 	msc_map = NULL;

@@ -1,7 +1,8 @@
 /* sigwayd: the gateway. It hosts the SS7 stack (our SCCP on
  * libosmo-sigtran, TCAP, the MAP dialogue layer), the shared routing
  * (operators, routes, SRI-for-SM), the client accounts, the SMPP server,
- * the SMS core with its store, and the number lookup with its HTTP API.
+ * the SMS core with its store, the number lookup with its HTTP API, and the
+ * USSD gateway (MAP and GSUP sessions bridged to HTTP applications).
  * Services speak MAP on the gateway's SSN; an application context no
  * service serves is refused by the MAP layer. */
 
@@ -20,6 +21,7 @@
 #include <sigway/common/daemon.h>
 #include <sigway/common/logging.h>
 #include <sigway/common/vty_nodes.h>
+#include <sigway/gsup/euse.h>
 #include <sigway/http/http_metrics.h>
 #include <sigway/http/http_server.h>
 #include <sigway/lookup/lookup.h>
@@ -32,6 +34,7 @@
 #include <sigway/smpp/smpp_server.h>
 #include <sigway/smsc/smsc.h>
 #include <sigway/store/store.h>
+#include <sigway/ussdgw/ussdgw.h>
 
 static void *g_ctx;
 static struct ss7_stack *g_stack;
@@ -184,6 +187,52 @@ static int start_lookup(struct lookup_svc *lk, struct routing *rt, struct number
 	return lookup_start(lk, &deps);
 }
 
+/* ---- the USSD gateway ---------------------------------------------------- */
+
+static struct euse_cfg gsup_cfg;
+
+static void ussd_vty_init(struct ussdgw *ugw)
+{
+	ussdgw_vty_init(ugw);
+	euse_cfg_defaults(&gsup_cfg);
+	euse_vty_init(&gsup_cfg);
+}
+
+/* When the config has a "ussd" node: its push resource on the HTTP server,
+ * networkUnstructuredSs on the gateway's MAP instance (mi may be NULL: GSUP
+ * only), and the GSUP transport when a "gsup" node is configured too */
+static int start_ussd(struct ussdgw *ugw, struct map_instance *mi, struct routing *rt, struct http_server *http,
+		      struct store *st)
+{
+	if (!ussdgw_configured(ugw)) {
+		if (gsup_cfg.enabled)
+			fprintf(stderr, "sigwayd: the 'gsup' node needs the USSD gateway ('ussd' node)\n");
+		return gsup_cfg.enabled ? -1 : 0;
+	}
+	if (!http_server_configured(http))
+		LOGP(DUSSD, LOGL_NOTICE, "no 'http' node: applications cannot push\n");
+	if (ussdgw_http_register(ugw, http) < 0 || ussdgw_start(ugw, mi, rt, st) < 0 ||
+	    (gsup_cfg.enabled && ussdgw_start_gsup(ugw, &gsup_cfg) < 0)) {
+		fprintf(stderr, "sigwayd: cannot start the USSD gateway\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Live sessions end (the subscriber gets the error text, the application
+ * hears system_failure); their applications get up to 2 s for the last answer */
+static void stop_ussd(struct sigway_daemon *d, struct ussdgw *ugw)
+{
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (ussdgw_drain(ugw)) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - t0.tv_sec >= 2)
+			break;
+		sigway_daemon_tick(d);
+	}
+}
+
 /* An orderly stop takes no more submits and lets the dialogues in progress
  * end (up to 5 s), so their outcome is stored and nothing the MSC took is
  * sent again (nor a lookup billed without its record) */
@@ -228,6 +277,8 @@ int main(int argc, char **argv)
 	struct numbering *nb = numbering_alloc(d.ctx);
 	struct lookup_svc *lk = lookup_alloc(d.ctx);
 	struct http_server *http = http_server_alloc(d.ctx);
+	struct ussdgw *ugw = ussdgw_alloc(d.ctx);
+	ussd_vty_init(ugw);
 	http_server_vty_init(http);
 	http_server_set_auth(http, accounts_http_auth, accts);
 	http_metrics_register(http);
@@ -263,6 +314,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	map_vty_add_instance("gateway", mi);
+	if (start_ussd(ugw, mi, rt, http, st) < 0)
+		return 1;
 	if (http_server_configured(http) && http_server_start(http) < 0) {
 		fprintf(stderr, "sigwayd: cannot start the HTTP server\n");
 		return 1;
@@ -275,8 +328,10 @@ int main(int argc, char **argv)
 	d.idle_data = st;
 	LOGP(DAPP, LOGL_NOTICE, "sigwayd started\n");
 	sigway_daemon_run(&d);
+	stop_ussd(&d, ugw);
 	orderly_stop(&d, smpp, smsc, lk, st);
 	http_server_free(http);
+	ussdgw_free(ugw);
 	/* what waits for a commit is answered while everything is there; then
 	 * the SMPP side (its last answers go into the store), the core, the store
 	 * (final commit), the MAP layer, our stack, libosmo-sigtran's instance (in ctx) */

@@ -210,3 +210,43 @@ int smsc_audit_lookups(sqlite3 *db, const char *msisdn, int64_t from_ms, int64_t
 		*mismatches = bad;
 	return n;
 }
+
+/* ------------------------------------------------------------ USSD sessions */
+
+int ussd_audit_report(sqlite3 *db, const char *msisdn, int64_t from_ms, int64_t to_ms,
+		      void (*out)(void *priv, const char *line), void *priv)
+{
+	sqlite3_stmt *s;
+	char line[600], t0[32], t1[32];
+	int n = 0;
+	/* a store without the USSD gateway has no session log */
+	if (sqlite3_prepare_v2(db, "SELECT id, direction, transport, application, service_code, msisdn, imsi,"
+			       " operator, start_ms, end_ms, rounds, status, billed, reason FROM ussd_sessions"
+			       " WHERE (?1 IS NULL OR msisdn = ?1) AND start_ms >= ?2 AND start_ms < ?3"
+			       " ORDER BY start_ms, rowid", -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	if (msisdn)
+		sqlite3_bind_text(s, 1, msisdn, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, from_ms);
+	sqlite3_bind_int64(s, 3, to_ms);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *code = (const char *)sqlite3_column_text(s, 4);
+		const char *who = (const char *)sqlite3_column_text(s, 5);
+		sigway_utc_format(t0, sizeof(t0), sqlite3_column_int64(s, 8));
+		sigway_utc_format(t1, sizeof(t1), sqlite3_column_int64(s, 9));
+		if (!who || !who[0])
+			who = (const char *)sqlite3_column_text(s, 6);	/* GSUP: the IMSI only */
+		snprintf(line, sizeof(line), "ussd session %s %s %s %s %s subscriber %s operator %s %s .. %s"
+			 " (%lld ms) rounds %d status %s billed %s: %s",
+			 sqlite3_column_text(s, 0), sqlite3_column_text(s, 1), sqlite3_column_text(s, 2),
+			 sqlite3_column_text(s, 3)[0] ? (const char *)sqlite3_column_text(s, 3) : "-",
+			 code && code[0] ? code : "-", who && who[0] ? who : "-",
+			 sqlite3_column_text(s, 7)[0] ? (const char *)sqlite3_column_text(s, 7) : "-", t0, t1,
+			 (long long)(sqlite3_column_int64(s, 9) - sqlite3_column_int64(s, 8)), sqlite3_column_int(s, 10),
+			 sqlite3_column_text(s, 11), sqlite3_column_int(s, 12) ? "yes" : "no", sqlite3_column_text(s, 13));
+		out(priv, line);
+		n++;
+	}
+	sqlite3_finalize(s);
+	return n;
+}

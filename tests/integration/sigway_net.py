@@ -71,7 +71,11 @@ class Vty:
             if not chunk:
                 raise ConnectionError('VTY closed')
             buf += chunk
-            if re.search(rb'[>#] $', buf):
+            # a prompt, "name# " or "name(config-x)# ", alone on the buffer's last line
+            # (after the banner's telnet options); output such as " route *100#
+            # application" may end a chunk with "# " too
+            tail = buf[buf.rfind(b'\n') + 1:]
+            if len(tail) < 160 and re.search(rb'(?<![ -~])[\w.-]+(\([\w.-]+\))?[>#] $', tail):
                 return buf.decode(errors='replace')
         raise TimeoutError('no VTY prompt')
 

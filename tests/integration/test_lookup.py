@@ -534,7 +534,7 @@ class LookupTest(sn.NetworkTestCase):
         self.assertIn('answered from the account\'s cache: no SRI-for-SM', text)
         self.assertIn('verdict: the SRI-for-SM went out from %s, the calling GT of the SMS core\'s dialogues'
                       % sn.GW_GT, text)
-        self.assertRegex(text, r'\d+ messages, \d+ lookups, 0 mismatches')
+        self.assertRegex(text, r'\d+ messages, \d+ lookups, \d+ USSD sessions, 0 mismatches')
 
 
 def main():

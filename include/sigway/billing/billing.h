@@ -16,7 +16,7 @@ enum billing_kind {
 	BILL_SMS_MT,		/* MT message accepted by the MSC (all its segments) */
 	BILL_SMS_MO,		/* MO message accepted from the network */
 	BILL_LOOKUP,		/* number lookup sent to the network */
-	BILL_USSD,		/* USSD session started */
+	BILL_USSD,		/* USSD session started ("ussd_session") */
 };
 
 struct billing_event {
@@ -26,6 +26,8 @@ struct billing_event {
 	unsigned int units;	/* segments for SMS, 1 otherwise */
 	const char *operator;	/* network operator name from the routing table */
 	int64_t event_ms;
+	const char *initiator;	/* who started it where that matters (USSD: "mobile" or
+				 * "application"); NULL: "" */
 };
 
 int billing_init(struct store *st);

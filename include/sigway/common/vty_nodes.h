@@ -20,4 +20,5 @@ enum sigway_vty_node {
 	SIGWAY_NUMBERING_NODE = _LAST_OSMOVTY_NODE + 120,	/* "numbering": data file, overrides */
 	SIGWAY_GSUP_NODE = _LAST_OSMOVTY_NODE + 150,	/* "gsup": the EUSE link to an OsmoHLR */
 	SIGWAY_LOOKUP_NODE = _LAST_OSMOVTY_NODE + 160,	/* "lookup": the number lookup service */
+	SIGWAY_USSD_NODE = _LAST_OSMOVTY_NODE + 170,	/* "ussd": the USSD gateway (one level) */
 };

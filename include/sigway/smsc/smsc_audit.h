@@ -1,8 +1,9 @@
 /* The audit evidence an operator asks for after a complaint: for an MSISDN
  * and a time range, each message with every MAP dialogue it took (calling
  * and called GT, TCAP transaction IDs, times, outcome) and whether the
- * MT-ForwardSM went out from the same calling GT as its SRI-for-SM. Read
- * from the store file, so it works on a live gateway's database. */
+ * MT-ForwardSM went out from the same calling GT as its SRI-for-SM; and the
+ * USSD sessions of the MSISDN. Read from the store file, so it works on a
+ * live gateway's database. */
 #pragma once
 
 #include <stdint.h>
@@ -22,3 +23,11 @@ int smsc_audit_report(sqlite3 *db, const char *msisdn, int64_t from_ms, int64_t 
  * log), or <0. *mismatches (may be NULL) counts lookups from another GT. */
 int smsc_audit_lookups(sqlite3 *db, const char *msisdn, int64_t from_ms, int64_t to_ms,
 		       void (*out)(void *priv, const char *line), void *priv, int *mismatches);
+
+/* The USSD sessions of an MSISDN (NULL: every session) in a time range,
+ * from the USSD gateway's session log: one line each (id, direction,
+ * transport, application, code, times, rounds, final status, billed,
+ * reason). Returns the number of sessions, 0 when the store has no USSD
+ * session log, or <0. */
+int ussd_audit_report(sqlite3 *db, const char *msisdn, int64_t from_ms, int64_t to_ms,
+		      void (*out)(void *priv, const char *line), void *priv);
