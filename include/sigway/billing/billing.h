@@ -26,6 +26,11 @@ struct billing_event {
 	unsigned int units;	/* segments for SMS, 1 otherwise */
 	const char *operator;	/* network operator name from the routing table */
 	int64_t event_ms;
+	/* written with what an acknowledgement waits for (an MO the MSC is
+	 * told was taken): a failed commit loses it with the rest, the peer
+	 * tries again. Else the record is kept through a failed commit or a
+	 * locked store and written when a commit succeeds (store_step). */
+	bool acknowledged;
 };
 
 int billing_init(struct store *st);
