@@ -41,6 +41,12 @@ struct smpp_account {
 	unsigned int n_allow_source;
 	char allow_destination[SMPP_ALLOW_MAX][21];
 	unsigned int n_allow_destination;
+	/* ---- message options: what the SMS core makes of this account's
+	 * messages (issue 10). The SMPP server only keeps them; the `account`
+	 * node's commands: data-coding-0, max-parts (doc/smsc.md). ---- */
+	uint8_t dc0;			/* what data_coding 0 means: SMPP_DC0_GSM (default), _IA5 or _LATIN1 */
+	uint8_t max_parts;		/* the longest message in concatenated parts (1-255, default 16) */
+	/* ---- end of message options ---- */
 	/* runtime */
 	double tokens;
 	int64_t tokens_ms;
@@ -53,6 +59,13 @@ struct smpp_account {
 	char trusted_ip[SMPP_TRUSTED_IP_MAX][48];
 	unsigned int n_trusted_ip, trusted_next;
 };
+
+/* data_coding 0 ("SMSC default alphabet") of an account: these values are
+ * the SMPP data_coding it stands for (sms_split.h's SMS_SMPP_DC_*) */
+#define SMPP_DC0_GSM		0x00	/* GSM 03.38, one septet per octet */
+#define SMPP_DC0_IA5		0x01	/* IA5 (ASCII) */
+#define SMPP_DC0_LATIN1		0x03	/* ISO 8859-1 */
+#define SMPP_MAX_PARTS_DEFAULT	16
 
 /* A request of a bound ESME the SMS core decides on */
 struct smpp_request {
@@ -75,9 +88,19 @@ struct smpp_server_ops {
 	/* a receiver or transceiver of this account bound: pending deliveries may go */
 	void (*receiver_up)(void *priv, const struct smpp_account *account);
 	/* the answer to a deliver_sm we sent with this token; status
-	 * ESME_RSYSERR too when the bind went away or the answer timed out */
+	 * ESME_RSYSERR too when the bind went away, SMPP_DELIVER_NO_ANSWER
+	 * when no answer came within response-timeout. An answer that comes
+	 * later (while the bind lasts, up to SMPP_LATE_KEEP_FACTOR times
+	 * response-timeout) is reported too: the same token twice. */
 	void (*deliver_resp)(void *priv, uint64_t token, uint32_t status);
 };
+
+/* deliver_resp's status for a deliver_sm not answered in time (no SMPP
+ * command_status has this value) */
+#define SMPP_DELIVER_NO_ANSWER	0xFFFFFFFFu
+/* a deliver_sm not answered in time is still matched to a late answer
+ * this many times response-timeout (at least 60 s) */
+#define SMPP_LATE_KEEP_FACTOR	10
 
 struct smpp_server *smpp_server_alloc(void *ctx, const struct smpp_server_ops *ops, void *priv);
 /* Installs the `smpp` VTY node; call before reading the config */
@@ -101,6 +124,8 @@ int smpp_server_respond(struct smpp_server *srv, uint32_t session_id, uint32_t r
  * such bind, -EBUSY when every bind's window is full. */
 int smpp_server_deliver(struct smpp_server *srv, const char *system_id, struct smpp_pdu *pdu, uint64_t token);
 
+/* An account by its system_id (NULL: none) */
+const struct smpp_account *smpp_server_account(struct smpp_server *srv, const char *system_id);
 /* The account owning a destination address for MO (longest prefix) */
 const struct smpp_account *smpp_server_mo_account(struct smpp_server *srv, const char *dest);
 bool smpp_server_receiver_bound(struct smpp_server *srv, const char *system_id);
