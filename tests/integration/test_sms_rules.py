@@ -573,7 +573,10 @@ class SmsRules(sn.NetworkTestCase):
         self.assertEqual(r['after'][:3], (0x80000015, 0, 7))
 
     def test_counters(self):
-        self.assertIn('messages the MSC accepted', self.show_sms)
+        # five cancelled, one replaced (replace_if_present)
+        deleted = re.search(r'messages their ESME deleted \(cancel_sm, replace_if_present\):\s+(\d+)', self.show_sms)
+        replaced = re.search(r'replace_if_present_flag replaced:\s+(\d+)', self.show_sms)
+        self.assertEqual((int(deleted.group(1)), int(replaced.group(1))), (6, 1), self.show_sms)
 
 
 if __name__ == '__main__':
