@@ -105,6 +105,8 @@ struct account *accounts_get(struct accounts *accts, const char *name)
 	osmo_strlcpy(a->smpp.system_id, name, sizeof(a->smpp.system_id));
 	a->smpp.window = 10;
 	a->smpp.max_binds = 8;
+	a->smpp.dc0 = SMPP_DC0_GSM;
+	a->smpp.max_parts = SMPP_MAX_PARTS_DEFAULT;
 	llist_add_tail(&a->list, &accts->list);
 	return a;
 }

@@ -69,9 +69,10 @@ int billing_record(struct store *st, const struct billing_event *ev)
 	sqlite3_bind_int64(s, 6, ev->event_ms);
 	sqlite3_bind_int64(s, 7, store_now_ms());
 	sqlite3_bind_text(s, 8, ev->initiator ? ev->initiator : "", -1, SQLITE_TRANSIENT);
-	/* through store_step: while another process holds the lock the record is
-	 * kept and written when it is back, never lost */
-	if (store_step(st, s) != SQLITE_DONE) {
+	/* through store_step: while the store is in trouble (locked, full) the
+	 * record is kept and written when a commit succeeds, never lost; one
+	 * that belongs to an acknowledgement goes with it or not at all */
+	if ((ev->acknowledged ? sqlite3_step(s) : store_step(st, s)) != SQLITE_DONE) {
 		LOGP(DBILL, LOGL_ERROR, "cannot record %s %s: %s\n", billing_kind_name(ev->kind), ev->ref,
 		     sqlite3_errmsg(store_db(st)));
 		return -EIO;

@@ -233,6 +233,12 @@ void smpp_auth_bind(struct smpp_session *s)
 	struct smpp_auth *au = srv->auth;
 	struct smpp_bind_req *b = s->bind;
 	int64_t now = smpp_now_ms();
+	/* 3.3 and older (below 0x34), 3.4, and 5.0 (served as 3.4); not a
+	 * version nobody defined */
+	if (b->interface_version > 0x34 && b->interface_version != 0x50) {
+		refuse(s, NULL, "an interface_version we do not speak", false);
+		return;
+	}
 	struct smpp_auth_ip *e = ip_entry(au, s->ip, false);
 	if (e && e->blocked_until_ms > now) {
 		smpp_ctr_inc(srv, SMPP_CTR_AUTH_BACKOFF);

@@ -53,6 +53,8 @@ static const struct rate_ctr_desc smpp_ctr_desc[] = {
 	[SMPP_CTR_AUTH_BACKOFF] = { "bind:backoff", "binds refused unchecked: address or account in back-off" },
 	[SMPP_CTR_AUTH_QUEUED] = { "bind:queued", "binds that waited for the password check budget" },
 	[SMPP_CTR_UNBOUND_OVERSIZE] = { "pdu:unbound_oversize", "PDUs too long for a session not bound (closed)" },
+	[SMPP_CTR_DELIVER_LATE] = { "deliver:late_answer", "deliver_sm answered after response-timeout (taken)" },
+	[SMPP_CTR_BAD_HEADER] = { "pdu:bad_header", "requests with a sequence number outside 1..0x7FFFFFFF (generic_nack)" },
 };
 static const struct rate_ctr_group_desc smpp_ctrg_desc = {
 	"smpp", "SMPP server", OSMO_STATS_CLASS_GLOBAL, ARRAY_SIZE(smpp_ctr_desc), smpp_ctr_desc,
@@ -60,6 +62,7 @@ static const struct rate_ctr_group_desc smpp_ctrg_desc = {
 
 static void session_destroy(struct smpp_session *s);
 static void session_process_rx(struct smpp_session *s);
+static void unbind_when_answered(struct smpp_session *s);
 
 int64_t smpp_now_ms(void)
 {
@@ -84,24 +87,53 @@ static void outstanding_done(struct smpp_session *s, struct smpp_outstanding *o,
 	if (status != ESME_ROK)
 		smpp_ctr_inc(s->srv, SMPP_CTR_DELIVER_FAILED);
 	s->srv->ops->deliver_resp(s->srv->priv, token, status);
+	unbind_when_answered(s);
 }
 
-/* answers every deliver_sm of a session as failed (it is going away) */
+/* answers every deliver_sm of a session as failed (it is going away); those
+ * already reported as not answered in time are forgotten */
 static void fail_outstanding(struct smpp_session *s)
 {
 	struct smpp_outstanding *o, *tmp;
 	llist_for_each_entry_safe(o, tmp, &s->outstanding, list)
 		outstanding_done(s, o, ESME_RSYSERR);
+	llist_for_each_entry_safe(o, tmp, &s->late, list) {
+		llist_del(&o->list);
+		talloc_free(o);
+	}
+	s->n_late = 0;
 }
 
+static int64_t late_keep_ms(const struct smpp_server *srv)
+{
+	int64_t ms = srv->response_timeout_s * 1000LL * SMPP_LATE_KEEP_FACTOR;
+	return ms > 60000 ? ms : 60000;
+}
+
+/* No answer within response-timeout: the core hears so (it retries later)
+ * and the deliver_sm leaves the window, but a late answer still finds it
+ * for a while: a slow ESME does not get the same PDU again and again */
 static void expire_outstanding(struct smpp_session *s, int64_t now_ms)
 {
 	struct smpp_outstanding *o, *tmp;
+	llist_for_each_entry_safe(o, tmp, &s->late, list) {
+		if (now_ms - o->sent_ms < late_keep_ms(s->srv) && s->n_late <= 4 * s->account->window)
+			break;	/* in sending order */
+		llist_del(&o->list);
+		talloc_free(o);
+		s->n_late--;
+	}
 	llist_for_each_entry_safe(o, tmp, &s->outstanding, list) {
 		if (now_ms - o->sent_ms < s->srv->response_timeout_s * 1000LL)
 			break;	/* in sending order */
 		smpp_ctr_inc(s->srv, SMPP_CTR_RESP_TIMEOUT);
-		outstanding_done(s, o, ESME_RSYSERR);
+		uint64_t token = o->token;
+		llist_del(&o->list);
+		llist_add_tail(&o->list, &s->late);
+		s->n_late++;
+		s->n_outstanding--;
+		smpp_ctr_inc(s->srv, SMPP_CTR_DELIVER_FAILED);
+		s->srv->ops->deliver_resp(s->srv->priv, token, SMPP_DELIVER_NO_ANSWER);
 	}
 }
 
@@ -421,6 +453,24 @@ static void on_request(struct smpp_session *s, const struct smpp_pdu *p)
 	s->srv->ops->request(s->srv->priv, &req);
 }
 
+/* unbind_resp once every request before the unbind is answered and the
+ * ESME answered the deliver_sm it had then (or response-timeout passed),
+ * then the session closes */
+static void unbind_when_answered(struct smpp_session *s)
+{
+	if (s->stopping && !s->closing && (!s->n_outstanding ||
+					   smpp_now_ms() - s->stopping_ms >= s->srv->response_timeout_s * 1000LL)) {
+		smpp_session_close_after_output(s);
+		return;
+	}
+	if (!s->unbinding || s->closing)
+		return;
+	if ((s->in_flight || s->n_outstanding) && smpp_now_ms() - s->unbind_ms < s->srv->response_timeout_s * 1000LL)
+		return;
+	send_header(s, SMPP_UNBIND | SMPP_RESP, ESME_ROK, s->unbind_seq);
+	smpp_session_close_after_output(s);
+}
+
 /* a deliver_sm we sent was answered */
 static void on_deliver_resp(struct smpp_session *s, const struct smpp_pdu *p)
 {
@@ -431,12 +481,29 @@ static void on_deliver_resp(struct smpp_session *s, const struct smpp_pdu *p)
 			return;
 		}
 	}
+	llist_for_each_entry(o, &s->late, list) {
+		if (o->seq == p->sequence_number) {
+			uint64_t token = o->token;
+			llist_del(&o->list);
+			talloc_free(o);
+			s->n_late--;
+			smpp_ctr_inc(s->srv, SMPP_CTR_DELIVER_LATE);
+			s->srv->ops->deliver_resp(s->srv->priv, token, p->command_status);
+			return;
+		}
+	}
 	LOGP_LIMITED(&s->srv->log_bad_pdu, "%s: %s for unknown sequence %u\n", s->peer,
 		     smpp_cmd_name(p->command_id), p->sequence_number);
 }
 
 static void on_pdu(struct smpp_session *s, const struct smpp_pdu *p)
 {
+	/* after its unbind an ESME only answers (3.4 2.9): requests are refused;
+	 * the same while the server stops */
+	if ((s->unbinding || s->stopping) && !SMPP_IS_RESP(p->command_id)) {
+		send_header(s, p->command_id | SMPP_RESP, ESME_RINVBNDSTS, p->sequence_number);
+		return;
+	}
 	switch (p->command_id) {
 	case SMPP_BIND_TRANSMITTER: case SMPP_BIND_RECEIVER: case SMPP_BIND_TRANSCEIVER:
 		on_bind(s, p);
@@ -447,9 +514,12 @@ static void on_pdu(struct smpp_session *s, const struct smpp_pdu *p)
 	case SMPP_ENQUIRE_LINK | SMPP_RESP:
 		break;
 	case SMPP_UNBIND:
-		send_header(s, SMPP_UNBIND | SMPP_RESP, ESME_ROK, p->sequence_number);
 		LOGP_LIMITED(&s->srv->log_closed, "%s: unbind\n", s->peer);
-		smpp_session_close_after_output(s);
+		/* the answers owed go first, both ways */
+		s->unbinding = true;
+		s->unbind_seq = p->sequence_number;
+		s->unbind_ms = smpp_now_ms();
+		unbind_when_answered(s);
 		break;
 	case SMPP_UNBIND | SMPP_RESP:
 		smpp_session_close_after_output(s);
@@ -493,8 +563,37 @@ static void on_bad_pdu(struct smpp_session *s, const struct smpp_pdu *p, int sta
 		on_bind(s, &empty);
 		return;
 	}
+	if (is_bind) {
+		/* bound already: the answer still names us (strict ESMEs insist) */
+		struct smpp_pdu r = { .command_id = p->command_id | SMPP_RESP, .command_status = status,
+				      .sequence_number = p->sequence_number };
+		snprintf(r.system_id, sizeof(r.system_id), "%s", s->srv->system_id);
+		smpp_session_send(s, &r);
+		return;
+	}
 	bool known = status != ESME_RINVCMDID && status != ESME_RINVCMDLEN;
 	send_header(s, known ? p->command_id | SMPP_RESP : SMPP_GENERIC_NACK, status, p->sequence_number);
+}
+
+/* SMPP 3.4 3.2: a request's sequence_number is 1..0x7FFFFFFF. One outside
+ * is not taken: a bind fails like any other, anything else gets
+ * generic_nack (3.4 has no status for it: ESME_RUNKNOWNERR) */
+static bool header_ok(struct smpp_session *s, const struct smpp_pdu *p)
+{
+	if (SMPP_IS_RESP(p->command_id) || (p->sequence_number >= 1 && p->sequence_number <= 0x7fffffff))
+		return true;
+	smpp_ctr_inc(s->srv, SMPP_CTR_BAD_HEADER);
+	LOGP_LIMITED(&s->srv->log_bad_pdu, "%s: %s with sequence number %u refused\n", s->peer,
+		     smpp_cmd_name(p->command_id), p->sequence_number);
+	bool is_bind = p->command_id == SMPP_BIND_TRANSMITTER || p->command_id == SMPP_BIND_RECEIVER ||
+		       p->command_id == SMPP_BIND_TRANSCEIVER;
+	if (is_bind && s->state == SMPP_SESS_OPEN) {
+		struct smpp_pdu empty = { .command_id = p->command_id, .sequence_number = p->sequence_number };
+		on_bind(s, &empty);
+		return false;
+	}
+	send_header(s, SMPP_GENERIC_NACK, ESME_RUNKNOWNERR, p->sequence_number);
+	return false;
 }
 
 /* ------------------------------------------------------------ stream */
@@ -563,7 +662,7 @@ static void session_process_rx(struct smpp_session *s)
 		LOGP(DSMPP, LOGL_DEBUG, "%s: rx %s seq %u\n", s->peer, smpp_cmd_name(p.command_id), p.sequence_number);
 		if (rc < 0)
 			on_bad_pdu(s, &p, -rc);
-		else
+		else if (header_ok(s, &p))
 			on_pdu(s, &p);
 	}
 	if (off) {
@@ -641,7 +740,14 @@ static void session_timer_cb(void *data)
 		session_destroy(s);
 		return;
 	}
-	expire_outstanding(s, now);
+	if (s->state != SMPP_SESS_OPEN)
+		expire_outstanding(s, now);
+	unbind_when_answered(s);
+	if (s->closing) {
+		if (!osmo_timer_pending(&s->timer))
+			osmo_timer_schedule(&s->timer, 1, 0);
+		return;
+	}
 	if (s->state != SMPP_SESS_OPEN) {
 		if (s->enquire_sent_ms && now - s->enquire_sent_ms > resp_ms && s->last_rx_ms < s->enquire_sent_ms) {
 			LOGP_LIMITED(&srv->log_closed, "%s: no answer to enquire_link, closing\n", s->peer);
@@ -804,6 +910,7 @@ static void accept_one(struct smpp_server *srv, int fd, const struct sockaddr_st
 	s->rx_cap = SMPP_UNBOUND_PDU_MAX;
 	INIT_LLIST_HEAD(&s->txq);
 	INIT_LLIST_HEAD(&s->outstanding);
+	INIT_LLIST_HEAD(&s->late);
 	INIT_LLIST_HEAD(&s->multi_weights);
 	INIT_LLIST_HEAD(&s->auth_entry);
 	snprintf(s->ip, sizeof(s->ip), "%s", ip);
@@ -903,7 +1010,9 @@ int smpp_server_respond(struct smpp_server *srv, uint32_t session_id, uint32_t r
 	s->in_flight = s->in_flight > weight ? s->in_flight - weight : 0;
 	resp->command_id = request_command_id | SMPP_RESP;
 	resp->sequence_number = sequence_number;
-	return smpp_session_send(s, resp);
+	int rc = smpp_session_send(s, resp);
+	unbind_when_answered(s);
+	return rc;
 }
 
 int smpp_server_deliver(struct smpp_server *srv, const char *system_id, struct smpp_pdu *pdu, uint64_t token)
@@ -912,7 +1021,7 @@ int smpp_server_deliver(struct smpp_server *srv, const char *system_id, struct s
 	bool any = false;
 	/* the least loaded receiver of the account that takes its output */
 	llist_for_each_entry(s, &srv->sessions, list) {
-		if (!s->account || strcmp(s->account->system_id, system_id) || s->closing ||
+		if (!s->account || strcmp(s->account->system_id, system_id) || s->closing || s->unbinding || s->stopping ||
 		    (s->state != SMPP_SESS_RX && s->state != SMPP_SESS_TRX))
 			continue;
 		any = true;
@@ -938,6 +1047,11 @@ int smpp_server_deliver(struct smpp_server *srv, const char *system_id, struct s
 	best->n_outstanding++;
 	smpp_ctr_inc(srv, SMPP_CTR_DELIVER);
 	return 0;
+}
+
+const struct smpp_account *smpp_server_account(struct smpp_server *srv, const char *system_id)
+{
+	return smpp_account_find(srv, system_id);
 }
 
 bool smpp_server_receiver_bound(struct smpp_server *srv, const char *system_id)
@@ -1075,10 +1189,19 @@ void smpp_server_stop(struct smpp_server *srv)
 		close(srv->spare_fd);
 	srv->spare_fd = -1;
 	/* answers already given still leave: a session with some closes once
-	 * they are written (the loop must run), the others at once */
-	llist_for_each_entry_safe(s, tmp, &srv->sessions, list)
-		if (!s->closing)
-			smpp_session_close_after_output(s);
+	 * they are written (the loop must run), the others at once; one with
+	 * deliver_sm not answered yet reads their answers first (else an ESME
+	 * that got a receipt would get it again after the restart) */
+	llist_for_each_entry_safe(s, tmp, &srv->sessions, list) {
+		if (s->closing)
+			continue;
+		if (s->n_outstanding && !s->stopping) {
+			s->stopping = true;
+			s->stopping_ms = smpp_now_ms();
+			continue;
+		}
+		smpp_session_close_after_output(s);
+	}
 }
 
 unsigned int smpp_server_binds(struct smpp_server *srv)

@@ -15,6 +15,7 @@ enum smpp_ctr {
 	SMPP_CTR_CONN_ACCEPTED, SMPP_CTR_CONN_REFUSED, SMPP_CTR_CONN_REFUSED_IP, SMPP_CTR_CONN_REFUSED_FD,
 	SMPP_CTR_CONN_EVICTED, SMPP_CTR_ACCEPT_FAILED, SMPP_CTR_BIND_TIMEOUT, SMPP_CTR_READ_PAUSED,
 	SMPP_CTR_OUTPUT_STALLED, SMPP_CTR_AUTH_BACKOFF, SMPP_CTR_AUTH_QUEUED, SMPP_CTR_UNBOUND_OVERSIZE,
+	SMPP_CTR_DELIVER_LATE, SMPP_CTR_BAD_HEADER,
 };
 
 enum smpp_session_state { SMPP_SESS_OPEN, SMPP_SESS_TX, SMPP_SESS_RX, SMPP_SESS_TRX };
@@ -150,6 +151,17 @@ struct smpp_session {
 	struct llist_head multi_weights;	/* struct smpp_multi_weight */
 	struct llist_head outstanding;	/* our deliver_sm not answered yet */
 	unsigned int n_outstanding;
+	struct llist_head late;		/* ... not answered in time: a late answer still counts */
+	unsigned int n_late;
+	/* unbind received while requests were not answered yet: the
+	 * answers go first, then unbind_resp (SMPP 3.4 4.2) */
+	bool unbinding;
+	uint32_t unbind_seq;
+	int64_t unbind_ms;
+	/* the server stops: the answers to our deliver_sm are still read
+	 * (up to response-timeout), nothing new goes or is taken */
+	bool stopping;
+	int64_t stopping_ms;
 	int64_t last_rx_ms, enquire_sent_ms;
 	struct osmo_timer_list timer;
 };

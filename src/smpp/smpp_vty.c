@@ -284,6 +284,32 @@ DEFUN(cfg_mo_reassemble, cfg_mo_reassemble_cmd, "mo-reassemble",
 	return CMD_SUCCESS;
 }
 
+/* ---- message options of the SMS core (issue 10); kept with the account ---- */
+
+DEFUN(cfg_dc0, cfg_dc0_cmd, "data-coding-0 (gsm|ia5|latin1)",
+      "What data_coding 0 (the SMSC default alphabet) means in this account's messages, both ways\n"
+      "GSM 03.38, one septet per octet (the default)\n" "IA5 / ASCII\n" "ISO 8859-1 (Latin-1)\n")
+{
+	struct smpp_account *a = vty->index;
+	a->dc0 = argv[0][0] == 'g' ? SMPP_DC0_GSM : argv[0][0] == 'i' ? SMPP_DC0_IA5 : SMPP_DC0_LATIN1;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_max_parts, cfg_max_parts_cmd, "max-parts <1-255>",
+      "The longest message this account may submit, in concatenated parts (ESME_RINVMSGLEN beyond)\n"
+      "Parts (default 16)\n")
+{
+	((struct smpp_account *)vty->index)->max_parts = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+static const char *dc0_name(uint8_t dc0)
+{
+	return dc0 == SMPP_DC0_IA5 ? "ia5" : dc0 == SMPP_DC0_LATIN1 ? "latin1" : "gsm";
+}
+
+/* ---- end of message options ---- */
+
 static int config_write_smpp(struct vty *vty)
 {
 	struct smpp_server *srv = g_srv;
@@ -325,6 +351,9 @@ static int config_write_smpp(struct vty *vty)
 			vty_out(vty, "  allow-source %s%s", a->allow_source[i], VTY_NEWLINE);
 		for (unsigned int i = 0; i < a->n_allow_destination; i++)
 			vty_out(vty, "  allow-destination %s%s", a->allow_destination[i], VTY_NEWLINE);
+		/* message options */
+		vty_out(vty, "  data-coding-0 %s%s", dc0_name(a->dc0), VTY_NEWLINE);
+		vty_out(vty, "  max-parts %u%s", a->max_parts, VTY_NEWLINE);
 		accounts_vty_write(vty, acc, "  ");
 	}
 	return CMD_SUCCESS;
@@ -378,5 +407,7 @@ void smpp_server_vty_init(struct smpp_server *srv)
 	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_mo_reassemble_cmd);
 	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_allow_source_cmd);
 	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_allow_destination_cmd);
+	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_dc0_cmd);		/* message options */
+	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_max_parts_cmd);
 	install_element_ve(&show_smpp_cmd);
 }

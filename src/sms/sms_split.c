@@ -210,42 +210,176 @@ static int smpp_text(struct sms_split_req *req, uint8_t *tp_dcs, uint8_t data_co
 			       scratch_len - half);
 }
 
-int sms_split_req_from_smpp(struct sms_split_req *req, uint8_t *tp_dcs, uint8_t data_coding,
+/* The parts of an SMPP data_coding: a message class (-1: none), and the
+ * coding of the octets with the class taken off: 0 (the SMSC default
+ * alphabet), 4 (8-bit) or 8 (UCS2); the others as they are */
+static int smpp_class(uint8_t data_coding, uint8_t *base)
+{
+	*base = data_coding;
+	if (data_coding >= 0x10 && data_coding <= 0x1b) {
+		/* 23.038 general data coding with a class: bits 3-2 the alphabet */
+		static const uint8_t alphabet[] = { 0x00, 0x04, 0x08 };
+		*base = alphabet[(data_coding >> 2) & 3];
+		return data_coding & 3;
+	}
+	if (data_coding >= 0xf0 && data_coding <= 0xf7) {
+		/* data coding / message class group: GSM 7-bit or 8-bit */
+		*base = data_coding & 0x04 ? 0x04 : 0x00;
+		return data_coding & 3;
+	}
+	return -1;
+}
+
+int sms_split_req_from_smpp(struct sms_split_req *req, uint8_t *tp_dcs, uint8_t data_coding, uint8_t dc0,
 			    bool udhi, const uint8_t *sm, size_t len,
 			    uint8_t *scratch, size_t scratch_len)
 {
 	int rc;
+	uint8_t base;
+	int cls = smpp_class(data_coding, &base);
+	bool f_group = data_coding >= 0xf0;
 
 	memset(req, 0, sizeof(*req));
 	if (udhi && (rc = smpp_take_udh(req, &sm, &len)) < 0)
 		return rc;
 	req->payload = sm;
 	req->len = len;
-	switch (data_coding) {
+	/* the SMSC default alphabet is what the account says */
+	if (base == SMS_SMPP_DC_DEFAULT)
+		base = dc0;
+	switch (base) {
 	case SMS_SMPP_DC_DEFAULT:
 		for (size_t i = 0; i < len; i++)
 			if (sm[i] & 0x80)
 				return -EINVAL;
 		req->alphabet = SMS_ALPHABET_GSM7;
-		*tp_dcs = 0x00;
+		*tp_dcs = cls < 0 ? 0x00 : data_coding;
 		return 0;
 	case SMS_SMPP_DC_IA5:
 	case SMS_SMPP_DC_LATIN1:
-		return smpp_text(req, tp_dcs, data_coding, sm, len, scratch, scratch_len);
+		if ((rc = smpp_text(req, tp_dcs, base, sm, len, scratch, scratch_len)) < 0)
+			return rc;
+		if (cls >= 0) {
+			/* the class kept; UCS2 text has no place in the F group */
+			if (req->alphabet == SMS_ALPHABET_GSM7)
+				*tp_dcs = (f_group ? 0xf0 : 0x10) | cls;
+			else
+				*tp_dcs = 0x18 | cls;
+		}
+		return 0;
 	case SMS_SMPP_DC_BINARY:
 	case SMS_SMPP_DC_BINARY2:
 		req->alphabet = SMS_ALPHABET_8BIT;
-		*tp_dcs = 0x04;
+		*tp_dcs = cls < 0 ? 0x04 : data_coding;
 		return 0;
 	case SMS_SMPP_DC_UCS2:
 		if (len & 1)
 			return -EINVAL;
 		req->alphabet = SMS_ALPHABET_UCS2;
-		*tp_dcs = 0x08;
+		*tp_dcs = cls < 0 ? 0x08 : data_coding;
 		return 0;
 	default:
 		return -ENOTSUP;
 	}
+}
+
+/* ---- SMPP text both ways: addresses, receipts ---- */
+
+/* octets an ESME sent as text: UTF-8 when they are well-formed UTF-8 with
+ * at least one character beyond ASCII, else Latin-1 (ASCII is both) */
+static int octets_to_utf8(char *out, size_t outlen, const uint8_t *in, size_t len)
+{
+	size_t i = 0;
+	bool beyond = false;
+	while (i < len) {
+		uint32_t cp;
+		int n = sms_utf8_next((const char *)in + i, len - i, &cp);
+		if (n < 0 || cp == 0)
+			break;
+		beyond |= cp >= 0x80;
+		i += (size_t)n;
+	}
+	if (i == len && beyond) {
+		if (len + 1 > outlen)
+			return -ENOSPC;
+		memcpy(out, in, len);
+		out[len] = '\0';
+		return (int)len;
+	}
+	return sms_latin1_to_utf8(out, outlen, in, len);
+}
+
+int sms_smpp_alnum_addr(const char *addr, char *utf8, size_t utf8_len)
+{
+	int n = octets_to_utf8(utf8, utf8_len, (const uint8_t *)addr, strlen(addr));
+	if (n <= 0)
+		return -EINVAL;
+	/* 23.040 9.1.2.5: at most 11 septets (an extension character is two) */
+	n = sms_gsm7_from_utf8(NULL, SMS_ALNUM_SEPTETS_MAX, utf8, (size_t)n);
+	return n > 0 ? n : -EINVAL;
+}
+
+int sms_smpp_to_utf8(char *out, size_t outlen, uint8_t data_coding, uint8_t dc0, bool udhi,
+		     const uint8_t *sm, size_t len)
+{
+	uint8_t base;
+	if (outlen)
+		out[0] = '\0';
+	if (udhi) {
+		if (len < 1 || (size_t)sm[0] + 1 > len)
+			return -EINVAL;
+		len -= sm[0] + 1u;
+		sm += sm[0] + 1u;
+	}
+	smpp_class(data_coding, &base);
+	if (base == SMS_SMPP_DC_DEFAULT)
+		base = dc0;
+	switch (base) {
+	case SMS_SMPP_DC_DEFAULT:
+		for (size_t i = 0; i < len; i++)
+			if (sm[i] & 0x80)
+				return -EINVAL;
+		return sms_gsm7_to_utf8(out, outlen, sm, len);
+	case SMS_SMPP_DC_IA5:
+	case SMS_SMPP_DC_LATIN1:
+		return sms_latin1_to_utf8(out, outlen, sm, len);
+	case SMS_SMPP_DC_UCS2:
+		return sms_ucs2_to_utf8(out, outlen, sm, len);
+	default:
+		return -ENOTSUP;
+	}
+}
+
+int sms_smpp_from_utf8(uint8_t *out, size_t outlen, uint8_t dc0, const char *utf8, size_t len,
+		       unsigned int max_chars)
+{
+	size_t o = 0, i = 0;
+	for (unsigned int c = 0; c < max_chars && i < len; c++) {
+		uint32_t cp;
+		int n = sms_utf8_next(utf8 + i, len - i, &cp);
+		if (n < 0)
+			return -EILSEQ;
+		i += (size_t)n;
+		uint8_t sep[2];
+		size_t k;
+		if (dc0 == SMS_SMPP_DC_DEFAULT) {
+			int m = sms_gsm7_from_utf8(sep, sizeof(sep), utf8 + i - n, (size_t)n);
+			if (m > 0) {
+				k = (size_t)m;
+			} else {
+				sep[0] = '?';
+				k = 1;
+			}
+		} else {
+			sep[0] = cp < (dc0 == SMS_SMPP_DC_IA5 ? 0x80u : 0x100u) && cp >= 0x20 ? (uint8_t)cp : '?';
+			k = 1;
+		}
+		if (o + k > outlen)
+			return -ENOSPC;
+		memcpy(out + o, sep, k);
+		o += k;
+	}
+	return (int)o;
 }
 
 int sms_tpdu_to_smpp(const struct sms_tpdu *t, uint8_t *data_coding, uint8_t *out, size_t outlen)

@@ -34,6 +34,8 @@ static const struct rate_ctr_desc smsc_ctr_desc[] = {
 	[SMSC_CTR_MO_WRONG_SC] = { "mo:wrong_sc", "MO-ForwardSM refused: SM-RP-DA is not our service centre" },
 	[SMSC_CTR_ALERT_FOREIGN] = { "alert:foreign", "alertServiceCentre refused: not from the subscriber's operator" },
 	[SMSC_CTR_MO_PARTS_FULL] = { "mo:parts_full", "MO parts refused: too many parts waiting for the rest" },
+	[SMSC_CTR_MT_DELETED] = { "mt:deleted", "messages their ESME deleted (cancel_sm, replace_if_present)" },
+	[SMSC_CTR_MT_REPLACED] = { "mt:replaced", "messages a submit with replace_if_present_flag replaced" },
 };
 static const struct rate_ctr_group_desc smsc_ctrg_desc = {
 	"sms", "SMS core", OSMO_STATS_CLASS_GLOBAL, ARRAY_SIZE(smsc_ctr_desc), smsc_ctr_desc,
@@ -55,13 +57,13 @@ struct smsc *smsc_alloc(void *ctx)
 	struct smsc *smsc = talloc_zero(ctx, struct smsc);
 	INIT_LLIST_HEAD(&smsc->queue);
 	INIT_LLIST_HEAD(&smsc->waiting);
-	INIT_LLIST_HEAD(&smsc->outbox_busy);
 	INIT_LLIST_HEAD(&smsc->outbox_cursors);
 	smsc->cfg = (struct smsc_cfg){ .max_in_flight = 200, .retry_min_s = 30, .retry_max_s = 3600,
 				       .default_validity_s = 2 * 86400, .max_validity_s = 7 * 86400,
 				       .mo_reassembly_timeout_s = 300, .mo_parts_max = 100000, .mo_parts_max_per_src = 200,
 				       .outbox_expiry_s = 7 * 86400 };
 	smsc->ctrg = rate_ctr_group_alloc(smsc, &smsc_ctrg_desc, 0);
+	smsc_lanes_init(smsc);
 	osmo_timer_setup(&smsc->pump_timer, pump_timer_cb, smsc);
 	return smsc;
 }

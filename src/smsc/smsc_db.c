@@ -15,18 +15,9 @@
 #include "smsc_int.h"
 
 static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS messages ("
-	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	" account TEXT NOT NULL,"
-	" src_ton INTEGER, src_npi INTEGER, src TEXT, dst_ton INTEGER, dst_npi INTEGER, dst TEXT NOT NULL,"
-	" esm_class INTEGER, protocol_id INTEGER, data_coding INTEGER, registered_delivery INTEGER,"
-	" payload BLOB, sar_ref INTEGER, sar_total INTEGER, sar_seq INTEGER,"
-	" submit_ms INTEGER NOT NULL, expiry_ms INTEGER NOT NULL, next_ms INTEGER NOT NULL,"
-	" state INTEGER NOT NULL DEFAULT 1,"		/* SMPP message_state: 1 enroute */
-	" attempts INTEGER NOT NULL DEFAULT 0, parts INTEGER NOT NULL DEFAULT 0,"
-	" parts_done INTEGER NOT NULL DEFAULT 0, err INTEGER NOT NULL DEFAULT 0,"
-	" operator TEXT, done_ms INTEGER);"
+	/* messages: smsc_db_init() (an earlier version's table gets the new columns) */
 	"CREATE INDEX IF NOT EXISTS messages_pending ON messages (state) WHERE state = 1;"
+	"CREATE INDEX IF NOT EXISTS messages_group ON messages (group_id) WHERE group_id IS NOT NULL;"
 	"CREATE INDEX IF NOT EXISTS messages_dst ON messages (dst, submit_ms);"
 	/* the retention purge finds the oldest finished ones */
 	"CREATE INDEX IF NOT EXISTS messages_done ON messages (done_ms) WHERE done_ms IS NOT NULL;"
@@ -55,26 +46,58 @@ static const char schema[] =
 	" data BLOB NOT NULL, created_ms INTEGER NOT NULL,"
 	" PRIMARY KEY (account, src, dst, ref, total, seq));";
 
-/* answer_gt: who answered each dialogue (the GT called, or another of the
- * operator's network): a store of an older version gets the column */
-static int audit_answer_column(struct store *st)
+/* columns a store of an earlier version lacks */
+static const struct {
+	const char *name, *def;
+} added_columns[] = {
+	{ "service_type", "TEXT NOT NULL DEFAULT ''" },
+	{ "concat_ref", "INTEGER NOT NULL DEFAULT -1" },
+	{ "group_id", "INTEGER" },
+	{ "dc0", "INTEGER NOT NULL DEFAULT 0" },
+};
+
+static bool has_column(struct store *st, const char *table, const char *name)
 {
 	sqlite3_stmt *s;
-	bool have = false;
-	if (sqlite3_prepare_v2(store_db(st), "PRAGMA table_info(audit)", -1, &s, NULL) != SQLITE_OK)
-		return -EIO;
-	while (sqlite3_step(s) == SQLITE_ROW)
-		if (!strcmp((const char *)sqlite3_column_text(s, 1), "answer_gt"))
-			have = true;
+	bool found = false;
+	if (sqlite3_prepare_v2(store_db(st), "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return false;
+	sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	found = sqlite3_step(s) == SQLITE_ROW;
 	sqlite3_finalize(s);
-	return have ? 0 : store_exec(st, "ALTER TABLE audit ADD COLUMN answer_gt TEXT NOT NULL DEFAULT ''");
+	return found;
 }
 
 int smsc_db_init(struct store *st)
 {
+	/* the table first as an earlier version made it, then what it lacks */
+	if (store_exec(st, "CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+		       " account TEXT NOT NULL, src_ton INTEGER, src_npi INTEGER, src TEXT, dst_ton INTEGER,"
+		       " dst_npi INTEGER, dst TEXT NOT NULL, esm_class INTEGER, protocol_id INTEGER, data_coding INTEGER,"
+		       " registered_delivery INTEGER, payload BLOB, sar_ref INTEGER, sar_total INTEGER, sar_seq INTEGER,"
+		       " submit_ms INTEGER NOT NULL, expiry_ms INTEGER NOT NULL, next_ms INTEGER NOT NULL,"
+		       " state INTEGER NOT NULL DEFAULT 1, attempts INTEGER NOT NULL DEFAULT 0,"
+		       " parts INTEGER NOT NULL DEFAULT 0, parts_done INTEGER NOT NULL DEFAULT 0,"
+		       " err INTEGER NOT NULL DEFAULT 0, operator TEXT, done_ms INTEGER)") < 0)
+		return -EIO;
+	for (size_t i = 0; i < sizeof(added_columns) / sizeof(added_columns[0]); i++) {
+		char sql[160];
+		if (has_column(st, "messages", added_columns[i].name))
+			continue;
+		snprintf(sql, sizeof(sql), "ALTER TABLE messages ADD COLUMN %s %s", added_columns[i].name,
+			 added_columns[i].def);
+		if (store_exec(st, sql) < 0)
+			return -EIO;
+	}
 	if (store_exec(st, schema) < 0)
 		return -EIO;
-	return audit_answer_column(st);
+	/* answer_gt: who answered each dialogue (the GT called, or another of
+	 * the operator's network) */
+	if (has_column(st, "audit", "answer_gt"))
+		return 0;
+	return store_exec(st, "ALTER TABLE audit ADD COLUMN answer_gt TEXT NOT NULL DEFAULT ''");
 }
 
 static void bind_addr(sqlite3_stmt *s, int col, const struct smpp_address *a)
@@ -84,14 +107,14 @@ static void bind_addr(sqlite3_stmt *s, int col, const struct smpp_address *a)
 	sqlite3_bind_text(s, col + 2, a->addr, -1, SQLITE_TRANSIENT);
 }
 
-int64_t smsc_db_insert_message(struct store *st, const char *account, const struct smpp_pdu *p,
+int64_t smsc_db_insert_message(struct store *st, const char *account, const struct smpp_pdu *p, uint8_t dc0,
 			       const uint8_t *payload, size_t len, int64_t submit_ms, int64_t expiry_ms,
-			       int64_t next_ms)
+			       int64_t next_ms, int64_t group_id)
 {
 	sqlite3_stmt *s = store_stmt(st, "INSERT INTO messages (account, src_ton, src_npi, src, dst_ton, dst_npi,"
 				     " dst, esm_class, protocol_id, data_coding, registered_delivery, payload,"
-				     " sar_ref, sar_total, sar_seq, submit_ms, expiry_ms, next_ms)"
-				     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+				     " sar_ref, sar_total, sar_seq, submit_ms, expiry_ms, next_ms, service_type,"
+				     " group_id, dc0) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	if (!s)
 		return -EIO;
 	/* the rowid is the message_id: nothing to keep for later, refused when busy */
@@ -113,9 +136,34 @@ int64_t smsc_db_insert_message(struct store *st, const char *account, const stru
 	sqlite3_bind_int64(s, 16, submit_ms);
 	sqlite3_bind_int64(s, 17, expiry_ms);
 	sqlite3_bind_int64(s, 18, next_ms);
+	sqlite3_bind_text(s, 19, p->service_type, -1, SQLITE_TRANSIENT);
+	if (group_id > 0)
+		sqlite3_bind_int64(s, 20, group_id);
+	sqlite3_bind_int(s, 21, dc0);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		return -EIO;
 	return sqlite3_last_insert_rowid(store_db(st));
+}
+
+int smsc_db_set_group(struct store *st, int64_t id)
+{
+	sqlite3_stmt *s = store_stmt(st, "UPDATE messages SET group_id = id WHERE id = ?");
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	return sqlite3_step(s) == SQLITE_DONE ? 0 : -EIO;
+}
+
+void smsc_mt_set_ids(struct sms_mt *mt)
+{
+	snprintf(mt->msg_id, sizeof(mt->msg_id), "%lld", (long long)mt->id);
+	if (mt->group_id) {
+		snprintf(mt->esme_id, sizeof(mt->esme_id), "%lld", (long long)mt->group_id);
+		snprintf(mt->bill_ref, sizeof(mt->bill_ref), "%lld/%s", (long long)mt->group_id, mt->dst.addr);
+	} else {
+		snprintf(mt->esme_id, sizeof(mt->esme_id), "%s", mt->msg_id);
+		snprintf(mt->bill_ref, sizeof(mt->bill_ref), "%s", mt->msg_id);
+	}
 }
 
 static void load_addr(sqlite3_stmt *s, int col, struct smpp_address *a)
@@ -157,7 +205,8 @@ int smsc_db_load_pending(struct smsc *smsc)
 {
 	sqlite3_stmt *s = store_stmt(smsc->store, "SELECT id, account, src_ton, src_npi, src, dst_ton, dst_npi, dst,"
 				     " esm_class, protocol_id, data_coding, registered_delivery, payload, sar_ref,"
-				     " sar_total, sar_seq, submit_ms, expiry_ms, next_ms, attempts, parts_done"
+				     " sar_total, sar_seq, submit_ms, expiry_ms, next_ms, attempts, parts_done,"
+				     " service_type, concat_ref, group_id, dc0, err"
 				     " FROM messages WHERE state = 1 ORDER BY id");
 	int n = 0;
 	int64_t now = store_now_ms();
@@ -168,7 +217,6 @@ int smsc_db_load_pending(struct smsc *smsc)
 			break;
 		}
 		mt->id = sqlite3_column_int64(s, 0);
-		snprintf(mt->msg_id, sizeof(mt->msg_id), "%lld", (long long)mt->id);
 		snprintf(mt->account, sizeof(mt->account), "%s", (const char *)sqlite3_column_text(s, 1));
 		load_addr(s, 2, &mt->src);
 		load_addr(s, 5, &mt->dst);
@@ -194,6 +242,22 @@ int smsc_db_load_pending(struct smsc *smsc)
 		int64_t next_ms = sqlite3_column_int64(s, 18);
 		mt->attempts = (unsigned int)sqlite3_column_int(s, 19);
 		mt->parts_done = (uint8_t)sqlite3_column_int(s, 20);
+		snprintf(mt->service_type, sizeof(mt->service_type), "%s", (const char *)sqlite3_column_text(s, 21));
+		mt->concat_ref = sqlite3_column_int(s, 22);
+		mt->group_id = sqlite3_column_int64(s, 23);
+		mt->dc0 = (uint8_t)sqlite3_column_int(s, 24);
+		mt->last_err = sqlite3_column_int(s, 25);
+		/* waiting for the end of its validity: that attempt is its last */
+		mt->last_try = mt->attempts && next_ms >= mt->expiry_ms;
+		smsc_mt_set_ids(mt);
+		if (sms_mt_set_dest(mt) < 0) {
+			osmo_fsm_inst_term(mt->fi, OSMO_FSM_TERM_ERROR, NULL);
+			LOGP(DSMS, LOGL_ERROR, "no memory for the messages of the store: %d loaded\n", n);
+			break;
+		}
+		/* a reference of the destination's still in use on a handset */
+		if (mt->concat_ref >= 0 && mt->parts_done)
+			mt->dest->next_ref = (uint16_t)(mt->concat_ref + 1);
 		sms_mt_wait(mt, next_ms > now ? next_ms - now : 0);
 		n++;
 	}
@@ -217,6 +281,42 @@ void smsc_db_message_final(struct smsc *smsc, struct sms_mt *mt, uint8_t state, 
 	sqlite3_bind_int64(s, 8, mt->id);
 	if (store_step(smsc->store, s) != SQLITE_DONE)
 		LOGP(DSMS, LOGL_ERROR, "message %s: cannot store its final state\n", mt->msg_id);
+}
+
+void smsc_db_message_ref(struct smsc *smsc, struct sms_mt *mt)
+{
+	sqlite3_stmt *s = store_stmt(smsc->store, "UPDATE messages SET concat_ref = ? WHERE id = ?");
+	if (!s)
+		return;
+	store_write(smsc->store);
+	sqlite3_bind_int(s, 1, mt->concat_ref);
+	sqlite3_bind_int64(s, 2, mt->id);
+	store_step(smsc->store, s);
+}
+
+int smsc_db_message_deleted(struct smsc *smsc, struct sms_mt *mt)
+{
+	sqlite3_stmt *s = store_stmt(smsc->store, "UPDATE messages SET state = ?, done_ms = ?, attempts = ?"
+				     " WHERE id = ? AND state = 1");
+	/* the request's answer waits for this commit: refused when busy */
+	if (!s || store_write(smsc->store) < 0)
+		return -EIO;
+	sqlite3_bind_int(s, 1, SMPP_STATE_DELETED);
+	sqlite3_bind_int64(s, 2, store_now_ms());
+	sqlite3_bind_int(s, 3, (int)mt->attempts);
+	sqlite3_bind_int64(s, 4, mt->id);
+	return sqlite3_step(s) == SQLITE_DONE && sqlite3_changes(store_db(smsc->store)) == 1 ? 0 : -EIO;
+}
+
+void smsc_db_message_undeleted(struct smsc *smsc, struct sms_mt *mt)
+{
+	sqlite3_stmt *s = store_stmt(smsc->store, "UPDATE messages SET state = 1, done_ms = NULL WHERE id = ?"
+				     " AND state = ?");
+	if (!s || store_busy(smsc->store))	/* the transaction is lost anyway */
+		return;
+	sqlite3_bind_int64(s, 1, mt->id);
+	sqlite3_bind_int(s, 2, SMPP_STATE_DELETED);
+	sqlite3_step(s);
 }
 
 void smsc_db_message_drop(struct smsc *smsc, int64_t id)

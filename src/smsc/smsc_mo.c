@@ -116,7 +116,9 @@ static int mo_reassemble(struct smsc *smsc, const struct smpp_account *acc, stru
 		return -EINVAL;
 	if (mo_parts_full(smsc, p->source.addr))
 		return -ENOSPC;
-	store_write(smsc->store);
+	/* acknowledged to the MSC after the commit: no transaction, no part */
+	if (store_write(smsc->store) < 0)
+		return -EIO;
 	bind_message_key(s, acc, p, t);
 	sqlite3_bind_int(s, 6, t->udh.concat_seq);
 	sqlite3_bind_int(s, 7, dc);
@@ -194,7 +196,8 @@ void smsc_mo_expire_parts(struct smsc *smsc)
 		n++;
 	}
 	sqlite3_reset(s);
-	if (!n)
+	/* the parts go only in the transaction that holds their deliver_sm */
+	if (!n || store_write(smsc->store) < 0)
 		return;
 	s = store_stmt(smsc->store, "DELETE FROM mo_parts WHERE rowid IN (SELECT rowid FROM mo_parts WHERE created_ms < ?"
 			 " ORDER BY account, src, dst, ref, seq LIMIT 100)");
@@ -281,8 +284,9 @@ void smsc_mo_forward_sm(struct smsc *smsc, struct map_dialogue *md, int8_t invok
 	sqlite3_step(s);
 	char ref[32];
 	snprintf(ref, sizeof(ref), "mo-%lld", (long long)sqlite3_last_insert_rowid(store_db(smsc->store)));
+	/* part of what the MSC's acknowledgement waits for: not kept when the commit fails */
 	struct billing_event ev = { .kind = BILL_SMS_MO, .account = acc->system_id, .ref = ref, .units = 1,
-				    .operator = "", .event_ms = store_now_ms() };
+				    .operator = "", .event_ms = store_now_ms(), .acknowledged = true };
 	billing_record(smsc->store, &ev);
 	rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_MO_ACCEPTED));
 	LOGP(DSMS, LOGL_INFO, "MO %s from %s to %s for '%s'\n", ref, a->oa_address.digits, t.addr.text, acc->system_id);

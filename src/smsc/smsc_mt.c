@@ -1,8 +1,15 @@
 /* MT delivery: one osmo_fsm instance per message.
  *
- *   QUEUED --start--> SRI --result--> FORWARD --last part accepted--> (delivered)
- *     ^                |                 |
- *     +-- RETRY_WAIT <-+-- temporary ----+       permanent / expired --> (failed)
+ *   BEHIND --its turn--> QUEUED --start--> SRI --result--> FORWARD --last part--> (delivered)
+ *     ^                                     |                 |
+ *     +--- due --- RETRY_WAIT <-- temporary +-----------------+   permanent / expired --> (failed)
+ *
+ * The messages of one destination go one at a time, in submission order
+ * (smsc_lane.c): a message that is due waits BEHIND the first of its
+ * destination's lane. After a temporary error the next attempt waits the
+ * back-off (or the HLR's alert); when that falls after the end of the
+ * validity period, the message waits until that end (an alert still
+ * restarts it) for a last attempt, and expires only if that fails too.
  *
  * Every attempt asks the HLR again (the shared SRI-for-SM step) and sends
  * MT-ForwardSM from the very calling address the SRI went out with (the
@@ -23,9 +30,10 @@
 #include <sigway/store/store.h>
 #include "smsc_int.h"
 
-enum sms_mt_state { MT_ST_QUEUED, MT_ST_SRI, MT_ST_FORWARD, MT_ST_RETRY_WAIT };
+enum sms_mt_state { MT_ST_QUEUED, MT_ST_SRI, MT_ST_FORWARD, MT_ST_RETRY_WAIT, MT_ST_BEHIND };
 
-#define T_RETRY 1
+#define T_RETRY 1	/* its next attempt (schedule, back-off) */
+#define T_EXPIRE 2	/* behind another message: the end of its validity */
 
 static const struct value_string mt_event_names[] = {
 	{ MT_EV_START, "START" }, { MT_EV_SRI_RESULT, "SRI_RESULT" }, { MT_EV_FSM_RESULT, "FSM_RESULT" },
@@ -96,45 +104,29 @@ struct operator *smsc_route(struct smsc *smsc, const char *msisdn)
 
 /* ------------------------------------------------------------ parts */
 
+static void content_of(const struct sms_mt *mt, struct smsc_content *c)
+{
+	*c = (struct smsc_content){ .src = &mt->src, .data_coding = mt->data_coding, .dc0 = mt->dc0,
+				    .esm_class = mt->esm_class, .protocol_id = mt->protocol_id, .payload = mt->payload,
+				    .len = mt->payload_len, .sar_ref = mt->sar_ref, .sar_total = mt->sar_total,
+				    .sar_seq = mt->sar_seq, .max_parts = SMSC_MAX_PARTS, .submit_ms = mt->submit_ms };
+}
+
+/* The TPDUs, once per message; a concatenation reference of the
+ * destination's, kept in the store so that a restart reuses it */
 static int build_parts(struct sms_mt *mt)
 {
-	struct sms_split_req req;
-	uint8_t tp_dcs, scratch[4 * 1200 + 16];
-	uint8_t concat[6];
-	struct sms_part parts[SMSC_MAX_PARTS];
-	bool udhi = mt->esm_class & SMPP_ESM_UDHI;
-	if (mt->payload_len > 1200 ||
-	    sms_split_req_from_smpp(&req, &tp_dcs, mt->data_coding, udhi, mt->payload, mt->payload_len,
-				    scratch, sizeof(scratch)) < 0)
-		return -EINVAL;
-	if (!udhi && mt->sar_total > 1) {
-		/* the ESME split it and said so in sar_* TLVs: that becomes the UDH */
-		int n = sms_udh_put_concat(concat, sizeof(concat), mt->sar_ref, mt->sar_ref > 255,
-					   mt->sar_total, mt->sar_seq);
-		req.user_udh = concat;
-		req.user_udh_len = (uint8_t)n;
-	}
-	req.ref = (uint16_t)(mt->id & 0xff);	/* the same after a restart */
-	req.ref16 = false;
-	int n = sms_split(parts, SMSC_MAX_PARTS, &req);
+	struct smsc_content c;
+	bool new_ref = mt->concat_ref < 0;
+	if (new_ref)
+		mt->concat_ref = mt->dest->next_ref++;
+	content_of(mt, &c);
+	int n = smsc_encode(mt, &c, (uint16_t)mt->concat_ref, &mt->tpdu, &mt->tpdu_len);
 	if (n <= 0)
 		return -EINVAL;
-	struct sms_ts scts;
-	sms_ts_from_time(&scts, mt->submit_ms / 1000, 0);
-	for (int i = 0; i < n; i++) {
-		struct sms_tpdu t = { .type = SMS_DELIVER, .mms = i == n - 1, .pid = mt->protocol_id, .dcs = tp_dcs,
-				      .scts = scts };
-		t.addr.ton = mt->src.ton == 5 ? SMS_TON_ALPHANUMERIC : mt->src.ton;
-		t.addr.npi = mt->src.ton == 5 ? 0 : mt->src.npi;
-		snprintf(t.addr.text, sizeof(t.addr.text), "%.47s", mt->src.addr);
-		sms_part_to_ud(&t.ud, &parts[i]);
-		mt->tpdu[i] = talloc_size(mt, 176);
-		int len = sms_tpdu_encode(mt->tpdu[i], 176, &t);
-		if (len < 0)
-			return -EINVAL;
-		mt->tpdu_len[i] = (uint8_t)len;
-	}
 	mt->n_parts = (uint8_t)n;
+	if (new_ref && n > 1)
+		smsc_db_message_ref(mt->smsc, mt);
 	return 0;
 }
 
@@ -269,9 +261,12 @@ static void finish(struct sms_mt *mt, uint8_t state, const struct smsc_fail *f)
 	struct smsc *smsc = mt->smsc;
 	char why[96] = "ok";
 	int err = f ? smsc_fail_network_error(f) : 0;
+	/* expired waiting: the error of its last attempt */
+	if (f && f->reason == SMSC_R_EXPIRED)
+		err = mt->last_err;
 	smsc_db_message_final(smsc, mt, state, err);
 	if (state == SMPP_STATE_DELIVERED) {
-		struct billing_event ev = { .kind = BILL_SMS_MT, .account = mt->account, .ref = mt->msg_id,
+		struct billing_event ev = { .kind = BILL_SMS_MT, .account = mt->account, .ref = mt->bill_ref,
 					    .units = mt->n_parts, .operator = mt->op ? mt->op->name : "",
 					    .event_ms = store_now_ms() };
 		billing_record(smsc->store, &ev);
@@ -326,22 +321,29 @@ static void failed_attempt(struct sms_mt *mt, const struct smsc_fail *f)
 		finish(mt, SMPP_STATE_UNDELIVERABLE, f);
 		return;
 	}
+	mt->last_err = smsc_fail_network_error(f);
 	/* the HLR named an MSC that could not deliver: tell the HLR, so it
 	 * keeps message-waiting data and alerts us when the subscriber is back */
 	if (mt->fi->state == MT_ST_FORWARD && (subscriber_absent(f) || memory_full(f)))
 		send_report(mt, memory_full(f) ? MAP_OUTCOME_MEMORY_CAPACITY_EXCEEDED : MAP_OUTCOME_ABSENT_SUBSCRIBER);
-	/* the HLR said it keeps our address for this subscriber: its alert
-	 * restarts delivery, the timer is only the fallback */
-	int64_t wait = mt->hlr_will_alert ? smsc->cfg.retry_max_s * 1000LL : backoff_ms(smsc, mt->attempts);
-	int64_t next = store_now_ms() + wait;
-	if (next >= mt->expiry_ms) {
+	int64_t now = store_now_ms();
+	if (mt->last_try || now >= mt->expiry_ms) {
 		finish(mt, SMPP_STATE_EXPIRED, f);
 		return;
 	}
-	smsc_db_message_retry(smsc, mt, next, smsc_fail_network_error(f));
+	/* the HLR said it keeps our address for this subscriber: its alert
+	 * restarts delivery, the timer is only the fallback */
+	int64_t wait = mt->hlr_will_alert ? smsc->cfg.retry_max_s * 1000LL : backoff_ms(smsc, mt->attempts);
+	if (now + wait >= mt->expiry_ms) {
+		/* not before the validity ends: the alert, or a last attempt then */
+		wait = mt->expiry_ms - now;
+		mt->last_try = true;
+	}
+	smsc_db_message_retry(smsc, mt, now + wait, mt->last_err);
 	rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_MT_RETRY));
-	LOGPFSML(mt->fi, LOGL_INFO, "to %s: %s, next attempt in %lld s\n", mt->dst.addr,
-		 smsc_fail_str(f, why, sizeof(why)), (long long)(wait / 1000));
+	LOGPFSML(mt->fi, LOGL_INFO, "to %s: %s, next attempt in %lld s%s\n", mt->dst.addr,
+		 smsc_fail_str(f, why, sizeof(why)), (long long)(wait / 1000),
+		 mt->last_try ? " (the last: the validity ends then)" : "");
 	release_slot(mt);
 	sms_mt_wait(mt, wait);
 }
@@ -389,7 +391,8 @@ static void st_queued(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 	mt->smsc->in_flight++;
 	osmo_fsm_inst_state_chg(fi, MT_ST_SRI, 0, 0);
 	struct smsc_fail f;
-	if (store_now_ms() >= mt->expiry_ms) {
+	/* the attempt at the validity end still goes; none after it */
+	if (store_now_ms() >= mt->expiry_ms && !mt->last_try) {
 		f = fail_of(SMSC_R_EXPIRED);
 		finish(mt, SMPP_STATE_EXPIRED, &f);
 		return;
@@ -475,19 +478,39 @@ static void st_forward(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 static void st_retry_wait(struct osmo_fsm_inst *fi, uint32_t event, void *data)
 {
 	if (event == MT_EV_RETRY)
-		sms_mt_enqueue(fi->priv);
+		sms_mt_wait(fi->priv, 0);
 }
 
-static int mt_timer_cb(struct osmo_fsm_inst *fi)
+static void mt_timer_cb(void *data)
 {
-	sms_mt_enqueue(fi->priv);
-	return 0;
+	struct sms_mt *mt = data;
+	if (mt->timer_kind == T_EXPIRE) {
+		/* its validity ended while it waited behind another message */
+		struct smsc_fail f = fail_of(SMSC_R_EXPIRED);
+		finish(mt, SMPP_STATE_EXPIRED, &f);
+		return;
+	}
+	sms_mt_wait(mt, 0);
+}
+
+static void lane_kick(struct smsc_dest *d);
+
+/* out of the queue or the waiting list (its timer stopped); the turn of
+ * its destination is free */
+static void unlist(struct sms_mt *mt)
+{
+	osmo_timer_del(&mt->timer);
+	llist_del_init(&mt->list);
+	if (mt->dest && mt->dest->busy == mt)
+		mt->dest->busy = NULL;
 }
 
 static void mt_cleanup(struct osmo_fsm_inst *fi, enum osmo_fsm_term_cause cause)
 {
 	struct sms_mt *mt = fi->priv;
-	llist_del_init(&mt->list);
+	struct smsc_dest *d = mt->dest;
+	unlist(mt);
+	smsc_lane_leave(mt);
 	/* shutting down in the middle of a dialogue */
 	if (mt->sri_q) {
 		routing_sri_cancel(mt->sri_q);
@@ -498,18 +521,31 @@ static void mt_cleanup(struct osmo_fsm_inst *fi, enum osmo_fsm_term_cause cause)
 		mt->dlg->md = NULL;
 		dlg_done(mt->dlg, false);
 	}
+	if (d) {
+		mt->dest = NULL;
+		llist_del_init(&mt->dest_entry);
+		if (!mt->smsc->draining && cause != OSMO_FSM_TERM_REQUEST)
+			lane_kick(d);
+		smsc_dest_put(d);
+	}
 }
 
 #define S(x) (1 << (x))
 static const struct osmo_fsm_state mt_states[] = {
 	[MT_ST_QUEUED] = { .name = "QUEUED", .in_event_mask = S(MT_EV_START),
-			   .out_state_mask = S(MT_ST_SRI) | S(MT_ST_RETRY_WAIT), .action = st_queued },
+			   .out_state_mask = S(MT_ST_SRI) | S(MT_ST_RETRY_WAIT) | S(MT_ST_BEHIND),
+			   .action = st_queued },
 	[MT_ST_SRI] = { .name = "SRI", .in_event_mask = S(MT_EV_SRI_RESULT) | S(MT_EV_ERROR),
-			.out_state_mask = S(MT_ST_FORWARD) | S(MT_ST_RETRY_WAIT) | S(MT_ST_QUEUED), .action = st_sri },
+			.out_state_mask = S(MT_ST_FORWARD) | S(MT_ST_RETRY_WAIT) | S(MT_ST_QUEUED) | S(MT_ST_BEHIND),
+			.action = st_sri },
 	[MT_ST_FORWARD] = { .name = "FORWARD", .in_event_mask = S(MT_EV_FSM_RESULT) | S(MT_EV_ERROR),
-			    .out_state_mask = S(MT_ST_RETRY_WAIT) | S(MT_ST_QUEUED), .action = st_forward },
+			    .out_state_mask = S(MT_ST_RETRY_WAIT) | S(MT_ST_QUEUED) | S(MT_ST_BEHIND),
+			    .action = st_forward },
 	[MT_ST_RETRY_WAIT] = { .name = "RETRY_WAIT", .in_event_mask = S(MT_EV_RETRY),
-			       .out_state_mask = S(MT_ST_QUEUED), .action = st_retry_wait },
+			       .out_state_mask = S(MT_ST_QUEUED) | S(MT_ST_BEHIND) | S(MT_ST_RETRY_WAIT),
+			       .action = st_retry_wait },
+	[MT_ST_BEHIND] = { .name = "BEHIND", .in_event_mask = 0,
+			   .out_state_mask = S(MT_ST_QUEUED) | S(MT_ST_BEHIND) | S(MT_ST_RETRY_WAIT) },
 };
 
 struct osmo_fsm sms_mt_fsm = {
@@ -518,7 +554,6 @@ struct osmo_fsm sms_mt_fsm = {
 	.num_states = ARRAY_SIZE(mt_states),
 	.event_names = mt_event_names,
 	.log_subsys = DSMS,
-	.timer_cb = mt_timer_cb,
 	.cleanup = mt_cleanup,
 };
 
@@ -536,31 +571,129 @@ struct sms_mt *sms_mt_alloc(struct smsc *smsc)
 	fi->priv = mt;
 	mt->fi = fi;
 	mt->smsc = smsc;
+	mt->concat_ref = -1;
 	INIT_LLIST_HEAD(&mt->list);
+	INIT_LLIST_HEAD(&mt->lane);
+	INIT_LLIST_HEAD(&mt->dest_entry);
+	osmo_timer_setup(&mt->timer, mt_timer_cb, mt);
 	return mt;
 }
 
-void sms_mt_enqueue(struct sms_mt *mt)
+int sms_mt_set_dest(struct sms_mt *mt)
 {
-	if (mt->fi->state != MT_ST_QUEUED)
-		osmo_fsm_inst_state_chg(mt->fi, MT_ST_QUEUED, 0, 0);
-	llist_del_init(&mt->list);
-	llist_add_tail(&mt->list, &mt->smsc->queue);
-	smsc_pump(mt->smsc);
+	mt->dest = smsc_dest_get(mt->smsc, mt->dst.addr);
+	if (!mt->dest)
+		return -ENOMEM;
+	llist_add_tail(&mt->dest_entry, &mt->dest->msgs);
+	return 0;
+}
+
+bool sms_mt_idle(const struct sms_mt *mt)
+{
+	switch (mt->fi->state) {
+	case MT_ST_QUEUED: case MT_ST_RETRY_WAIT: case MT_ST_BEHIND:
+		return !mt->held;
+	default:
+		return false;
+	}
+}
+
+static void pump_later(struct smsc *smsc, int64_t ms);
+
+/* A waiting state with its own timer: libosmocore 1.7's
+ * osmo_fsm_inst_state_chg_ms() drops the milliseconds of a timeout (1960 ms
+ * runs out after 1 s), and the end of a validity period must not come early */
+static void state_ms(struct sms_mt *mt, uint32_t state, int64_t ms, int T)
+{
+	osmo_fsm_inst_state_chg(mt->fi, state, 0, 0);
+	mt->timer_kind = T;
+	if (ms < 1)
+		ms = 1;
+	osmo_timer_schedule(&mt->timer, ms / 1000, (ms % 1000) * 1000);
+}
+
+/* the first of the lane goes when nothing of its destination is under way;
+ * one waiting for its retry or an alert holds the others back */
+static void lane_kick(struct smsc_dest *d)
+{
+	struct sms_mt *first = smsc_lane_first(d);
+	if (d->busy || !first || first->held || first->fi->state != MT_ST_BEHIND)
+		return;
+	unlist(first);
+	osmo_fsm_inst_state_chg(first->fi, MT_ST_QUEUED, 0, 0);
+	llist_add_tail(&first->list, &first->smsc->queue);
+	d->busy = first;
+	/* on the next round of the loop: a message that ends at once (expired)
+	 * hands the turn on without the stack growing per message */
+	pump_later(first->smsc, 0);
+}
+
+/* an attempt well before the validity end (an alert, a replace) is not the last */
+#define LAST_TRY_MARGIN_MS	1000
+
+/* due now: behind the first of its destination, or first itself */
+static void sms_mt_ready(struct sms_mt *mt)
+{
+	struct smsc_dest *d = mt->dest;
+	unlist(mt);
+	smsc_lane_join(mt);
+	mt->next_ms = store_now_ms();
+	if (mt->next_ms < mt->expiry_ms - LAST_TRY_MARGIN_MS)
+		mt->last_try = false;
+	state_ms(mt, MT_ST_BEHIND, mt->expiry_ms - mt->next_ms, T_EXPIRE);
+	llist_add_tail(&mt->list, &mt->smsc->waiting);
+	lane_kick(d);
 }
 
 void sms_mt_wait(struct sms_mt *mt, int64_t ms)
 {
+	struct smsc_dest *d = mt->dest;
 	if (!mt->fi->id)
 		osmo_fsm_inst_update_id_f(mt->fi, "%s", mt->msg_id);
 	mt->dlg = NULL;
+	if (mt->held)
+		return;
 	if (ms <= 0) {
-		sms_mt_enqueue(mt);
+		sms_mt_ready(mt);
 		return;
 	}
-	llist_del_init(&mt->list);
+	unlist(mt);
+	/* attempted: it keeps its place in the order; scheduled for later: not yet */
+	if (mt->attempts)
+		smsc_lane_join(mt);
+	else
+		smsc_lane_leave(mt);
+	mt->next_ms = store_now_ms() + ms;
+	state_ms(mt, MT_ST_RETRY_WAIT, ms, T_RETRY);
 	llist_add_tail(&mt->list, &mt->smsc->waiting);
-	osmo_fsm_inst_state_chg_ms(mt->fi, MT_ST_RETRY_WAIT, (unsigned long)ms, T_RETRY);
+	lane_kick(d);
+}
+
+void sms_mt_hold(struct sms_mt *mt)
+{
+	struct smsc_dest *d = mt->dest;
+	mt->held = true;
+	unlist(mt);
+	smsc_lane_leave(mt);
+	/* no timer: it waits for the commit of the request */
+	osmo_fsm_inst_state_chg(mt->fi, MT_ST_RETRY_WAIT, 0, 0);
+	osmo_timer_del(&mt->timer);
+	llist_add_tail(&mt->list, &mt->smsc->waiting);
+	lane_kick(d);
+}
+
+void sms_mt_held_done(struct sms_mt *mt, bool deleted)
+{
+	mt->held = false;
+	if (deleted) {
+		rate_ctr_inc(rate_ctr_group_get_ctr(mt->smsc->ctrg, SMSC_CTR_MT_DELETED));
+		smsc_outbox_receipt(mt->smsc, mt, SMPP_STATE_DELETED, mt->last_err);
+		LOGPFSML(mt->fi, LOGL_INFO, "to %s: deleted by its ESME\n", mt->dst.addr);
+		osmo_fsm_inst_term(mt->fi, OSMO_FSM_TERM_REGULAR, NULL);
+		return;
+	}
+	int64_t wait = mt->next_ms - store_now_ms();
+	sms_mt_wait(mt, wait);
 }
 
 static void pump_later(struct smsc *smsc, int64_t ms)
@@ -605,13 +738,27 @@ void smsc_network_available(void *priv)
 	}
 }
 
-/* alertServiceCentre: every message waiting for this subscriber goes now */
+/* alertServiceCentre: the subscriber's messages waiting for a retry go now,
+ * in their order (those scheduled for later keep their time) */
 void smsc_alert(struct smsc *smsc, const char *msisdn)
 {
+	struct smsc_dest *d = smsc_dest_find(smsc, msisdn);
 	struct sms_mt *mt, *tmp;
-	llist_for_each_entry_safe(mt, tmp, &smsc->waiting, list)
-		if (!strcmp(mt->dst.addr, msisdn))
-			osmo_fsm_inst_dispatch(mt->fi, MT_EV_RETRY, NULL);
+	if (!d)
+		return;
+	int64_t now = store_now_ms();
+	/* due now, all of them; the first goes (nothing is freed meanwhile) */
+	llist_for_each_entry_safe(mt, tmp, &d->lane, lane) {
+		if (mt->fi->state != MT_ST_RETRY_WAIT || mt->held)
+			continue;
+		unlist(mt);
+		mt->next_ms = now;
+		if (now < mt->expiry_ms - LAST_TRY_MARGIN_MS)
+			mt->last_try = false;
+		state_ms(mt, MT_ST_BEHIND, mt->expiry_ms - now, T_EXPIRE);
+		llist_add_tail(&mt->list, &smsc->waiting);
+	}
+	lane_kick(d);
 }
 
 /* ------------------------------------------------------------ MAP */

@@ -110,6 +110,21 @@ DEFUN(cfg_retention, cfg_retention_cmd, "retention <0-315360000>",
 }
 /* ---- end of store limits ---- */
 
+DEFUN(cfg_country_code, cfg_country_code_cmd, "country-code <1-999>",
+      "The country of national SMPP destination numbers (TON 2, or a leading trunk prefix 0)\n"
+      "Country calling code\n")
+{
+	snprintf(g_smsc->cfg.country_code, sizeof(g_smsc->cfg.country_code), "%s", argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_no_country_code, cfg_no_country_code_cmd, "no country-code",
+      NO_STR "National destination numbers are refused (ESME_RINVDSTTON)\n")
+{
+	g_smsc->cfg.country_code[0] = '\0';
+	return CMD_SUCCESS;
+}
+
 static int config_write_sms(struct vty *vty)
 {
 	struct smsc *smsc = g_smsc;
@@ -124,6 +139,8 @@ static int config_write_sms(struct vty *vty)
 	vty_out(vty, " outbox-expiry %u%s", smsc->cfg.outbox_expiry_s, VTY_NEWLINE);
 	vty_out(vty, " max-queued %u%s", smsc->cfg.max_queued, VTY_NEWLINE);	/* store limits */
 	vty_out(vty, " retention %u%s", smsc->cfg.retention_s, VTY_NEWLINE);
+	if (smsc->cfg.country_code[0])
+		vty_out(vty, " country-code %s%s", smsc->cfg.country_code, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -131,6 +148,7 @@ DEFUN(show_sms, show_sms_cmd, "show sms", SHOW_STR "SMS core state and counters\
 {
 	struct smsc *smsc = g_smsc;
 	unsigned int queued = 0, waiting = 0;
+	/* waiting: for a retry, an alert, their schedule or their turn */
 	struct sms_mt *mt;
 	llist_for_each_entry(mt, &smsc->queue, list)
 		queued++;
@@ -146,8 +164,13 @@ DEFUN(show_sms, show_sms_cmd, "show sms", SHOW_STR "SMS core state and counters\
 		vty_out(vty, "store locked elsewhere %llu times, %.0f ms; writes refused %llu, kept %llu, lost %llu%s",
 			(unsigned long long)ss->busy_periods, ss->busy_ms_total, (unsigned long long)ss->busy_writes,
 			(unsigned long long)ss->kept, (unsigned long long)ss->kept_dropped, VTY_NEWLINE);
-		vty_out(vty, "messages not final %u of max-queued %u%s", smsc->n_pending, smsc->cfg.max_queued,
-			VTY_NEWLINE);
+		/* a volume that filled up, little space left, the WAL */
+		vty_out(vty, "store full %llu times, %.0f ms; low space %llu warnings, %llu KiB free; WAL %llu KiB,"
+			" truncated %llu times%s", (unsigned long long)ss->full_periods, ss->full_ms_total,
+			(unsigned long long)ss->low_space, (unsigned long long)(ss->free_bytes / 1024),
+			(unsigned long long)(ss->wal_bytes / 1024), (unsigned long long)ss->checkpoints, VTY_NEWLINE);
+		vty_out(vty, "messages not final %u of max-queued %u, destinations %u%s", smsc->n_pending,
+			smsc->cfg.max_queued, smsc->n_dests, VTY_NEWLINE);
 	}
 	/* the version dialogues to each operator open with now (learned or configured) */
 	for (struct operator *op = smsc->routing ? routing_next_operator(smsc->routing, NULL) : NULL; op;
@@ -192,6 +215,8 @@ void smsc_vty_init(struct smsc *smsc)
 	install_element(SIGWAY_SMS_NODE, &cfg_outbox_expiry_cmd);
 	install_element(SIGWAY_SMS_NODE, &cfg_max_queued_cmd);		/* store limits */
 	install_element(SIGWAY_SMS_NODE, &cfg_retention_cmd);
+	install_element(SIGWAY_SMS_NODE, &cfg_country_code_cmd);
+	install_element(SIGWAY_SMS_NODE, &cfg_no_country_code_cmd);
 	install_element_ve(&show_sms_cmd);
 	install_element_ve(&show_sms_audit_cmd);
 }

@@ -164,7 +164,7 @@ class SmsCore(sn.NetworkTestCase):
                                       'submits': [sm('491770000010', 'w %d' % i, rd=0) for i in range(20)]})
         # 4c. query_sm, cancel_sm and replace_sm on messages scheduled an hour ahead
         later = '000000010000000R'
-        cls.events_ops = net.esme({'window': 1, 'receipts': 1, 'submits': [
+        cls.events_ops = net.esme({'window': 1, 'receipts': 2, 'submits': [
             sm('491770000010', 'Cancel me', schedule_delivery_time=later),
             sm('491770000010', 'Replace me', schedule_delivery_time=later),
             sm('491770000010', 'Query me', rd=0)], 'ops': [
@@ -172,8 +172,10 @@ class SmsCore(sn.NetworkTestCase):
                                                              'source_addr_npi': 1}},
             {'op': 'query_sm', 'message_id_of': 0, 'args': {'source_addr': '4000', 'source_addr_ton': 1,
                                                             'source_addr_npi': 1}},
+            # a new schedule (1 s from now) applies; an empty one would keep the hour (issue 10 item 5)
             {'op': 'replace_sm', 'message_id_of': 1, 'args': {'source_addr': '4000', 'source_addr_ton': 1,
                                                               'source_addr_npi': 1, 'registered_delivery': 1,
+                                                              'schedule_delivery_time': '000000000001000R',
                                                               'short_message': 'Replaced text'}},
             {'op': 'replace_sm', 'message_id_of': 0, 'args': {'source_addr': '4000', 'short_message': 'gone'}},
             {'op': 'cancel_sm', 'args': {'message_id': '999999', 'source_addr': '4000'}},
@@ -328,10 +330,13 @@ class SmsCore(sn.NetworkTestCase):
         self.assertEqual(ev[4]['status'], 0x11)         # unknown id: ESME_RCANCELFAIL
         self.assertEqual(ev[5]['status'], 0)
         self.assertIn(ev[5]['message_state'], (1, 2))   # the third: enroute or delivered by now
-        receipts = [e['text'] for e in self.events_ops if e['event'] == 'deliver_sm']
-        self.assertEqual(len(receipts), 1)
-        self.assertIn('stat:DELIVRD', receipts[0])
-        self.assertIn('text:Replaced text', receipts[0])
+        # the cancelled one (registered_delivery 1) gets its stat:DELETED receipt (issue 10 item 7)
+        receipts = {e['receipted_message_id']: e['text'] for e in self.events_ops if e['event'] == 'deliver_sm'}
+        ids = self.ids(self.events_ops)
+        self.assertEqual(set(receipts), {ids[0], ids[1]}, self.events_ops)
+        self.assertIn('stat:DELETED', receipts[ids[0]])
+        self.assertIn('stat:DELIVRD', receipts[ids[1]])
+        self.assertIn('text:Replaced text', receipts[ids[1]])
 
     def test_operator_throughput(self):
         receipts = [e for e in self.events_op_limit if e['event'] == 'deliver_sm']

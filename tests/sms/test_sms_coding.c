@@ -307,41 +307,133 @@ static void test_split_req_from_smpp(void **state)
 	uint8_t dcs, scratch2[1024], big[200];
 
 	/* Latin-1 "café" fits GSM7 (é is in the default table) */
-	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, SMS_SMPP_DC_LATIN1, false,
+	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, SMS_SMPP_DC_LATIN1, SMS_SMPP_DC_DEFAULT, false,
 		(const uint8_t *)"caf\xe9", 4, scratch2, sizeof(scratch2)), 0);
 	assert_int_equal(dcs, 0x00);
 	assert_int_equal(req.len, 4);
 	assert_int_equal(req.payload[3], 0x05);
 	/* Latin-1 with a character not in GSM7 (a-circumflex): UCS2 */
-	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, SMS_SMPP_DC_LATIN1, false,
+	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, SMS_SMPP_DC_LATIN1, SMS_SMPP_DC_DEFAULT, false,
 		(const uint8_t *)"\xe2", 1, scratch2, sizeof(scratch2)), 0);
 	assert_int_equal(dcs, 0x08);
 	assert_int_equal(req.len, 2);
 	assert_int_equal(req.payload[1], 0xe2);
 	/* UDHI: the port IE becomes the user's UDH */
-	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, SMS_SMPP_DC_BINARY, true,
+	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, SMS_SMPP_DC_BINARY, SMS_SMPP_DC_DEFAULT, true,
 		udh_sm, sizeof(udh_sm), scratch2, sizeof(scratch2)), 0);
 	assert_int_equal(req.user_udh_len, 6);
 	assert_int_equal(req.len, 2);
 	assert_int_equal(dcs, 0x04);
 	/* bad UDHL, odd UCS2, 8th bit in default alphabet, unknown data_coding */
-	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, 4, true, udh_sm, 5, scratch2,
+	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, 4, SMS_SMPP_DC_DEFAULT, true, udh_sm, 5, scratch2,
 		sizeof(scratch2)), -EINVAL);
-	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, 8, false, udh_sm, 3, scratch2,
+	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, 8, SMS_SMPP_DC_DEFAULT, false, udh_sm, 3, scratch2,
 		sizeof(scratch2)), -EINVAL);
-	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, 0, false, (const uint8_t *)"\x80", 1,
+	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, 0, SMS_SMPP_DC_DEFAULT, false, (const uint8_t *)"\x80", 1,
 		scratch2, sizeof(scratch2)), -EINVAL);
-	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, 0xf0, false, udh_sm, 2, scratch2,
+	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, 0x05, SMS_SMPP_DC_DEFAULT, false, udh_sm, 2, scratch2,
 		sizeof(scratch2)), -ENOTSUP);
 	/* a client-segmented part that does not fit is refused, not re-split */
 	memcpy(big, concat_sm, sizeof(concat_sm));
 	memset(big + 6, 'x', sizeof(big) - 6);
-	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, 0, true, big, sizeof(big), scratch2,
+	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, 0, SMS_SMPP_DC_DEFAULT, true, big, sizeof(big), scratch2,
 		sizeof(scratch2)), 0);
 	assert_int_equal(sms_split(parts, 10, &req), -EMSGSIZE);
-	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, 0, true, concat_sm, sizeof(concat_sm),
+	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, 0, SMS_SMPP_DC_DEFAULT, true, concat_sm, sizeof(concat_sm),
 		scratch2, sizeof(scratch2)), 0);
 	assert_int_equal(sms_split(parts, 10, &req), 1);
+}
+
+/* data_coding 0 per account, message classes, SIM data download (issue 10) */
+static void test_split_req_classes(void **state)
+{
+	static const uint8_t text[] = "user_name@example.com $5 [promo]";
+	struct sms_split_req req;
+	uint8_t dcs, scratch2[1024];
+
+	/* data_coding 0 as Latin-1: '_' '@' '$' '[' ']' reach the handset as such */
+	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, 0, SMS_SMPP_DC_LATIN1, false, text,
+		sizeof(text) - 1, scratch2, sizeof(scratch2)), 0);
+	assert_int_equal(dcs, 0x00);
+	assert_int_equal(req.alphabet, SMS_ALPHABET_GSM7);
+	assert_int_equal(req.payload[4], 0x11);		/* '_' in GSM 03.38 */
+	assert_int_equal(req.payload[9], 0x00);		/* '@' */
+	/* ... as GSM 03.38 the same octets are septets, as ever */
+	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, 0, SMS_SMPP_DC_DEFAULT, false, text,
+		sizeof(text) - 1, scratch2, sizeof(scratch2)), 0);
+	assert_int_equal(req.payload[4], '_');
+	/* as IA5 an octet above 0x7f is refused */
+	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, 0, SMS_SMPP_DC_IA5, false, (const uint8_t *)"\xe9", 1,
+		scratch2, sizeof(scratch2)), -EINVAL);
+	/* flash (class 0) and the other classes keep their TP-DCS */
+	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, 0x10, SMS_SMPP_DC_DEFAULT, false, text, 4,
+		scratch2, sizeof(scratch2)), 0);
+	assert_int_equal(dcs, 0x10);
+	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, 0xf3, SMS_SMPP_DC_DEFAULT, false, text, 4,
+		scratch2, sizeof(scratch2)), 0);
+	assert_int_equal(dcs, 0xf3);
+	assert_int_equal(req.alphabet, SMS_ALPHABET_GSM7);
+	/* 8-bit class 2 (SIM data download) and UCS2 class 1 */
+	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, 0xf6, SMS_SMPP_DC_DEFAULT, false, text, 3,
+		scratch2, sizeof(scratch2)), 0);
+	assert_int_equal(dcs, 0xf6);
+	assert_int_equal(req.alphabet, SMS_ALPHABET_8BIT);
+	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, 0x19, SMS_SMPP_DC_DEFAULT, false, text, 4,
+		scratch2, sizeof(scratch2)), 0);
+	assert_int_equal(dcs, 0x19);
+	assert_int_equal(req.alphabet, SMS_ALPHABET_UCS2);
+	/* Latin-1 flash text that needs UCS2: class 0 in the general group */
+	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, 0xf0, SMS_SMPP_DC_LATIN1, false,
+		(const uint8_t *)"\xe2", 1, scratch2, sizeof(scratch2)), 0);
+	assert_int_equal(dcs, 0x18);
+	/* reserved groups and message waiting stay refused */
+	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, 0xf8, SMS_SMPP_DC_DEFAULT, false, text, 1,
+		scratch2, sizeof(scratch2)), -ENOTSUP);
+	assert_int_equal(sms_split_req_from_smpp(&req, &dcs, 0xc0, SMS_SMPP_DC_DEFAULT, false, text, 1,
+		scratch2, sizeof(scratch2)), -ENOTSUP);
+}
+
+/* alphanumeric originators: 11 septets, extension characters count two */
+static void test_alnum_addr(void **state)
+{
+	char out[48];
+
+	assert_int_equal(sms_smpp_alnum_addr("Caf\xe9", out, sizeof(out)), 4);	/* Latin-1 */
+	assert_string_equal(out, "Caf\xc3\xa9");
+	assert_int_equal(sms_smpp_alnum_addr("Caf\xc3\xa9", out, sizeof(out)), 4);	/* UTF-8 */
+	assert_int_equal(sms_smpp_alnum_addr("Shop[1]", out, sizeof(out)), 9);
+	assert_int_equal(sms_smpp_alnum_addr("ABCDEFGHIJK", out, sizeof(out)), 11);
+	assert_int_equal(sms_smpp_alnum_addr("ABCDEFGHIJ{", out, sizeof(out)), -EINVAL);
+	assert_int_equal(sms_smpp_alnum_addr("Shop[1][2]", out, sizeof(out)), -EINVAL);
+	assert_int_equal(sms_smpp_alnum_addr("Zo\xeb&Co", out, sizeof(out)), -EINVAL);	/* e-diaeresis */
+	assert_int_equal(sms_smpp_alnum_addr("", out, sizeof(out)), -EINVAL);
+}
+
+/* receipt text: the message's text in the account's data_coding 0 */
+static void test_smpp_text_both_ways(void **state)
+{
+	static const uint8_t gsm_euro[] = { 'C', 'o', 's', 't', ' ', '5', 0x1b, 0x65 };
+	static const uint8_t ucs2[] = { 0x00, 'G', 0x00, 'r', 0x00, 0xfc, 0x00, 0xdf, 0x00, 'e', 0x04, 0x10 };
+	char utf8[64];
+	uint8_t out[64];
+	int n;
+
+	n = sms_smpp_to_utf8(utf8, sizeof(utf8), 0, SMS_SMPP_DC_DEFAULT, false, gsm_euro, sizeof(gsm_euro));
+	assert_int_equal(n, 9);
+	assert_string_equal(utf8, "Cost 5\xe2\x82\xac");
+	/* back as GSM 03.38: the euro sign as escape + code */
+	assert_int_equal(sms_smpp_from_utf8(out, sizeof(out), SMS_SMPP_DC_DEFAULT, utf8, n, 20), 8);
+	assert_memory_equal(out, gsm_euro, 8);
+	/* Latin-1 has no euro sign: '?' */
+	assert_int_equal(sms_smpp_from_utf8(out, sizeof(out), SMS_SMPP_DC_LATIN1, utf8, n, 20), 7);
+	assert_int_equal(out[6], '?');
+	/* UCS2 to Latin-1, at most 5 characters */
+	n = sms_smpp_to_utf8(utf8, sizeof(utf8), 8, SMS_SMPP_DC_DEFAULT, false, ucs2, sizeof(ucs2));
+	assert_true(n > 0);
+	assert_int_equal(sms_smpp_from_utf8(out, sizeof(out), SMS_SMPP_DC_LATIN1, utf8, n, 5), 5);
+	assert_memory_equal(out, "Gr\xfc\xdf" "e", 5);
+	/* binary has no text */
+	assert_int_equal(sms_smpp_to_utf8(utf8, sizeof(utf8), 4, SMS_SMPP_DC_DEFAULT, false, ucs2, 2), -ENOTSUP);
 }
 
 /* ---- hardened decoding ---- */
@@ -465,6 +557,9 @@ int main(void)
 		cmocka_unit_test(test_split_ucs2_boundaries),
 		cmocka_unit_test(test_split_8bit_and_user_udh),
 		cmocka_unit_test(test_split_req_from_smpp),
+		cmocka_unit_test(test_split_req_classes),
+		cmocka_unit_test(test_alnum_addr),
+		cmocka_unit_test(test_smpp_text_both_ways),
 		cmocka_unit_test(test_decode_good_udh),
 		cmocka_unit_test(test_tpdu_to_smpp),
 		cmocka_unit_test(test_decode_bad_input),

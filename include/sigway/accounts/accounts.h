@@ -48,6 +48,11 @@ struct smpp_account {
 	unsigned int n_allow_source;
 	char allow_destination[SMPP_ALLOW_MAX][21];
 	unsigned int n_allow_destination;
+	/* ---- message options: what the SMS core makes of this account's
+	 * messages (issue 10). The SMPP server only keeps them; the `account`
+	 * node's commands: data-coding-0, max-parts (doc/smsc.md). ---- */
+	uint8_t dc0;			/* what data_coding 0 means: SMPP_DC0_GSM (default), _IA5 or _LATIN1 */
+	uint8_t max_parts;		/* the longest message in concatenated parts (1-255, default 16) */
 	/* runtime */
 	double tokens;
 	int64_t tokens_ms;
@@ -60,6 +65,13 @@ struct smpp_account {
 	char trusted_ip[SMPP_TRUSTED_IP_MAX][48];
 	unsigned int n_trusted_ip, trusted_next;
 };
+
+/* data_coding 0 ("SMSC default alphabet") of an account: these values are
+ * the SMPP data_coding it stands for (sms_split.h's SMS_SMPP_DC_*) */
+#define SMPP_DC0_GSM		0x00	/* GSM 03.38, one septet per octet */
+#define SMPP_DC0_IA5		0x01	/* IA5 (ASCII) */
+#define SMPP_DC0_LATIN1		0x03	/* ISO 8859-1 */
+#define SMPP_MAX_PARTS_DEFAULT	16
 
 /* ---- HTTP API keys -------------------------------------------------------- */
 

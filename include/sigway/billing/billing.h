@@ -28,6 +28,11 @@ struct billing_event {
 	int64_t event_ms;
 	const char *initiator;	/* who started it where that matters (USSD: "mobile" or
 				 * "application"); NULL: "" */
+	/* written with what an acknowledgement waits for (an MO the MSC is
+	 * told was taken): a failed commit loses it with the rest, the peer
+	 * tries again. Else the record is kept through a failed commit or a
+	 * locked store and written when a commit succeeds (store_step). */
+	bool acknowledged;
 };
 
 int billing_init(struct store *st);

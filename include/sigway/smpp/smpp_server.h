@@ -37,9 +37,19 @@ struct smpp_server_ops {
 	/* a receiver or transceiver of this account bound: pending deliveries may go */
 	void (*receiver_up)(void *priv, const struct smpp_account *account);
 	/* the answer to a deliver_sm we sent with this token; status
-	 * ESME_RSYSERR too when the bind went away or the answer timed out */
+	 * ESME_RSYSERR too when the bind went away, SMPP_DELIVER_NO_ANSWER
+	 * when no answer came within response-timeout. An answer that comes
+	 * later (while the bind lasts, up to SMPP_LATE_KEEP_FACTOR times
+	 * response-timeout) is reported too: the same token twice. */
 	void (*deliver_resp)(void *priv, uint64_t token, uint32_t status);
 };
+
+/* deliver_resp's status for a deliver_sm not answered in time (no SMPP
+ * command_status has this value) */
+#define SMPP_DELIVER_NO_ANSWER	0xFFFFFFFFu
+/* a deliver_sm not answered in time is still matched to a late answer
+ * this many times response-timeout (at least 60 s) */
+#define SMPP_LATE_KEEP_FACTOR	10
 
 /* The accounts (struct smpp_account is their SMPP part, accounts.h) are
  * shared with the other client APIs */
@@ -67,6 +77,8 @@ int smpp_server_respond(struct smpp_server *srv, uint32_t session_id, uint32_t r
  * such bind, -EBUSY when every bind's window is full. */
 int smpp_server_deliver(struct smpp_server *srv, const char *system_id, struct smpp_pdu *pdu, uint64_t token);
 
+/* An account by its system_id (NULL: none) */
+const struct smpp_account *smpp_server_account(struct smpp_server *srv, const char *system_id);
 /* The account owning a destination address for MO (longest prefix) */
 const struct smpp_account *smpp_server_mo_account(struct smpp_server *srv, const char *dest);
 bool smpp_server_receiver_bound(struct smpp_server *srv, const char *system_id);

@@ -60,14 +60,42 @@ void sms_part_to_ud(struct sms_ud *ud, const struct sms_part *p);
 
 /* Prepare a split request from an SMPP short_message / message_payload.
  * With udhi (esm_class UDHI) the message starts with UDHL + IEs, which become
- * req->user_udh (validated). IA5 and Latin-1 text is converted and sent in
- * GSM7 when every character fits, else UCS2. req->payload may point into sm
- * or into scratch (sized >= 4 * len). *tp_dcs gets the TP-DCS to use.
- * Returns 0, -EINVAL (bad UDH, bad septet, odd UCS2), -ENOTSUP (data_coding),
- * -ENOSPC. The caller sets req->ref / ref16. */
-int sms_split_req_from_smpp(struct sms_split_req *req, uint8_t *tp_dcs, uint8_t data_coding,
+ * req->user_udh (validated). dc0 is what data_coding 0 means for the ESME
+ * (its "SMSC default alphabet"): SMS_SMPP_DC_DEFAULT (GSM 03.38, one septet
+ * per octet), SMS_SMPP_DC_IA5 or SMS_SMPP_DC_LATIN1; it also applies to the
+ * 7-bit codings with a message class (0x10-0x13, 0xF0-0xF3). IA5 and Latin-1
+ * text is converted and sent in GSM7 when every character fits, else UCS2.
+ * The codings with a message class (0x10-0x1B, 0xF0-0xF7: flash SMS is class
+ * 0, SIM data download class 2) keep their class in the TP-DCS. req->payload
+ * may point into sm or into scratch (sized >= 4 * len). *tp_dcs gets the
+ * TP-DCS to use. Returns 0, -EINVAL (bad UDH, bad septet, odd UCS2),
+ * -ENOTSUP (data_coding), -ENOSPC. The caller sets req->ref / ref16. */
+int sms_split_req_from_smpp(struct sms_split_req *req, uint8_t *tp_dcs, uint8_t data_coding, uint8_t dc0,
 			    bool udhi, const uint8_t *sm, size_t len,
 			    uint8_t *scratch, size_t scratch_len);
+
+/* an alphanumeric TP-OA: 11 septets at most (23.040 9.1.2.5) */
+#define SMS_ALNUM_SEPTETS_MAX	11
+
+/* An SMPP source_addr of TON 5 (alphanumeric) as the UTF-8 text of TP-OA:
+ * its octets are UTF-8 when they are well-formed UTF-8 beyond ASCII, else
+ * Latin-1. Returns the septets it takes in GSM 7-bit (an extension
+ * character counts two), or -EINVAL when it cannot be coded (a character
+ * outside GSM 03.38, more than 11 septets, empty). */
+int sms_smpp_alnum_addr(const char *addr, char *utf8, size_t utf8_len);
+
+/* The text of an SMPP message (after its UDH with udhi) as UTF-8, read the
+ * way sms_split_req_from_smpp() reads it (dc0 likewise). Returns the bytes
+ * written, -EINVAL, -ENOTSUP (binary or unknown codings), -ENOSPC. */
+int sms_smpp_to_utf8(char *out, size_t outlen, uint8_t data_coding, uint8_t dc0, bool udhi,
+		     const uint8_t *sm, size_t len);
+
+/* At most max_chars characters of UTF-8 text as the octets of SMPP
+ * data_coding 0 for an ESME whose default alphabet is dc0 (GSM 03.38 with
+ * extension characters as escape + code, IA5 or Latin-1); a character the
+ * alphabet lacks becomes '?'. Returns the octets written, -EILSEQ, -ENOSPC. */
+int sms_smpp_from_utf8(uint8_t *out, size_t outlen, uint8_t dc0, const char *utf8, size_t len,
+		       unsigned int max_chars);
 
 /* The other way (MO SMS-SUBMIT / SMS-DELIVER -> deliver_sm): user data of a
  * decoded TPDU as an SMPP short_message. With a UDH, UDHL + IEs come first

@@ -8,10 +8,16 @@
  * is queued with store_after_commit() and runs once the commit returned.
  *
  * Another process may hold the write lock (an operator's sqlite3 shell, a
- * backup): the loop never waits for it. The store is then "busy": writes
- * somebody waits for are refused at once by their service (store_busy()),
- * writes nobody waits for run through store_step() and are kept in memory
- * (bounded) until a timer gets the lock back and writes them first. */
+ * backup), or the volume may be full or failing: the loop never waits for
+ * either. The store is then "busy": writes somebody waits for are refused
+ * at once by their service (store_busy()), writes nobody waits for run
+ * through store_step() and are kept in memory (bounded) until a timer gets
+ * a commit through again and writes them first. A transaction whose write
+ * or commit fails is rolled back and its store_step() writes are kept the
+ * same way (each is journalled as SQL with its values until its commit):
+ * a commit that fails loses nothing nobody was told about. The WAL is kept
+ * short (checkpointed past 1 MiB, truncated when idle) and low free space on
+ * the store's volume is logged and counted. */
 #pragma once
 
 #include <stdbool.h>
@@ -36,14 +42,18 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql);
  * store_after_commit() brings the commit forward to the end of the tick.
  * Returns 0, -EBUSY while another process holds the write lock, -EIO. */
 int store_write(struct store *st);
-/* true while another process holds the write lock: refuse what would have
- * to wait for a commit (an acknowledgement) instead of waiting */
+/* true while no commit can succeed (another process holds the write lock,
+ * the volume is full): refuse what would have to wait for a commit (an
+ * acknowledgement) instead of waiting */
 bool store_busy(const struct store *st);
-/* Steps a write statement nobody waits for. In a transaction it runs;
- * while the store is busy its SQL with the values bound is kept and runs
- * when the lock is back, before anything else. Returns what sqlite3_step
- * returns (SQLITE_DONE when kept). Not for statements whose result is
- * used (a rowid, a count). */
+/* Steps a write statement nobody waits for. In a transaction it runs (and
+ * its SQL is journalled until the commit); while the store is busy, or when
+ * it fails for want of space or the lock, its SQL with the values bound is
+ * kept and runs when a commit is possible again, before anything else.
+ * Returns what sqlite3_step returns (SQLITE_DONE when kept). Not for
+ * statements whose result is used (a rowid, a count), nor for writes that
+ * belong to an acknowledgement (those use sqlite3_step after store_write()
+ * succeeded: a failed commit must not write them later). */
 int store_step(struct store *st, sqlite3_stmt *s);
 /* The background delay in ms (0: every write commits at the end of its tick) */
 void store_set_background_delay(struct store *st, unsigned int ms);
@@ -61,6 +71,9 @@ void store_group_commits(struct store *st, unsigned int group_ms);
 bool store_commit_wanted(const struct store *st);
 /* Commits now (shutdown, tests) */
 int store_commit(struct store *st);
+/* The open transaction commits at the end of this tick instead of after
+ * the background delay (a write whose loss would be seen twice) */
+void store_commit_soon(struct store *st);
 
 /* milliseconds since the epoch, the store's time unit */
 int64_t store_now_ms(void);
@@ -72,5 +85,10 @@ struct store_stats {
 	/* another process held the write lock */
 	uint64_t busy_periods, busy_writes, kept, kept_dropped;
 	double busy_ms_total;
+	/* no commit succeeded (volume full, I/O errors) */
+	uint64_t full_periods;
+	double full_ms_total;
+	/* the volume: free space at the last look, warnings; the WAL */
+	uint64_t free_bytes, low_space, wal_bytes, checkpoints;
 };
 const struct store_stats *store_stats(const struct store *st);

@@ -3,19 +3,32 @@
 //                  "version":52,"submits":[{"destination_addr":"49...","short_message":"hi"}],
 //                  "window":10,"receipts":1,"mo":0,"timeout":20000}'
 // Prints one JSON object per line: bind_resp, submit_sm_resp (with index and
-// latency), deliver_sm (receipts and MO, with their TLVs), then done.
+// latency), deliver_sm (receipts and MO, with their TLVs), then done. Every
+// event carries t_ms, the milliseconds since the ESME started, and epoch_ms.
+//   "deliver_delay_ms": answer each deliver_sm this late (a slow ESME);
+//   "deliver_no_answer": never answer one;
+//   "multis": submit_multi requests (fields as submit_sm, "dest_address": [...]),
+//             each answered by a "submit_multi_resp" event;
+//   "unbind_with_submits": the submits and then unbind in the same tick
+//             (one write when the socket takes them at once); the run ends
+//             when the SMSC closes the connection.
 'use strict';
 const smpp = require('smpp');
 
 // the plan inline, or @FILE for long ones
 const arg = process.argv[2];
 const plan = JSON.parse(arg.startsWith('@') ? require('fs').readFileSync(arg.slice(1), 'utf8') : arg);
-const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
+const t0 = Date.now();
+const out = (o) => {
+  const now = Date.now();
+  process.stdout.write(JSON.stringify(Object.assign(o, { t_ms: now - t0, epoch_ms: now })) + '\n');
+};
 const session = smpp.connect({ host: plan.host || '127.0.0.1', port: plan.port });
 let receipts = 0, mo = 0, answered = 0, sent = 0, inflight = 0;
 // {"hex": "..."} in a plan stands for raw octets (a Buffer: sent as they are)
 const raw = (v) => (v && typeof v === 'object' && typeof v.hex === 'string') ? Buffer.from(v.hex, 'hex') : v;
 const submits = (plan.submits || []).map((s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, raw(v)])));
+const multis = (plan.multis || []).map((s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, raw(v)])));
 const window = plan.window || 10;
 let finished = false;
 
@@ -51,7 +64,7 @@ function runOps() {
 }
 
 function maybeDone() {
-  if (answered === submits.length && opsDone === ops.length && receipts >= (plan.receipts || 0) &&
+  if (answered === submits.length + multis.length && opsDone === ops.length && receipts >= (plan.receipts || 0) &&
       mo >= (plan.mo || 0) && waitIds.size === 0)
     finish('complete');
 }
@@ -67,6 +80,16 @@ function pump() {
     return;
   }
   while (inflight < window && sent < submits.length) send();
+}
+
+function sendMulti(i) {
+  session.submit_multi(multis[i], (pdu) => {
+    answered++;
+    out({ event: 'submit_multi_resp', index: i, status: pdu.command_status, message_id: pdu.message_id,
+          unsuccess: (pdu.unsuccess_sme || []).map((u) => ({ destination_addr: u.destination_addr,
+                                                              status: u.error_status_code })) });
+    maybeDone();
+  });
 }
 
 function send() {
@@ -95,9 +118,13 @@ session.on('deliver_sm', (pdu) => {
                network_error_code: pdu.network_error_code ? Buffer.from(pdu.network_error_code).toString('hex') : undefined,
                message_payload: pdu.message_payload ? (pdu.message_payload.message || pdu.message_payload).toString() : undefined };
   out(ev);
-  session.send(pdu.response({ command_status: plan.deliver_status || 0 }));
-  if (pdu.esm_class & 0x04) { receipts++; waitIds.delete(pdu.receipted_message_id); } else mo++;
-  maybeDone();
+  const answer = () => {
+    session.send(pdu.response({ command_status: plan.deliver_status || 0 }));
+    if (pdu.esm_class & 0x04) { receipts++; waitIds.delete(pdu.receipted_message_id); } else mo++;
+    maybeDone();
+  };
+  if (plan.deliver_no_answer) return;
+  if (plan.deliver_delay_ms) setTimeout(answer, plan.deliver_delay_ms); else answer();
 });
 // the SMSC's enquire_link after a quiet while (npm smpp leaves it to us)
 session.on('enquire_link', (pdu) => session.send(pdu.response()));
@@ -111,6 +138,13 @@ session.on('connect', () => {
     out({ event: 'bind_resp', status: pdu.command_status, system_id: pdu.system_id,
           sc_interface_version: pdu.sc_interface_version });
     if (pdu.command_status !== 0) { finish('bind refused'); return; }
+    if (plan.unbind_with_submits) {
+      // every submit, then unbind, before the event loop runs again
+      while (sent < submits.length) send();
+      session.unbind((r) => out({ event: 'unbind_resp', status: r.command_status }));
+      return;
+    }
+    for (let i = 0; i < multis.length; i++) sendMulti(i);
     pump();
     if (!submits.length && ops.length) runOps();
     maybeDone();

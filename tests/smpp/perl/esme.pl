@@ -14,6 +14,8 @@
 #   --receipts  N: wait for N delivery receipts (deliver_sm with esm_class 0x04)
 #   --mo        N: wait for N other deliver_sm (mobile originated)
 #   --timeout   S: give up after S seconds (default 60)
+#   --unbind-at-once: unbind right after the submits, without waiting for
+#               their answers; then read until the SMSC closes the connection
 #
 # Prints one JSON object per line: bind_resp, submit_sm (what was sent),
 # submit_sm_resp (index in the order the submits were given, --long last),
@@ -38,7 +40,7 @@ my %o = (host => '127.0.0.1', port => 2775, 'system-id' => 'demo', password => '
          mode => 'transceiver', receipts => 0, mo => 0, timeout => 60);
 my @submit;
 GetOptions(\%o, 'host=s', 'port=i', 'system-id=s', 'password=s', 'mode=s', 'submit=s' => \@submit,
-           'long:s', 'receipts=i', 'mo=i', 'timeout=f')
+           'long:s', 'receipts=i', 'mo=i', 'timeout=f', 'unbind-at-once')
     or die "usage: esme.pl --port N [--system-id ID --password PW --mode MODE --submit DEST:TEXT ... "
          . "--long [DEST] --receipts N --mo N --timeout S]\n";
 
@@ -169,6 +171,24 @@ sub pump {
         return $reason // 'closed' unless handle($pdu);
     }
     return 'complete';
+}
+
+if ($o{'unbind-at-once'}) {
+    # every answer the SMSC owes, then its unbind_resp, then the end
+    my $unbind_seq = $smpp->unbind(async => 1);
+    while (1) {
+        my $left = $deadline - time;
+        last if $left <= 0 || !$sel->can_read($left);
+        my $pdu = $smpp->read_pdu() or last;
+        if ($pdu->cmd == Net::SMPP::CMD_unbind_resp) {
+            out(event => 'unbind_resp', status => $pdu->status, seq => $pdu->seq, answered_before => $answered);
+            next;
+        }
+        handle($pdu);
+    }
+    out(event => 'done', reason => 'closed', receipts => $receipts, mo => $mo, answered => $answered);
+    close $smpp;
+    exit 0;
 }
 
 $reason = pump(\&complete, $deadline);
