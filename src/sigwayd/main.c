@@ -64,6 +64,7 @@ static struct {
 	char database[256];
 	unsigned int background_commit_ms;
 	unsigned int group_commit_ms;
+	bool journal_always;
 } gw_cfg = { .background_commit_ms = 2, .group_commit_ms = 10 };
 
 static struct cmd_node gateway_node = {
@@ -121,6 +122,16 @@ DEFUN(cfg_group_commit, cfg_group_commit_cmd, "database group-commit <0-1000>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_journal, cfg_journal_cmd, "database journal (always|near-full)",
+      "The store\n"
+      "Background writes kept as SQL in memory until their commit, replayed if it fails\n"
+      "For every transaction (a failed commit, also for an I/O error, loses nothing; costs CPU)\n"
+      "While the volume has less than 64 MiB free (the default)\n")
+{
+	gw_cfg.journal_always = argv[0][0] == 'a';
+	return CMD_SUCCESS;
+}
+
 static int config_write_gateway(struct vty *vty)
 {
 	vty_out(vty, "gateway%s", VTY_NEWLINE);
@@ -130,6 +141,7 @@ static int config_write_gateway(struct vty *vty)
 		vty_out(vty, " database %s%s", gw_cfg.database, VTY_NEWLINE);
 	vty_out(vty, " database background-commit %u%s", gw_cfg.background_commit_ms, VTY_NEWLINE);
 	vty_out(vty, " database group-commit %u%s", gw_cfg.group_commit_ms, VTY_NEWLINE);
+	vty_out(vty, " database journal %s%s", gw_cfg.journal_always ? "always" : "near-full", VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -141,6 +153,7 @@ static void gateway_vty_init(void)
 	install_element(SIGWAY_GATEWAY_NODE, &cfg_database_cmd);
 	install_element(SIGWAY_GATEWAY_NODE, &cfg_background_commit_cmd);
 	install_element(SIGWAY_GATEWAY_NODE, &cfg_group_commit_cmd);
+	install_element(SIGWAY_GATEWAY_NODE, &cfg_journal_cmd);
 }
 
 static bool commit_wanted(void *st)
@@ -322,6 +335,7 @@ int main(int argc, char **argv)
 	}
 	/* acknowledgements wait for one commit a burst, not one a tick */
 	store_group_commits(st, gw_cfg.group_commit_ms);
+	store_journal_always(st, gw_cfg.journal_always);
 	if (gw_cfg.group_commit_ms)
 		d.idle_wanted = commit_wanted;
 	d.idle_run = commit_now;

@@ -56,6 +56,13 @@ struct kept_sql {
  * checkpoint, truncated when the store is idle (a small volume stays usable) */
 #define STORE_WAL_PAGES		256
 #define STORE_WAL_LIMIT		(1024 * 1024)
+/* a transaction's background writes are journalled (kept as SQL for a
+ * replay) while the volume has less free space than this, or always
+ * (store_journal_always()): with more, a commit cannot run out of space
+ * unless another process writes this much within one transaction, and
+ * the expansion of every write as SQL (a third of an MT's instructions,
+ * callgrind) is saved */
+#define STORE_JOURNAL_BELOW	(64ULL * 1024 * 1024)
 /* free space on the store's volume below which the log warns (two WALs) */
 #define STORE_LOW_SPACE		(2 * 1024 * 1024)
 #define STORE_WATCH_MS		1000
@@ -98,6 +105,9 @@ struct store {
 	/* this transaction's background writes, for a replay if it fails */
 	struct llist_head journal;
 	size_t journal_bytes;
+	bool journal_on;		/* this transaction's writes are journalled */
+	bool journal_always;
+	unsigned int tx_unjournalled;	/* background writes of this transaction not journalled */
 	/* trouble: no write can commit now */
 	enum store_trouble trouble;
 	double trouble_since_ms, trouble_logged_ms;
@@ -254,6 +264,14 @@ static void keep(struct store *st, sqlite3_stmt *s)
 	}
 }
 
+static void journal(struct store *st, sqlite3_stmt *s)
+{
+	if (st->journal_on)
+		keep_on(st, &st->journal, &st->journal_bytes, s);
+	else
+		st->tx_unjournalled++;
+}
+
 /* the failed transaction's background writes go before anything kept later */
 static void journal_to_kept(struct store *st)
 {
@@ -261,6 +279,15 @@ static void journal_to_kept(struct store *st)
 	llist_splice_init(&st->journal, &st->kept);
 	st->kept_bytes += st->journal_bytes;
 	st->journal_bytes = 0;
+	if (st->tx_unjournalled) {
+		LOGP(DAPP, LOGL_ERROR, "store: %u background writes of the failed transaction were not journalled"
+		     " (more than %llu MiB were free when it began): lost\n", st->tx_unjournalled,
+		     STORE_JOURNAL_BELOW >> 20);
+		st->stats.kept_dropped += st->tx_unjournalled;
+		for (unsigned int i = 0; i < st->tx_unjournalled; i++)
+			ctr_inc(st, STORE_CTR_KEPT_LOST);
+		st->tx_unjournalled = 0;
+	}
 }
 
 /* ------------------------------------------------------------ trouble */
@@ -460,6 +487,7 @@ int store_commit(struct store *st)
 	}
 	free_list(&st->journal);
 	st->journal_bytes = 0;
+	st->tx_unjournalled = 0;
 	double dt = mono_ms() - t0;
 	st->stats.commits++;
 	st->stats.commit_ms_total += dt;
@@ -474,6 +502,21 @@ static void commit_timer_cb(void *data)
 	store_commit(data);
 }
 
+/* the free space of the store's volume now (unknown: 0) */
+static uint64_t volume_free(struct store *st)
+{
+	struct statvfs vfs;
+	if (statvfs(st->dir, &vfs) != 0)
+		return 0;
+	st->stats.free_bytes = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	return st->stats.free_bytes;
+}
+
+void store_journal_always(struct store *st, bool always)
+{
+	st->journal_always = always;
+}
+
 int store_step(struct store *st, sqlite3_stmt *s)
 {
 	if (!st->in_tx) {
@@ -485,13 +528,13 @@ int store_step(struct store *st, sqlite3_stmt *s)
 	}
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
-		keep_on(st, &st->journal, &st->journal_bytes, s);
+		journal(st, s);
 		return rc;
 	}
 	if (!transient(rc))
 		return rc;	/* this statement is wrong (a constraint): it alone failed */
 	/* not written for want of space or the lock: kept with the transaction */
-	keep_on(st, &st->journal, &st->journal_bytes, s);
+	journal(st, s);
 	sqlite3_reset(s);
 	tx_fail(st, rc);
 	return SQLITE_DONE;
@@ -519,6 +562,7 @@ int store_write(struct store *st)
 	}
 	st->in_tx = true;
 	st->last_write_ms = mono_ms();
+	st->journal_on = st->journal_always || volume_free(st) < STORE_JOURNAL_BELOW;
 	if (!osmo_timer_pending(&st->commit_timer))
 		osmo_timer_schedule(&st->commit_timer, st->background_ms / 1000, (st->background_ms % 1000) * 1000);
 	return 0;

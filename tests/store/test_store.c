@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/statvfs.h>
 #include <cmocka.h>
 #include <talloc.h>
 #include <osmocom/core/application.h>
@@ -82,6 +83,8 @@ static void test_full_then_space(void **state)
 	struct answer before = { 0 }, lost = { 0 }, later = { 0 };
 	struct store *st = store_open(ctx, path);
 	assert_non_null(st);
+	/* the volume of the test has room: max_page_count makes it "full" */
+	store_journal_always(st, true);
 	assert_int_equal(store_exec(st, "CREATE TABLE t (id INTEGER PRIMARY KEY, tag TEXT, data BLOB)"), 0);
 	/* a commit that works */
 	assert_int_equal(acknowledged(st, "ack-1", &before), 0);
@@ -144,6 +147,41 @@ static void test_full_then_space(void **state)
 	store_close(st);
 }
 
+/* The default on a volume with room (64 MiB or more free): background
+ * writes are not journalled, so a commit that fails anyway (here: the
+ * database may not grow) loses its transaction's background writes, said
+ * and counted; what comes after the failure is kept and written */
+static void test_full_not_journalled(void **state)
+{
+	void *ctx = *state;
+	struct statvfs vfs;
+	if (statvfs(dir, &vfs) != 0 || (uint64_t)vfs.f_bavail * vfs.f_frsize < 64ULL * 1024 * 1024 + 1024 * 1024)
+		skip();	/* a volume this small journals every transaction */
+	char path2[160];
+	snprintf(path2, sizeof(path2), "%s/store2.db", dir);
+	struct store *st = store_open(ctx, path2);
+	assert_non_null(st);
+	assert_int_equal(store_exec(st, "CREATE TABLE t (id INTEGER PRIMARY KEY, tag TEXT, data BLOB)"), 0);
+	assert_int_equal(background(st, "bg-1", 10), SQLITE_DONE);
+	assert_int_equal(store_commit(st), 0);
+	char sql[64];
+	snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %d", count(st, "PRAGMA page_count"));
+	assert_int_equal(store_exec(st, sql), 0);
+	assert_int_equal(background(st, "bg-2", 10), SQLITE_DONE);
+	for (int i = 0; i < 20 && !store_busy(st); i++)
+		assert_int_equal(background(st, "bg-big", 8192), SQLITE_DONE);
+	assert_true(store_busy(st));
+	assert_int_equal(background(st, "bg-3", 10), SQLITE_DONE);
+	assert_int_equal(store_commit(st), -EIO);
+	assert_int_equal(store_exec(st, "PRAGMA max_page_count = 1073741823"), 0);
+	run_loop_until(st, not_busy, 3000);
+	assert_false(store_busy(st));
+	assert_int_equal(count(st, "SELECT count(*) FROM t WHERE tag = 'bg-2'"), 0);
+	assert_int_equal(count(st, "SELECT count(*) FROM t WHERE tag = 'bg-3'"), 1);
+	assert_true(store_stats(st)->kept_dropped >= 2);	/* bg-2 and the bg-big before the failure */
+	store_close(st);
+}
+
 /* the WAL is truncated at open and after an idle second */
 static void test_wal_truncated(void **state)
 {
@@ -175,6 +213,7 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/store.db", dir);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_prestate(test_full_then_space, ctx),
+		cmocka_unit_test_prestate(test_full_not_journalled, ctx),
 		cmocka_unit_test_prestate(test_wal_truncated, ctx),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

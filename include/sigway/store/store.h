@@ -68,6 +68,10 @@ void store_after_commit_cancel(struct store *st, void (*cb)(void *data, bool ok)
  * that a burst of answers shares one fsync; at the latest group_ms after
  * the first waiter. 0 (the default): at the end of the tick. */
 void store_group_commits(struct store *st, unsigned int group_ms);
+/* Background writes are journalled (kept as SQL, replayed after a failed
+ * commit) while the volume has less than 64 MiB free; always: on every
+ * volume (a commit that fails for an I/O error then loses nothing either) */
+void store_journal_always(struct store *st, bool always);
 bool store_commit_wanted(const struct store *st);
 /* Commits now (shutdown, tests) */
 int store_commit(struct store *st);
