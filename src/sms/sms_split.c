@@ -230,13 +230,31 @@ static int smpp_class(uint8_t data_coding, uint8_t *base)
 	return -1;
 }
 
+/* smpp_class(), with the SMSC default alphabet being what the account says */
+static int smpp_alphabet(uint8_t data_coding, uint8_t dc0, uint8_t *base)
+{
+	int cls = smpp_class(data_coding, base);
+	if (*base == SMS_SMPP_DC_DEFAULT)
+		*base = dc0;
+	return cls;
+}
+
+/* GSM 03.38 in SMPP: one septet per octet */
+static bool septets_only(const uint8_t *sm, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (sm[i] & 0x80)
+			return false;
+	return true;
+}
+
 int sms_split_req_from_smpp(struct sms_split_req *req, uint8_t *tp_dcs, uint8_t data_coding, uint8_t dc0,
 			    bool udhi, const uint8_t *sm, size_t len,
 			    uint8_t *scratch, size_t scratch_len)
 {
 	int rc;
 	uint8_t base;
-	int cls = smpp_class(data_coding, &base);
+	int cls = smpp_alphabet(data_coding, dc0, &base);
 	bool f_group = data_coding >= 0xf0;
 
 	memset(req, 0, sizeof(*req));
@@ -244,14 +262,10 @@ int sms_split_req_from_smpp(struct sms_split_req *req, uint8_t *tp_dcs, uint8_t 
 		return rc;
 	req->payload = sm;
 	req->len = len;
-	/* the SMSC default alphabet is what the account says */
-	if (base == SMS_SMPP_DC_DEFAULT)
-		base = dc0;
 	switch (base) {
 	case SMS_SMPP_DC_DEFAULT:
-		for (size_t i = 0; i < len; i++)
-			if (sm[i] & 0x80)
-				return -EINVAL;
+		if (!septets_only(sm, len))
+			return -EINVAL;
 		req->alphabet = SMS_ALPHABET_GSM7;
 		*tp_dcs = cls < 0 ? 0x00 : data_coding;
 		return 0;
@@ -331,14 +345,11 @@ int sms_smpp_to_utf8(char *out, size_t outlen, uint8_t data_coding, uint8_t dc0,
 		len -= sm[0] + 1u;
 		sm += sm[0] + 1u;
 	}
-	smpp_class(data_coding, &base);
-	if (base == SMS_SMPP_DC_DEFAULT)
-		base = dc0;
+	smpp_alphabet(data_coding, dc0, &base);
 	switch (base) {
 	case SMS_SMPP_DC_DEFAULT:
-		for (size_t i = 0; i < len; i++)
-			if (sm[i] & 0x80)
-				return -EINVAL;
+		if (!septets_only(sm, len))
+			return -EINVAL;
 		return sms_gsm7_to_utf8(out, outlen, sm, len);
 	case SMS_SMPP_DC_IA5:
 	case SMS_SMPP_DC_LATIN1:

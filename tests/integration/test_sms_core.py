@@ -19,6 +19,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sigway_net as sn  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'smpp', 'hostile'))
+from smpp_wire import pdu, read_pdu  # noqa: E402
 
 SUBSCRIBERS = {
     '491770000001': 'attached',
@@ -95,24 +97,6 @@ BAD_SUBMITS = [
     ('sar seqnum above total', sm('491770000001', 'x', sar_msg_ref_num=7, sar_total_segments=2,
                                   sar_segment_seqnum=3), 0xC4),
 ]
-
-
-def pdu(cmd, seq, body=b'', status=0):
-    return struct.pack('>IIII', 16 + len(body), cmd, status, seq) + body
-
-
-def read_pdu(sock):
-    hdr = b''
-    while len(hdr) < 16:
-        chunk = sock.recv(16 - len(hdr))
-        if not chunk:
-            return None
-        hdr += chunk
-    length, cmd, status, seq = struct.unpack('>IIII', hdr)
-    body = b''
-    while len(body) < length - 16:
-        body += sock.recv(length - 16 - len(body))
-    return cmd, status, seq, body
 
 
 class SmsCore(sn.NetworkTestCase):

@@ -34,6 +34,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sigway_net as sn  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'smpp', 'hostile'))
+from smpp_wire import pdu, read_pdu  # noqa: E402
 
 # every number the tests use (netsim answers unknownSubscriber for others)
 SUBS = {
@@ -114,27 +116,6 @@ LONG_A = 'A' * 300 + ' first long'         # three parts each
 LONG_B = 'B' * 300 + ' second long'
 UCS2_1000 = ''.join(chr(0x0410 + i % 32) for i in range(1000))          # Cyrillic: 16 parts of 66
 UCS2_1060 = ''.join(chr(0x0410 + i % 32) for i in range(1060))          # 17 parts
-
-
-def pdu(cmd, seq, body=b'', status=0):
-    return struct.pack('>IIII', 16 + len(body), cmd, status, seq) + body
-
-
-def read_pdu(sock):
-    hdr = b''
-    while len(hdr) < 16:
-        chunk = sock.recv(16 - len(hdr))
-        if not chunk:
-            return None
-        hdr += chunk
-    length, cmd, status, seq = struct.unpack('>IIII', hdr)
-    body = b''
-    while len(body) < length - 16:
-        chunk = sock.recv(length - 16 - len(body))
-        if not chunk:
-            return None
-        body += chunk
-    return cmd, status, seq, body
 
 
 def bind_body(system_id=b'demo', password=b'demo', version=0x34):

@@ -24,6 +24,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sigway_net as sn  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'smpp', 'hostile'))
+from smpp_wire import pdu, read_pdu  # noqa: E402
 
 ESME_PL = os.path.join(sn.TOP, 'tests', 'smpp', 'perl', 'esme.pl')
 
@@ -42,27 +44,6 @@ SIGWAYD_EXTRA = """smpp
 """
 
 DEAF_WATCH_S = 40
-
-
-def pdu(cmd, seq, body=b'', status=0):
-    return struct.pack('>IIII', 16 + len(body), cmd, status, seq) + body
-
-
-def read_pdu(sock):
-    hdr = b''
-    while len(hdr) < 16:
-        chunk = sock.recv(16 - len(hdr))
-        if not chunk:
-            return None
-        hdr += chunk
-    length, cmd, status, seq = struct.unpack('>IIII', hdr)
-    body = b''
-    while len(body) < length - 16:
-        chunk = sock.recv(length - 16 - len(body))
-        if not chunk:
-            return None
-        body += chunk
-    return cmd, status, seq, body
 
 
 def submit_body(dest, text):
