@@ -13,7 +13,13 @@ sigwayd (issue 8 item 3, issue 9 item 1) stay gone.
     other test commands).
 
 Then netsim takes the network's place back and a normal SMPP message is
-delivered by the same sigwayd process. The ASan build runs this: any
+delivered by the same sigwayd process.
+
+ 3. The same USSD Begin and empty TC-CONTINUE at a sigwayd that serves USSD
+    (the USSD gateway with a Node.js application): the session's menu goes
+    out in a TC-CONTINUE, the peer answers it with no component; the
+    session must end (at once or by its subscriber timer) and sigwayd keep
+    running with no session left. The ASan build runs this: any
 invalid access aborts a process, and every process must exit with 0.
 
 usage: test_dialogue_uaf.py BUILD_DIR
@@ -21,13 +27,26 @@ usage: test_dialogue_uaf.py BUILD_DIR
 
 import os
 import re
+import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sigway_net as sn  # noqa: E402
 
 BUILD = None
+APPS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'ussdgw', 'apps')
+APP_PORT = sn.free_port()
+USSD_EXTRA = """ussd
+ gateway-id sigway-uaf
+ timer ussd X1 2
+ application shop flavour json
+ application shop url http://127.0.0.1:%d/ussd/
+ application shop timeout 1500
+ application shop user-timeout 2
+ route *100# application shop
+""" % APP_PORT
 NO_ROUTE_GT = '33123456789'     # neither the peer nor sigwayd has a GT translation for it
 
 
@@ -135,6 +154,54 @@ class FreedDialogueState(sn.NetworkTestCase):
         self.assertEqual(len(receipts), 1, self.events)
         self.assertIn('stat:DELIVRD', receipts[0]['text'])
         self.assertTrue(self.gw_alive)
+
+
+class EmptyContinueInUssdSession(sn.NetworkTestCase):
+    network_args = {'network': 'netpeer', 'sigwayd_extra': USSD_EXTRA}
+
+    @classmethod
+    def run_all(cls):
+        net = cls.net
+        cls.gw_pid = net.procs['sigwayd'][0].pid
+        app = subprocess.Popen(['node', os.path.join(APPS, 'json_app.js'), str(APP_PORT),
+                                os.path.join(net.tmp, 'json_app.log')])
+        try:
+            net._wait_for_port(APP_PORT)
+            cls.empty_continue = net.run_test('test-empty-continue %s 8' % sn.GW_GT, timeout=30)
+            # whatever sigwayd did, its session ends within the subscriber's timer
+            deadline = time.time() + 15
+            while time.time() < deadline:
+                cls.ussd = net.gw('show ussd')
+                if re.search(r'sessions 0 of', cls.ussd):
+                    break
+                time.sleep(0.5)
+            cls.gw_tcap = net.gw('show tcap statistics')
+        finally:
+            app.terminate()
+            app.wait(timeout=10)
+        cls.gw_alive = net.alive('sigwayd') and net.procs['sigwayd'][0].pid == cls.gw_pid
+
+    def test_menu_sent_then_empty_continue_survived(self):
+        # the session reached the application and its menu went out in a TC-CONTINUE,
+        # which the peer answered with an empty one
+        self.assertRegex(self.empty_continue, r' ok (after the empty TC-CONTINUE the remote sent|'
+                         r'remote silent after the empty TC-CONTINUE)')
+        self.assertGreaterEqual(counter(self.ussd, 'requests to applications'), 1)
+        self.assertGreaterEqual(counter(self.gw_tcap, 'Continue sent'), 1)
+        self.assertGreaterEqual(counter(self.gw_tcap, 'Continue received'), 1)
+        self.assertRegex(self.ussd, r'sessions 0 of')
+        self.assertIn('live dialogues 0', self.gw_tcap)
+        self.assertTrue(self.gw_alive)
+        # on the wire: sigwayd's TC-CONTINUE with the menu, then the peer's without a component
+        begins = [m for m in self.msgs if m.get('tcap.begin_element') and
+                  m.get('sccp.called.digits') == sn.GW_GT]
+        self.assertTrue(begins)
+        otid = begins[0]['tcap.otid']
+        conts = [m for m in self.msgs if m.get('tcap.continue_element') and
+                 (m.get('tcap.dtid') == otid or m.get('tcap.otid') == otid)]
+        self.assertGreaterEqual(len(conts), 2, conts)
+        self.assertEqual(conts[0].get('sccp.calling.digits'), sn.GW_GT)
+        self.assertFalse(conts[1].get('tcap.invokeID') or conts[1].get('tcap.component'), conts[1])
 
 
 if __name__ == '__main__':
