@@ -4,6 +4,7 @@
 #include <crypt.h>
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <talloc.h>
 #include <gnutls/crypto.h>
@@ -120,6 +121,30 @@ struct account *accounts_next(struct accounts *accts, struct account *prev)
 struct account *account_of_smpp(const struct smpp_account *a)
 {
 	return container_of((struct smpp_account *)a, struct account, smpp);
+}
+
+bool account_notify_prefix_ok(const char *prefix)
+{
+	size_t n = strlen(prefix);
+	const char *host = !strncasecmp(prefix, "http://", 7) ? prefix + 7 :
+			   !strncasecmp(prefix, "https://", 8) ? prefix + 8 : NULL;
+	if (!host || n > ACCOUNT_NOTIFY_URL_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)prefix[i] <= 0x20 || (unsigned char)prefix[i] >= 0x7f)
+			return false;
+	const char *slash = strchr(host, '/');
+	/* a host before the path; no user info, query or fragment in the authority */
+	return slash && slash > host && !memchr(host, '@', slash - host) && !memchr(host, '?', slash - host) &&
+	       !memchr(host, '#', slash - host);
+}
+
+bool account_notify_url_allowed(const struct account *a, const char *url)
+{
+	for (unsigned int i = 0; i < a->lookup.n_notify_urls; i++)
+		if (!strncasecmp(url, a->lookup.notify_url[i], strlen(a->lookup.notify_url[i])))
+			return true;
+	return false;
 }
 
 /* ------------------------------------------------------------ secrets */

@@ -127,6 +127,43 @@ DEFUN(cfg_lookup_quota, cfg_lookup_quota_cmd, "lookup daily-quota <0-1000000000>
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_lookup_notify_url, cfg_lookup_notify_url_cmd, "lookup notify-url PREFIX",
+      "Number lookups of the account\n"
+      "Where jobs may post their results: a notifyUrl must start with one of these (none: no notifyUrl)\n"
+      "http:// or https://, host[:port], '/' and a path, e.g. https://crm.example.com/lookup/\n")
+{
+	struct account_lookup *l = &cur(vty)->lookup;
+	if (!account_notify_prefix_ok(argv[0])) {
+		vty_out(vty, "%% a prefix is http:// or https://, a host, '/' and a path, at most %d characters%s",
+			ACCOUNT_NOTIFY_URL_LEN, VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	for (unsigned int i = 0; i < l->n_notify_urls; i++)
+		if (!strcmp(l->notify_url[i], argv[0]))
+			return CMD_SUCCESS;
+	if (l->n_notify_urls >= ACCOUNT_NOTIFY_URLS_MAX) {
+		vty_out(vty, "%% at most %d prefixes%s", ACCOUNT_NOTIFY_URLS_MAX, VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	osmo_strlcpy(l->notify_url[l->n_notify_urls++], argv[0], sizeof(l->notify_url[0]));
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_no_lookup_notify_url, cfg_no_lookup_notify_url_cmd, "no lookup notify-url PREFIX",
+      NO_STR "Number lookups of the account\n" "Remove a notifyUrl prefix\n" "The prefix\n")
+{
+	struct account_lookup *l = &cur(vty)->lookup;
+	for (unsigned int i = 0; i < l->n_notify_urls; i++) {
+		if (strcmp(l->notify_url[i], argv[0]))
+			continue;
+		memmove(l->notify_url[i], l->notify_url[i + 1], (l->n_notify_urls - i - 1) * sizeof(l->notify_url[0]));
+		l->n_notify_urls--;
+		return CMD_SUCCESS;
+	}
+	vty_out(vty, "%% no such prefix%s", VTY_NEWLINE);
+	return CMD_WARNING;
+}
+
 void accounts_vty_write(struct vty *vty, const struct account *a, const char *indent)
 {
 	const struct account_lookup *l = &a->lookup;
@@ -143,6 +180,8 @@ void accounts_vty_write(struct vty *vty, const struct account *a, const char *in
 		vty_out(vty, "%slookup rate %u%s", indent, l->rate, VTY_NEWLINE);
 	if (l->daily_quota)
 		vty_out(vty, "%slookup daily-quota %u%s", indent, l->daily_quota, VTY_NEWLINE);
+	for (unsigned int i = 0; i < l->n_notify_urls; i++)
+		vty_out(vty, "%slookup notify-url %s%s", indent, l->notify_url[i], VTY_NEWLINE);
 }
 
 DEFUN(show_accounts, show_accounts_cmd, "show accounts", SHOW_STR "Client accounts (SMPP, API keys, lookups)\n")
@@ -179,5 +218,7 @@ void accounts_vty_init(struct accounts *accts)
 	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_lookup_cache_cmd);
 	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_lookup_rate_cmd);
 	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_lookup_quota_cmd);
+	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_lookup_notify_url_cmd);
+	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_no_lookup_notify_url_cmd);
 	install_element_ve(&show_accounts_cmd);
 }

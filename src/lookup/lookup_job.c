@@ -627,6 +627,18 @@ static int text_fields(struct lookup_svc *svc, struct http_request *req, struct 
 	return 0;
 }
 
+/* A job's notifyUrl only where the account's `lookup notify-url` allows:
+ * 403 answered when not */
+static bool notify_allowed(struct http_request *req, const struct account *a, const char *url)
+{
+	if (!url[0] || account_notify_url_allowed(a, url))
+		return true;
+	http_respond_error(req, 403, a->lookup.n_notify_urls ?
+			   "notifyUrl: not one of the places this account may have results posted to" :
+			   "notifyUrl: this account may not have results posted (no 'lookup notify-url'): poll the job");
+	return false;
+}
+
 /* Whether the job may start: 429/503 answered when not */
 static bool job_admitted(struct lookup_svc *svc, struct http_request *req, struct account *a, unsigned int n)
 {
@@ -680,7 +692,8 @@ void lookup_job_create(struct lookup_svc *svc, struct http_request *req, struct 
 	if (rc == LOOKUP_PARSE_OK && is_text(http_req_header(req, "Content-Type")))
 		rc = text_fields(svc, req, &lr, why, sizeof(why));
 	lookup_ctr_inc(svc, LOOKUP_CTR_REQUESTS);
-	if (lookup_api_refuse_parse(svc, req, rc, &lr, why) || !job_admitted(svc, req, a, lr.n)) {
+	if (lookup_api_refuse_parse(svc, req, rc, &lr, why) || !notify_allowed(req, a, lr.notify_url) ||
+	    !job_admitted(svc, req, a, lr.n)) {
 		talloc_free(ctx);
 		return;
 	}

@@ -62,9 +62,12 @@ SUBSCRIBERS = """netsim
  hlr implicit-subscribers 4917120
 """ % SMS_TO
 
+RECEIVER_PORT = sn.free_port()     # the bulk job's notifyUrl, the one place lk may have results posted to
+
 SIGWAYD_EXTRA = """account lk
  api-key %(lk)s
  lookup cache-ttl 300
+ lookup notify-url http://127.0.0.1:%(receiver)d/results
 account full
  api-key %(full)s
  lookup imsi full
@@ -85,7 +88,7 @@ map
 routing
  operator nowhere hlr-gt 33600000001 map-version 3
  route 336 operator nowhere
-""" % KEYS
+""" % dict(KEYS, receiver=RECEIVER_PORT)
 
 # Node's own http module: one keep-alive socket for every request
 NODE_CLIENT = r'''
@@ -204,7 +207,7 @@ class LookupTest(sn.NetworkTestCase):
         cls.limited_quota = curl(p, 'POST', '/v1/lookup', KEYS['limited'],
                                  json.dumps({'to': ['491712000010', '491712000011']}))
         # ---------------------------------------------------------- a bulk job
-        cls.receiver = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Receiver)
+        cls.receiver = http.server.ThreadingHTTPServer(('127.0.0.1', RECEIVER_PORT), Receiver)
         threading.Thread(target=cls.receiver.serve_forever, daemon=True).start()
         numbers = ['491712%06d' % i for i in range(30)] + ['491710000011', '491710000012']
         cls.job = curl(p, 'POST', '/v1/lookup/jobs', lk, json.dumps(
@@ -273,6 +276,13 @@ class LookupTest(sn.NetworkTestCase):
         r['job_empty'] = curl(p, 'POST', '/v1/lookup/jobs', lk, '\n\n', 'text/plain')
         r['job_bad_url'] = curl(p, 'POST', '/v1/lookup/jobs', lk, json.dumps(
             {'to': ['491710000011'], 'notifyUrl': 'file:///etc/passwd'}))
+        # results posted only where the account allows (no server-side requests elsewhere)
+        r['job_url_not_allowed'] = curl(p, 'POST', '/v1/lookup/jobs', lk, json.dumps(
+            {'to': ['491710000011'], 'notifyUrl': 'http://169.254.169.254/latest/meta-data/'}))
+        r['job_url_other_port'] = curl(p, 'POST', '/v1/lookup/jobs', lk, json.dumps(
+            {'to': ['491710000011'], 'notifyUrl': 'http://127.0.0.1:%d/results' % (RECEIVER_PORT ^ 1)}))
+        r['job_url_no_prefixes'] = curl(p, 'POST', '/v1/lookup/jobs', KEYS['full'], json.dumps(
+            {'to': ['491710000011'], 'notifyUrl': 'http://127.0.0.1:%d/results' % RECEIVER_PORT}))
         r['no_key'] = curl(p, 'GET', '/v1/lookup/491710000011')
         r['wrong_key'] = curl(p, 'GET', '/v1/lookup/491710000011', 'lkkey001-0123456789abcdef-wrong!')
         r['junk_key'] = curl(p, 'GET', '/v1/lookup/491710000011', 'x')
@@ -398,7 +408,8 @@ class LookupTest(sn.NetworkTestCase):
         expect = {'letters': 400, 'short': 400, 'bad_escape': 400, 'numbers': 400, 'not_json': 400,
                   'not_object': 400, 'empty_body': 400, 'empty_list': 400, 'unknown_field': 400, 'not_utf8': 400,
                   'too_many': 413, 'huge': 413, 'job_huge': 413, 'job_bad_line': 400, 'job_empty': 400,
-                  'job_bad_url': 400, 'no_key': 401, 'wrong_key': 401, 'junk_key': 401, 'bearer': 401,
+                  'job_bad_url': 400, 'job_url_not_allowed': 403, 'job_url_other_port': 403,
+                  'job_url_no_prefixes': 403, 'no_key': 401, 'wrong_key': 401, 'junk_key': 401, 'bearer': 401,
                   'denied': 403, 'no_job': 404, 'bad_log_time': 400}
         for name, status in expect.items():
             with self.subTest(name):

@@ -127,11 +127,36 @@ static void test_lookup_rate(void **state)
 	accounts_free(accts);
 }
 
+/* notifyUrl prefixes: only whole authorities, and a URL only under one */
+static void test_notify_urls(void **state)
+{
+	struct accounts *accts = accounts_alloc(NULL);
+	struct account *a = accounts_get(accts, "demo");
+	assert_true(account_notify_prefix_ok("https://crm.example.com/lookup/"));
+	assert_true(account_notify_prefix_ok("http://127.0.0.1:8080/"));
+	assert_false(account_notify_prefix_ok("http://127.0.0.1:8080"));	/* the authority could go on */
+	assert_false(account_notify_prefix_ok("https://crm.example.com"));
+	assert_false(account_notify_prefix_ok("http:///path"));
+	assert_false(account_notify_prefix_ok("http://user@host/"));
+	assert_false(account_notify_prefix_ok("file:///etc/"));
+	assert_false(account_notify_prefix_ok("http://a b/"));
+	/* none configured: no notifyUrl is allowed */
+	assert_false(account_notify_url_allowed(a, "https://crm.example.com/lookup/results"));
+	strcpy(a->lookup.notify_url[0], "https://crm.example.com/lookup/");
+	a->lookup.n_notify_urls = 1;
+	assert_true(account_notify_url_allowed(a, "https://crm.example.com/lookup/results?job=1"));
+	assert_true(account_notify_url_allowed(a, "HTTPS://crm.example.com/lookup/x"));
+	assert_false(account_notify_url_allowed(a, "https://crm.example.com/admin"));
+	assert_false(account_notify_url_allowed(a, "https://crm.example.com.evil.net/lookup/"));
+	assert_false(account_notify_url_allowed(a, "http://169.254.169.254/latest/"));
+	accounts_free(accts);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry), cmocka_unit_test(test_keys), cmocka_unit_test(test_key_budget),
-		cmocka_unit_test(test_lookup_rate),
+		cmocka_unit_test(test_lookup_rate), cmocka_unit_test(test_notify_urls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,12 +88,20 @@ struct account_api_key {
 
 /* ---- number lookups -------------------------------------------------------- */
 
+#define ACCOUNT_NOTIFY_URLS_MAX		4
+#define ACCOUNT_NOTIFY_URL_LEN		128
+
 struct account_lookup {
 	bool denied;			/* `lookup deny`: 403 */
 	bool imsi_full;			/* may see the whole IMSI (default: MCC+MNC, MSIN hidden) */
 	unsigned int cache_ttl_s;	/* answers kept and served again this long; 0: no cache */
 	unsigned int rate;		/* lookups per second (one second of burst), 0: no limit */
 	unsigned int daily_quota;	/* lookups sent to the network per UTC day, 0: no limit */
+	/* where a job's results may be posted (notifyUrl): URL prefixes, each
+	 * scheme://host[:port]/ and a path; none: no notifyUrl at all (a key
+	 * must not make the gateway post to whatever its holder names) */
+	char notify_url[ACCOUNT_NOTIFY_URLS_MAX][ACCOUNT_NOTIFY_URL_LEN + 1];
+	unsigned int n_notify_urls;
 	/* runtime */
 	double tokens;
 	int64_t tokens_ms;
@@ -124,6 +132,12 @@ struct account *accounts_get(struct accounts *accts, const char *name);
 struct account *accounts_next(struct accounts *accts, struct account *prev);
 /* The account an SMPP part belongs to */
 struct account *account_of_smpp(const struct smpp_account *a);
+/* A notifyUrl prefix as `lookup notify-url` takes it: http:// or https://,
+ * a host, and the '/' that ends the authority (so that a prefix match
+ * cannot be extended into another host: "http://a:80@evil/") */
+bool account_notify_prefix_ok(const char *prefix);
+/* url starts with one of the account's notify-url prefixes */
+bool account_notify_url_allowed(const struct account *a, const char *url);
 
 /* ---- secrets: crypt(3) of libcrypt, SHA-512 by default ---------------------- */
 
