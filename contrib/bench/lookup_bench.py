@@ -8,7 +8,11 @@
      next to the TCAP Begin/End round-trip rate of the same network: each
      round the test peer (tests/peer) takes sigwayd's place for `bench tcap`,
      then sigwayd comes back on the same STP and netsim for the lookups (as
-     smpp_bench.py does). One lookup is one dialogue: the target is >= 70 %;
+     smpp_bench.py does). One lookup is one dialogue: the target is >= 70 %.
+     With each rate, what it cost: CPU time per lookup (per dialogue) of every
+     process, from /proc, and the share of the wall time sigwayd spent on a
+     CPU and waiting for one (runnable: /proc/PID/schedstat); and the latency
+     of a lookup with 1 in flight and with --in-flight, as the client saw it;
  (b) the memory of a bulk job of 1,000,000 numbers (text/plain): sigwayd's
      RSS before, at its peak while the numbers are checked and stored, and
      while the job runs (sampled every 0.5 s), then the job is cancelled.
@@ -31,7 +35,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(TOP, 'tests', 'integration'))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sigway_net as sn  # noqa: E402
-from smpp_bench import rss_kb, tcap_rate  # noqa: E402
+from smpp_bench import rss_kb  # noqa: E402
 
 KEY = 'benchkey-0123456789abcdef-secret'
 
@@ -42,13 +46,20 @@ const http = require('http');
 const [port, key, count, inflight, base, batch] = process.argv.slice(1).map((v, i) => i === 1 ? v : Number(v));
 const agent = new http.Agent({ keepAlive: true, maxSockets: inflight });
 let next = 0, done = 0, failed = 0, first = null;
+const lat = [];
 const t0 = process.hrtime.bigint();
+const cpu0 = process.cpuUsage();
 function finish() {
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  console.log(JSON.stringify({ done, failed, first, seconds: s, rate: done / s }));
+  const cpu = process.cpuUsage(cpu0);
+  lat.sort((a, b) => a - b);
+  const pct = (q) => lat.length ? lat[Math.min(lat.length - 1, Math.floor(q * lat.length))] : 0;
+  console.log(JSON.stringify({ done, failed, first, seconds: s, rate: done / s, p50: pct(0.5), p99: pct(0.99),
+                                cpu_us: cpu.user + cpu.system }));
   agent.destroy();
 }
-function answered(res, body, n) {
+function answered(res, body, n, sent) {
+  lat.push(Number(process.hrtime.bigint() - sent) / 1e6);
   let results = [];
   try {
     const j = JSON.parse(body);
@@ -70,11 +81,12 @@ function one() {
                  path: batch > 1 ? '/v1/lookup' : '/v1/lookup/' + numbers[0] };
   const body = batch > 1 ? JSON.stringify({ to: numbers }) : null;
   if (body) headers['Content-Type'] = 'application/json';
+  const sent = process.hrtime.bigint();
   const req = http.request(opts, (res) => {
     let text = '';
     res.setEncoding('utf8');
     res.on('data', (c) => { text += c; });
-    res.on('end', () => answered(res, text, n));
+    res.on('end', () => answered(res, text, n, sent));
   });
   req.on('error', (e) => {
     if (!first) first = { error: String(e) };
@@ -88,15 +100,76 @@ for (let i = 0; i < inflight; i++) one();
 '''
 
 
-def lookups(port, count, inflight, base, batch=1):
-    out = subprocess.run(['node', '-e', LOAD_JS, str(port), KEY, str(count), str(inflight), str(base), str(batch)],
-                         capture_output=True, text=True, timeout=900)
-    if out.returncode:
-        raise RuntimeError(out.stderr)
-    r = json.loads(out.stdout)
+TCK = os.sysconf('SC_CLK_TCK')
+
+
+def cpu_s(pid):
+    """CPU seconds (user + system) a process used so far"""
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TCK
+
+
+def sched_s(pid):
+    """(seconds on a CPU, seconds runnable waiting for one) of all its threads"""
+    on = wait = 0
+    for t in os.listdir('/proc/%d/task' % pid):
+        with open('/proc/%d/task/%s/schedstat' % (pid, t)) as f:
+            a = f.read().split()
+        on += int(a[0])
+        wait += int(a[1])
+    return on / 1e9, wait / 1e9
+
+
+def procs_of(net, names):
+    return {n: p[0].pid for n, p in net.procs.items() if n in names}
+
+
+def costs(pids, before, after, n):
+    """microseconds of CPU per item of each process"""
+    return {name: 1e6 * (after[name] - before[name]) / n for name in pids}
+
+
+def lookups(port, count, inflight, base, batch=1, net=None):
+    """the load; with net, the CPU per lookup of each process and sigwayd's scheduling"""
+    pids = procs_of(net, ('sigwayd', 'osmo-stp', 'netsim')) if net else {}
+    c0 = {name: cpu_s(pid) for name, pid in pids.items()}
+    s0 = sched_s(pids['sigwayd']) if net else None
+    p = subprocess.run(['node', '-e', LOAD_JS, str(port), KEY, str(count), str(inflight), str(base), str(batch)],
+                       capture_output=True, text=True, timeout=900)
+    if p.returncode:
+        raise RuntimeError(p.stderr)
+    r = json.loads(p.stdout)
     if r['failed']:
         raise RuntimeError('lookups failed: %s' % r)
+    if net:
+        r['us'] = costs(pids, c0, {name: cpu_s(pid) for name, pid in pids.items()}, count)
+        r['us']['node'] = r['cpu_us'] / count     # its own count: from its first request to its last answer
+        s1 = sched_s(pids['sigwayd'])
+        # over the client's time from its first request to its last answer
+        r['sigwayd_on_cpu'] = (s1[0] - s0[0]) / r['seconds']
+        r['sigwayd_runnable'] = (s1[1] - s0[1]) / r['seconds']
     return r
+
+
+def tcap_rate_cpu(net, count, window):
+    """tcap_rate() with the CPU per dialogue of each process (the test peer in sigwayd's place)"""
+    net.swap('gateway', 'testpeer')
+    pids = procs_of(net, ('testpeer', 'osmo-stp', 'netsim'))
+    c0 = {name: cpu_s(pid) for name, pid in pids.items()}
+    net.peer('bench tcap %s count %d window %d' % (sn.HLR_GT, count, window))
+    deadline = time.time() + 600
+    while 'finished' not in net.peer('show bench'):
+        if time.time() > deadline:
+            raise TimeoutError('bench tcap')
+        time.sleep(0.05)
+    us = costs(pids, c0, {name: cpu_s(pid) for name, pid in pids.items()}, count)
+    f = net.peer('show bench').split()
+    vals = dict(zip(f[3::2], f[4::2]))
+    if int(vals['failed']) or int(vals['done']) != count:
+        raise RuntimeError('bench lost messages: %s' % vals)
+    net.swap('gateway', 'sigwayd')
+    return float(vals['rate']), us
 
 
 def api(port, method, path, body=None, ctype='text/plain'):
@@ -140,6 +213,15 @@ def bulk_rss(net, port, n, seconds):
             'done_when_sampled': st['done'], 'body_bytes': len(body), 'every5': every5}
 
 
+def load():
+    with open('/proc/loadavg') as f:
+        return f.read().split()[0]
+
+
+def fmt_us(us):
+    return ', '.join('%s %.1f' % (name, v) for name, v in sorted(us.items()))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('build', nargs='?', default=os.path.join(TOP, 'build'))
@@ -159,23 +241,42 @@ def main():
     with sn.Network(args.build, capture=False, quiet=True, sigwayd_extra=extra,
                     netsim_extra='netsim\n hlr implicit-subscribers 4917\n') as net:
         lookups(port, 1000, 50, 4917100000000)         # warm up: connections, the store
-        tcap, rate, batched = [], [], []
+        tcap, rate, batched, one = [], [], [], []
         for i in range(args.rounds):
-            tcap.append(tcap_rate(net, 20000, 200))
-            r = lookups(port, args.count, args.in_flight, 4917200000000 + i * args.count)
-            rate.append(r['rate'])
-            b = lookups(port, args.count, max(1, args.in_flight // args.batch), 4917300000000 + i * args.count,
-                        args.batch)
-            batched.append(b['rate'])
+            tcap.append(tcap_rate_cpu(net, 20000, 200))
+            one.append(lookups(port, 500, 1, 4917400000000 + i * 1000, net=net))
+            rate.append(lookups(port, args.count, args.in_flight, 4917200000000 + i * args.count, net=net))
+            batched.append(lookups(port, args.count, max(1, args.in_flight // args.batch),
+                                   4917300000000 + i * args.count, args.batch, net=net))
             print('tcap round trips %.0f/s; lookups through the API: %.0f/s one a request (%d in flight),'
-                  ' %.0f/s %d a request' % (tcap[-1], rate[-1], args.in_flight, batched[-1], args.batch))
+                  ' %.0f/s %d a request; load %s' % (tcap[-1][0], rate[-1]['rate'], args.in_flight,
+                                                     batched[-1]['rate'], args.batch, load()))
+            print('  CPU us per dialogue: %s' % fmt_us(tcap[-1][1]))
+            for name, r in (('one a request', rate[-1]), ('%d a request' % args.batch, batched[-1])):
+                print('  CPU us per lookup, %s: %s; sigwayd on a CPU %.0f%%, runnable waiting for one %.0f%%'
+                      ' of the time; latency p50 %.1f ms p99 %.1f ms' % (
+                          name, fmt_us(r['us']), 100 * r['sigwayd_on_cpu'], 100 * r['sigwayd_runnable'],
+                          r['p50'], r['p99']))
+            print('  1 in flight: %.0f/s, latency p50 %.2f ms p99 %.2f ms' % (one[-1]['rate'], one[-1]['p50'],
+                                                                             one[-1]['p99']))
         bulk = bulk_rss(net, port, args.bulk, args.bulk_seconds) if args.bulk else None
 
-    m_tcap, m_rate, m_batch = statistics.median(tcap), statistics.median(rate), statistics.median(batched)
+    m_tcap = statistics.median(t[0] for t in tcap)
+    m_rate = statistics.median(r['rate'] for r in rate)
+    m_batch = statistics.median(r['rate'] for r in batched)
     print()
     print('(a) lookups %.0f/s (one a request) and %.0f/s (%d a request) vs TCAP round trips %.0f/s:'
           ' %.0f%% and %.0f%% (target >= 70%%)' % (m_rate, m_batch, args.batch, m_tcap, 100 * m_rate / m_tcap,
                                                    100 * m_batch / m_tcap))
+    m_us = {name: statistics.median(t[1][name] for t in tcap) for name in tcap[0][1]}
+    print('    CPU us per TCAP dialogue (medians): %s; total %.0f' % (fmt_us(m_us), sum(m_us.values())))
+    for name, rs in (('one a request', rate), ('%d a request' % args.batch, batched)):
+        m_us = {p: statistics.median(r['us'][p] for r in rs) for p in rs[0]['us']}
+        print('    CPU us per lookup, %s (medians): %s; total %.0f; sigwayd on a CPU %.0f%%, waiting for one %.0f%%'
+              % (name, fmt_us(m_us), sum(m_us.values()), 100 * statistics.median(r['sigwayd_on_cpu'] for r in rs),
+                 100 * statistics.median(r['sigwayd_runnable'] for r in rs)))
+    print('    latency with 1 in flight: p50 %.2f ms, p99 %.2f ms (medians of the rounds)' % (
+        statistics.median(r['p50'] for r in one), statistics.median(r['p99'] for r in one)))
     if bulk:
         print('(b) job of %d numbers (%d bytes of text/plain): accepted in %.1f s, stored in %.1f s;'
               ' RSS %d KiB before, peak %d KiB, %d KiB (max %d) while it ran (%d done after %d s)' % (

@@ -82,8 +82,7 @@ static void done_timer_cb(void *data)
 		struct lookup_item *it = llist_first_entry(&done, struct lookup_item, list);
 		llist_del(&it->list);
 		if (it->cb)
-			it->cb(it->priv, &it->res, it->json);
-		json_decref(it->json);
+			it->cb(it->priv, &it->res);
 		talloc_free(it);
 	}
 }
@@ -482,7 +481,6 @@ void lookup_free(struct lookup_svc *svc)
 	while (!llist_empty(&svc->done)) {
 		struct lookup_item *it = llist_first_entry(&svc->done, struct lookup_item, list);
 		llist_del(&it->list);
-		json_decref(it->json);
 		talloc_free(it);
 	}
 	osmo_timer_del(&svc->pump_timer);

@@ -36,7 +36,7 @@ struct sync_req {
 		const char *e164;
 		struct lookup_item *it;	/* while its lookup runs */
 		int same_as;		/* the earlier slot with the same number, -1: none */
-		json_t *result;
+		const char *text;	/* its result as JSON, with its input (talloc child) */
 	} *slots;
 };
 
@@ -113,48 +113,70 @@ bool lookup_api_rate_refused(struct lookup_svc *svc, struct http_request *req, s
 
 /* ------------------------------------------------------------ synchronous */
 
-/* the result of a slot with its input: the slot's own object, a copy for a repeat */
-static json_t *with_input(struct sync_req *sr, struct sync_slot *s)
+/* {"results":[...]} of the slots' texts, in their order */
+static char *results_text(struct sync_req *sr, size_t *len)
 {
-	json_t *o = s->same_as >= 0 ? json_copy(sr->slots[s->same_as].result) : json_incref(s->result);
-	if (o)
-		json_object_set_new(o, "input", json_string(s->input));
-	return o;
+	size_t n = sizeof("{\"results\":[]}");
+	for (unsigned int i = 0; i < sr->n; i++)
+		n += strlen(sr->slots[i].text) + 1;
+	char *out = talloc_size(sr, n);
+	if (!out)
+		return NULL;
+	char *p = out + sprintf(out, "{\"results\":[");
+	for (unsigned int i = 0; i < sr->n; i++) {
+		size_t l = strlen(sr->slots[i].text);
+		if (i)
+			*p++ = ',';
+		memcpy(p, sr->slots[i].text, l);
+		p += l;
+	}
+	p += sprintf(p, "]}");
+	*len = (size_t)(p - out);
+	return out;
 }
 
 static void sync_answer(struct sync_req *sr)
 {
 	struct http_request *req = http_later_get(sr->h);
+	size_t len = 0;
 	if (req) {
-		if (sr->single) {
-			http_respond_json(req, 200, with_input(sr, &sr->slots[0]));
-		} else {
-			json_t *list = json_array();
-			/* repeats first: they copy the first's object before it gets its input */
-			for (unsigned int i = 0; i < sr->n; i++)
-				if (sr->slots[i].same_as >= 0)
-					sr->slots[i].result = with_input(sr, &sr->slots[i]);
-			for (unsigned int i = 0; i < sr->n; i++) {
-				struct sync_slot *s = &sr->slots[i];
-				json_array_append_new(list, s->same_as >= 0 ? json_incref(s->result) : with_input(sr, s));
-			}
-			http_respond_json(req, 200, json_pack("{s:o}", "results", list));
-		}
+		const char *text = sr->single ? sr->slots[0].text : results_text(sr, &len);
+		if (!text)
+			http_respond_error(req, 500, "out of memory");
+		else
+			http_respond(req, 200, "application/json", text, sr->single ? strlen(text) : len);
 	}
 	talloc_free(sr);
 }
 
-static void slot_done(void *priv, const struct lookup_result *r, json_t *json)
+/* the text of slot i and of its repeats, each with its own input; the IMSI
+ * masked unless the account may see it */
+static void slots_render(struct sync_req *sr, unsigned int i, const struct lookup_result *r)
+{
+	for (unsigned int j = i; j < sr->n; j++) {
+		struct sync_slot *s = &sr->slots[j];
+		if (j != i && s->same_as != (int)i)
+			continue;
+		s->text = lookup_result_text(sr, r, sr->acct->lookup.imsi_full, s->input);
+		if (!s->text) {
+			/* no memory, or an input that is not UTF-8 (the parser lets none through) */
+			json_t *o = json_pack("{s:s,s:s}", "to", r->to, "status", lookup_status_name(r->status));
+			char *t = o ? json_dumps(o, JSON_COMPACT) : NULL;
+			s->text = t ? talloc_strdup(sr, t) : NULL;
+			free(t);
+			json_decref(o);
+			if (!s->text)
+				s->text = "{}";
+		}
+	}
+}
+
+static void slot_done(void *priv, const struct lookup_result *r)
 {
 	struct sync_slot *s = priv;
 	struct sync_req *sr = s->sr;
 	s->it = NULL;
-	/* the engine's rendering, the IMSI masked in it unless the account may see it (the log has its text already) */
-	s->result = json ? json_incref(json) : lookup_result_json(r, true);
-	if (s->result && !sr->acct->lookup.imsi_full)
-		lookup_json_mask_imsi(s->result);
-	if (!s->result)
-		s->result = json_pack("{s:s,s:s}", "to", r->to, "status", lookup_status_name(r->status));
+	slots_render(sr, (unsigned int)(s - sr->slots), r);
 	if (--sr->pending == 0)
 		sync_answer(sr);
 }
@@ -164,7 +186,6 @@ static int sync_destructor(struct sync_req *sr)
 	for (unsigned int i = 0; i < sr->n; i++) {
 		if (sr->slots[i].it)
 			lookup_item_cancel(sr->slots[i].it);
-		json_decref(sr->slots[i].result);
 	}
 	return 0;
 }
@@ -276,7 +297,7 @@ static void sync_start(struct lookup_svc *svc, struct http_request *req, struct 
 			struct lookup_result r = { .request_ms = store_now_ms() };
 			osmo_strlcpy(r.to, s->e164, sizeof(r.to));
 			lookup_derive_unsent(&r, svc->d.numbering, LOOKUP_ERR_NOT_SENT);
-			s->result = lookup_result_json(&r, false);
+			slots_render(sr, i, &r);
 			sr->pending--;
 		}
 	}

@@ -99,14 +99,11 @@ static void audit_row(struct lookup_svc *svc, const struct lookup_item *it, cons
 static void log_row(struct lookup_svc *svc, const struct lookup_item *it)
 {
 	const struct lookup_result *r = &it->res;
-	char *text = it->json ? json_dumps(it->json, JSON_COMPACT) : NULL;
 	sqlite3_stmt *s = store_stmt(svc->d.store, "INSERT OR IGNORE INTO lookups (ref, account, msisdn, request_ms,"
 				     " done_ms, source, billed, status, operator, job, seq, result)"
 				     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
-	if (!s || !text) {
-		free(text);
+	if (!s || !it->text)
 		return;
-	}
 	sqlite3_bind_text(s, 1, r->id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, it->acct->name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 3, r->to, -1, SQLITE_TRANSIENT);
@@ -120,18 +117,16 @@ static void log_row(struct lookup_svc *svc, const struct lookup_item *it)
 		sqlite3_bind_text(s, 10, it->job, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(s, 11, it->seq);
 	}
-	sqlite3_bind_text(s, 12, text, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 12, it->text, -1, SQLITE_TRANSIENT);
 	if (store_step(svc->d.store, s) != SQLITE_DONE)
 		LOGP(DLOOKUP, LOGL_ERROR, "cannot write the log row of lookup %s\n", r->id);
-	free(text);
 }
 
 void lookup_db_record(struct lookup_svc *svc, struct lookup_item *it, const struct routing_trace *trace)
 {
 	const struct lookup_result *r = &it->res;
-	/* rendered once: the log keeps it, the API answers with it */
-	if (!it->json)
-		it->json = lookup_result_json(r, true);
+	if (!it->text)
+		it->text = lookup_result_text(it, r, true, NULL);
 	store_write(svc->d.store);
 	if (r->billed) {
 		struct billing_event ev = { .kind = BILL_LOOKUP, .account = it->acct->name, .ref = r->id, .units = 1,

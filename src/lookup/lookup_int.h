@@ -107,9 +107,9 @@ struct lookup_item {
 	struct lookup_opq *opq;
 	struct routing_sri *sri;	/* in flight */
 	bool queued, quota_taken;
-	void (*cb)(void *priv, const struct lookup_result *r, json_t *json);
+	void (*cb)(void *priv, const struct lookup_result *r);
 	void *priv;
-	json_t *json;			/* the result rendered once (whole IMSI): the log's, the API's */
+	char *text;			/* the log's JSON of the result (whole IMSI; talloc child) */
 	char job[24];			/* "" none */
 	int64_t seq;
 	struct lookup_result res;
@@ -123,11 +123,9 @@ static inline void lookup_ctr_inc(struct lookup_svc *svc, enum lookup_ctr c)
 /* lookup.c: the engine */
 /* Looks one number (international digits) up for an account: from its
  * cache, else with an SRI-for-SM. cb runs once, from the loop (never from
- * within this call), with the result and its JSON (the whole IMSI; NULL
- * when it could not be rendered; borrowed: json_incref() to keep it); the
- * item is freed after it. job/seq name the bulk job item (job NULL: none).
- * NULL: no memory. */
-typedef void (*lookup_item_cb)(void *priv, const struct lookup_result *r, json_t *json);
+ * within this call), with the result; the item is freed after it. job/seq
+ * name the bulk job item (job NULL: none). NULL: no memory. */
+typedef void (*lookup_item_cb)(void *priv, const struct lookup_result *r);
 struct lookup_item *lookup_item_start(struct lookup_svc *svc, struct account *a, const char *e164, const char *job,
 				      int64_t seq, lookup_item_cb cb, void *priv);
 /* No callback comes: a queued lookup is dropped (not sent, its quota

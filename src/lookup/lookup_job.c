@@ -207,7 +207,7 @@ static void job_finish(struct lookup_job *job, enum job_state state)
 	update_stat(job->svc);
 }
 
-static void item_done(void *priv, const struct lookup_result *r, json_t *json)
+static void item_done(void *priv, const struct lookup_result *r)
 {
 	struct job_slot *slot = priv;
 	struct lookup_job *job = slot->job;

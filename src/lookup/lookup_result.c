@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <talloc.h>
 #include <osmocom/core/utils.h>
 #include <sigway/common/utc_time.h>
 #include <sigway/lookup/lookup_result.h>
@@ -390,6 +391,302 @@ json_t *lookup_result_json(const struct lookup_result *r, bool imsi_full)
 	json_object_set_new(o, "requestedAt", json_string(at));
 	json_object_set_new(o, "durationMs", json_integer(r->done_ms >= r->request_ms ? r->done_ms - r->request_ms : 0));
 	return o;
+}
+
+/* ------------------------------------------------------------ JSON text
+ * The same object as lookup_result_json(), written as text without building
+ * it first: the answer of every lookup and its log row are rendered on the
+ * hot path, and jansson's objects and json_dumps() cost about a fifth of
+ * sigwayd's time per lookup (perf, doc/performance.md) */
+
+struct jtext {
+	char *buf;		/* talloc */
+	size_t len, size;
+	bool failed;		/* no memory, or a string that is not UTF-8 */
+};
+
+static void jt_put(struct jtext *t, const char *s, size_t n)
+{
+	if (t->failed)
+		return;
+	if (t->len + n + 1 > t->size) {
+		size_t size = t->size * 2 > t->len + n + 1 ? t->size * 2 : t->len + n + 1;
+		char *b = talloc_realloc_size(NULL, t->buf, size);
+		if (!b) {
+			t->failed = true;
+			return;
+		}
+		t->buf = b;
+		t->size = size;
+	}
+	memcpy(t->buf + t->len, s, n);
+	t->len += n;
+	t->buf[t->len] = '\0';
+}
+
+static void jt_lit(struct jtext *t, const char *s)
+{
+	jt_put(t, s, strlen(s));
+}
+
+/* length of the UTF-8 sequence at s (as jansson accepts them), 0: invalid */
+static size_t utf8_seq(const unsigned char *s)
+{
+	unsigned int c = s[0], n, min, cp;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, min = 0x80, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, min = 0x800, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, min = 0x10000, cp = c & 0x07;
+	else
+		return 0;
+	for (unsigned int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* a JSON string; not UTF-8 fails the whole text, as json_string() would */
+static void jt_str(struct jtext *t, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	jt_put(t, "\"", 1);
+	while (*p && !t->failed) {
+		const unsigned char *run = p;
+		size_t n;
+		while (*p >= 0x20 && *p != '"' && *p != '\\' && (n = utf8_seq(p)) > 0)
+			p += n;
+		jt_put(t, (const char *)run, (size_t)(p - run));
+		if (!*p)
+			break;
+		char esc[8];
+		switch (*p) {
+		case '"': jt_put(t, "\\\"", 2); break;
+		case '\\': jt_put(t, "\\\\", 2); break;
+		case '\b': jt_put(t, "\\b", 2); break;
+		case '\f': jt_put(t, "\\f", 2); break;
+		case '\n': jt_put(t, "\\n", 2); break;
+		case '\r': jt_put(t, "\\r", 2); break;
+		case '\t': jt_put(t, "\\t", 2); break;
+		default:
+			if (*p >= 0x20) {	/* not UTF-8 */
+				t->failed = true;
+				return;
+			}
+			snprintf(esc, sizeof(esc), "\\u%04X", *p);
+			jt_lit(t, esc);
+		}
+		p++;
+	}
+	jt_put(t, "\"", 1);
+}
+
+/* ,"key": (the first member without the comma) */
+static void jt_key(struct jtext *t, const char *key, bool first)
+{
+	if (!first)
+		jt_put(t, ",", 1);
+	jt_str(t, key);
+	jt_put(t, ":", 1);
+}
+
+static void jt_str_or_null(struct jtext *t, const char *s)
+{
+	if (s && s[0])
+		jt_str(t, s);
+	else
+		jt_lit(t, "null");
+}
+
+static void jt_int(struct jtext *t, long long v)
+{
+	char num[24];
+	snprintf(num, sizeof(num), "%lld", v);
+	jt_lit(t, num);
+}
+
+static void jt_bool(struct jtext *t, bool b)
+{
+	jt_lit(t, b ? "true" : "false");
+}
+
+static void jt_tri(struct jtext *t, enum lookup_tri v)
+{
+	jt_lit(t, v == LOOKUP_UNKNOWN ? "null" : v == LOOKUP_YES ? "true" : "false");
+}
+
+static void jt_country(struct jtext *t, const struct lookup_net *n)
+{
+	if (!n->iso[0] && !n->cc[0]) {
+		jt_lit(t, "null");
+		return;
+	}
+	jt_put(t, "{", 1);
+	jt_key(t, "iso", true);
+	jt_str_or_null(t, n->iso);
+	jt_key(t, "name", false);
+	jt_str_or_null(t, n->country);
+	jt_key(t, "callingCode", false);
+	jt_str_or_null(t, n->cc);
+	jt_put(t, "}", 1);
+}
+
+static void jt_net(struct jtext *t, const struct lookup_net *n)
+{
+	if (!n->present) {
+		jt_lit(t, "null");
+		return;
+	}
+	jt_put(t, "{", 1);
+	jt_key(t, "name", true);
+	jt_str_or_null(t, n->name);
+	jt_key(t, "mccMnc", false);
+	jt_str_or_null(t, n->mccmnc);
+	jt_key(t, "country", false);
+	jt_country(t, n);
+	if (n->prefix[0]) {
+		jt_key(t, "prefix", false);
+		jt_str(t, n->prefix);
+	}
+	if (n->operator_name[0]) {
+		jt_key(t, "operator", false);
+		jt_str(t, n->operator_name);
+	}
+	jt_put(t, "}", 1);
+}
+
+static void jt_error(struct jtext *t, const struct lookup_error *e, bool permanent)
+{
+	if (e->kind == LOOKUP_ERR_NONE) {
+		jt_lit(t, "null");
+		return;
+	}
+	jt_put(t, "{", 1);
+	jt_key(t, "code", true);
+	if (e->code >= 0)
+		jt_int(t, e->code);
+	else
+		jt_lit(t, "null");
+	jt_key(t, "name", false);
+	jt_str(t, e->name);
+	jt_key(t, "description", false);
+	jt_str(t, e->description);
+	jt_key(t, "permanent", false);
+	jt_bool(t, permanent);
+	if (e->diag_present) {
+		jt_key(t, "diagnostic", false);
+		jt_put(t, "{", 1);
+		jt_key(t, "code", true);
+		jt_int(t, e->diag);
+		jt_key(t, "name", false);
+		jt_str(t, e->diag_name);
+		jt_put(t, "}", 1);
+	}
+	jt_put(t, "}", 1);
+}
+
+static void jt_members(struct jtext *t, const struct lookup_result *r, bool imsi_full)
+{
+	char imsi[16], at[32];
+	if (imsi_full)
+		osmo_strlcpy(imsi, r->imsi, sizeof(imsi));
+	else
+		mask_imsi(imsi, sizeof(imsi), r->imsi, r->mccmnc);
+	sigway_utc_format(at, sizeof(at), r->request_ms);
+	jt_key(t, "id", true);
+	jt_str(t, r->id);
+	jt_key(t, "to", false);
+	jt_str(t, r->to);
+	jt_key(t, "status", false);
+	jt_str(t, lookup_status_name(r->status));
+	jt_key(t, "permanent", false);
+	jt_bool(t, r->permanent);
+	jt_key(t, "error", false);
+	jt_error(t, &r->error, r->permanent);
+	jt_key(t, "country", false);
+	jt_country(t, &r->number);
+	jt_key(t, "mccMnc", false);
+	jt_str_or_null(t, r->mccmnc);
+	jt_key(t, "imsi", false);
+	jt_str_or_null(t, imsi);
+	jt_key(t, "servingMsc", false);
+	jt_str_or_null(t, r->serving_msc);
+	jt_key(t, "hlrGt", false);
+	jt_str_or_null(t, r->hlr_gt);
+	jt_key(t, "originalNetwork", false);
+	jt_net(t, &r->original);
+	jt_key(t, "ported", false);
+	jt_tri(t, r->ported);
+	jt_key(t, "portedNetwork", false);
+	if (r->ported == LOOKUP_YES)
+		jt_net(t, &r->ported_net);
+	else
+		jt_lit(t, "null");
+	jt_key(t, "roaming", false);
+	jt_tri(t, r->roaming);
+	jt_key(t, "roamingNetwork", false);
+	if (r->roaming == LOOKUP_YES)
+		jt_net(t, &r->roaming_net);
+	else
+		jt_lit(t, "null");
+	jt_key(t, "homeRouting", false);
+	if (r->home_routed) {
+		jt_put(t, "{", 1);
+		jt_key(t, "by", true);
+		jt_str(t, r->home_routing_by);
+		jt_key(t, "node", false);
+		jt_str_or_null(t, r->home_routing_node);
+		jt_put(t, "}", 1);
+	} else {
+		jt_lit(t, "null");
+	}
+	jt_key(t, "source", false);
+	jt_str(t, lookup_source_name(r->source));
+	if (r->source == LOOKUP_SRC_CACHE) {
+		jt_key(t, "cacheAgeSeconds", false);
+		jt_int(t, r->cache_age_ms / 1000);
+	}
+	jt_key(t, "billed", false);
+	jt_bool(t, r->billed);
+	jt_key(t, "operator", false);
+	jt_str_or_null(t, r->operator_name);
+	jt_key(t, "mapVersion", false);
+	if (r->map_version)
+		jt_int(t, r->map_version);
+	else
+		jt_lit(t, "null");
+	jt_key(t, "requestedAt", false);
+	jt_str(t, at);
+	jt_key(t, "durationMs", false);
+	jt_int(t, r->done_ms >= r->request_ms ? r->done_ms - r->request_ms : 0);
+}
+
+char *lookup_result_text(void *ctx, const struct lookup_result *r, bool imsi_full, const char *input)
+{
+	struct jtext t = { .buf = talloc_size(ctx, 1024), .size = 1024 };
+	if (!t.buf)
+		return NULL;
+	t.buf[0] = '\0';
+	jt_put(&t, "{", 1);
+	jt_members(&t, r, imsi_full);
+	if (input) {
+		jt_key(&t, "input", false);
+		jt_str(&t, input);
+	}
+	jt_put(&t, "}", 1);
+	if (t.failed) {
+		talloc_free(t.buf);
+		return NULL;
+	}
+	talloc_set_name_const(t.buf, "lookup result text");
+	return t.buf;
 }
 
 void lookup_json_mask_imsi(json_t *result)

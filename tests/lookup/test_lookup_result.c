@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include <talloc.h>
@@ -314,6 +315,78 @@ static void test_json(void **state)
 	json_decref(j);
 }
 
+/* the text renderer writes exactly what json_dumps() writes of the object */
+static void assert_text_is_json(const struct lookup_result *r, bool imsi_full, const char *input)
+{
+	json_t *j = lookup_result_json(r, imsi_full);
+	assert_non_null(j);
+	if (input)
+		assert_int_equal(json_object_set_new(j, "input", json_string(input)), 0);
+	char *want = json_dumps(j, JSON_COMPACT);
+	char *text = lookup_result_text(NULL, r, imsi_full, input);
+	assert_non_null(want);
+	assert_non_null(text);
+	if (strcmp(text, want)) {
+		size_t i = 0;
+		while (text[i] == want[i])
+			i++;
+		fprintf(stderr, "text and json_dumps() differ at %zu:\n  text: %.60s\n  want: %.60s\n", i,
+			text + (i > 20 ? i - 20 : 0), want + (i > 20 ? i - 20 : 0));
+	}
+	assert_string_equal(text, want);
+	json_t *back = json_loads(text, 0, NULL);
+	assert_true(json_equal(back, j));
+	json_decref(back);
+	json_decref(j);
+	free(want);
+	talloc_free(text);
+}
+
+static void test_json_text(void **state)
+{
+	struct lookup_home_routing hr = { .n_router_gt = 1 };
+	snprintf(hr.router_gt[0], sizeof(hr.router_gt[0]), "4917199");
+	struct routing_sri_result s = answer("262029876543210", "33612345678", "491710000001");
+	struct lookup_result r = derive("491710000013", &s, NULL);	/* ported and roaming */
+	snprintf(r.id, sizeof(r.id), "lk1");
+	r.source = LOOKUP_SRC_NETWORK;
+	r.billed = true;
+	r.request_ms = 1000;
+	r.done_ms = 1250;
+	snprintf(r.operator_name, sizeof(r.operator_name), "netsim");
+	assert_text_is_json(&r, false, NULL);
+	assert_text_is_json(&r, true, "+49 171 0000013");
+	r.source = LOOKUP_SRC_CACHE;
+	r.cache_age_ms = 12500;
+	assert_text_is_json(&r, false, "00491710000013");
+	/* strings that need escapes, and UTF-8 taken as it is */
+	snprintf(r.original.name, sizeof(r.original.name), "T\xc3\xa9l\xc3\xa9 \"a\\b\"/\n\t\x01\x1f");
+	assert_text_is_json(&r, true, "\"quoted\"\r\b\f");
+	/* not UTF-8: refused, as jansson refuses it */
+	assert_null(lookup_result_text(NULL, &r, true, "bad \xff input"));
+	snprintf(r.original.name, sizeof(r.original.name), "bad \xc3\x28");
+	assert_null(lookup_result_text(NULL, &r, true, NULL));
+	/* an error with its diagnostic, nulls where nothing is known */
+	s = user_error(MAP_ERR_ABSENT_SUBSCRIBER_SM);
+	s.err.user.absent_diag_present = true;
+	s.err.user.absent_diag = 1;
+	r = derive("491710000012", &s, NULL);
+	assert_text_is_json(&r, false, "491710000012");
+	/* home routing */
+	s = answer("262021111111111", "491719900001", "491710000001");
+	r = derive("491710000016", &s, &hr);
+	assert_true(r.home_routed);
+	assert_text_is_json(&r, false, NULL);
+	/* not sent, not answered */
+	r = (struct lookup_result){ .request_ms = 5 };
+	snprintf(r.to, sizeof(r.to), "491710000011");
+	lookup_derive_unsent(&r, nb, LOOKUP_ERR_NOT_SENT);
+	assert_text_is_json(&r, false, "491710000011");
+	s = (struct routing_sri_result){ .err = { .kind = MAP_EK_PROVIDER, .provider = MAP_PE_NO_RESPONSE } };
+	r = derive("491710000011", &s, NULL);
+	assert_text_is_json(&r, true, NULL);
+}
+
 static int setup(void **state)
 {
 	char err[200];
@@ -338,7 +411,7 @@ int main(void)
 		cmocka_unit_test(test_owner_without_mccmnc), cmocka_unit_test(test_home_routing),
 		cmocka_unit_test(test_map_errors), cmocka_unit_test(test_diagnostics),
 		cmocka_unit_test(test_not_answered), cmocka_unit_test(test_unsent_and_cacheable),
-		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json), cmocka_unit_test(test_json_text),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

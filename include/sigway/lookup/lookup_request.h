@@ -30,7 +30,7 @@ struct lookup_request {
 	struct lookup_number *numbers;
 	unsigned int n;
 	struct lookup_bad_number *bad;	/* the first LOOKUP_BAD_REPORTED */
-	unsigned int n_bad_reported, n_bad;
+	unsigned int n_bad_reported, n_bad, bad_cap;
 	/* bulk jobs */
 	char notify_url[LOOKUP_NOTIFY_URL_MAX + 1];	/* "" none */
 	unsigned int notify_batch;	/* 0: the default */

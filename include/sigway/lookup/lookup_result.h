@@ -132,5 +132,9 @@ const char *lookup_absent_diag_name(int diag);
 /* The JSON of a result (doc/lookup-api.yaml, LookupResult). imsi_full:
  * the account may see the whole IMSI; else the MSIN is replaced by 'x'. */
 json_t *lookup_result_json(const struct lookup_result *r, bool imsi_full);
+/* The same object as compact JSON text (talloc, under ctx), without building
+ * it: with an "input" member last when input is not NULL. NULL: no memory,
+ * or a string that is not UTF-8 (which lookup_result_json() refuses too). */
+char *lookup_result_text(void *ctx, const struct lookup_result *r, bool imsi_full, const char *input);
 /* Masks the "imsi" of a stored result (JSON object) in place */
 void lookup_json_mask_imsi(json_t *result);
