@@ -66,6 +66,8 @@ struct osmo_tdef map_tdefs[] = {
 	  .desc = "processUnstructuredSS-Request invoke timer: the whole USSD session (s)" },
 	{ .T = MAP_TDEF_T(MAP_SVC_USSR), .default_val = 60, .desc = "unstructuredSS-Request invoke timer: the user's answer (s)" },
 	{ .T = MAP_TDEF_T(MAP_SVC_USSN), .default_val = 60, .desc = "unstructuredSS-Notify invoke timer (s)" },
+	{ .T = MAP_TDEF_T(MAP_SVC_PROCESS_USS_DATA), .default_val = 600,
+	  .desc = "processUnstructuredSS-Data (MAP v1 USSD) invoke timer (s)" },
 	{}
 };
 

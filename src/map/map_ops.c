@@ -25,6 +25,9 @@ static const struct svc_desc svc_desc[_MAP_SVC_COUNT] = {
 	[MAP_SVC_PROCESS_USS] = { "processUnstructuredSS-Request", MAP_AC_NETWORK_USSD, -1, 59, -1, true, 600 },
 	[MAP_SVC_USSR] = { "unstructuredSS-Request", MAP_AC_NETWORK_USSD, -1, 60, -1, true, 60 },
 	[MAP_SVC_USSN] = { "unstructuredSS-Notify", MAP_AC_NETWORK_USSD, -1, 61, -1, true, 60 },
+	/* a phase 1 mobile's USSD: the whole exchange is this one operation */
+	[MAP_SVC_PROCESS_USS_DATA] = { "processUnstructuredSS-Data", MAP_AC_NETWORK_FUNCTIONAL_SS, 19, -1, -1, true,
+				       600 },
 };
 
 const char *map_service_name(enum map_service svc)
@@ -40,6 +43,7 @@ unsigned int map_svc_default_timeout_s(enum map_service svc)
 const char *map_ac_name(enum map_ac ac)
 {
 	switch (ac) {
+	case MAP_AC_NETWORK_FUNCTIONAL_SS: return "networkFunctionalSs";
 	case MAP_AC_NETWORK_USSD: return "networkUnstructuredSs";
 	case MAP_AC_SHORT_MSG_GATEWAY: return "shortMsgGateway";
 	case MAP_AC_SHORT_MSG_MO_RELAY: return "shortMsgMO-Relay";
@@ -52,6 +56,8 @@ const char *map_ac_name(enum map_ac ac)
 bool map_ac_has_version(enum map_ac ac, uint8_t version)
 {
 	switch (ac) {
+	/* v2+ of networkFunctionalSs is registerSS and friends, which we do not serve */
+	case MAP_AC_NETWORK_FUNCTIONAL_SS: return version == 1;
 	case MAP_AC_NETWORK_USSD: return version == 2;
 	case MAP_AC_SHORT_MSG_GATEWAY: case MAP_AC_SHORT_MSG_MO_RELAY: return version >= 1 && version <= 3;
 	case MAP_AC_SHORT_MSG_ALERT: return version >= 1 && version <= 2;
@@ -98,6 +104,7 @@ enum map_ac map_v1_ac_of_opcode(int32_t opcode)
 	case MAP_OP_SRI_FOR_SM: case MAP_OP_REPORT_SM_DS: case MAP_OP_INFORM_SC: return MAP_AC_SHORT_MSG_GATEWAY;
 	case MAP_OP_MO_FORWARD_SM: return MAP_AC_SHORT_MSG_MO_RELAY;	/* forwardSM, both ways */
 	case MAP_OP_ALERT_SC_WITHOUT_RESULT: return MAP_AC_SHORT_MSG_ALERT;
+	case MAP_OP_PROCESS_USS_DATA: return MAP_AC_NETWORK_FUNCTIONAL_SS;
 	}
 	return 0;
 }
@@ -114,6 +121,7 @@ int map_encode_arg(uint8_t *buf, size_t cap, enum map_service svc, const union m
 	case MAP_SVC_ALERT_SC: return map_enc_alert_sc_arg(buf, cap, &arg->alert_sc);
 	case MAP_SVC_INFORM_SC: return map_enc_inform_sc_arg(buf, cap, &arg->inform_sc);
 	case MAP_SVC_PROCESS_USS: case MAP_SVC_USSR: case MAP_SVC_USSN: return map_enc_ussd(buf, cap, &arg->ussd);
+	case MAP_SVC_PROCESS_USS_DATA: return map_enc_ss_user_data(buf, cap, &arg->ss_data);
 	default: return -MAP_ERR_DECODE;
 	}
 }
@@ -130,6 +138,7 @@ int map_decode_arg(union map_arg *arg, enum map_service svc, const uint8_t *buf,
 	case MAP_SVC_ALERT_SC: return map_dec_alert_sc_arg(&arg->alert_sc, buf, len);
 	case MAP_SVC_INFORM_SC: return map_dec_inform_sc_arg(&arg->inform_sc, buf, len);
 	case MAP_SVC_PROCESS_USS: case MAP_SVC_USSR: case MAP_SVC_USSN: return map_dec_ussd(&arg->ussd, buf, len);
+	case MAP_SVC_PROCESS_USS_DATA: return map_dec_ss_user_data(&arg->ss_data, buf, len);
 	default: return -MAP_ERR_DECODE;
 	}
 }
@@ -142,6 +151,8 @@ int map_encode_res(uint8_t *buf, size_t cap, enum map_service svc, const union m
 	case MAP_SVC_SRI_FOR_SM: return map_enc_sri_sm_res(buf, cap, &res->sri_sm);
 	case MAP_SVC_REPORT_SM_DS: return map_enc_report_smds_res(buf, cap, &res->report_sm_ds);
 	case MAP_SVC_PROCESS_USS: case MAP_SVC_USSR: return map_enc_ussd(buf, cap, &res->ussd);
+	case MAP_SVC_PROCESS_USS_DATA:	/* optional */
+		return res->ss_data.len ? map_enc_ss_user_data(buf, cap, &res->ss_data) : 0;
 	default: return 0;	/* no result data */
 	}
 }
@@ -156,6 +167,8 @@ int map_decode_res(union map_res *res, enum map_service svc, const uint8_t *buf,
 		return buf ? map_dec_report_smds_res(&res->report_sm_ds, buf, len) : 0;	/* optional */
 	case MAP_SVC_PROCESS_USS: case MAP_SVC_USSR:
 		return buf ? map_dec_ussd(&res->ussd, buf, len) : -MAP_ERR_MISSING;
+	case MAP_SVC_PROCESS_USS_DATA:
+		return buf ? map_dec_ss_user_data(&res->ss_data, buf, len) : 0;	/* optional */
 	default:
 		return 0;	/* results without data (extension containers are ignored) */
 	}
@@ -182,6 +195,8 @@ int map_save_arg(struct map_request_state *st, enum map_service svc, const union
 		return save_octets(st, &used, &st->arg.forward_sm.sm_rp_ui, st->arg.forward_sm.sm_rp_ui_len);
 	case MAP_SVC_PROCESS_USS: case MAP_SVC_USSR: case MAP_SVC_USSN:
 		return save_octets(st, &used, &st->arg.ussd.string, st->arg.ussd.string_len);
+	case MAP_SVC_PROCESS_USS_DATA:
+		return save_octets(st, &used, (const uint8_t **)&st->arg.ss_data.text, st->arg.ss_data.len);
 	default:
 		return 0;
 	}

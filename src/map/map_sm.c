@@ -440,6 +440,45 @@ int map_dec_ussd(struct map_ussd *u, const uint8_t *buf, size_t len)
 	return ber_cursor_done(&seq) ? 0 : -MAP_ERR_DECODE;
 }
 
+/* ------------------------------------------------ SS-UserData (MAP v1) */
+
+#define BER_IA5_STRING BER_UNIV(22)
+
+static bool ia5_ok(const char *s, size_t n)
+{
+	if (n < 1 || n > MAP_SS_USER_DATA_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((uint8_t)s[i] > 0x7f)
+			return false;
+	return true;
+}
+
+int map_enc_ss_user_data(uint8_t *buf, size_t cap, const struct map_ss_user_data *d)
+{
+	if (!d->text || !ia5_ok(d->text, d->len))
+		return -MAP_ERR_RANGE;
+	ENC_BEGIN(buf, cap);
+	ber_put(&e, BER_IA5_STRING, d->text, d->len);
+	ENC_END();
+}
+
+int map_dec_ss_user_data(struct map_ss_user_data *d, const uint8_t *buf, size_t len)
+{
+	struct ber_cursor c;
+	struct ber_tlv t;
+	memset(d, 0, sizeof(*d));
+	/* primitive only: a v1 node has no reason to cut 200 octets into segments */
+	ber_cursor_init(&c, buf, len, 0);
+	if (ber_expect(&c, &t, BER_IA5_STRING) < 0 || !ber_cursor_done(&c))
+		return -MAP_ERR_DECODE;
+	if (!ia5_ok((const char *)t.val, t.len))
+		return -MAP_ERR_RANGE;
+	d->text = (const char *)t.val;
+	d->len = t.len;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- errors */
 
 int map_enc_error_param(uint8_t *buf, size_t cap, const struct map_error_param *p)
@@ -642,6 +681,7 @@ const char *map_opcode_name(int op)
 	case MAP_OP_PROCESS_USS: return "processUnstructuredSS-Request";
 	case MAP_OP_USSR: return "unstructuredSS-Request";
 	case MAP_OP_USSN: return "unstructuredSS-Notify";
+	case MAP_OP_PROCESS_USS_DATA: return "processUnstructuredSS-Data";
 	}
 	return "unknown";
 }

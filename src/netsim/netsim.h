@@ -125,6 +125,8 @@ void netsim_msc_show_mt(struct vty *vty);
  * gateway at gw_gt; prompts are answered from the script words (or
  * ussd-answers). Returns the session record's number or < 0. */
 int netsim_ussd_dial(const char *msisdn, const char *gw_gt, const char *text);
+/* The same from a phase 1 handset: processUnstructuredSS-Data (MAP v1) */
+int netsim_ussd_dial_v1(const char *msisdn, const char *gw_gt, const char *text);
 int netsim_ussd_dial_script(const char *msisdn, const char *gw_gt, const char *text, int n_words,
 			    const char *const *words);
 /* Network-initiated USSD reached the subscriber's handset (through the HLR

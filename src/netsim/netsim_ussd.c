@@ -8,6 +8,9 @@
  *   "!release" (hangs up: TC-END without an answer), "!silent" (never
  *   answers: the menu times out). Each dial is a record ("show ussd session
  *   N" prints it as one JSON line);
+ * - dialling from a phase 1 handset ("ussd-dial-v1"): processUnstructuredSS-
+ *   Data (MAP v1: no dialogue portion, an IA5 string, no MSISDN), one request
+ *   and the gateway's answer in its result;
  * - network-initiated USSD at the handset (push), reached through the HLR
  *   (netsim_hlr.c relays) or the VLR on the MSC's GT, SSN 7 (after an
  *   SRI-for-SM): the handset answers as its mode says: normal (script),
@@ -314,7 +317,11 @@ static void dial_ind(void *user_priv, struct map_dialogue *md, const struct map_
 		map_delimit(md);
 		break;
 	case MAP_IND_RESULT:
-		map_ussd_text(&ind->res->ussd, text, sizeof(text));
+		if (ind->svc == MAP_SVC_PROCESS_USS_DATA)
+			snprintf(text, sizeof(text), "%.*s", (int)ind->res->ss_data.len,
+				 ind->res->ss_data.text ? ind->res->ss_data.text : "");
+		else
+			map_ussd_text(&ind->res->ussd, text, sizeof(text));
 		event(d, "result", text);
 		if (!d->bench)
 			netsim_ussd_log("%s result '%s'", d->msisdn, text);
@@ -429,6 +436,42 @@ static int dial(struct dial *d, const char *gw_gt, const char *text)
 	return map_delimit(md);
 }
 
+/* A phase 1 handset: one processUnstructuredSS-Data in a v1 dialogue (the
+ * string goes as it is typed: IA5) */
+static int dial_v1(struct dial *d, const char *gw_gt, const char *text)
+{
+	struct sccp_addr called, calling;
+	struct netsim_sub *sub = netsim_sub_find_msisdn(d->msisdn);
+	union map_arg a = { .ss_data = { .text = text, .len = strlen(text) } };
+	if (!dial_map || sccp_addr_set_e164(&called, gw_gt, SCCP_SSN_MSC) < 0 ||
+	    sccp_addr_set_e164(&calling, sub ? sub->msc_gt : netsim_cfg.msc_gt, SCCP_SSN_MSC) < 0)
+		return -EINVAL;
+	struct map_open_req req = { .ac = MAP_AC_NETWORK_FUNCTIONAL_SS, .max_version = 1, .called = &called,
+				    .calling = &calling, .user = &dial_user, .priv = d };
+	struct map_dialogue *md = map_open(dial_map, &req);
+	if (!md)
+		return -ENOMEM;
+	if (map_request_timeout(md, MAP_SVC_PROCESS_USS_DATA, &a, 600000, NULL) < 0) {
+		map_close(md, true);
+		return -EINVAL;	/* not IA5, or longer than 200 */
+	}
+	event(d, "dial-v1", text);
+	return map_delimit(md);
+}
+
+int netsim_ussd_dial_v1(const char *msisdn, const char *gw_gt, const char *text)
+{
+	struct dial *d = dial_new(msisdn, false);
+	if (!d)
+		return -ENOMEM;
+	if (dial_v1(d, gw_gt, text) < 0) {
+		OSMO_STRLCPY_ARRAY(d->outcome, "not-sent");
+		return -EINVAL;
+	}
+	netsim_ussd_log("%s dials %s in MAP v1 (session %d)", msisdn, text, d->id);
+	return d->id;
+}
+
 int netsim_ussd_dial_script(const char *msisdn, const char *gw_gt, const char *text, int n_words,
 			    const char *const *words)
 {
@@ -540,6 +583,19 @@ DEFUN(ussd_dial_script, ussd_dial_script_cmd, "ussd-dial MSISDN GW-GT STRING scr
 	return CMD_SUCCESS;
 }
 
+DEFUN(ussd_dial_v1, ussd_dial_v1_cmd, "ussd-dial-v1 MSISDN GW-GT STRING",
+      "A phase 1 handset dials a USSD string: processUnstructuredSS-Data (MAP v1) to the USSD gateway\n"
+      "The subscriber's MSISDN\n" "GT of the USSD gateway\n" "The string, e.g. *100# (IA5, at most 200)\n")
+{
+	int id = netsim_ussd_dial_v1(argv[0], argv[1], argv[2]);
+	if (id < 0) {
+		vty_out(vty, "%% cannot dial%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	vty_out(vty, "ussd session %d%s", id, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
 DEFUN(show_ussd_session, show_ussd_session_cmd, "show ussd session <1-2147483647>",
       SHOW_STR "USSD of the simulated handsets\n" "A dialled session, as one JSON object\n" "Its number\n")
 {
@@ -643,6 +699,7 @@ DEFUN(show_ussd_bench, show_ussd_bench_cmd, "show ussd-bench", SHOW_STR "The USS
 void netsim_ussd_vty_init(void)
 {
 	install_element(ENABLE_NODE, &ussd_dial_script_cmd);
+	install_element(ENABLE_NODE, &ussd_dial_v1_cmd);
 	install_element_ve(&show_ussd_session_cmd);
 	install_element(ENABLE_NODE, &ussd_handset_cmd);
 	install_element(ENABLE_NODE, &ussd_handset_answers_cmd);

@@ -53,6 +53,7 @@ static const char *const status_names[_USSDGW_ST_COUNT] = {
 	[USSDGW_ST_BAD_REQUEST] = "bad_request",
 	[USSDGW_ST_APP_REFUSED] = "app_refused",
 	[USSDGW_ST_APP_ABORT] = "app_abort",
+	[USSDGW_ST_V1_NO_ROUNDS] = "v1_no_rounds",
 };
 
 const char *ussdgw_status_name(int st)

@@ -19,7 +19,7 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS ussd_sessions ("
 	" id TEXT PRIMARY KEY,"
 	" direction TEXT NOT NULL,"		/* pull | push */
-	" transport TEXT NOT NULL,"		/* map | gsup */
+	" transport TEXT NOT NULL,"		/* map | map-v1 | gsup */
 	" application TEXT NOT NULL, service_code TEXT NOT NULL,"
 	" msisdn TEXT NOT NULL, imsi TEXT NOT NULL, operator TEXT NOT NULL,"
 	" calling_gt TEXT NOT NULL, called_gt TEXT NOT NULL, tid TEXT NOT NULL, remote_tid TEXT NOT NULL,"	/* TCAP, hex */
@@ -71,7 +71,7 @@ void ussdgw_db_log(struct ussdgw_session *s, int64_t end_ms)
 	store_write(st);
 	sqlite3_bind_text(q, 1, s->id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(q, 2, s->push ? "push" : "pull", -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, s->net == UGW_NET_GSUP ? "gsup" : "map", -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, s->net == UGW_NET_GSUP ? "gsup" : s->map_v1 ? "map-v1" : "map", -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 4, s->app ? s->app->name : "", -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(q, 5, s->push ? "" : s->service_code[0] ? s->service_code : s->dialled, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(q, 6, s->msisdn, -1, SQLITE_TRANSIENT);

@@ -3,6 +3,7 @@
  *   ussdgw.c          service object, routes, limits, ids, counters, latency
  *   ussdgw_session.c  the session FSM: what happens between network and app
  *   ussdgw_map.c      the network leg over MAP (pull and push)
+ *   ussdgw_v1.c       pull from MAP v1 peers (processUnstructuredSS-Data)
  *   ussdgw_gsup.c     the network leg over GSUP (OsmoHLR EUSE, pull)
  *   ussdgw_http.c     the application leg: HTTP client calls, push resource
  *   ussdgw_db.c       billing record and session log
@@ -89,6 +90,7 @@ enum ussdgw_status {
 	USSDGW_ST_BAD_REQUEST,		/* undecodable string, not a USSD request, foreign GT */
 	USSDGW_ST_APP_REFUSED,		/* the application refused the session at its start */
 	USSDGW_ST_APP_ABORT,		/* the application aborted the MAP dialogue */
+	USSDGW_ST_V1_NO_ROUNDS,		/* MAP v1: the application's menu went as the final text */
 	_USSDGW_ST_COUNT
 };
 const char *ussdgw_status_name(int st);
@@ -242,6 +244,7 @@ struct ussdgw_session {
 	bool net_open;			/* the network leg can still be sent on */
 	/* MAP */
 	struct map_dialogue *md;
+	bool map_v1;			/* processUnstructuredSS-Data: one request, one answer */
 	int8_t puss_invoke;		/* pull: the subscriber's processUSS-Request */
 	bool puss_pending;
 	bool answered_in_msg;		/* an answer came in the message being read */
@@ -357,6 +360,20 @@ int ussdgw_map_end(struct ussdgw_session *s, enum ugw_net_end how, const struct 
 /* push via SRI: the serving MSC is known, open towards it */
 int ussdgw_map_push_after_sri(struct ussdgw_session *s);
 void ussdgw_map_detach(struct ussdgw_session *s);
+
+/* ussdgw_v1.c: pull from MAP v1 peers */
+int ussdgw_v1_start(struct ussdgw *gw, const struct map_user *user);
+void ussdgw_v1_open(struct ussdgw_session *s, const struct map_open_ind *o);
+/* The subscriber's processUnstructuredSS-Data: routed like a v2 request */
+void ussdgw_v1_request(struct ussdgw_session *s, int8_t invoke_id, const struct map_ss_user_data *d);
+/* false (and why in e): the answer's text cannot go in v1 */
+bool ussdgw_v1_answer_ok(struct ussdgw_session *s, const struct ussd_app_answer *a, struct ugw_end *e);
+/* true (and the outcome in e): the answer wants another round, which v1 has not */
+bool ussdgw_v1_no_rounds(struct ussdgw_session *s, const struct ussd_app_answer *a, struct ugw_end *e);
+/* The final text as the result (systemFailure if it is no IA5 text) */
+int ussdgw_v1_result(struct map_dialogue *md, int8_t invoke_id, const struct ussd_app_text *t);
+/* An error code processUnstructuredSS-Data may return */
+enum map_error ussdgw_v1_error(uint8_t code);
 
 /* ussdgw_gsup.c: the network leg over GSUP */
 int ussdgw_gsup_send_menu(struct ussdgw_session *s, const struct ussd_app_text *t, bool notify);

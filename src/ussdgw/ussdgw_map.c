@@ -37,7 +37,9 @@ static struct map_user ugw_map_user = { "ussd-gateway", ind_cb, NULL };
 int ussdgw_map_start(struct ussdgw *gw)
 {
 	ugw_map_user.priv = gw;
-	return map_register(gw->mi, MAP_AC_NETWORK_USSD, 2, 2, &ugw_map_user);
+	if (map_register(gw->mi, MAP_AC_NETWORK_USSD, 2, 2, &ugw_map_user) < 0)
+		return -1;
+	return ussdgw_v1_start(gw, &ugw_map_user);
 }
 
 /* ------------------------------------------------------------ what the XML flavour shows */
@@ -116,6 +118,7 @@ static void pull_open(struct ussdgw *gw, struct map_dialogue *md, const struct m
 	s->md = md;
 	s->net_open = true;
 	map_dialogue_set_priv(md, s);
+	ussdgw_v1_open(s, o);
 	s->op = op;
 	s->opcfg = op ? ussdgw_opcfg_find(gw, op->name) : NULL;
 	fill_dialog(s, md);
@@ -324,13 +327,15 @@ int ussdgw_map_end(struct ussdgw_session *s, enum ugw_net_end how, const struct 
 	map_dialogue_set_priv(md, NULL);
 	switch (how) {
 	case UGW_NET_TEXT:
-		if (s->puss_pending && t && text_ussd(&r.ussd, buf, sizeof(buf), t) == 0)
+		if (s->puss_pending && t && s->map_v1)
+			ussdgw_v1_result(md, s->puss_invoke, t);
+		else if (s->puss_pending && t && text_ussd(&r.ussd, buf, sizeof(buf), t) == 0)
 			map_response(md, s->puss_invoke, MAP_SVC_PROCESS_USS, &r);
 		s->puss_pending = false;
 		return map_close(md, false);
 	case UGW_NET_ERROR:
 		if (s->puss_pending) {
-			struct map_error_param e = { .code = puss_error(map_error) };
+			struct map_error_param e = { .code = s->map_v1 ? ussdgw_v1_error(map_error) : puss_error(map_error) };
 			map_response_error(md, s->puss_invoke, &e);
 		}
 		s->puss_pending = false;
@@ -461,6 +466,8 @@ static void ind_cb(void *user_priv, struct map_dialogue *md, const struct map_in
 	case MAP_IND_INVOKE:
 		if (ind->svc == MAP_SVC_PROCESS_USS && !s->push && s->fi->state == UGW_S_NEW && !s->puss_pending)
 			pull_request(s, ind->invoke_id, &ind->arg->ussd);
+		else if (ind->svc == MAP_SVC_PROCESS_USS_DATA && s->fi->state == UGW_S_NEW && !s->puss_pending)
+			ussdgw_v1_request(s, ind->invoke_id, &ind->arg->ss_data);
 		else
 			LOGPFSML(s->fi, LOGL_NOTICE, "%s from the network ignored\n", map_service_name(ind->svc));
 		break;

@@ -457,15 +457,35 @@ static void answer_error(struct ussdgw_session *s, const struct ussd_app_answer 
 	finish(s, UGW_NET_ERROR, NULL, a->map_error);
 }
 
+/* MAP v1 has no further rounds: the menu is the final text, the
+ * application hears why its session ended */
+static void v1_last_round(struct ussdgw_session *s, const struct ussd_app_answer *a, const struct timespec *t0,
+			  const struct ugw_end *e)
+{
+	s->rounds++;
+	decide(s, e);
+	net_end(s, UGW_NET_TEXT, &a->text, 0);
+	record_net_latency(s, t0);
+	tell_app_end(s);
+}
+
 static void on_app_answer(struct ussdgw_session *s, const struct ussd_app_answer *a, const struct timespec *t0)
 {
+	struct ugw_end v1;
 	int rc;
 	if (a->has_app_ref)
 		OSMO_STRLCPY_ARRAY(s->app_ref, a->app_ref);
+	if (!ussdgw_v1_answer_ok(s, a, &v1)) {
+		decide(s, &v1);
+		finish(s, UGW_NET_TEXT, s->gw->text_error, 0);
+		return;
+	}
 	if (!s->push && !s->accepted && answer_accepts(a)) {
 		s->accepted = true;
 		ussdgw_session_bill(s);
 	}
+	if (ussdgw_v1_no_rounds(s, a, &v1))
+		return v1_last_round(s, a, t0, &v1);
 	s->next_user_timeout_ms = a->invoke_timeout_ms;
 	switch (a->type) {
 	case USSD_APP_ANS_MENU:

@@ -38,6 +38,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(map_dec_ussd(&u2, out, n) == 0);
 		CHECK(u.string_len == u2.string_len);
 	}
+	struct map_ss_user_data sd, sd2;
+	if (map_dec_ss_user_data(&sd, data, size) == 0) {
+		CHECK((n = map_enc_ss_user_data(out, sizeof(out), &sd)) > 0);
+		CHECK(map_dec_ss_user_data(&sd2, out, n) == 0);
+		CHECK(sd.len == sd2.len && !memcmp(sd.text, sd2.text, sd.len));
+	}
 	struct map_error_param ep;
 	map_dec_error_param(&ep, MAP_ERR_ABSENT_SUBSCRIBER_SM, data, size);
 	map_dec_error_param(&ep, MAP_ERR_SM_DELIVERY_FAILURE, data, size);

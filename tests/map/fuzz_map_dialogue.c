@@ -36,6 +36,9 @@ static void user_ind(void *priv, struct map_dialogue *md, const struct map_ind *
 		if (ind->svc == MAP_SVC_USSR || ind->svc == MAP_SVC_PROCESS_USS) {
 			union map_res r = { .ussd = ind->arg->ussd };
 			map_response(md, ind->invoke_id, ind->svc, &r);
+		} else if (ind->svc == MAP_SVC_PROCESS_USS_DATA) {
+			union map_res r = { .ss_data = ind->arg->ss_data };
+			map_response(md, ind->invoke_id, ind->svc, &r);
 		} else if (ind->svc != MAP_SVC_SRI_FOR_SM) {
 			map_response(md, ind->invoke_id, ind->svc, NULL);
 		} else {
@@ -69,6 +72,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	map_register(mi, MAP_AC_SHORT_MSG_ALERT, 1, 2, &user);
 	map_register(mi, MAP_AC_SHORT_MSG_MT_RELAY, 2, 3, &user);
 	map_register(mi, MAP_AC_NETWORK_USSD, 2, 2, &user);
+	map_register(mi, MAP_AC_NETWORK_FUNCTIONAL_SS, 1, 1, &user);
 	sccp_addr_set_e164(&us, "491720000099", 8);
 	sccp_addr_set_e164(&peer, "491710000002", 8);
 	return 0;

@@ -2,6 +2,8 @@
  * it with its application context, the way it travels. */
 #pragma once
 
+#include <stdbool.h>
+#include <string.h>
 #include <sigway/map/map_sm.h>
 #include <sigway/tcap/tcap_codec.h>
 
@@ -32,5 +34,25 @@ static inline int wrap_answer(uint8_t *out, size_t cap, enum map_ac ac, uint8_t 
 				  .dialogue = { .type = TCAP_DLG_AARE, .acn_present = true, .diag_source = TCAP_DIAG_SRC_USER },
 				  .components = comp, .components_len = tcap_encode_component(comp, sizeof(comp), &c) };
 	map_acn(&tx.dialogue.acn, ac, version);
+	return tcap_encode(out, cap, &tx);
+}
+
+/* The same as a MAP v1 node sends them: no dialogue portion (ac 0) */
+static inline int wrap_v1(uint8_t *out, size_t cap, bool begin, int comp_type, int op, const uint8_t *param,
+			  size_t len)
+{
+	uint8_t comp[512];
+	struct tcap_component c = { .type = comp_type, .invoke_id_present = true, .invoke_id = 1,
+				    .op_present = param != NULL, .opcode = op, .param = param, .param_len = len };
+	struct tcap_tx_msg tx = { .type = begin ? TCAP_MSG_BEGIN : TCAP_MSG_END,
+				  .components = comp, .components_len = tcap_encode_component(comp, sizeof(comp), &c) };
+	if (begin) {
+		tx.otid_present = true;
+		tx.otid = 0x11223344;
+	} else {
+		tx.dtid_present = true;
+		tx.dtid_len = 4;
+		memcpy(tx.dtid, "\x11\x22\x33\x44", 4);
+	}
 	return tcap_encode(out, cap, &tx);
 }

@@ -158,6 +158,9 @@ static void responder_ind(void *priv, struct map_dialogue *md, const struct map_
 		} else if (ind->svc == MAP_SVC_PROCESS_USS || ind->svc == MAP_SVC_USSR) {
 			union map_res r = { .ussd = { .dcs = 0x0f, .string = (const uint8_t *)"\xb1\x58\x2c\x06", .string_len = 4 } };
 			map_response(md, ind->invoke_id, ind->svc, &r);
+		} else if (ind->svc == MAP_SVC_PROCESS_USS_DATA) {
+			union map_res r = { .ss_data = { .text = "Balance 5 EUR", .len = 13 } };
+			map_response(md, ind->invoke_id, ind->svc, &r);
 		} else if (ind->svc == MAP_SVC_SRI_FOR_SM) {
 			union map_res r = { .sri_sm = { .imsi = "262011234567890", .network_node = { true, 0x91, "491710000002" } } };
 			map_response(md, ind->invoke_id, ind->svc, &r);
@@ -664,6 +667,71 @@ static void test_rejects_and_empty_continue(void **state)
 	assert_int_equal(raw_last, TCAP_IND_U_ABORT);
 }
 
+/* MAP v1 USSD: processUnstructuredSS-Data on networkFunctionalSs v1, no
+ * dialogue portion either way, dispatched by its operation code; a v2 open
+ * of that context is refused (we serve its v1 USSD only), a string that is
+ * not IA5 is rejected as mistyped */
+static void test_v1_ussd(void **state)
+{
+	char out[256];
+	assert_int_equal(map_register(mi[EP_B], MAP_AC_NETWORK_FUNCTIONAL_SS, 1, 1, &responder), 0);
+	struct map_dialogue *md = open_to(EP_B, MAP_AC_NETWORK_FUNCTIONAL_SS, NULL, NULL);
+	assert_int_equal(map_dialogue_version(md), 1);
+	union map_arg a = { .ss_data = { .text = "*100#", .len = 5 } };
+	assert_int_equal(map_request(md, MAP_SVC_PROCESS_USS_DATA, &a, NULL), 0);
+	/* not in this context */
+	union map_arg u = { .ussd = { .dcs = 0x0f, .string = (const uint8_t *)"\xaa\x98\x0c\x36\x02", .string_len = 5 } };
+	assert_int_equal(map_request(md, MAP_SVC_PROCESS_USS, &u, NULL), -EINVAL);
+	assert_int_equal(map_delimit(md), 0);
+	tshark(EP_A, "-e tcap.begin_element -e tcap.application_context_name -e gsm_old.localValue -e gsm_ss.SS_UserData",
+	       out, sizeof(out));
+	assert_string_equal(out, "1\t\t19\t*100#");
+	assert_int_equal(pump(), 2);
+	assert_int_equal(lg[EP_B].ind[0].type, MAP_IND_OPEN);
+	assert_int_equal(lg[EP_B].open.ac, MAP_AC_NETWORK_FUNCTIONAL_SS);
+	assert_int_equal(lg[EP_B].open.version, 1);
+	assert_int_equal(lg[EP_B].ind[1].type, MAP_IND_INVOKE);
+	assert_int_equal(lg[EP_B].ind[1].svc, MAP_SVC_PROCESS_USS_DATA);
+	assert_int_equal(lg[EP_B].arg.ss_data.len, 5);
+	tshark(EP_B, "-e tcap.end_element -e tcap.application_context_name -e gsm_old.localValue -e gsm_ss.SS_UserData",
+	       out, sizeof(out));
+	assert_string_equal(out, "1\t\t19\tBalance 5 EUR");
+	int r = find(EP_A, MAP_IND_RESULT);
+	assert_true(r >= 0);
+	assert_int_equal(lg[EP_A].ind[r].svc, MAP_SVC_PROCESS_USS_DATA);
+	assert_int_equal(lg[EP_A].res.ss_data.len, 13);
+	assert_memory_equal(lg[EP_A].res.ss_data.text, "Balance 5 EUR", 13);
+	assert_int_equal(lg[EP_A].ind[lg[EP_A].n - 1].type, MAP_IND_CLOSE);
+
+	/* networkFunctionalSs v2 (registerSS and friends): not served */
+	struct tcap_acn acn;
+	map_acn(&acn, MAP_AC_NETWORK_FUNCTIONAL_SS, 2);
+	struct tcap_dialogue *d = tcap_dialogue_alloc(raw, &addr[EP_B], &addr[EP_RAW], &acn, NULL);
+	static const uint8_t star100[] = { 0x16, 0x05, '*', '1', '0', '0', '#' };
+	tcap_invoke(d, MAP_OP_PROCESS_USS_DATA, star100, sizeof(star100), 1000, NULL);
+	tcap_begin(d, NULL, 0);
+	lg[EP_B].n = 0;
+	pump();
+	assert_int_equal(lg[EP_B].n, 0);
+	tshark(EP_B, "-e tcap.abort_element -e tcap.result -e tcap.dialogue_service_user", out, sizeof(out));
+	assert_string_equal(out, "1\t1\t2");	/* AARE reject-permanent, ACN not supported */
+	assert_int_equal(raw_last, TCAP_IND_U_ABORT);
+
+	/* a v1 Begin whose SS-UserData is not IA5: rejected before the user sees an invoke */
+	d = tcap_dialogue_alloc(raw, &addr[EP_B], &addr[EP_RAW], NULL, NULL);
+	static const uint8_t high[] = { 0x16, 0x02, '*', 0xe9 };
+	tcap_invoke(d, MAP_OP_PROCESS_USS_DATA, high, sizeof(high), 1000, NULL);
+	tcap_begin(d, NULL, 0);
+	mode = R_CONTINUE;
+	pump();
+	assert_int_equal(lg[EP_B].ind[0].type, MAP_IND_OPEN);
+	assert_int_equal(find(EP_B, MAP_IND_INVOKE), -1);
+	tshark(EP_B, "-e tcap.application_context_name -e gsm_old.invokeProblem", out, sizeof(out));
+	assert_string_equal(out, "\t2");	/* mistypedParameter, still no dialogue portion */
+	tcap_end(raw_dlg, false, NULL, 0);
+	pump();
+}
+
 /* the peer rejects our request: a provider error */
 static void test_reject_received(void **state)
 {
@@ -773,6 +841,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_notice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejects_and_empty_continue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reject_received, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v1_ussd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parts_in_one_dialogue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dispatch_by_context, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_leak, setup, teardown),

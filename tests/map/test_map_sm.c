@@ -191,6 +191,59 @@ static void test_ussd_operations(void **state)
 	assert_int_equal(map_enc_ussd(p, sizeof(p), &u), -MAP_ERR_RANGE);
 }
 
+/* MAP v1 USSD: processUnstructuredSS-Data with SS-UserData (IA5String 1..200)
+ * both ways, in TCAP messages without dialogue portion, as a v1 node sends them */
+static void test_ss_user_data(void **state)
+{
+	uint8_t p[256], m[600];
+	char longest[MAP_SS_USER_DATA_MAX + 2];
+	struct map_ss_user_data d = { .text = "*100#", .len = 5 }, dd;
+	int n = map_enc_ss_user_data(p, sizeof(p), &d);
+	assert_int_equal(n, 7);
+	assert_int_equal(p[0], 0x16);	/* IA5String, universal 22 */
+	tshark(m, wrap_v1(m, sizeof(m), true, TCAP_COMP_INVOKE, MAP_OP_PROCESS_USS_DATA, p, n),
+	       "-e tcap.application_context_name -e gsm_old.localValue -e gsm_ss.SS_UserData", "\t19\t*100#");
+	assert_int_equal(map_dec_ss_user_data(&dd, p, n), 0);
+	assert_int_equal(dd.len, 5);
+	assert_memory_equal(dd.text, "*100#", 5);
+
+	d = (struct map_ss_user_data){ .text = "Balance: 5.00 EUR", .len = 17 };
+	n = map_enc_ss_user_data(p, sizeof(p), &d);
+	tshark(m, wrap_v1(m, sizeof(m), false, TCAP_COMP_RESULT_LAST, MAP_OP_PROCESS_USS_DATA, p, n),
+	       "-e gsm_old.localValue -e gsm_ss.SS_UserData", "19\tBalance: 5.00 EUR");
+
+	/* 200 characters is the most */
+	memset(longest, 'x', sizeof(longest));
+	d = (struct map_ss_user_data){ .text = longest, .len = MAP_SS_USER_DATA_MAX };
+	n = map_enc_ss_user_data(p, sizeof(p), &d);
+	assert_int_equal(n, 3 + MAP_SS_USER_DATA_MAX);
+	tshark(m, wrap_v1(m, sizeof(m), true, TCAP_COMP_INVOKE, MAP_OP_PROCESS_USS_DATA, p, n),
+	       "-e gsm_old.localValue", "19");
+	assert_int_equal(map_dec_ss_user_data(&dd, p, n), 0);
+	assert_int_equal(dd.len, MAP_SS_USER_DATA_MAX);
+	d.len = MAP_SS_USER_DATA_MAX + 1;
+	assert_int_equal(map_enc_ss_user_data(p, sizeof(p), &d), -MAP_ERR_RANGE);
+	d.len = 0;
+	assert_int_equal(map_enc_ss_user_data(p, sizeof(p), &d), -MAP_ERR_RANGE);
+	/* not IA5: an octet above 0x7f */
+	d = (struct map_ss_user_data){ .text = "caf\xc3\xa9", .len = 5 };
+	assert_int_equal(map_enc_ss_user_data(p, sizeof(p), &d), -MAP_ERR_RANGE);
+
+	/* the decoder: too long, not IA5, empty, another type, constructed, trailing octets */
+	static const uint8_t high[] = { 0x16, 0x02, 0x41, 0x80 }, empty[] = { 0x16, 0x00 },
+			     octets[] = { 0x04, 0x01, 0x41 }, cons[] = { 0x36, 0x03, 0x16, 0x01, 0x41 },
+			     trailing[] = { 0x16, 0x01, 0x41, 0x00 };
+	uint8_t big[3 + MAP_SS_USER_DATA_MAX + 1] = { 0x16, 0x81, MAP_SS_USER_DATA_MAX + 1 };
+	memset(big + 3, 'x', MAP_SS_USER_DATA_MAX + 1);
+	assert_true(map_dec_ss_user_data(&dd, big, sizeof(big)) < 0);
+	assert_true(map_dec_ss_user_data(&dd, high, sizeof(high)) < 0);
+	assert_true(map_dec_ss_user_data(&dd, empty, sizeof(empty)) < 0);
+	assert_true(map_dec_ss_user_data(&dd, octets, sizeof(octets)) < 0);
+	assert_true(map_dec_ss_user_data(&dd, cons, sizeof(cons)) < 0);
+	assert_true(map_dec_ss_user_data(&dd, trailing, sizeof(trailing)) < 0);
+	assert_string_equal(map_opcode_name(MAP_OP_PROCESS_USS_DATA), "processUnstructuredSS-Data");
+}
+
 static void test_errors(void **state)
 {
 	static const int codes[] = { MAP_ERR_UNKNOWN_SUBSCRIBER, MAP_ERR_ABSENT_SUBSCRIBER_SM, MAP_ERR_CALL_BARRED,
@@ -323,6 +376,7 @@ int main(void)
 		cmocka_unit_test(test_forward_sm_every_version),
 		cmocka_unit_test(test_report_alert_inform),
 		cmocka_unit_test(test_ussd_operations),
+		cmocka_unit_test(test_ss_user_data),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_open_info),
 		cmocka_unit_test(test_capture_components),

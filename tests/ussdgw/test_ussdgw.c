@@ -166,6 +166,7 @@ static void test_status_names(void **state)
 	assert_string_equal(ussdgw_status_name(USSDGW_ST_NO_ROUTE), "no_route");
 	assert_string_equal(ussdgw_status_name(USSDGW_ST_OVERLOAD), "overload");
 	assert_string_equal(ussdgw_status_name(USSDGW_ST_APP_ABORT), "app_abort");
+	assert_string_equal(ussdgw_status_name(USSDGW_ST_V1_NO_ROUNDS), "v1_no_rounds");
 	assert_string_equal(ussdgw_status_name(-1), "open");
 	assert_string_equal(ussdgw_status_name(_USSDGW_ST_COUNT), "open");
 }

@@ -52,6 +52,8 @@ enum map_service {
 	MAP_SVC_PROCESS_USS,		/* processUnstructuredSS-Request */
 	MAP_SVC_USSR,			/* unstructuredSS-Request */
 	MAP_SVC_USSN,			/* unstructuredSS-Notify */
+	MAP_SVC_PROCESS_USS_DATA,	/* processUnstructuredSS-Data: MAP v1 USSD, one request and
+					 * its result on networkFunctionalSs v1 */
 	_MAP_SVC_COUNT
 };
 
@@ -63,6 +65,7 @@ union map_arg {
 	struct map_alert_sc_arg alert_sc;
 	struct map_inform_sc_arg inform_sc;
 	struct map_ussd ussd;			/* the three USSD services */
+	struct map_ss_user_data ss_data;	/* processUnstructuredSS-Data (v1) */
 };
 
 /* The result of a confirmed service; services without result data have
@@ -71,6 +74,7 @@ union map_res {
 	struct map_sri_sm_res sri_sm;
 	struct map_report_smds_res report_sm_ds;
 	struct map_ussd ussd;			/* processUSS, USSR */
+	struct map_ss_user_data ss_data;	/* processUnstructuredSS-Data (v1; len 0: none) */
 };
 
 /* ---- errors: one typed value for every way a request can fail ----------- */

@@ -12,6 +12,8 @@
 
 /* application-context identifiers: {0 4 0 0 1 0 <ac> <version>} */
 enum map_ac {
+	MAP_AC_NETWORK_FUNCTIONAL_SS = 18,	/* networkFunctionalSsContext: v1 only here, for USSD
+					 * (processUnstructuredSS-Data) */
 	MAP_AC_NETWORK_USSD      = 19,	/* networkUnstructuredSsContext (v2) */
 	MAP_AC_SHORT_MSG_GATEWAY = 20,	/* v1-v3 */
 	MAP_AC_SHORT_MSG_MO_RELAY = 21,	/* v1 is shortMsgRelayContext-v1 (MO and MT) */
@@ -30,6 +32,7 @@ enum map_opcode {
 	MAP_OP_PROCESS_USS    = 59,
 	MAP_OP_USSR           = 60,
 	MAP_OP_USSN           = 61,
+	MAP_OP_PROCESS_USS_DATA = 19,	/* MAP v1 USSD: processUnstructuredSS-Data */
 };
 
 enum map_error {
@@ -151,6 +154,16 @@ struct map_ussd {
 	struct map_address msisdn;	/* USSD-Arg [0], optional */
 };
 
+/* SS-UserData, the argument and result of MAP v1's processUnstructuredSS-Data:
+ * IA5String (SIZE (1..200)), no data coding scheme and no MSISDN. text points
+ * into the message and is not NUL-terminated; a result may be empty (len 0:
+ * none, the result is optional). */
+#define MAP_SS_USER_DATA_MAX 200
+struct map_ss_user_data {
+	const char *text;
+	size_t len;
+};
+
 /* Error parameters that carry information */
 struct map_error_param {
 	enum map_error code;
@@ -208,6 +221,10 @@ int map_enc_inform_sc_arg(uint8_t *buf, size_t cap, const struct map_inform_sc_a
 int map_dec_inform_sc_arg(struct map_inform_sc_arg *a, const uint8_t *buf, size_t len);
 int map_enc_ussd(uint8_t *buf, size_t cap, const struct map_ussd *u);
 int map_dec_ussd(struct map_ussd *u, const uint8_t *buf, size_t len);
+/* SS-UserData: 1..200 characters of IA5 (7-bit ASCII); anything else is
+ * -MAP_ERR_RANGE (encode) or refused by the decoder (a constructed string too) */
+int map_enc_ss_user_data(uint8_t *buf, size_t cap, const struct map_ss_user_data *d);
+int map_dec_ss_user_data(struct map_ss_user_data *d, const uint8_t *buf, size_t len);
 /* USSD-Arg/Res carrying a text, GSM 7-bit (DCS 0x0F) */
 int map_enc_ussd_text(uint8_t *buf, size_t cap, const char *utf8);
 /* The text of a USSD-Arg/Res parameter, or "(undecodable)" */
