@@ -3,7 +3,12 @@
  * osmo_fd each) and when to call it back (CURLMOPT_TIMERFUNCTION: one
  * osmo_timer); we call curl_multi_socket_action() from both and collect
  * finished transfers. One multi handle keeps the connections alive for
- * reuse between requests. */
+ * reuse between requests.
+ *
+ * A request is cheap to start again: finished requests go to a pool with
+ * their easy handle (its buffers and state kept, curl_easy_reset() between
+ * uses), their body and answer buffers; the header lists are built once per
+ * distinct set (content type + headers) and shared. */
 
 #include <errno.h>
 #include <string.h>
@@ -23,6 +28,17 @@
 
 #define DEFAULT_TIMEOUT_MS	30000
 #define DEFAULT_MAX_RESPONSE	(1024 * 1024)
+/* finished requests kept for reuse, per client */
+#define POOL_MAX		256
+/* distinct header sets kept, per client */
+#define HDR_SETS_MAX		16
+/* the longest header set kept (content type and headers, NUL-separated) */
+#define HDR_KEY_MAX		1024
+/* buffers of a pooled request above this size are freed, not kept */
+#define KEEP_BUF_MAX		(64 * 1024)
+/* connections kept open by default (curl's own default follows the number of
+ * requests in flight, and closes the connections of a burst after it) */
+#define DEFAULT_MAX_CONNECTS	256
 
 enum http_client_ctr {
 	CLI_CTR_SENT,
@@ -55,12 +71,25 @@ struct client_sock {
 	struct http_client *c;
 };
 
+/* One header list for requests with the same content type and headers */
+struct hdr_set {
+	struct llist_head list;
+	struct curl_slist *sl;
+	unsigned int users;	/* requests in flight that use it */
+	size_t key_len;
+	char key[];		/* content type and headers, NUL-separated */
+};
+
 struct http_client {
 	CURLM *multi;
 	struct osmo_timer_list timer;
 	struct llist_head socks;
 	struct llist_head reqs;
 	unsigned int n_reqs;
+	struct llist_head pool;		/* finished requests to reuse */
+	unsigned int n_pool;
+	struct llist_head hdr_sets;	/* most recently used first */
+	unsigned int n_hdr_sets;
 	struct rate_ctr_group *ctrg;
 };
 
@@ -69,10 +98,13 @@ struct owner_guard {
 };
 
 struct http_client_req {
-	struct llist_head list;
+	struct llist_head list;		/* in reqs while in flight, in pool after */
 	struct http_client *c;
 	CURL *easy;
-	struct curl_slist *headers;
+	struct hdr_set *hdrs;		/* shared, or own_hdrs */
+	struct curl_slist *own_hdrs;	/* when the set could not be kept */
+	char *body;
+	size_t body_cap;
 	char *resp;
 	size_t resp_len, resp_cap, max_response;
 	bool too_large, completing;
@@ -245,6 +277,193 @@ static void count_result(struct http_client *c, const struct http_client_result 
 	}
 }
 
+/* ------------------------------------------------------- header sets */
+
+static int hdr_set_destructor(struct hdr_set *hs)
+{
+	curl_slist_free_all(hs->sl);
+	return 0;
+}
+
+/* "Expect:" (no 100-continue round trip before a body), the content type,
+ * the caller's headers; NULL when out of memory */
+static struct curl_slist *headers_build(const struct http_client_opts *o)
+{
+	struct curl_slist *sl = curl_slist_append(NULL, "Expect:"), *n;
+
+	if (sl && o->content_type) {
+		char *ct = talloc_asprintf(NULL, "Content-Type: %s", o->content_type);
+		n = ct ? curl_slist_append(sl, ct) : NULL;
+		talloc_free(ct);
+		if (!n)
+			goto fail;
+	}
+	for (const char *const *h = o->headers; sl && h && *h; h++)
+		if (!curl_slist_append(sl, *h))
+			goto fail;
+	return sl;
+fail:
+	curl_slist_free_all(sl);
+	return NULL;
+}
+
+static bool key_add(char *key, size_t *len, const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	if (*len + n > HDR_KEY_MAX)
+		return false;
+	memcpy(key + *len, s, n);
+	*len += n;
+	return true;
+}
+
+/* The kept set of these headers, made (and an unused one dropped) if need
+ * be; NULL when it cannot be kept */
+static struct hdr_set *hdr_set_get(struct http_client *c, const struct http_client_opts *o)
+{
+	char key[HDR_KEY_MAX];
+	size_t len = 0;
+	struct hdr_set *hs;
+
+	if (!key_add(key, &len, o->content_type ? o->content_type : ""))
+		return NULL;
+	for (const char *const *h = o->headers; h && *h; h++)
+		if (!key_add(key, &len, *h))
+			return NULL;
+	llist_for_each_entry(hs, &c->hdr_sets, list) {
+		if (hs->key_len == len && !memcmp(hs->key, key, len)) {
+			llist_move(&hs->list, &c->hdr_sets);
+			return hs;
+		}
+	}
+	if (c->n_hdr_sets >= HDR_SETS_MAX) {
+		/* the least recently used that no request in flight uses */
+		struct hdr_set *unused = NULL;
+		llist_for_each_entry_reverse(hs, &c->hdr_sets, list) {
+			if (!hs->users) {
+				unused = hs;
+				break;
+			}
+		}
+		if (!unused)
+			return NULL;
+		llist_del(&unused->list);
+		talloc_free(unused);
+		c->n_hdr_sets--;
+	}
+	hs = talloc_size(c, sizeof(*hs) + len);
+	if (!hs)
+		return NULL;
+	memset(hs, 0, sizeof(*hs));
+	talloc_set_name_const(hs, "struct hdr_set");
+	hs->sl = headers_build(o);
+	if (!hs->sl) {
+		talloc_free(hs);
+		return NULL;
+	}
+	talloc_set_destructor(hs, hdr_set_destructor);
+	memcpy(hs->key, key, len);
+	hs->key_len = len;
+	llist_add(&hs->list, &c->hdr_sets);
+	c->n_hdr_sets++;
+	return hs;
+}
+
+static int req_headers(struct http_client_req *r, const struct http_client_opts *o)
+{
+	struct curl_slist *sl;
+
+	r->hdrs = hdr_set_get(r->c, o);
+	if (r->hdrs) {
+		r->hdrs->users++;
+		sl = r->hdrs->sl;
+	} else {
+		sl = r->own_hdrs = headers_build(o);
+		if (!sl)
+			return -ENOMEM;
+	}
+	return curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, sl) == CURLE_OK ? 0 : -EINVAL;
+}
+
+static void req_headers_release(struct http_client_req *r)
+{
+	if (r->hdrs)
+		r->hdrs->users--;
+	r->hdrs = NULL;
+	curl_slist_free_all(r->own_hdrs);
+	r->own_hdrs = NULL;
+}
+
+/* ------------------------------------------------- request life cycle */
+
+static int req_destructor(struct http_client_req *r)
+{
+	if (r->easy)
+		curl_easy_cleanup(r->easy);
+	req_headers_release(r);
+	return 0;
+}
+
+/* A request to fill in: from the pool (its easy handle reset, its buffers
+ * kept) or new */
+static struct http_client_req *req_get(struct http_client *c)
+{
+	struct http_client_req *r;
+
+	if (!llist_empty(&c->pool)) {
+		r = llist_first_entry(&c->pool, struct http_client_req, list);
+		llist_del(&r->list);
+		c->n_pool--;
+		curl_easy_reset(r->easy);
+	} else {
+		r = talloc_zero(c, struct http_client_req);
+		if (!r)
+			return NULL;
+		talloc_set_destructor(r, req_destructor);
+		r->c = c;
+		r->easy = curl_easy_init();
+		if (!r->easy) {
+			talloc_free(r);
+			return NULL;
+		}
+	}
+	INIT_LLIST_HEAD(&r->list);
+	r->resp_len = 0;
+	if (r->resp)
+		r->resp[0] = '\0';
+	r->too_large = false;
+	r->completing = false;
+	r->guard = NULL;
+	r->errbuf[0] = '\0';
+	return r;
+}
+
+/* A request out of curl's multi and our lists back to the pool (or freed) */
+static void req_put(struct http_client_req *r)
+{
+	struct http_client *c = r->c;
+
+	req_headers_release(r);
+	if (c->n_pool >= POOL_MAX) {
+		talloc_free(r);
+		return;
+	}
+	if (r->resp_cap > KEEP_BUF_MAX) {
+		TALLOC_FREE(r->resp);
+		r->resp_cap = 0;
+	}
+	if (r->body_cap > KEEP_BUF_MAX) {
+		TALLOC_FREE(r->body);
+		r->body_cap = 0;
+	}
+	r->cb = NULL;
+	r->data = NULL;
+	/* the most recent first: its memory is the warmest */
+	llist_add(&r->list, &c->pool);
+	c->n_pool++;
+}
+
 /* out of curl's multi and our lists; the guard goes first so that an
  * owner freed from the callback does not cancel what is finishing */
 static void req_detach(struct http_client_req *r)
@@ -256,14 +475,6 @@ static void req_detach(struct http_client_req *r)
 	curl_multi_remove_handle(r->c->multi, r->easy);
 	llist_del(&r->list);
 	r->c->n_reqs--;
-}
-
-static int req_destructor(struct http_client_req *r)
-{
-	if (r->easy)
-		curl_easy_cleanup(r->easy);
-	curl_slist_free_all(r->headers);
-	return 0;
 }
 
 static void finish(struct http_client_req *r, CURLcode rc)
@@ -290,7 +501,7 @@ static void finish(struct http_client_req *r, CURLcode rc)
 	req_detach(r);
 	r->completing = true;
 	r->cb(&res, r->data);
-	talloc_free(r);
+	req_put(r);
 }
 
 const char *http_client_result_header(const struct http_client_result *res, const char *name)
@@ -324,6 +535,24 @@ static int guard_destructor(struct owner_guard *g)
 	return 0;
 }
 
+/* The body in the request's own buffer (kept between uses): curl sends it
+ * from there without a copy of its own */
+static int req_body(struct http_client_req *r, const void *body, size_t len)
+{
+	if (len + 1 > r->body_cap) {
+		size_t cap = len + 1 < 1024 ? 1024 : len + 1;
+		char *b = talloc_realloc_size(r, r->body, cap);
+		if (!b)
+			return -ENOMEM;
+		r->body = b;
+		r->body_cap = cap;
+	}
+	if (len)
+		memcpy(r->body, body, len);
+	r->body[len] = '\0';
+	return 0;
+}
+
 static int set_options(struct http_client_req *r, const char *method, const char *url, const void *body, size_t len,
 		       const struct http_client_opts *o)
 {
@@ -335,6 +564,7 @@ static int set_options(struct http_client_req *r, const char *method, const char
 	rc |= curl_easy_setopt(e, CURLOPT_PRIVATE, r);
 	rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
 	rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	rc |= curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
 	rc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	rc |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)timeout);
@@ -347,22 +577,17 @@ static int set_options(struct http_client_req *r, const char *method, const char
 		rc |= curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file);
 	if (!strcmp(method, "HEAD"))
 		rc |= curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-	else if (strcmp(method, "GET") || body)
+	else if (body ? strcmp(method, "POST") : strcmp(method, "GET"))
 		rc |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
 	if (body) {
+		if (req_body(r, body, len) < 0)
+			return -ENOMEM;
 		rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-		rc |= curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, body);
+		rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
 	}
-	/* no "Expect: 100-continue" round trip before a body */
-	r->headers = curl_slist_append(r->headers, "Expect:");
-	if (o->content_type) {
-		char *h = talloc_asprintf(r, "Content-Type: %s", o->content_type);
-		r->headers = curl_slist_append(r->headers, h);
-	}
-	for (const char *const *h = o->headers; h && *h; h++)
-		r->headers = curl_slist_append(r->headers, *h);
-	rc |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
-	return rc ? -EINVAL : 0;
+	if (rc)
+		return -EINVAL;
+	return req_headers(r, o);
 }
 
 static bool text_ok(const char *s)
@@ -383,16 +608,14 @@ struct http_client_req *http_client_request(struct http_client *c, const char *m
 	for (const char *const *h = o->headers; h && *h; h++)
 		if (!text_ok(*h))
 			return NULL;
-	r = talloc_zero(c, struct http_client_req);
-	talloc_set_destructor(r, req_destructor);
-	r->c = c;
+	r = req_get(c);
+	if (!r)
+		return NULL;
 	r->cb = cb;
 	r->data = data;
 	r->max_response = o->max_response ? o->max_response : DEFAULT_MAX_RESPONSE;
-	r->easy = curl_easy_init();
-	if (!r->easy || set_options(r, method, url, body, len, o) < 0 ||
-	    curl_multi_add_handle(c->multi, r->easy) != CURLM_OK) {
-		talloc_free(r);
+	if (set_options(r, method, url, body, len, o) < 0 || curl_multi_add_handle(c->multi, r->easy) != CURLM_OK) {
+		req_put(r);
 		return NULL;
 	}
 	llist_add_tail(&r->list, &c->reqs);
@@ -430,7 +653,7 @@ void http_client_cancel(struct http_client_req *r)
 		return;
 	ctr_inc(r->c, CLI_CTR_CANCELLED);
 	req_detach(r);
-	talloc_free(r);
+	req_put(r);
 }
 
 unsigned int http_client_in_flight(const struct http_client *c)
@@ -448,6 +671,13 @@ static int client_destructor(struct http_client *c)
 	llist_for_each_entry_safe(r, rt, &c->reqs, list) {
 		req_detach(r);
 		talloc_free(r);
+	}
+	llist_for_each_entry_safe(r, rt, &c->pool, list)
+		talloc_free(r);
+	while (!llist_empty(&c->hdr_sets)) {
+		struct hdr_set *hs = llist_first_entry(&c->hdr_sets, struct hdr_set, list);
+		llist_del(&hs->list);
+		talloc_free(hs);
 	}
 	curl_multi_cleanup(c->multi);
 	/* sockets curl did not say goodbye to */
@@ -471,6 +701,8 @@ struct http_client *http_client_alloc(void *ctx, const char *name)
 	g_curl_users++;
 	INIT_LLIST_HEAD(&c->socks);
 	INIT_LLIST_HEAD(&c->reqs);
+	INIT_LLIST_HEAD(&c->pool);
+	INIT_LLIST_HEAD(&c->hdr_sets);
 	osmo_timer_setup(&c->timer, timer_fired, c);
 	c->ctrg = rate_ctr_group_alloc(c, &cli_ctrg_desc, idx++);
 	if (name)
@@ -481,14 +713,18 @@ struct http_client *http_client_alloc(void *ctx, const char *name)
 	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)DEFAULT_MAX_CONNECTS);
 	return c;
 }
 
 void http_client_set_limits(struct http_client *c, unsigned int max_per_host, unsigned int max_total)
 {
 	curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)max_per_host);
-	if (max_total)
-		curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)max_total);
+	/* never fewer than the connections one host may have: a connection
+	 * closed after each burst is a new one (and a TIME_WAIT) on the next */
+	if (!max_total)
+		max_total = max_per_host > DEFAULT_MAX_CONNECTS ? max_per_host : DEFAULT_MAX_CONNECTS;
+	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)max_total);
 }
 
 void http_client_free(struct http_client *c)
