@@ -443,6 +443,16 @@ void ubuf_json_str(struct ubuf *b, const char *s, bool null_if_empty)
 	len = strlen(s);
 	ubuf_put(b, "\"");
 	while (pos < len) {
+		/* printable ASCII that needs no escape goes in one piece */
+		size_t run = 0;
+		while (pos + run < len && (unsigned char)s[pos + run] >= 0x20 && (unsigned char)s[pos + run] < 0x80
+		       && s[pos + run] != '"' && s[pos + run] != '\\')
+			run++;
+		if (run) {
+			ubuf_putn(b, s + pos, run);
+			pos += run;
+			continue;
+		}
 		l = sms_utf8_next(s + pos, len - pos, &cp);
 		if (l < 0) {
 			b->bad = true;

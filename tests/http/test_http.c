@@ -688,6 +688,64 @@ static void test_keep_alive_reuse(void **state)
 	http_client_free(c);
 }
 
+/* A client's limit per host: the requests over it wait in order (not in
+ * curl), a waiting one can be cancelled and times out; freeing the client
+ * drops the waiting ones without callbacks */
+static void test_client_per_host_queue(void **state)
+{
+	struct http_client *c = http_client_alloc(ctx, "queue");
+	struct http_client_opts quick = { .timeout_ms = 300 };
+	struct result r[4];
+	struct http_client_req *req;
+	char url[256];
+
+	http_client_set_limits(c, 1, 0);
+	memset(&slow, 0, sizeof(slow));
+	start(&r[0], c, "GET", "/slow", NULL, NULL);
+	start(&r[1], c, "GET", "/slow", NULL, NULL);
+	memset(&r[2], 0, sizeof(r[2]));
+	snprintf(url, sizeof(url), "%s/slow", base);
+	req = http_client_request(c, "GET", url, NULL, 0, NULL, on_result, &r[2]);
+	assert_non_null(req);
+	start(&r[3], c, "GET", "/slow", NULL, &quick);
+	run_for(200);
+	/* one at the server, three waiting */
+	assert_int_equal(slow.n, 1);
+	assert_int_equal(http_client_in_flight(c), 4);
+	http_client_cancel(req);
+	assert_int_equal(http_client_in_flight(c), 3);
+	/* its timeout counts while it waits */
+	assert_true(run_until(&r[3].done, 2000));
+	assert_int_equal(r[3].error, HTTP_CLIENT_E_TIMEOUT);
+	assert_in_range(r[3].elapsed_ms, 250, 1000);
+	assert_int_equal(slow.n, 1);
+	/* the first answered: the next in line goes */
+	answer_slow(0, "zero");
+	assert_true(run_until(&r[0].done, 2000));
+	for (long end = now_ms() + 2000; slow.n < 2 && now_ms() < end;)
+		run_for(20);
+	assert_int_equal(slow.n, 2);
+	answer_slow(1, "one");
+	assert_true(run_until(&r[1].done, 2000));
+	assert_string_equal(r[0].body, "zero");
+	assert_string_equal(r[1].body, "one");
+	run_for(100);
+	assert_int_equal(r[2].calls, 0);
+	assert_int_equal(http_client_in_flight(c), 0);
+
+	/* freed with one request at the server and one waiting */
+	memset(&slow, 0, sizeof(slow));
+	start(&r[0], c, "GET", "/slow", NULL, NULL);
+	start(&r[1], c, "GET", "/slow", NULL, NULL);
+	run_for(200);
+	assert_int_equal(slow.n, 1);
+	http_client_free(c);
+	assert_true(run_until(&slow.gone, 2000));
+	run_for(100);
+	assert_int_equal(r[0].calls + r[1].calls, 0);
+	assert_int_equal(srv->n_pending, 0);
+}
+
 static void test_per_ip_limit(void **state)
 {
 	struct http_server *s2 = http_server_alloc(ctx);
@@ -838,6 +896,7 @@ int main(void)
 		cmocka_unit_test(test_client_errors),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_keep_alive_reuse),
+		cmocka_unit_test(test_client_per_host_queue),
 		cmocka_unit_test(test_per_ip_limit),
 		cmocka_unit_test(test_metrics_health),
 		cmocka_unit_test(test_tls),

@@ -3,7 +3,8 @@
  * curl opens is an osmo_fd, curl's timer an osmo_timer; no threads (a
  * URL with a host name uses curl's resolver, see doc/http.md).
  * Connections are kept alive and reused between requests to the same
- * host. See doc/http.md. */
+ * host; finished requests are kept for reuse (their curl handle and
+ * buffers). See doc/http.md. */
 #pragma once
 
 #include <stdbool.h>
@@ -55,8 +56,9 @@ struct http_client_opts {
 };
 
 struct http_client *http_client_alloc(void *ctx, const char *name);
-/* Connections at most per host (0: no limit; more requests wait in curl's
- * queue) and kept open in total (curl's cache) */
+/* Connections at most per host (0: no limit; more requests wait in the
+ * client's queue for that host, in order, their timeout running) and kept
+ * open in total (curl's cache; 0: 256, or max_per_host if more) */
 void http_client_set_limits(struct http_client *c, unsigned int max_per_host, unsigned int max_total);
 /* Cancels what is in flight (no callbacks) and frees */
 void http_client_free(struct http_client *c);
