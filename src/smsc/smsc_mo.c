@@ -232,7 +232,8 @@ void smsc_mo_forward_sm(struct smsc *smsc, struct map_dialogue *md, int8_t invok
 		mo_error(md, invoke_id, MAP_ERR_SYSTEM_FAILURE, -1);
 		return;
 	}
-	if (!routing_operator_of_gt(smsc->routing, from)) {
+	const struct operator *op = routing_operator_of_gt(smsc->routing, from);
+	if (!op) {
 		/* only the networks we have agreements with hand us MO */
 		LOGP(DSMS, LOGL_NOTICE, "MO-ForwardSM from %s refused: a GT of no operator's network "
 		     "(routing / operator NAME network-gt)\n", from[0] ? from : "(no GT)");
@@ -286,7 +287,7 @@ void smsc_mo_forward_sm(struct smsc *smsc, struct map_dialogue *md, int8_t invok
 	snprintf(ref, sizeof(ref), "mo-%lld", (long long)sqlite3_last_insert_rowid(store_db(smsc->store)));
 	/* part of what the MSC's acknowledgement waits for: not kept when the commit fails */
 	struct billing_event ev = { .kind = BILL_SMS_MO, .account = acc->system_id, .ref = ref, .units = 1,
-				    .operator = "", .event_ms = store_now_ms(), .acknowledged = true };
+				    .operator = op->name, .event_ms = store_now_ms(), .acknowledged = true };
 	billing_record(smsc->store, &ev);
 	rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_MO_ACCEPTED));
 	LOGP(DSMS, LOGL_INFO, "MO %s from %s to %s for '%s'\n", ref, a->oa_address.digits, t.addr.text, acc->system_id);

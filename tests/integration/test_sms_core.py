@@ -403,6 +403,8 @@ class SmsCore(sn.NetworkTestCase):
         self.assertNotIn(undelivered, {b['ref'] for b in mt})
         # one per MO-ForwardSM accepted: three single ones, 2 x 2 parts and the lone first part
         self.assertEqual(len([b for b in self.billing if b['kind'] == 'sms_mo']), 8)
+        # with the operator whose network handed it over (its MSC's GT in the operator's ranges)
+        self.assertEqual({b['operator'] for b in self.billing if b['kind'] == 'sms_mo'}, {'netsim'})
 
     def test_audit_command(self):
         for msisdn, (status, text) in self.audits.items():
