@@ -69,6 +69,19 @@ struct ussdgw *g_ussdgw;
 
 static void lat_timer_cb(void *data);
 
+/* how often the session log's retention is applied; a full batch comes
+ * back at once (a backlog after a long stop goes in a few minutes) */
+#define USSDGW_PURGE_S		10
+
+static void purge_timer_cb(void *data)
+{
+	struct ussdgw *gw = data;
+	int n = 0;
+	if (gw->log_retention_days && !store_busy(gw->st))
+		n = ussdgw_db_purge(gw->st, gw->log_retention_days);
+	osmo_timer_schedule(&gw->purge_timer, n >= USSDGW_PURGE_BATCH ? 0 : USSDGW_PURGE_S, 0);
+}
+
 struct ussdgw *ussdgw_alloc(void *ctx)
 {
 	struct ussdgw *gw = talloc_zero(ctx, struct ussdgw);
@@ -85,6 +98,7 @@ struct ussdgw *ussdgw_alloc(void *ctx)
 	gw->max_sessions = 10000;
 	gw->accept = USSDGW_ACCEPT_OPERATORS;
 	gw->http_conns_per_host = 256;
+	gw->log_retention_days = 90;
 	/* OsmoHLR 1.5 cannot parse a component with a long-form BER length (over
 	 * 127 octets) and drops the EUSE's link: 112 octets of string at most */
 	gw->gsup_lim = (struct ussd_app_limits){ .max_gsm7 = 128, .max_ucs2 = 56 };
@@ -93,6 +107,7 @@ struct ussdgw *ussdgw_alloc(void *ctx)
 	OSMO_STRLCPY_ARRAY(gw->text_timeout, "The service did not answer in time. Please try again later.");
 	OSMO_STRLCPY_ARRAY(gw->text_no_route, "Unknown service code.");
 	osmo_timer_setup(&gw->lat_timer, lat_timer_cb, gw);
+	osmo_timer_setup(&gw->purge_timer, purge_timer_cb, gw);
 	gw->ctrg = rate_ctr_group_alloc(gw, &ugw_ctrg_desc, 0);
 	if (!gw->ctrg || !gw->tdefs) {
 		talloc_free(gw);
@@ -382,6 +397,7 @@ int ussdgw_start(struct ussdgw *gw, struct map_instance *mi, struct routing *rt,
 		return -1;
 	}
 	gw->started = true;
+	osmo_timer_schedule(&gw->purge_timer, USSDGW_PURGE_S, 0);
 	LOGP(DUSSD, LOGL_NOTICE, "USSD gateway %s started: %s%u routes\n", gw->gw_id,
 	     mi ? "MAP networkUnstructuredSsContext v2, " : "", (unsigned int)llist_count(&gw->routes));
 	return 0;
@@ -411,6 +427,7 @@ void ussdgw_free(struct ussdgw *gw)
 		osmo_fsm_inst_term(s->fi, OSMO_FSM_TERM_REQUEST, NULL);
 	ussdgw_http_stop(gw);
 	osmo_timer_del(&gw->lat_timer);
+	osmo_timer_del(&gw->purge_timer);
 	if (g_ussdgw == gw)
 		g_ussdgw = NULL;
 	rate_ctr_group_free(gw->ctrg);

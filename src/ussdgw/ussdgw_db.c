@@ -35,6 +35,23 @@ int ussdgw_db_init(struct store *st)
 	return store_exec(st, schema);
 }
 
+int ussdgw_db_purge(struct store *st, unsigned int retention_days)
+{
+	sqlite3_stmt *s = store_stmt(st, "DELETE FROM ussd_sessions WHERE rowid IN (SELECT rowid FROM ussd_sessions"
+				     " WHERE start_ms < ? ORDER BY start_ms LIMIT ?)");
+	if (!s || store_write(st) < 0)
+		return 0;
+	sqlite3_bind_int64(s, 1, ussdgw_now_ms() - retention_days * 86400000LL);
+	sqlite3_bind_int(s, 2, USSDGW_PURGE_BATCH);
+	int n = 0;
+	if (store_step(st, s) == SQLITE_DONE)
+		n = sqlite3_changes(store_db(st));
+	else
+		LOGP(DUSSD, LOGL_ERROR, "session log retention: %s\n", sqlite3_errmsg(store_db(st)));
+	sqlite3_reset(s);
+	return n;
+}
+
 static const char *op_name(const struct ussdgw_session *s)
 {
 	if (s->op)

@@ -141,6 +141,7 @@ struct ussdgw {
 	char text_timeout[USSDGW_TEXT_CFG_MAX + 1];
 	char text_no_route[USSDGW_TEXT_CFG_MAX + 1];
 	unsigned int http_conns_per_host;
+	unsigned int log_retention_days;	/* session log rows kept; 0: for ever */
 	struct ussd_app_limits gsup_lim;	/* texts on the GSUP path (OsmoHLR's parser) */
 	struct llist_head apps;
 	struct llist_head routes;
@@ -163,6 +164,7 @@ struct ussdgw {
 	/* the gateway's own time per round: MAP in -> HTTP out, HTTP in -> MAP out */
 	struct ussdgw_latency lat_to_app, lat_to_net;
 	struct osmo_timer_list lat_timer;	/* the loop's next turn */
+	struct osmo_timer_list purge_timer;	/* the session log's retention */
 	struct {
 		struct ussdgw_latency *l;
 		struct timespec t0;
@@ -397,6 +399,10 @@ void ussdgw_app_cancel(struct ussdgw_session *s);
 int ussdgw_db_init(struct store *st);
 int ussdgw_db_bill(struct ussdgw_session *s);
 void ussdgw_db_log(struct ussdgw_session *s, int64_t end_ms);
+#define USSDGW_PURGE_BATCH	500
+/* Session log rows that started more than the retention ago, a batch at a
+ * time; returns how many went (the billing records stay: append-only) */
+int ussdgw_db_purge(struct store *st, unsigned int retention_days);
 
 /* ussdgw_vty.c */
 extern struct ussdgw *g_ussdgw;

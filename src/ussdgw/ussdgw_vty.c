@@ -52,6 +52,14 @@ DEFUN(cfg_max_sessions, cfg_max_sessions_cmd, "max-sessions <0-1000000>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_log_retention, cfg_log_retention_cmd, "session-log retention <0-36500>",
+      "The session log (sigway-audit --ussd)\n" "How long its rows are kept (the billing records stay)\n"
+      "Days (0: for ever; default 90)\n")
+{
+	GW->log_retention_days = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_accept, cfg_accept_cmd, "accept-from (operators|any)",
       "Where the network may open USSD sessions from\n"
       "A GT of a routing operator's network (its HLR GT or network-gt ranges)\n" "Any GT\n")
@@ -382,6 +390,7 @@ static int config_write_ussd(struct vty *vty)
 	vty_out(vty, "ussd%s", VTY_NEWLINE);
 	vty_out(vty, " gateway-id %s%s", GW->gw_id, VTY_NEWLINE);
 	vty_out(vty, " max-sessions %u%s", GW->max_sessions, VTY_NEWLINE);
+	vty_out(vty, " session-log retention %u%s", GW->log_retention_days, VTY_NEWLINE);
 	vty_out(vty, " accept-from %s%s", GW->accept == USSDGW_ACCEPT_ANY ? "any" : "operators", VTY_NEWLINE);
 	vty_out(vty, " http connections-per-host %u%s", GW->http_conns_per_host, VTY_NEWLINE);
 	vty_out(vty, " gsup max-chars gsm7 %u ucs2 %u%s", ussd_app_max_gsm7(&GW->gsup_lim),
@@ -494,6 +503,7 @@ void ussdgw_vty_init(struct ussdgw *gw)
 	install_node(&ussd_node, config_write_ussd);
 	install_element(SIGWAY_USSD_NODE, &cfg_gw_id_cmd);
 	install_element(SIGWAY_USSD_NODE, &cfg_max_sessions_cmd);
+	install_element(SIGWAY_USSD_NODE, &cfg_log_retention_cmd);
 	install_element(SIGWAY_USSD_NODE, &cfg_accept_cmd);
 	install_element(SIGWAY_USSD_NODE, &cfg_text_cmd);
 	install_element(SIGWAY_USSD_NODE, &cfg_timer_cmd);

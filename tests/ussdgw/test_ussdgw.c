@@ -1,15 +1,20 @@
 /* The USSD gateway's own rules, without a network: routing by service code
  * (longest prefix, parameters, default route), the latency histogram, the
- * language of a DCS, the text of a network USSD string. The sessions are
+ * language of a DCS, the text of a network USSD string, the session log's
+ * retention (on a real SQLite file). The sessions are
  * tested end to end in tests/integration/test_ussd_*.py. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <talloc.h>
 
+#include <sigway/store/store.h>
 #include <sigway/ussd/ussd_string.h>
 #include "ussdgw_int.h"
 
@@ -171,6 +176,58 @@ static void test_status_names(void **state)
 	assert_string_equal(ussdgw_status_name(_USSDGW_ST_COUNT), "open");
 }
 
+static void add_log_row(struct store *st, const char *id, int64_t start_ms)
+{
+	char sql[400];
+	snprintf(sql, sizeof(sql), "INSERT INTO ussd_sessions VALUES ('%s', 'pull', 'map', 'a', '*100#', '491770000001',"
+		 " '', 'netsim', '', '', '', '', %lld, %lld, 1, 'success', '', 1)", id, (long long)start_ms,
+		 (long long)start_ms + 1000);
+	assert_int_equal(store_exec(st, sql), 0);
+}
+
+static int log_rows(struct store *st)
+{
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT count(*) FROM ussd_sessions", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	int n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+/* Rows older than the retention go, a batch at a time, the rest stay */
+static void test_log_retention(void **state)
+{
+	char dir[] = "/tmp/sigway-ussdgw-test-XXXXXX", path[64], cmd[80];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/store.db", dir);
+	void *ctx = talloc_new(NULL);
+	struct store *st = store_open(ctx, path);
+	assert_non_null(st);
+	assert_int_equal(ussdgw_db_init(st), 0);
+	int64_t now = ussdgw_now_ms(), day = 86400000LL;
+	char id[32];
+	for (int i = 0; i < USSDGW_PURGE_BATCH + 3; i++) {
+		snprintf(id, sizeof(id), "old-%d", i);
+		add_log_row(st, id, now - 91 * day - i);
+	}
+	add_log_row(st, "recent-1", now - 89 * day);
+	add_log_row(st, "recent-2", now - day);
+	assert_int_equal(ussdgw_db_purge(st, 90), USSDGW_PURGE_BATCH);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(log_rows(st), 5);
+	assert_int_equal(ussdgw_db_purge(st, 90), 3);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(log_rows(st), 2);
+	assert_int_equal(ussdgw_db_purge(st, 90), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(log_rows(st), 2);
+	store_close(st);
+	talloc_free(ctx);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +237,7 @@ int main(void)
 		cmocka_unit_test(test_dcs_language),
 		cmocka_unit_test(test_decode_text),
 		cmocka_unit_test(test_status_names),
+		cmocka_unit_test(test_log_retention),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
