@@ -24,6 +24,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -536,3 +537,13 @@ class NetworkTestCase(unittest.TestCase):
         bad = {k: v for k, v in cls.net.exit_codes.items() if k != 'osmo-stp' and v != 0}
         if bad:
             raise AssertionError('daemons exited with %s' % bad)
+
+
+def main(doc):
+    """A test script's entry: `script.py BUILD_DIR [unittest arguments]`; the
+    usage (the docstring's last paragraph) when the build directory is missing"""
+    if len(sys.argv) < 2:
+        print(doc.split('\n\n')[-1], file=sys.stderr)
+        sys.exit(2)
+    NetworkTestCase.build = os.path.abspath(sys.argv.pop(1))
+    unittest.main(module='__main__', verbosity=2)

@@ -141,8 +141,4 @@ class UssdFlood(sn.NetworkTestCase):
 
 
 if __name__ == '__main__':
-    if len(sys.argv) < 2:
-        print(__doc__.split('\n\n')[-1], file=sys.stderr)
-        sys.exit(2)
-    sn.NetworkTestCase.build = os.path.abspath(sys.argv.pop(1))
-    unittest.main(verbosity=2)
+    sn.main(__doc__)
