@@ -132,6 +132,14 @@ int lookup_start(struct lookup_svc *svc, const struct lookup_deps *deps)
 		LOGP(DLOOKUP, LOGL_ERROR, "cannot create the lookup tables\n");
 		return -1;
 	}
+	int interrupted = lookup_db_bill_interrupted(svc);
+	if (interrupted < 0) {
+		LOGP(DLOOKUP, LOGL_ERROR, "cannot bill the lookups the last run left in flight\n");
+		return -1;
+	}
+	if (interrupted)
+		LOGP(DLOOKUP, LOGL_NOTICE, "%d lookups were in flight when the last run ended: their SRI-for-SM"
+		     " went out, they are billed now (no result was given)\n", interrupted);
 	svc->notify = http_client_alloc(svc, "lookup-notify");
 	if (!svc->notify)
 		return -1;
@@ -365,6 +373,11 @@ static void sri_done(void *priv, const struct routing_sri_result *sri)
 	it->sri = NULL;
 	llist_del_init(&it->list);
 	svc->in_flight--;
+	if (it->pending) {
+		/* in the transaction of its record (or of nothing, when it never left) */
+		lookup_db_pending(svc, it, false);
+		it->pending = false;
+	}
 	if (lookup_sri_unsent(sri)) {
 		/* the Begin never left (no route, prohibited subsystem): nothing to bill */
 		lookup_ctr_inc(svc, LOOKUP_CTR_NOT_SENT);
@@ -406,6 +419,10 @@ static void start_sri(struct lookup_svc *svc, struct lookup_item *it)
 	}
 	llist_add_tail(&it->list, &svc->flight);
 	svc->in_flight++;
+	if (svc->d.store) {
+		lookup_db_pending(svc, it, true);
+		it->pending = true;
+	}
 }
 
 static void pump_later(struct lookup_svc *svc, int64_t ms)

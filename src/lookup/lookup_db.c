@@ -38,7 +38,11 @@ static const char schema[] =
 	"CREATE INDEX IF NOT EXISTS lookup_jobs_account ON lookup_jobs (account, state);"
 	"CREATE TABLE IF NOT EXISTS lookup_job_numbers ("
 	" job TEXT NOT NULL, seq INTEGER NOT NULL, msisdn TEXT NOT NULL, input TEXT NOT NULL,"
-	" done INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (job, seq)) WITHOUT ROWID;";
+	" done INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (job, seq)) WITHOUT ROWID;"
+	/* lookups whose SRI-for-SM went out and that have not ended */
+	"CREATE TABLE IF NOT EXISTS lookup_pending ("
+	" ref TEXT PRIMARY KEY, account TEXT NOT NULL, operator TEXT NOT NULL, request_ms INTEGER NOT NULL)"
+	" WITHOUT ROWID;";
 
 /* the audit table is the SMS core's (sigway-audit reads both); newer
  * versions of it say who answered each dialogue (answer_gt) */
@@ -145,6 +149,48 @@ void lookup_db_record(struct lookup_svc *svc, struct lookup_item *it, const stru
 			store_step(svc->d.store, s);
 		}
 	}
+}
+
+void lookup_db_pending(struct lookup_svc *svc, const struct lookup_item *it, bool pending)
+{
+	sqlite3_stmt *s = store_stmt(svc->d.store, pending ?
+				     "INSERT OR REPLACE INTO lookup_pending (ref, account, operator, request_ms)"
+				     " VALUES (?,?,?,?)" : "DELETE FROM lookup_pending WHERE ref = ?");
+	if (!s)
+		return;
+	store_write(svc->d.store);
+	sqlite3_bind_text(s, 1, it->res.id, -1, SQLITE_TRANSIENT);
+	if (pending) {
+		sqlite3_bind_text(s, 2, it->acct->name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 3, it->res.operator_name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 4, it->res.request_ms);
+	}
+	if (store_step(svc->d.store, s) != SQLITE_DONE)
+		LOGP(DLOOKUP, LOGL_ERROR, "lookup %s: cannot write that it is pending: %s\n", it->res.id,
+		     sqlite3_errmsg(store_db(svc->d.store)));
+	sqlite3_reset(s);
+}
+
+int lookup_db_bill_interrupted(struct lookup_svc *svc)
+{
+	struct store *st = svc->d.store;
+	sqlite3_stmt *s = store_stmt(st, "SELECT ref, account, operator, request_ms FROM lookup_pending");
+	int n = 0;
+	if (!s || store_write(st) < 0)
+		return -EIO;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct billing_event ev = { .kind = BILL_LOOKUP, .ref = (const char *)sqlite3_column_text(s, 0),
+					    .account = (const char *)sqlite3_column_text(s, 1),
+					    .operator = (const char *)sqlite3_column_text(s, 2), .units = 1,
+					    .event_ms = sqlite3_column_int64(s, 3) };
+		/* (kind, ref) is unique: a record written before is not written twice */
+		billing_record(st, &ev);
+		n++;
+	}
+	sqlite3_reset(s);
+	if (n && store_exec(st, "DELETE FROM lookup_pending") < 0)
+		return -EIO;
+	return store_commit(st) < 0 ? -EIO : n;
 }
 
 unsigned int lookup_db_billed_since(struct lookup_svc *svc, const char *account, int64_t since_ms)

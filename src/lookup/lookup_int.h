@@ -107,6 +107,7 @@ struct lookup_item {
 	struct lookup_opq *opq;
 	struct routing_sri *sri;	/* in flight */
 	bool queued, quota_taken;
+	bool pending;			/* its SRI-for-SM went out: a lookup_pending row until it ends */
 	void (*cb)(void *priv, const struct lookup_result *r);
 	void *priv;
 	char *text;			/* the log's JSON of the result (whole IMSI; talloc child) */
@@ -153,6 +154,11 @@ int lookup_db_init(struct store *st);
 /* The records of a finished lookup in this tick's transaction: the log
  * row; the billing record and the audit row when an SRI-for-SM was sent */
 void lookup_db_record(struct lookup_svc *svc, struct lookup_item *it, const struct routing_trace *trace);
+/* A lookup whose SRI-for-SM went out is pending until its record is
+ * written (in the same transaction). What a crash or a stop left pending
+ * was sent and is billed at the next start: returns how many. */
+void lookup_db_pending(struct lookup_svc *svc, const struct lookup_item *it, bool pending);
+int lookup_db_bill_interrupted(struct lookup_svc *svc);
 /* lookups of the account sent to the network since since_ms (its quota) */
 unsigned int lookup_db_billed_since(struct lookup_svc *svc, const char *account, int64_t since_ms);
 /* one batch of the retention purge */

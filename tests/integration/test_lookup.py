@@ -18,6 +18,7 @@ import http.server
 import json
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -553,6 +554,83 @@ def main():
     BUILD = sys.argv.pop(1)
     sn.NetworkTestCase.build = BUILD
     unittest.main(verbosity=2)
+
+
+SILENT = ['49171000004%d' % i for i in range(3)]     # their HLR never answers
+
+
+class InterruptedLookups(sn.NetworkTestCase):
+    """Lookups whose SRI-for-SM went out when sigwayd died (kill -9) are billed
+    when it starts again: one record each, as many as the capture's Begins;
+    then the same after an orderly stop (SIGTERM) that gives up on them."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.http_port = sn.free_port()
+        silent = ''.join(' subscriber %s imsi 26201100000%s state attached\n subscriber %s sri-answer none\n'
+                         % (n, n[-4:], n) for n in SILENT)
+        # no MAP timeout while the test runs: the lookups stay in flight
+        cls.network_args = {'sigwayd_extra': 'http\n local-port %d\n' % cls.http_port + SIGWAYD_EXTRA +
+                            'map\n timer map X1 120\n',
+                            'netsim_extra': SUBSCRIBERS + silent}
+        super().setUpClass()
+
+    @classmethod
+    def in_flight(cls, n):
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            m = re.search(r'in flight (\d+)', cls.net.gw('show lookup'))
+            if m and int(m.group(1)) >= n:
+                return True
+            time.sleep(0.2)
+        return False
+
+    @classmethod
+    def start_lookups(cls, numbers):
+        """each in a thread of its own: the answers never come"""
+        for n in numbers:
+            threading.Thread(target=curl, args=(cls.http_port, 'GET', '/v1/lookup/' + n, KEYS['full']),
+                             daemon=True).start()
+
+    @classmethod
+    def run_all(cls):
+        net = cls.net
+        cls.start_lookups(SILENT)
+        cls.flying_before_kill = cls.in_flight(len(SILENT))
+        cls.billing_before_kill = cls.lookup_billing(net)
+        net.kill_sigwayd()
+        net.restart_sigwayd()
+        cls.billing_after_kill = cls.lookup_billing(net)
+        cls.log_after_kill = net.log('sigwayd')
+        # an orderly stop with one in flight: sigwayd waits, then gives up on it
+        cls.start_lookups(SILENT[:1])
+        cls.flying_before_stop = cls.in_flight(1)
+        cls.stop_status = net.kill_sigwayd(signal.SIGTERM)
+        net.restart_sigwayd()
+        cls.billing_after_stop = cls.lookup_billing(net)
+
+    @staticmethod
+    def lookup_billing(net):
+        return [b for b in net.billing() if b['kind'] == 'lookup']
+
+    def test_billed_after_kill(self):
+        self.assertTrue(self.flying_before_kill)
+        self.assertEqual(self.billing_before_kill, [])
+        self.assertEqual(len(self.billing_after_kill), len(SILENT))
+        self.assertEqual({b['account'] for b in self.billing_after_kill}, {'full'})
+        self.assertEqual({b['operator'] for b in self.billing_after_kill}, {'netsim'})
+        self.assertIn('%d lookups were in flight when the last run ended' % len(SILENT), self.log_after_kill)
+
+    def test_billed_after_orderly_stop(self):
+        self.assertTrue(self.flying_before_stop)
+        self.assertEqual(self.stop_status, 0)
+        self.assertEqual(len(self.billing_after_stop), len(SILENT) + 1)
+        self.assertEqual(len({b['ref'] for b in self.billing_after_stop}), len(SILENT) + 1)
+
+    def test_billing_equals_begins(self):
+        begins = [m for m in self.msgs if m.get('tcap.begin_element') and m.get('gsm_old.localValue') == '45']
+        self.assertEqual(len(begins), len(SILENT) + 1)
+        self.assertEqual(len(self.billing_after_stop), len(begins))
 
 
 if __name__ == '__main__':
