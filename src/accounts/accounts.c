@@ -11,6 +11,7 @@
 #include <osmocom/core/logging.h>
 #include <osmocom/core/utils.h>
 #include <sigway/accounts/accounts.h>
+#include <sigway/common/url.h>
 
 /* key checks (crypt) may use this much of each second of the loop */
 #define KEY_BUDGET_MS		200
@@ -125,14 +126,9 @@ struct account *account_of_smpp(const struct smpp_account *a)
 
 bool account_notify_prefix_ok(const char *prefix)
 {
-	size_t n = strlen(prefix);
-	const char *host = !strncasecmp(prefix, "http://", 7) ? prefix + 7 :
-			   !strncasecmp(prefix, "https://", 8) ? prefix + 8 : NULL;
-	if (!host || n > ACCOUNT_NOTIFY_URL_LEN)
+	const char *host = url_http_host(prefix);
+	if (!host || strlen(prefix) > ACCOUNT_NOTIFY_URL_LEN)
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)prefix[i] <= 0x20 || (unsigned char)prefix[i] >= 0x7f)
-			return false;
 	const char *slash = strchr(host, '/');
 	/* a host before the path; no user info, query or fragment in the authority */
 	return slash && slash > host && !memchr(host, '@', slash - host) && !memchr(host, '?', slash - host) &&

@@ -3,10 +3,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <talloc.h>
 #include <jansson.h>
 #include <osmocom/core/utils.h>
+#include <sigway/common/url.h>
 #include <sigway/lookup/lookup_request.h>
 
 /* true for well-formed UTF-8 without control characters */
@@ -137,13 +137,9 @@ static int finish(const struct lookup_request *req)
 
 bool lookup_notify_url_ok(const char *url)
 {
-	size_t n = strlen(url);
-	if (!n || n > LOOKUP_NOTIFY_URL_MAX)
+	if (strlen(url) > LOOKUP_NOTIFY_URL_MAX)
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)url[i] <= 0x20 || (unsigned char)url[i] >= 0x7f)
-			return false;
-	const char *host = !strncasecmp(url, "http://", 7) ? url + 7 : !strncasecmp(url, "https://", 8) ? url + 8 : NULL;
+	const char *host = url_http_host(url);
 	return host && *host && *host != '/';
 }
 

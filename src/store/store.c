@@ -138,10 +138,15 @@ static double mono_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static void ctr_inc(struct store *st, enum store_ctr c)
+static void ctr_add(struct store *st, enum store_ctr c, unsigned int n)
 {
 	if (st->ctrg)
-		rate_ctr_inc(rate_ctr_group_get_ctr(st->ctrg, c));
+		rate_ctr_add(rate_ctr_group_get_ctr(st->ctrg, c), n);
+}
+
+static void ctr_inc(struct store *st, enum store_ctr c)
+{
+	ctr_add(st, c, 1);
 }
 
 int store_exec(struct store *st, const char *sql)
@@ -284,8 +289,7 @@ static void journal_to_kept(struct store *st)
 		     " (more than %llu MiB were free when it began): lost\n", st->tx_unjournalled,
 		     STORE_JOURNAL_BELOW >> 20);
 		st->stats.kept_dropped += st->tx_unjournalled;
-		for (unsigned int i = 0; i < st->tx_unjournalled; i++)
-			ctr_inc(st, STORE_CTR_KEPT_LOST);
+		ctr_add(st, STORE_CTR_KEPT_LOST, st->tx_unjournalled);
 		st->tx_unjournalled = 0;
 	}
 }
@@ -502,14 +506,15 @@ static void commit_timer_cb(void *data)
 	store_commit(data);
 }
 
-/* the free space of the store's volume now (unknown: 0) */
-static uint64_t volume_free(struct store *st)
+/* The free space of the store's volume now, kept in the stats; false:
+ * unknown */
+static bool volume_free(struct store *st, uint64_t *free_b)
 {
 	struct statvfs vfs;
 	if (statvfs(st->dir, &vfs) != 0)
-		return 0;
-	st->stats.free_bytes = (uint64_t)vfs.f_bavail * vfs.f_frsize;
-	return st->stats.free_bytes;
+		return false;
+	*free_b = st->stats.free_bytes = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	return true;
 }
 
 void store_journal_always(struct store *st, bool always)
@@ -562,7 +567,8 @@ int store_write(struct store *st)
 	}
 	st->in_tx = true;
 	st->last_write_ms = mono_ms();
-	st->journal_on = st->journal_always || volume_free(st) < STORE_JOURNAL_BELOW;
+	uint64_t free_b;
+	st->journal_on = st->journal_always || !volume_free(st, &free_b) || free_b < STORE_JOURNAL_BELOW;
 	if (!osmo_timer_pending(&st->commit_timer))
 		osmo_timer_schedule(&st->commit_timer, st->background_ms / 1000, (st->background_ms % 1000) * 1000);
 	return 0;
@@ -628,10 +634,8 @@ static void watch_timer_cb(void *data)
 {
 	struct store *st = data;
 	double now = mono_ms();
-	struct statvfs vfs;
-	if (statvfs(st->dir, &vfs) == 0) {
-		uint64_t free_b = (uint64_t)vfs.f_bavail * vfs.f_frsize;
-		st->stats.free_bytes = free_b;
+	uint64_t free_b;
+	if (volume_free(st, &free_b)) {
 		if (free_b < STORE_LOW_SPACE) {
 			if (!st->low || now - st->low_logged_ms >= STORE_LOW_SPACE_LOG_MS) {
 				st->low_logged_ms = now;
