@@ -35,7 +35,6 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(TOP, 'tests', 'integration'))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sigway_net as sn  # noqa: E402
-from smpp_bench import rss_kb  # noqa: E402
 
 KEY = 'benchkey-0123456789abcdef-secret'
 
@@ -105,9 +104,7 @@ TCK = os.sysconf('SC_CLK_TCK')
 
 def cpu_s(pid):
     """CPU seconds (user + system) a process used so far"""
-    with open('/proc/%d/stat' % pid) as f:
-        fields = f.read().rsplit(')', 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TCK
+    return sum(sn.cpu_times(pid))
 
 
 def sched_s(pid):
@@ -153,23 +150,14 @@ def lookups(port, count, inflight, base, batch=1, net=None):
 
 
 def tcap_rate_cpu(net, count, window):
-    """tcap_rate() with the CPU per dialogue of each process (the test peer in sigwayd's place)"""
+    """The TCAP reference with the CPU per dialogue of each process (the test peer in sigwayd's place)"""
     net.swap('gateway', 'testpeer')
     pids = procs_of(net, ('testpeer', 'osmo-stp', 'netsim'))
     c0 = {name: cpu_s(pid) for name, pid in pids.items()}
-    net.peer('bench tcap %s count %d window %d' % (sn.HLR_GT, count, window))
-    deadline = time.time() + 600
-    while 'finished' not in net.peer('show bench'):
-        if time.time() > deadline:
-            raise TimeoutError('bench tcap')
-        time.sleep(0.05)
+    rate = net.peer_bench('tcap', count, window)
     us = costs(pids, c0, {name: cpu_s(pid) for name, pid in pids.items()}, count)
-    f = net.peer('show bench').split()
-    vals = dict(zip(f[3::2], f[4::2]))
-    if int(vals['failed']) or int(vals['done']) != count:
-        raise RuntimeError('bench lost messages: %s' % vals)
     net.swap('gateway', 'sigwayd')
-    return float(vals['rate']), us
+    return rate, us
 
 
 def api(port, method, path, body=None, ctype='text/plain'):
@@ -183,14 +171,14 @@ def bulk_rss(net, port, n, seconds):
     """(b): RSS of sigwayd around a bulk job of n numbers"""
     pid = net.procs['sigwayd'][0].pid
     body = ''.join('4917%09d\n' % i for i in range(n)).encode()
-    before = rss_kb(pid)
+    before = sn.rss_kib(pid)
     samples = []
     import threading
     stop = threading.Event()
 
     def sample():
         while not stop.is_set():
-            samples.append((time.time(), rss_kb(pid)))
+            samples.append((time.time(), sn.rss_kib(pid)))
             time.sleep(0.5)
     t = threading.Thread(target=sample, daemon=True)
     t.start()

@@ -46,14 +46,6 @@ def load(port, **kw):
     return r
 
 
-def rss_kb(pid):
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            if line.startswith('VmRSS:'):
-                return int(line.split()[1])
-    return 0
-
-
 def fresh(net):
     net.kill_sigwayd()
     for suffix in ('', '-wal', '-shm'):
@@ -66,21 +58,9 @@ def tcap_rate(net, count, window):
     """The test peer in sigwayd's place: TCAP round trips to netsim's HLR;
     then sigwayd back in its place (an orderly stop and start, same store)"""
     net.swap('gateway', 'testpeer')
-    net.peer('bench tcap %s count %d window %d' % (sn.HLR_GT, count, window))
-    deadline = time.time() + 600
-    while time.time() < deadline:
-        out = net.peer('show bench')
-        if 'finished' in out:
-            f = out.split()
-            vals = dict(zip(f[3::2], f[4::2]))
-            if int(vals['failed']) or int(vals['done']) != count:
-                raise RuntimeError('bench lost messages: ' + out)
-            break
-        time.sleep(0.2)
-    else:
-        raise TimeoutError('bench tcap')
+    rate = net.peer_bench('tcap', count, window)
     net.swap('gateway', 'sigwayd')
-    return float(vals['rate'])
+    return rate
 
 
 def main():
@@ -118,10 +98,10 @@ def main():
         fresh(net)
         gw_pid = net.procs['sigwayd'][0].pid
         load(smpp, count=200, schedule=LATER)       # warm up: SMPP binds, the store
-        before = rss_kb(gw_pid)
+        before = sn.rss_kib(gw_pid)
         load(smpp, count=args.held, schedule=LATER)
         time.sleep(1)
-        after = rss_kb(gw_pid)
+        after = sn.rss_kib(gw_pid)
         held = net.gw('show sms').splitlines()[0]
         fresh(net)
         for _ in range(args.rounds):

@@ -9,7 +9,6 @@ usage: ss7_flood_rss.py BUILD_DIR [N]     (N default 100000; the release build)
 """
 
 import os
-import re
 import sys
 import time
 
@@ -21,26 +20,16 @@ NETSIM_EXTRA = 'sccp\n local-gt 88235\n'
 SIGWAYD_EXTRA = 'sccp\n gtt 88 dpc 0.0.3\n'
 
 
-def rss_kib(pid):
-    with open('/proc/%d/status' % pid) as f:
-        return int(re.search(r'VmRSS:\s+(\d+)', f.read()).group(1))
-
-
-def counter(text, name):
-    m = re.search(r'%s:\s+(\d+)' % re.escape(name), text)
-    return int(m.group(1)) if m else 0
-
-
 def flood(net, pid, command, done):
     ns = net.vty('netsim')
-    before = peak = rss_kib(pid)
+    before = peak = sn.rss_kib(pid)
     esme = net.esme_start({'submits': [{'source_addr': '4000', 'destination_addr': '491770000001',
                                         'short_message': 'during the flood', 'registered_delivery': 1}],
                            'receipts': 1, 'timeout': 300000})
     t0 = time.time()
     ns.cmd(command)
     while time.time() - t0 < 600:
-        peak = max(peak, rss_kib(pid))
+        peak = max(peak, sn.rss_kib(pid))
         if done(net):
             break
         time.sleep(0.1)
@@ -48,7 +37,7 @@ def flood(net, pid, command, done):
     time.sleep(2)
     out, _ = esme.communicate(timeout=300)
     delivered = 'stat:DELIVRD' in out
-    return before, peak, rss_kib(pid), elapsed, delivered
+    return before, peak, sn.rss_kib(pid), elapsed, delivered
 
 
 def main():
@@ -58,15 +47,15 @@ def main():
         pid = net.procs['sigwayd'][0].pid
         # done when sigwayd has refused every Begin (its MAP counter)
         res = flood(net, pid, 'attack begin-flood %d from-gt %s to-gt %s' % (n, FOREIGN, sn.GW_GT),
-                    lambda net: counter(net.gw('show map statistics'),
-                                        'Dialogues refused: application context nobody serves') >= n)
+                    lambda net: sn.counter(net.gw('show map statistics'),
+                                        'Dialogues refused: application context nobody serves', missing=0) >= n)
         print('%d USSD Begins: RSS before %d KiB, highest %d KiB (+%d), after %d KiB, %.1f s, normal MT delivered: %s'
               % (n, res[0], res[1], res[1] - res[0], res[2], res[3], res[4]))
         # done when sigwayd has taken (16) or dropped every first segment
         share = 16
         res = flood(net, pid, 'attack segment-flood %d %d called-gt %s from-gt %s' % (n, sn.PC_GW, sn.GW_GT, FOREIGN),
-                    lambda net: counter(net.gw('show sccp statistics'), 'Segments dropped: their calling address '
-                                        'has its share of reassemblies') >= n - share)
+                    lambda net: sn.counter(net.gw('show sccp statistics'), 'Segments dropped: their calling address '
+                                        'has its share of reassemblies', missing=0) >= n - share)
         print('%d first XUDT segments: RSS before %d KiB, highest %d KiB (+%d), after %d KiB, %.1f s, normal MT '
               'delivered: %s' % (n, res[0], res[1], res[1] - res[0], res[2], res[3], res[4]))
         print(net.gw('show sccp statistics'))

@@ -14,26 +14,10 @@ import argparse
 import os
 import statistics
 import sys
-import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(TOP, 'tests', 'integration'))
 import sigway_net as sn  # noqa: E402
-
-
-def run_bench(net, kind, count, window):
-    net.peer('bench %s %s count %d window %d' % (kind, sn.HLR_GT, count, window))
-    deadline = time.time() + 600
-    while time.time() < deadline:
-        out = net.peer('show bench')
-        if 'finished' in out:
-            f = out.split()
-            vals = dict(zip(f[3::2], f[4::2]))
-            if int(vals['failed']) or int(vals['done']) != count:
-                raise RuntimeError('bench lost messages: ' + out)
-            return float(vals['rate'])
-        time.sleep(0.2)
-    raise TimeoutError(kind)
 
 
 def main():
@@ -45,10 +29,10 @@ def main():
     a = ap.parse_args()
     rates = {'udt': [], 'tcap': []}
     with sn.Network(os.path.abspath(a.build), capture=False, quiet=True, gateway='testpeer') as net:
-        run_bench(net, 'udt', 5000, a.window)   # warm-up
+        net.peer_bench('udt', 5000, a.window)   # warm-up
         for r in range(a.rounds):
             for kind in ('udt', 'tcap'):
-                rate = run_bench(net, kind, a.count, a.window)
+                rate = net.peer_bench(kind, a.count, a.window)
                 rates[kind].append(rate)
                 print('round %d %-4s %9.0f round trips/s' % (r + 1, kind, rate), flush=True)
     mu, mt = statistics.median(rates['udt']), statistics.median(rates['tcap'])

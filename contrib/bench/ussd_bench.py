@@ -51,13 +51,7 @@ SIGWAYD_EXTRA = """ussd
 
 def cpu_us(pids):
     """user and system CPU time of each process so far, in microseconds"""
-    hz = os.sysconf('SC_CLK_TCK')
-    out = {}
-    for name, pid in pids.items():
-        with open('/proc/%d/stat' % pid) as f:
-            fields = f.read().rsplit(')', 1)[1].split()
-        out[name] = (int(fields[11]) * 1e6 / hz, int(fields[12]) * 1e6 / hz)
-    return out
+    return {name: tuple(t * 1e6 for t in sn.cpu_times(pid)) for name, pid in pids.items()}
 
 
 def tcap_rate(net, count, window):
@@ -66,23 +60,11 @@ def tcap_rate(net, count, window):
     net.swap('gateway', 'testpeer')
     pids = {n: net.procs[n][0].pid for n in ('testpeer', 'netsim', 'osmo-stp')}
     before = cpu_us(pids)
-    net.peer('bench tcap %s count %d window %d' % (sn.HLR_GT, count, window))
-    deadline = time.time() + 600
-    while time.time() < deadline:
-        out = net.peer('show bench')
-        if 'finished' in out:
-            f = out.split()
-            vals = dict(zip(f[3::2], f[4::2]))
-            if int(vals['failed']) or int(vals['done']) != count:
-                raise RuntimeError('bench lost round trips: ' + out)
-            break
-        time.sleep(0.2)
-    else:
-        raise TimeoutError('bench tcap')
+    rate = net.peer_bench('tcap', count, window)
     after = cpu_us(pids)
     cpu = sum(after[n][0] + after[n][1] - before[n][0] - before[n][1] for n in pids) / count
     net.swap('gateway', 'sigwayd')
-    return float(vals['rate']), cpu
+    return rate, cpu
 
 
 def ussd_rate(net, count, window, pids=None):

@@ -56,6 +56,31 @@ def free_port():
         return s.getsockname()[1]
 
 
+def counter(text, name, missing=None):
+    """A counter's value in a `show ... statistics` text, by its description;
+    missing None: a counter not in the text fails the test"""
+    m = re.search(r'%s:\s+(\d+)' % re.escape(name), text)
+    if m:
+        return int(m.group(1))
+    if missing is None:
+        raise AssertionError('no "%s" in:\n%s' % (name, text))
+    return missing
+
+
+def rss_kib(pid):
+    """A process's resident memory now, KiB"""
+    with open('/proc/%d/status' % pid) as f:
+        return int(re.search(r'VmRSS:\s+(\d+)', f.read()).group(1))
+
+
+def cpu_times(pid):
+    """(user, system) CPU seconds a process used so far"""
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    tck = os.sysconf('SC_CLK_TCK')
+    return int(fields[11]) / tck, int(fields[12]) / tck
+
+
 class Vty:
     """A telnet VTY session (libosmovty speaks plain text after its banner)."""
 
@@ -256,6 +281,22 @@ class Network:
             if name in PEERS:
                 return name
         raise RuntimeError('no test peer in this network (%s)' % self.place)
+
+    def peer_bench(self, kind, count, window, gt=HLR_GT, timeout=600):
+        """The test peer's `bench KIND` to gt, until it finished; its rate. A
+        dialogue lost or failed, or no end within timeout s, raises."""
+        self.peer('bench %s %s count %d window %d' % (kind, gt, count, window))
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            out = self.peer('show bench')
+            if 'finished' in out:
+                f = out.split()
+                vals = dict(zip(f[3::2], f[4::2]))
+                if int(vals['failed']) or int(vals['done']) != count:
+                    raise RuntimeError('bench lost dialogues: ' + out)
+                return float(vals['rate'])
+            time.sleep(0.05)
+        raise TimeoutError('bench ' + kind)
 
     def peer(self, line):
         """A command to the test peer (the one in the gateway's place when both run)"""

@@ -68,13 +68,6 @@ def udt(called, calling, data):
         bytes([len(data)]) + data
 
 
-def counter(stats, description):
-    m = re.search(r'%s:\s+(\d+)' % re.escape(description), stats)
-    if not m:
-        raise AssertionError('no "%s" in:\n%s' % (description, stats))
-    return int(m.group(1))
-
-
 class FreedDialogueState(sn.NetworkTestCase):
     network_args = {'network': 'netpeer'}
 
@@ -114,8 +107,8 @@ class FreedDialogueState(sn.NetworkTestCase):
         # no USSD service in sigwayd: the Begin is refused (when one lands, the
         # peer answers its TC-CONTINUE with the empty one and reports what followed)
         self.assertRegex(self.empty_continue, r'remote answered the Begin with TC-U-ABORT|after the empty TC-CONTINUE')
-        self.assertGreaterEqual(counter(self.gw_tcap, 'Begin received'), 1)
-        self.assertGreaterEqual(counter(self.gw_tcap, 'Abort sent'), 1)
+        self.assertGreaterEqual(sn.counter(self.gw_tcap, 'Begin received'), 1)
+        self.assertGreaterEqual(sn.counter(self.gw_tcap, 'Abort sent'), 1)
         self.assertTrue(self.gw_alive)
         # on the wire (tshark): the Begin from the MSC's GT, and sigwayd's answer
         begins = [m for m in self.msgs if m.get('tcap.begin_element') and
@@ -133,8 +126,8 @@ class FreedDialogueState(sn.NetworkTestCase):
 
     def test_empty_continue_for_unknown_transaction_p_aborted(self):
         self.assertRegex(self.raw_continue, r'sent \d+ octets: 0')
-        self.assertEqual(counter(self.gw_tcap, 'Messages for a transaction we do not know'), 1)
-        self.assertEqual(counter(self.gw_tcap, 'P-Aborts sent'), 1)
+        self.assertEqual(sn.counter(self.gw_tcap, 'Messages for a transaction we do not know'), 1)
+        self.assertEqual(sn.counter(self.gw_tcap, 'P-Aborts sent'), 1)
         self.assertIn('live dialogues 0', self.gw_tcap)
         aborts = [m for m in self.msgs if m.get('tcap.dtid') == '0b:ad:00:01']
         self.assertEqual(len(aborts), 1)
@@ -186,9 +179,9 @@ class EmptyContinueInUssdSession(sn.NetworkTestCase):
         # which the peer answered with an empty one
         self.assertRegex(self.empty_continue, r' ok (after the empty TC-CONTINUE the remote sent|'
                          r'remote silent after the empty TC-CONTINUE)')
-        self.assertGreaterEqual(counter(self.ussd, 'requests to applications'), 1)
-        self.assertGreaterEqual(counter(self.gw_tcap, 'Continue sent'), 1)
-        self.assertGreaterEqual(counter(self.gw_tcap, 'Continue received'), 1)
+        self.assertGreaterEqual(sn.counter(self.ussd, 'requests to applications'), 1)
+        self.assertGreaterEqual(sn.counter(self.gw_tcap, 'Continue sent'), 1)
+        self.assertGreaterEqual(sn.counter(self.gw_tcap, 'Continue received'), 1)
         self.assertRegex(self.ussd, r'sessions 0 of')
         self.assertIn('live dialogues 0', self.gw_tcap)
         self.assertTrue(self.gw_alive)

@@ -16,7 +16,6 @@ usage: test_hostile_ss7.py BUILD_DIR     (SIGWAY_FLOOD=N: Begins in the flood, d
 """
 
 import os
-import re
 import sqlite3
 import sys
 import time
@@ -64,16 +63,6 @@ SEGMENTED_MO = 'A reply long enough that its MO-ForwardSM needs two XUDT segment
 def sm(dest, text):
     return {'source_addr': '4000', 'source_addr_ton': 1, 'source_addr_npi': 1, 'destination_addr': dest,
             'dest_addr_ton': 1, 'dest_addr_npi': 1, 'short_message': text, 'registered_delivery': 1}
-
-
-def counter(text, name):
-    m = re.search(r'%s:\s+(\d+)' % re.escape(name), text)
-    return int(m.group(1)) if m else 0
-
-
-def rss_kib(pid):
-    with open('/proc/%d/status' % pid) as f:
-        return int(re.search(r'VmRSS:\s+(\d+)', f.read()).group(1))
 
 
 class HostileSs7(sn.NetworkTestCase):
@@ -132,19 +121,19 @@ class HostileSs7(sn.NetworkTestCase):
         # the capture ends before it (what the checks above read, not 40,000 refusals)
         net.stop_capture()
         pid = net.procs['sigwayd'][0].pid
-        cls.rss_before = rss_kib(pid)
+        cls.rss_before = sn.rss_kib(pid)
         cls.rss_max = cls.rss_before
         ns.cmd('attack begin-flood %d from-gt %s to-gt %s' % (FLOOD, FOREIGN_MSC, sn.GW_GT))
         during = net.esme_start({'submits': [sm('491770000003', 'during the flood')], 'receipts': 0,
                                  'bind': 'transmitter', 'timeout': 120000})
         deadline = time.time() + 300
         while time.time() < deadline:
-            cls.rss_max = max(cls.rss_max, rss_kib(pid))
+            cls.rss_max = max(cls.rss_max, sn.rss_kib(pid))
             if 'flood-left 0' in ns.cmd('show attack'):
                 break
             time.sleep(0.2)
         time.sleep(2)
-        cls.rss_after = rss_kib(pid)
+        cls.rss_after = sn.rss_kib(pid)
         out, _ = during.communicate(timeout=120)
         cls.during_events = [sn.json.loads(l) for l in out.splitlines() if l.startswith('{')]
         cls.map_stats = net.gw('show map statistics')
@@ -184,8 +173,8 @@ class HostileSs7(sn.NetworkTestCase):
         self.assertEqual(len(forged), 4)
         # the race was dropped as an answer from the wrong origin; the predicted
         # TIDs were nobody's (unknown TID) or dropped the same way
-        self.assertGreaterEqual(counter(self.tcap_stats, 'Messages of a dialogue from an address that may not '
-                                        'answer it (dropped)'), 1)
+        self.assertGreaterEqual(sn.counter(self.tcap_stats, 'Messages of a dialogue from an address that may not '
+                                        'answer it (dropped)', missing=0), 1)
         # the audit shows only the real MSC, from our GT
         rc, text = self.audit
         self.assertEqual(rc, 0, text)
@@ -197,8 +186,10 @@ class HostileSs7(sn.NetworkTestCase):
         self.assertGreaterEqual(len(foreign), 55)       # foreign MSC and wrong SC
         bad = [l for l in lines if 'error 36 unexpectedDataValue' in l]
         self.assertEqual(len(bad), 6)                   # no originator, odd UCS2
-        self.assertEqual(counter(self.show_sms, 'MO-ForwardSM refused: from a GT of no operator\'s network'), 50)
-        self.assertEqual(counter(self.show_sms, 'MO-ForwardSM refused: SM-RP-DA is not our service centre'), 5)
+        self.assertEqual(sn.counter(self.show_sms,
+                                    'MO-ForwardSM refused: from a GT of no operator\'s network', missing=0), 50)
+        self.assertEqual(sn.counter(self.show_sms,
+                                    'MO-ForwardSM refused: SM-RP-DA is not our service centre', missing=0), 5)
         # the real one reached the ESME; nothing else did
         self.assertEqual(sorted(e['text'] for e in self.mo_all), sorted(['hello from a real subscriber', SEGMENTED_MO]))
         # billed: the real MOs and the parts that were taken, nothing of the refused ones
@@ -207,8 +198,8 @@ class HostileSs7(sn.NetworkTestCase):
 
     def test_segment_flood_bounded_per_calling_gt(self):
         # the flood's first segments took only their share; the real MO got through (above)
-        self.assertEqual(counter(self.sccp_stats, 'Segments dropped: their calling address has its share of '
-                                 'reassemblies'), 100 - 16)
+        self.assertEqual(sn.counter(self.sccp_stats, 'Segments dropped: their calling address has its share of '
+                                 'reassemblies', missing=0), 100 - 16)
         self.assertIn(SEGMENTED_MO, [e['text'] for e in self.mo_all])
         segmented = [m for m in self.msgs if m.get('sccp.calling.digits') == '491710000002' and
                      'sccp.segmentation.remaining' in m]
@@ -218,24 +209,28 @@ class HostileSs7(sn.NetworkTestCase):
         probes = [m for m in self.msgs if m.get('sccp.calling.digits') == FOREIGN_MSC and
                   m.get('sccp.called.digits') == sn.HLR_GT]
         self.assertEqual(len(probes), 1)        # the probe itself, nothing relayed by the gateway
-        self.assertEqual(counter(self.sccp_stats, 'Messages for a GT not ours that no relay rule allows'), 1)
+        self.assertEqual(sn.counter(self.sccp_stats,
+                                    'Messages for a GT not ours that no relay rule allows', missing=0), 1)
 
     def test_mo_parts_bounded_per_originator(self):
         lines = self.mo_outcomes.splitlines()
         self.assertEqual(self.mo_parts, 20)
         self.assertEqual(len([l for l in lines if 'error 34 systemFailure' in l]), 10)
-        self.assertEqual(counter(self.show_sms, 'MO parts refused: too many parts waiting for the rest'), 10)
+        self.assertEqual(sn.counter(self.show_sms,
+                                    'MO parts refused: too many parts waiting for the rest', missing=0), 10)
 
     def test_spoofed_alert_refused(self):
         self.assertRegex(self.sms_after_spoofed_alert, r'waiting 1')
-        self.assertEqual(counter(self.show_sms, 'alertServiceCentre refused: not from the subscriber\'s operator'), 1)
+        self.assertEqual(sn.counter(self.show_sms,
+                                    'alertServiceCentre refused: not from the subscriber\'s operator', missing=0), 1)
         ids = [e['message_id'] for e in self.absent_events if e.get('event') == 'submit_sm_resp']
         rcpt = [r for r in self.receipts_all if r['receipted_message_id'] in ids]
         self.assertEqual(len(rcpt), 1)
         self.assertIn('stat:DELIVRD', rcpt[0]['text'])
 
     def test_begin_flood_refused_memory_bounded(self):
-        self.assertGreaterEqual(counter(self.map_stats, 'Dialogues refused: application context nobody serves'), FLOOD)
+        self.assertGreaterEqual(sn.counter(self.map_stats,
+                                           'Dialogues refused: application context nobody serves', missing=0), FLOOD)
         self.assertRegex(self.tcap_stats, r'live dialogues 0')
         # the message submitted during the flood was delivered
         ids = [e['message_id'] for e in self.during_events if e.get('event') == 'submit_sm_resp']

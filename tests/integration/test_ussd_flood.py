@@ -19,7 +19,6 @@ import re
 import subprocess
 import sys
 import time
-import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -55,16 +54,6 @@ NETSIM_EXTRA = """sccp
 """
 
 
-def counter(text, name):
-    m = re.search(r'%s:\s+(\d+)' % re.escape(name), text)
-    return int(m.group(1)) if m else 0
-
-
-def rss_kib(pid):
-    with open('/proc/%d/status' % pid) as f:
-        return int(re.search(r'VmRSS:\s+(\d+)', f.read()).group(1))
-
-
 class UssdFlood(sn.NetworkTestCase):
     network_args = {'sigwayd_extra': SIGWAYD_EXTRA, 'netsim_extra': NETSIM_EXTRA}
 
@@ -81,7 +70,7 @@ class UssdFlood(sn.NetworkTestCase):
             n = int(re.search(r'ussd session (\d+)', ns.cmd('ussd-dial 491770000001 %s *100*1# script 1' %
                                                              sn.GW_GT)).group(1))
             time.sleep(1)
-            cls.rss_before = cls.rss_max = rss_kib(pid)
+            cls.rss_before = cls.rss_max = sn.rss_kib(pid)
             ns.cmd('attack begin-flood %d from-gt %s to-gt %s' % (FOREIGN_FLOOD, FOREIGN_GT, sn.GW_GT))
             cls.wait_flood(ns, pid)
             cls.after_foreign = net.gw('show ussd')
@@ -92,7 +81,7 @@ class UssdFlood(sn.NetworkTestCase):
                 'ussd-dial 491770000001 %s *100# script 2 1' % sn.GW_GT)).group(1))
             cls.wait_flood(ns, pid)
             time.sleep(2)
-            cls.rss_after = rss_kib(pid)
+            cls.rss_after = sn.rss_kib(pid)
             cls.normal_rec = json.loads(ns.cmd('show ussd session %d' % cls.normal))
             cls.tcap = net.gw('show tcap statistics')
             cls.map = net.gw('show map statistics')
@@ -106,20 +95,21 @@ class UssdFlood(sn.NetworkTestCase):
     def wait_flood(cls, ns, pid):
         deadline = time.time() + 300
         while time.time() < deadline:
-            cls.rss_max = max(cls.rss_max, rss_kib(pid))
+            cls.rss_max = max(cls.rss_max, sn.rss_kib(pid))
             if 'flood-left 0' in ns.cmd('show attack'):
                 return
             time.sleep(0.2)
         raise TimeoutError('the flood did not end')
 
     def test_foreign_flood_refused_before_any_session(self):
-        self.assertEqual(counter(self.after_foreign, "dialogues refused: from a GT of no operator's network"),
-                         FOREIGN_FLOOD)
-        self.assertEqual(counter(self.after_foreign, 'requests to applications'), 2)   # the warm-up only
+        self.assertEqual(sn.counter(self.after_foreign, "dialogues refused: from a GT of no operator's network",
+                                    missing=0), FOREIGN_FLOOD)
+        self.assertEqual(sn.counter(self.after_foreign, 'requests to applications', missing=0), 2)   # the warm-up only
 
     def test_inside_flood_capped_per_peer(self):
-        refused = counter(self.tcap, "Begins refused: the peer's GT prefix has its limit of live dialogues")
-        sessions = counter(self.show, 'sessions the network opened over MAP')
+        refused = sn.counter(self.tcap,
+                             "Begins refused: the peer's GT prefix has its limit of live dialogues", missing=0)
+        sessions = sn.counter(self.show, 'sessions the network opened over MAP', missing=0)
         # the warm-up and the normal session, then the flood's first PEER_CAP
         self.assertEqual(sessions, 2 + PEER_CAP, self.show)
         self.assertEqual(refused, FLOOD - PEER_CAP, self.tcap)

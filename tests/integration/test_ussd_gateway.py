@@ -29,7 +29,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import unittest
 import urllib.error
 import urllib.request
 
