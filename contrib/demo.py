@@ -47,13 +47,17 @@ DEMO_KEY = 'demo-key-0123456789abcdef'     # contrib/config/sigwayd.cfg, account
 
 
 def lookups(net, build, http_port):
-    """The number lookup: four subscribers of netsim's HLR looked up with
+    """The number lookup: five subscribers of netsim's HLR looked up with
     sigway-lookup through sigwayd's API, then their billing records"""
-    step('Number lookup: netsim\'s HLR knows an attached, an absent, a ported and a roaming subscriber')
+    step('Number lookup: netsim\'s HLR knows an attached, an absent, a ported, a roaming and a '
+         'nationally roaming subscriber')
     subs = [('491710000101', 'imsi 262011000000101 state attached', 'attached'),
             ('491710000102', 'imsi 262011000000102 state absent', 'absent'),
-            ('491710000103', 'imsi 262021000000103 state attached', 'ported to Vodafone (IMSI 26202...)'),
-            ('491710000104', 'imsi 262011000000104 msc 33612345678 state attached', 'roaming in France')]
+            ('491710000103', 'imsi 262021000000103 msc 491720000009 state attached',
+             'ported to Vodafone (IMSI 26202..., on a Vodafone MSC)'),
+            ('491710000104', 'imsi 262011000000104 msc 33612345678 state attached', 'roaming in France'),
+            ('491710000105', 'imsi 262011000000105 msc 491760000009 state attached',
+             'national roaming (on an MSC in O2\'s range)')]
     ns = net.vty('netsim')
     ns.cmd('configure terminal')
     ns.cmd('netsim')
@@ -66,7 +70,7 @@ def lookups(net, build, http_port):
     env = dict(os.environ, SIGWAY_LOOKUP_URL='http://127.0.0.1:%d' % http_port, SIGWAY_API_KEY=DEMO_KEY,
                SIGWAY_LOOKUP_CONFIG='/nonexistent')
     exe = os.path.join(build, 'src/lookup/sigway-lookup')
-    typed = ['+49 171 0000101', '0171 0000102', '0049-171-0000103', '+49 (0)171 0000104']
+    typed = ['+49 171 0000101', '0171 0000102', '0049-171-0000103', '+49 (0)171 0000104', '491710000105']
     p = subprocess.run([exe, '--country', '49'] + typed, env=env, capture_output=True, text=True)
     print(p.stdout.rstrip())
     print('(exit status %d: %s)' % (p.returncode, {0: 'all reachable', 1: 'some not reachable'}.get(

@@ -85,7 +85,12 @@ static void print_detailed(FILE *out, const char *input, const json_t *r)
 	fprintf(out, "\n  roaming      %s", tri(r, "roaming"));
 	if (json_is_object(json_object_get(r, "roamingNetwork"))) {
 		const json_t *rn = json_object_get(r, "roamingNetwork");
-		fprintf(out, ", in %s", str(json_object_get(rn, "country"), "name"));
+		if (json_is_true(json_object_get(rn, "national")))
+			fprintf(out, ", national, on %s", str(rn, "name")[0] ? str(rn, "name") : "another network");
+		else
+			fprintf(out, ", in %s", str(json_object_get(rn, "country"), "name"));
+		if (str(rn, "name")[0] && !json_is_true(json_object_get(rn, "national")))
+			fprintf(out, " on %s", str(rn, "name"));
 		if (str(rn, "operator")[0])
 			fprintf(out, " (%s)", str(rn, "operator"));
 	}

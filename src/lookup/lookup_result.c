@@ -207,8 +207,41 @@ static void derive_ported(struct lookup_result *r, const struct numbering *nb)
 	}
 }
 
+/* The MSC's network, as far as the data knows: the owner of the number
+ * range that holds its GT (operators number their MSCs from their own
+ * ranges), and a configured operator whose network-gt range holds it */
+static void msc_network(struct lookup_result *r, const struct lookup_derive_ctx *ctx,
+			const struct numbering_info *msc, bool national)
+{
+	struct lookup_net *n = &r->roaming_net;
+	n->present = true;
+	n->roaming = true;
+	n->national = national;
+	net_country(n, msc->country, msc->cc);
+	osmo_strlcpy(n->prefix, r->serving_msc, sizeof(n->prefix));
+	if (msc->network) {
+		osmo_strlcpy(n->name, msc->network->name, sizeof(n->name));
+		if (msc->network->n_mccmnc)
+			osmo_strlcpy(n->mccmnc, msc->network->mccmnc[0], sizeof(n->mccmnc));
+	}
+	const char *op = ctx->gt_operator ? ctx->gt_operator(ctx->gt_operator_data, r->serving_msc) : NULL;
+	if (op)
+		osmo_strlcpy(n->operator_name, op, sizeof(n->operator_name));
+}
+
+/* National roaming: in the home country, on an MSC in the ranges of a
+ * network whose MCC-MNCs are not the subscriber's (a full MVNO's
+ * subscribers are national roamers of their host network, too). An MSC
+ * whose network the data does not know counts as the home network's. */
+static bool national_roaming(const struct lookup_result *r, const struct numbering_info *msc)
+{
+	return r->mccmnc[0] && msc->network && msc->network->n_mccmnc &&
+	       !numbering_network_has_mccmnc(msc->network, r->mccmnc);
+}
+
 /* roaming: the serving MSC's country is not the subscriber's home country
- * (the IMSI's MCC-MNC's country, else the number's) */
+ * (the IMSI's MCC-MNC's country, else the number's), or it is and the
+ * MSC's GT belongs to another network (national roaming) */
 static void derive_roaming(struct lookup_result *r, const struct lookup_derive_ctx *ctx)
 {
 	struct numbering_info msc;
@@ -224,16 +257,11 @@ static void derive_roaming(struct lookup_result *r, const struct lookup_derive_c
 		osmo_strlcpy(home, r->number.iso, sizeof(home));
 	if (!home[0])
 		return;
-	r->roaming = strcmp(home, msc.country->iso) ? LOOKUP_YES : LOOKUP_NO;
-	if (r->roaming != LOOKUP_YES)
-		return;
-	struct lookup_net *n = &r->roaming_net;
-	n->present = true;
-	net_country(n, msc.country, msc.cc);
-	osmo_strlcpy(n->prefix, r->serving_msc, sizeof(n->prefix));
-	const char *op = ctx->gt_operator ? ctx->gt_operator(ctx->gt_operator_data, r->serving_msc) : NULL;
-	if (op)
-		osmo_strlcpy(n->operator_name, op, sizeof(n->operator_name));
+	bool abroad = strcmp(home, msc.country->iso) != 0;
+	bool national = !abroad && national_roaming(r, &msc);
+	r->roaming = abroad || national ? LOOKUP_YES : LOOKUP_NO;
+	if (r->roaming == LOOKUP_YES)
+		msc_network(r, ctx, &msc, national);
 }
 
 bool lookup_sri_unsent(const struct routing_sri_result *sri)
@@ -337,6 +365,8 @@ static json_t *net_json(const struct lookup_net *n)
 		json_object_set_new(o, "prefix", json_string(n->prefix));
 	if (n->operator_name[0])
 		json_object_set_new(o, "operator", json_string(n->operator_name));
+	if (n->roaming)
+		json_object_set_new(o, "national", json_boolean(n->national));
 	return o;
 }
 
@@ -558,6 +588,10 @@ static void jt_net(struct jtext *t, const struct lookup_net *n)
 	if (n->operator_name[0]) {
 		jt_key(t, "operator", false);
 		jt_str(t, n->operator_name);
+	}
+	if (n->roaming) {
+		jt_key(t, "national", false);
+		jt_bool(t, n->national);
 	}
 	jt_put(t, "}", 1);
 }

@@ -42,7 +42,7 @@ SMS_TO = '491710000030'      # the SMS of the run goes here; no lookup asks for 
 SUBSCRIBERS = """netsim
  subscriber 491710000011 imsi 262011000000011 state attached
  subscriber 491710000012 imsi 262011000000012 state absent
- subscriber 491710000013 imsi 262021000000013 state attached
+ subscriber 491710000013 imsi 262021000000013 msc 491720000009 state attached
  subscriber 491710000014 imsi 262011000000014 msc 33612345678 state attached
  subscriber 491710000015 imsi 262011000000015 state attached
  subscriber 491710000015 sri-answer none
@@ -59,6 +59,7 @@ SUBSCRIBERS = """netsim
  subscriber 491710000021 sri-error system-failure
  subscriber 491710000022 imsi 262011000000022 state attached
  subscriber 491710000022 sri-error unidentified-subscriber
+ subscriber 491710000024 imsi 262011000000024 msc 491760000009 state attached
  subscriber %s imsi 262011000000030 state attached
  hlr implicit-subscribers 4917120
 """ % SMS_TO
@@ -183,7 +184,8 @@ class LookupTest(sn.NetworkTestCase):
         cls.one = {}
         for n in ['491710000011', '491710000012', '491710000013', '491710000014', '491710000015',
                   '491710000016', '491710000017', '491710000018', '491710000019', '491710000020',
-                  '491710000021', '491710000022', '491710000099', '33600000123', '447700900123']:
+                  '491710000021', '491710000022', '491710000024', '491710000099', '33600000123',
+                  '447700900123']:
             cls.one[n] = curl(p, 'GET', '/v1/lookup/' + n, lk)
         # the whole IMSI for the account that may see it
         cls.full = curl(p, 'GET', '/v1/lookup/491710000011', KEYS['full'])
@@ -339,12 +341,22 @@ class LookupTest(sn.NetworkTestCase):
         self.assertEqual((r['status'], r['ported'], r['mccMnc']), ('CONNECTED', True, '26202'))
         self.assertEqual(r['portedNetwork']['name'], 'Vodafone')
         self.assertEqual(r['originalNetwork']['name'], 'T-Mobile')
+        # on a Vodafone MSC (49172): at home in its new network
+        self.assertEqual((r['servingMsc'], r['roaming']), ('491720000009', False))
 
     def test_roaming(self):
         r = self.result('491710000014')
         self.assertEqual((r['roaming'], r['servingMsc']), (True, '33612345678'))
         self.assertEqual(r['roamingNetwork']['country']['iso'], 'FR')
+        self.assertEqual((r['roamingNetwork']['name'], r['roamingNetwork']['national']), ('SFR', False))
         self.assertFalse(r['ported'])
+
+    def test_national_roaming(self):
+        # T-Mobile's subscriber on an MSC whose GT is in O2's range (49176)
+        r = self.result('491710000024')
+        self.assertEqual((r['roaming'], r['servingMsc'], r['ported']), (True, '491760000009', False))
+        n = r['roamingNetwork']
+        self.assertEqual((n['name'], n['mccMnc'], n['country']['iso'], n['national']), ('O2', '26207', 'DE', True))
 
     def test_home_routing_is_unknown_not_guessed(self):
         r = self.result('491710000016')

@@ -94,12 +94,53 @@ static void test_roaming(void **state)
 	assert_string_equal(r.roaming_net.cc, "33");
 	assert_string_equal(r.roaming_net.prefix, "33612345678");
 	assert_string_equal(r.roaming_net.operator_name, "roamco");
+	/* the network whose range holds the MSC's GT */
+	assert_string_equal(r.roaming_net.name, "SFR");
+	assert_string_equal(r.roaming_net.mccmnc, "20810");
+	assert_false(r.roaming_net.national);
 	assert_int_equal(r.ported, LOOKUP_NO);
 	/* an MSC of no known calling code: roaming cannot be told */
 	s = answer("262011234567890", "99912345", "491710000001");
 	r = derive("491710000014", &s, NULL);
 	assert_int_equal(r.roaming, LOOKUP_UNKNOWN);
 	assert_false(r.roaming_net.present);
+}
+
+/* in the home country on another network's MSC: national roaming; on the
+ * home network's, or on an MSC of no known network: not roaming */
+static void test_national_roaming(void **state)
+{
+	/* T-Mobile's subscriber on an MSC in O2's 49176 range */
+	struct routing_sri_result s = answer("262011234567890", "491760000009", "491710000001");
+	struct lookup_result r = derive("491710000011", &s, NULL);
+	assert_int_equal(r.roaming, LOOKUP_YES);
+	assert_true(r.roaming_net.present);
+	assert_true(r.roaming_net.national);
+	assert_string_equal(r.roaming_net.name, "O2");
+	assert_string_equal(r.roaming_net.mccmnc, "26207");
+	assert_string_equal(r.roaming_net.iso, "DE");
+	assert_string_equal(r.roaming_net.prefix, "491760000009");
+	assert_int_equal(r.ported, LOOKUP_NO);
+	json_t *j = lookup_result_json(&r, false);
+	assert_true(json_is_true(json_object_get(json_object_get(j, "roamingNetwork"), "national")));
+	json_decref(j);
+	/* ported to Vodafone, on a Vodafone MSC (49172): ported, at home */
+	s = answer("262029876543210", "491720000009", "491710000001");
+	r = derive("491710000013", &s, NULL);
+	assert_int_equal(r.ported, LOOKUP_YES);
+	assert_int_equal(r.roaming, LOOKUP_NO);
+	assert_false(r.roaming_net.present);
+	/* another MCC-MNC of the same network (T-Mobile: 26201, 26206) */
+	s = answer("262061234567890", "491750000009", "491710000001");
+	r = derive("491710000011", &s, NULL);
+	assert_int_equal(r.roaming, LOOKUP_NO);
+	/* an MSC GT in no known network's range (a Berlin number): home */
+	s = answer("262011234567890", "4930123456", "491710000001");
+	r = derive("491710000011", &s, NULL);
+	assert_int_equal(r.roaming, LOOKUP_NO);
+	json_t *k = lookup_result_json(&r, false);
+	assert_true(json_is_null(json_object_get(k, "roamingNetwork")));
+	json_decref(k);
 }
 
 /* a range whose owner has no MCC-MNC in the data: ported is unknown, not false */
@@ -372,6 +413,10 @@ static void test_json_text(void **state)
 	s.err.user.absent_diag = 1;
 	r = derive("491710000012", &s, NULL);
 	assert_text_is_json(&r, false, "491710000012");
+	/* national roaming */
+	s = answer("262011234567890", "491760000009", "491710000001");
+	r = derive("491710000011", &s, NULL);
+	assert_text_is_json(&r, false, NULL);
 	/* home routing */
 	s = answer("262021111111111", "491719900001", "491710000001");
 	r = derive("491710000016", &s, &hr);
@@ -408,6 +453,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_attached_home), cmocka_unit_test(test_ported), cmocka_unit_test(test_roaming),
+		cmocka_unit_test(test_national_roaming),
 		cmocka_unit_test(test_owner_without_mccmnc), cmocka_unit_test(test_home_routing),
 		cmocka_unit_test(test_map_errors), cmocka_unit_test(test_diagnostics),
 		cmocka_unit_test(test_not_answered), cmocka_unit_test(test_unsent_and_cacheable),

@@ -51,6 +51,8 @@ struct lookup_net {
 	char cc[4];
 	char prefix[NUMBERING_E164_MAX + 1];	/* the range (original network), the GT (roaming) */
 	char operator_name[32];			/* a configured operator whose GT range it is */
+	bool roaming;				/* the roaming network: "national" is told */
+	bool national;				/* roaming in the home country */
 };
 
 struct lookup_error {
