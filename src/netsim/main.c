@@ -24,6 +24,7 @@ struct netsim_cfg netsim_cfg = {
 	.msc_gt = "491710000002",
 	.imsi_prefix = "26201",
 	.smsc_gt = "491720000099",
+	.ussd_gw_ssn = SCCP_SSN_MSC,
 };
 
 /* ------------------------------------------------------------ subscribers */
@@ -426,6 +427,13 @@ DEFUN(cfg_msc_gt, cfg_msc_gt_cmd, "msc-gt DIGITS",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_ussd_gw_ssn, cfg_ussd_gw_ssn_cmd, "ussd-gateway-ssn <2-254>",
+      "The SCCP subsystem of the USSD gateway the handsets dial (8: an MSC's, 147: a gsmSCF's)\n" "SSN\n")
+{
+	netsim_cfg.ussd_gw_ssn = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_imsi_prefix, cfg_imsi_prefix_cmd, "imsi-prefix DIGITS",
       "MCC+MNC of the simulated subscribers' IMSIs\n" "5 or 6 digits\n")
 {
@@ -455,6 +463,7 @@ static int config_write_netsim(struct vty *vty)
 	vty_out(vty, "netsim%s", VTY_NEWLINE);
 	vty_out(vty, " hlr sms-gateway-max-version %d%s", netsim_cfg.sms_gw_max_version, VTY_NEWLINE);
 	vty_out(vty, " msc-gt %s%s", netsim_cfg.msc_gt, VTY_NEWLINE);
+	vty_out(vty, " ussd-gateway-ssn %u%s", netsim_cfg.ussd_gw_ssn, VTY_NEWLINE);
 	vty_out(vty, " imsi-prefix %s%s", netsim_cfg.imsi_prefix, VTY_NEWLINE);
 	vty_out(vty, " hlr-gt %s%s", netsim_cfg.hlr_gt, VTY_NEWLINE);
 	vty_out(vty, " smsc-gt %s%s", netsim_cfg.smsc_gt, VTY_NEWLINE);
@@ -484,6 +493,7 @@ void netsim_vty_init(void *ctx)
 	install_node(&netsim_node, config_write_netsim);
 	install_element(SIGWAY_NETSIM_NODE, &cfg_sms_gw_max_cmd);
 	install_element(SIGWAY_NETSIM_NODE, &cfg_msc_gt_cmd);
+	install_element(SIGWAY_NETSIM_NODE, &cfg_ussd_gw_ssn_cmd);
 	install_element(SIGWAY_NETSIM_NODE, &cfg_imsi_prefix_cmd);
 	install_element(SIGWAY_NETSIM_NODE, &cfg_subscriber_cmd);
 	install_element(SIGWAY_NETSIM_NODE, &cfg_subscriber_msc_cmd);

@@ -18,6 +18,7 @@ struct netsim_cfg {
 	char msc_gt[SCCP_GT_DIGITS_MAX + 1];	/* the default serving MSC */
 	char imsi_prefix[8];			/* MCC+MNC of subscribers not in the table */
 	char smsc_gt[SCCP_GT_DIGITS_MAX + 1];	/* where MO short messages go */
+	uint8_t ussd_gw_ssn;			/* the USSD gateway's subsystem dials go to */
 	/* what the simulated handsets answer to USSD prompts, in turn */
 	char ussd_answers[8][32];
 	int n_ussd_answers;

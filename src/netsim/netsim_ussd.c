@@ -411,7 +411,7 @@ static int dial(struct dial *d, const char *gw_gt, const char *text)
 	union map_arg a;
 	char imsi[16];
 	if (!dial_map || handset_text(&a.ussd, buf, sizeof(buf), text) < 0 ||
-	    sccp_addr_set_e164(&called, gw_gt, SCCP_SSN_MSC) < 0 ||
+	    sccp_addr_set_e164(&called, gw_gt, netsim_cfg.ussd_gw_ssn) < 0 ||
 	    sccp_addr_set_e164(&calling, sub ? sub->msc_gt : netsim_cfg.msc_gt, SCCP_SSN_MSC) < 0)
 		return -EINVAL;
 	/* as an HLR relays it: the MSISDN in the USSD-Arg, the IMSI and MSISDN in MAP-OpenInfo */
@@ -443,7 +443,7 @@ static int dial_v1(struct dial *d, const char *gw_gt, const char *text)
 	struct sccp_addr called, calling;
 	struct netsim_sub *sub = netsim_sub_find_msisdn(d->msisdn);
 	union map_arg a = { .ss_data = { .text = text, .len = strlen(text) } };
-	if (!dial_map || sccp_addr_set_e164(&called, gw_gt, SCCP_SSN_MSC) < 0 ||
+	if (!dial_map || sccp_addr_set_e164(&called, gw_gt, netsim_cfg.ussd_gw_ssn) < 0 ||
 	    sccp_addr_set_e164(&calling, sub ? sub->msc_gt : netsim_cfg.msc_gt, SCCP_SSN_MSC) < 0)
 		return -EINVAL;
 	struct map_open_req req = { .ac = MAP_AC_NETWORK_FUNCTIONAL_SS, .max_version = 1, .called = &called,

@@ -214,6 +214,22 @@ static void ussd_vty_init(struct ussdgw *ugw)
 /* When the config has a "ussd" node: its push resource on the HTTP server,
  * networkUnstructuredSs on the gateway's MAP instance (mi may be NULL: GSUP
  * only), and the GSUP transport when a "gsup" node is configured too */
+/* USSD on a subsystem of its own (the gsmSCF's, 147) gets a MAP instance
+ * of its own there, with the same limits; on 8 it shares the services' */
+static struct map_instance *ussd_map_instance(void *ctx, struct ss7_stack *stack, struct ussdgw *ugw,
+					      struct map_instance *mi)
+{
+	if (ussdgw_ssn(ugw) == SCCP_SSN_MSC)
+		return mi;
+	struct map_instance *umi = map_instance_start(ctx, stack->sccp, ussdgw_ssn(ugw));
+	if (!umi) {
+		fprintf(stderr, "sigwayd: cannot serve USSD on SSN %u (in use?)\n", ussdgw_ssn(ugw));
+		return NULL;
+	}
+	map_vty_add_instance("ussd", umi);
+	return umi;
+}
+
 static int start_ussd(struct ussdgw *ugw, struct map_instance *mi, struct routing *rt, struct http_server *http,
 		      struct store *st)
 {
@@ -327,7 +343,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	map_vty_add_instance("gateway", mi);
-	if (start_ussd(ugw, mi, rt, http, st) < 0)
+	struct map_instance *umi = ussdgw_configured(ugw) ? ussd_map_instance(d.ctx, stack, ugw, mi) : NULL;
+	if ((ussdgw_configured(ugw) && !umi) || start_ussd(ugw, umi, rt, http, st) < 0)
 		return 1;
 	if (http_server_configured(http) && http_server_start(http) < 0) {
 		fprintf(stderr, "sigwayd: cannot start the HTTP server\n");
@@ -356,6 +373,8 @@ int main(int argc, char **argv)
 	smsc_free(smsc);
 	if (st)
 		store_close(st);
+	if (umi && umi != mi)
+		map_instance_free(umi);
 	map_instance_free(mi);
 	ss7_stack_free(stack);
 	map_peers_free();

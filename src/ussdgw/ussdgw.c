@@ -98,6 +98,7 @@ struct ussdgw *ussdgw_alloc(void *ctx)
 	gw->max_sessions = 10000;
 	gw->accept = USSDGW_ACCEPT_OPERATORS;
 	gw->http_conns_per_host = 256;
+	gw->ssn = SCCP_SSN_MSC;
 	gw->log_retention_days = 90;
 	/* OsmoHLR 1.5 cannot parse a component with a long-form BER length (over
 	 * 127 octets) and drops the EUSE's link: 112 octets of string at most */
@@ -120,6 +121,11 @@ struct ussdgw *ussdgw_alloc(void *ctx)
 bool ussdgw_configured(const struct ussdgw *gw)
 {
 	return gw && gw->configured;
+}
+
+uint8_t ussdgw_ssn(const struct ussdgw *gw)
+{
+	return gw->ssn;
 }
 
 void ussdgw_ctr_inc(struct ussdgw *gw, enum ussdgw_ctr c)

@@ -141,6 +141,7 @@ struct ussdgw {
 	char text_timeout[USSDGW_TEXT_CFG_MAX + 1];
 	char text_no_route[USSDGW_TEXT_CFG_MAX + 1];
 	unsigned int http_conns_per_host;
+	uint8_t ssn;				/* served on (pull) and sent from (push) */
 	unsigned int log_retention_days;	/* session log rows kept; 0: for ever */
 	struct ussd_app_limits gsup_lim;	/* texts on the GSUP path (OsmoHLR's parser) */
 	struct llist_head apps;

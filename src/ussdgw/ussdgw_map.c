@@ -162,7 +162,10 @@ static void push_open(struct ussdgw_session *s, const char *gt, uint8_t ssn, con
 	*rc = -EINVAL;
 	if (!gw->mi || !gw->rt || sccp_addr_set_e164(&called, gt, ssn) < 0)
 		return;
-	const struct sccp_addr *calling = routing_calling(gw->rt);
+	/* from the gateway's GT, on the SSN USSD is served on (answers come back there) */
+	struct sccp_addr calling_ssn = *routing_calling(gw->rt);
+	const struct sccp_addr *calling = &calling_ssn;
+	calling_ssn.ssn = gw->ssn;
 	struct map_open_info refs = { .destination_reference = { true, dest_ton_npi },
 				      .origination_reference = { true, TON_NPI_E164 } };
 	OSMO_STRLCPY_ARRAY(refs.destination_reference.digits, dest_ref);

@@ -111,6 +111,14 @@ DEFUN(cfg_conns, cfg_conns_cmd, "http connections-per-host <1-100000>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_ssn, cfg_ssn_cmd, "ssn <2-254>",
+      "The SCCP subsystem USSD is served on: dialogues to it, pushes from it (at start-up)\n"
+      "8: the MSC's, shared with the SMS core (the default); 147: the gsmSCF's\n")
+{
+	GW->ssn = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 /* ------------------------------------------------------------ routes, operators */
 
 DEFUN(cfg_route, cfg_route_cmd, "route (CODE|default) application NAME",
@@ -393,6 +401,7 @@ static int config_write_ussd(struct vty *vty)
 	vty_out(vty, " session-log retention %u%s", GW->log_retention_days, VTY_NEWLINE);
 	vty_out(vty, " accept-from %s%s", GW->accept == USSDGW_ACCEPT_ANY ? "any" : "operators", VTY_NEWLINE);
 	vty_out(vty, " http connections-per-host %u%s", GW->http_conns_per_host, VTY_NEWLINE);
+	vty_out(vty, " ssn %u%s", GW->ssn, VTY_NEWLINE);
 	vty_out(vty, " gsup max-chars gsm7 %u ucs2 %u%s", ussd_app_max_gsm7(&GW->gsup_lim),
 		ussd_app_max_ucs2(&GW->gsup_lim), VTY_NEWLINE);
 	write_text(vty, "busy", GW->text_busy);
@@ -508,6 +517,7 @@ void ussdgw_vty_init(struct ussdgw *gw)
 	install_element(SIGWAY_USSD_NODE, &cfg_text_cmd);
 	install_element(SIGWAY_USSD_NODE, &cfg_timer_cmd);
 	install_element(SIGWAY_USSD_NODE, &cfg_conns_cmd);
+	install_element(SIGWAY_USSD_NODE, &cfg_ssn_cmd);
 	install_element(SIGWAY_USSD_NODE, &cfg_route_cmd);
 	install_element(SIGWAY_USSD_NODE, &cfg_no_route_cmd);
 	install_element(SIGWAY_USSD_NODE, &cfg_op_push_cmd);

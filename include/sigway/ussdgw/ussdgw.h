@@ -32,6 +32,10 @@ void ussdgw_vty_init(struct ussdgw *gw);
 /* The config has a "ussd" node: the gateway serves USSD */
 bool ussdgw_configured(const struct ussdgw *gw);
 
+/* the SCCP subsystem the gateway serves USSD on ("ssn", default 8: the
+ * MAP instance of the other services; another one needs its own) */
+uint8_t ussdgw_ssn(const struct ussdgw *gw);
+
 /* The push resource on the HTTP server; before http_server_start() */
 int ussdgw_http_register(struct ussdgw *gw, struct http_server *srv);
 /* Starts the service. mi: the gateway's MAP instance (NULL: no SS7, GSUP
