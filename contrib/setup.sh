@@ -14,8 +14,10 @@ PKGS="build-essential clang libclang-rt-14-dev meson ninja-build pkg-config
  libcmocka-dev osmo-stp tshark xxd python3 valgrind sqlite3"
 # SMPP peers nobody here wrote, for the interop tests: Kannel's bearerbox,
 # Net::SMPP, libsmpp34 (second decoder); npm's `smpp` comes from the npm registry;
-# a real OsmoHLR for USSD over GSUP (the GSUP codec itself is libosmocore-dev's)
-TEST_PKGS="kannel libnet-smpp-perl libsmpp34-dev osmo-hlr tmux"
+# a real OsmoHLR for USSD over GSUP (the GSUP codec itself is libosmocore-dev's);
+# wrk, the load client of contrib/bench/lookup_bench.py (C: it leaves the CPU
+# to the processes measured)
+TEST_PKGS="kannel libnet-smpp-perl libsmpp34-dev osmo-hlr tmux wrk"
 [ "$mode" = test ] && PKGS="$PKGS $TEST_PKGS"
 # the demo's and the tests' SMPP client runs on Node.js
 command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"

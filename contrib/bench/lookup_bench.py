@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Benchmark (not a test) of the number lookup, on loopback. In one run:
 
- (a) lookups per second through sigwayd's HTTP API (a Node.js client with
+ (a) lookups per second through sigwayd's HTTP API (a load client with
      keep-alive connections and many requests in flight: GET /v1/lookup/{number}
-     one a request, and POST /v1/lookup with --batch numbers a request),
+     one a request, and POST /v1/lookup with --batch numbers a request; the
+     client is wrk (Debian's package, contrib/bench/lookup_load.lua) where
+     installed, else a Node.js one, --client to choose),
      each one SRI-for-SM through osmo-stp to sigway-netsim's HLR,
      next to the TCAP Begin/End round-trip rate of the same network: each
      round the test peer (tests/peer) takes sigwayd's place for `bench tcap`,
@@ -17,14 +19,17 @@
      RSS before, at its peak while the numbers are checked and stored, and
      while the job runs (sampled every 0.5 s), then the job is cancelled.
 
-usage: contrib/bench/lookup_bench.py [BUILD_DIR] [--rounds N] [--count N] [--in-flight N]
-                                     [--bulk N] [--bulk-seconds S]
+usage: contrib/bench/lookup_bench.py [BUILD_DIR] [--rounds N] [--client wrk|node] [--seconds S]
+                                     [--count N] [--in-flight N] [--bulk N] [--bulk-seconds S]
 Build with --buildtype=release (the demo build, build/) for figures worth recording.
 """
 
 import argparse
 import json
 import os
+import re
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -149,6 +154,62 @@ def lookups(port, count, inflight, base, batch=1, net=None):
     return r
 
 
+def wrk_ms(text):
+    """a wrk latency ("812.00us", "12.34ms", "1.02s") in ms"""
+    for unit, f in (('us', 1e-3), ('ms', 1.0), ('s', 1e3)):
+        if text.endswith(unit):
+            return float(text[:-len(unit)]) * f
+    raise ValueError(text)
+
+
+UNUSABLE = ('... answered with a MAP error', '... not answered in time', '... refused, aborted or not usable',
+            'lookups not sent (SS7 link down, no resources): not billed', 'numbers no operator routes: not sent')
+
+
+def unusable_answers(net):
+    """lookups that did not end with an IMSI and an MSC, from sigwayd's counters"""
+    text = net.gw('show lookup')
+    return sum(sn.counter(text, name) for name in UNUSABLE)
+
+
+def lookups_wrk(port, seconds, inflight, base, batch=1, net=None):
+    """The load by wrk (Debian's, C, one thread: it costs a few us of CPU a
+    request, where Node costs as much as sigwayd): inflight keep-alive
+    connections, one request in flight on each, for seconds; what lookups()
+    returns"""
+    pids = procs_of(net, ('sigwayd', 'osmo-stp', 'netsim')) if net else {}
+    c0 = {name: cpu_s(pid) for name, pid in pids.items()}
+    s0 = sched_s(pids['sigwayd']) if net else None
+    env = dict(os.environ, KEY=KEY, BATCH=str(batch), BASE=str(base))
+    bad_before = unusable_answers(net) if net else 0
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)     # wrk's own CPU: what it adds once reaped
+    t0 = time.time()
+    p = subprocess.Popen(['wrk', '-t1', '-c%d' % inflight, '-d%ds' % seconds, '--latency', '--timeout', '10s',
+                          '-s', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lookup_load.lua'),
+                          'http://127.0.0.1:%d' % port], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    out, err = p.communicate(timeout=seconds + 120)
+    wall = time.time() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode or 'Non-2xx' in out or 'Socket errors' in out:
+        raise RuntimeError('wrk: %s %s' % (out, err))
+    if net and unusable_answers(net) != bad_before:
+        raise RuntimeError('lookups not answered with an IMSI:\n%s' % net.gw('show lookup'))
+    m = re.search(r'(\d+) requests in ([\d.]+)s', out)
+    requests, secs = int(m.group(1)), float(m.group(2))
+    n = requests * batch
+    lat = dict(re.findall(r'^\s+(50|99)%\s+(\S+)$', out, re.M))
+    r = {'done': n, 'failed': 0, 'seconds': secs, 'rate': n / secs, 'p50': wrk_ms(lat['50']),
+         'p99': wrk_ms(lat['99'])}
+    if net:
+        r['us'] = costs(pids, c0, {name: cpu_s(pid) for name, pid in pids.items()}, n)
+        r['us']['wrk'] = 1e6 * (ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime) / n
+        s1 = sched_s(pids['sigwayd'])
+        r['sigwayd_on_cpu'] = (s1[0] - s0[0]) / wall
+        r['sigwayd_runnable'] = (s1[1] - s0[1]) / wall
+    return r
+
+
 def tcap_rate_cpu(net, count, window):
     """The TCAP reference with the CPU per dialogue of each process (the test peer in sigwayd's place)"""
     net.swap('gateway', 'testpeer')
@@ -219,6 +280,9 @@ def main():
     ap.add_argument('--batch', type=int, default=20, help='numbers per POST of the batched run of (a)')
     ap.add_argument('--bulk', type=int, default=1000000, help='numbers of the job of (b); 0: no (b)')
     ap.add_argument('--bulk-seconds', type=int, default=20, help='how long (b) watches the job run')
+    ap.add_argument('--client', choices=('wrk', 'node'), default='wrk' if shutil.which('wrk') else 'node',
+                    help='the load client of (a): wrk (Debian package, C) or Node.js')
+    ap.add_argument('--seconds', type=int, default=8, help='how long wrk loads each run of (a)')
     args = ap.parse_args()
     args.build = os.path.abspath(args.build)
 
@@ -232,10 +296,16 @@ def main():
         tcap, rate, batched, one = [], [], [], []
         for i in range(args.rounds):
             tcap.append(tcap_rate_cpu(net, 20000, 200))
-            one.append(lookups(port, 500, 1, 4917400000000 + i * 1000, net=net))
-            rate.append(lookups(port, args.count, args.in_flight, 4917200000000 + i * args.count, net=net))
-            batched.append(lookups(port, args.count, max(1, args.in_flight // args.batch),
-                                   4917300000000 + i * args.count, args.batch, net=net))
+            if args.client == 'wrk':
+                one.append(lookups_wrk(port, 3, 1, 4917400000000 + i * 1000000, net=net))
+                rate.append(lookups_wrk(port, args.seconds, args.in_flight, 4917200000000 + i * 10000000, net=net))
+                batched.append(lookups_wrk(port, args.seconds, max(1, args.in_flight // args.batch),
+                                           4917300000000 + i * 10000000, args.batch, net=net))
+            else:
+                one.append(lookups(port, 500, 1, 4917400000000 + i * 1000, net=net))
+                rate.append(lookups(port, args.count, args.in_flight, 4917200000000 + i * args.count, net=net))
+                batched.append(lookups(port, args.count, max(1, args.in_flight // args.batch),
+                                       4917300000000 + i * args.count, args.batch, net=net))
             print('tcap round trips %.0f/s; lookups through the API: %.0f/s one a request (%d in flight),'
                   ' %.0f/s %d a request; load %s' % (tcap[-1][0], rate[-1]['rate'], args.in_flight,
                                                      batched[-1]['rate'], args.batch, load()))
@@ -253,6 +323,7 @@ def main():
     m_rate = statistics.median(r['rate'] for r in rate)
     m_batch = statistics.median(r['rate'] for r in batched)
     print()
+    print('load client: %s' % args.client)
     print('(a) lookups %.0f/s (one a request) and %.0f/s (%d a request) vs TCAP round trips %.0f/s:'
           ' %.0f%% and %.0f%% (target >= 70%%)' % (m_rate, m_batch, args.batch, m_tcap, 100 * m_rate / m_tcap,
                                                    100 * m_batch / m_tcap))

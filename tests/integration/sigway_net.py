@@ -189,8 +189,10 @@ class Network:
         if self.capture:
             # one leg of every message: what the clients send to the STP (the STP's
             # copy of a segmented XUDT carries the same local reference, and
-            # tshark would reassemble segments of both legs into one)
-            self._start('tshark', ['tshark', '-i', 'lo', '-f', 'tcp dst port %d or tcp port %d' % (
+            # tshark would reassemble segments of both legs into one); a 64 MiB
+            # kernel buffer, so a flood's burst is not dropped while tshark waits
+            # for a CPU
+            self._start('tshark', ['tshark', '-i', 'lo', '-B', '64', '-f', 'tcp dst port %d or tcp port %d' % (
                                        self.ports['ipa'], self.ports['smpp']),
                                    '-w', self.pcap], 'tshark.log')
             self._wait_log('tshark', r'Capturing on')
