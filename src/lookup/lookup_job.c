@@ -347,7 +347,10 @@ static json_t *stored_result(const char *text, const char *input, int64_t seq, b
 
 /* Posts text to the job's notifyUrl, signed over exactly these bytes when
  * the account has a notify secret (read at each post: a new secret holds
- * from the next one; a retry is signed again with its own time) */
+ * from the next one; a retry is signed again with its own time). A signed
+ * post's headers are a set of their own in the client's cache of header
+ * sets: this client is the lookup service's, its unsigned set is the
+ * only other one, and a post is seconds apart at most per job. */
 static struct http_client_req *post_signed(struct lookup_job *job, const char *text, int64_t now_s)
 {
 	struct lookup_svc *svc = job->svc;
