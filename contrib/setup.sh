@@ -10,7 +10,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # Build and test dependencies, all from Debian bookworm.
 PKGS="build-essential clang libclang-rt-14-dev meson ninja-build pkg-config
  libosmocore-dev libosmo-sigtran-dev libosmo-netif-dev libtalloc-dev libsqlite3-dev
- libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev curl libxml2-dev libcrypt-dev
+ libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev curl libxml2-dev libcrypt-dev nettle-dev
  libcmocka-dev osmo-stp tshark xxd python3 valgrind sqlite3"
 # SMPP peers nobody here wrote, for the interop tests: Kannel's bearerbox,
 # Net::SMPP, libsmpp34 (second decoder); npm's `smpp` comes from the npm registry;

@@ -91,6 +91,13 @@ struct account *accounts_find(struct accounts *accts, const char *name)
 	return NULL;
 }
 
+/* the notify secret is kept in clear: not left behind in freed memory */
+static int account_destructor(struct account *a)
+{
+	explicit_bzero(a->lookup.notify_secret, sizeof(a->lookup.notify_secret));
+	return 0;
+}
+
 struct account *accounts_get(struct accounts *accts, const char *name)
 {
 	size_t n = strlen(name);
@@ -102,6 +109,7 @@ struct account *accounts_get(struct accounts *accts, const char *name)
 	a = talloc_zero(accts, struct account);
 	if (!a)
 		return NULL;
+	talloc_set_destructor(a, account_destructor);
 	osmo_strlcpy(a->name, name, sizeof(a->name));
 	/* the SMPP defaults as they were before the accounts were shared */
 	osmo_strlcpy(a->smpp.system_id, name, sizeof(a->smpp.system_id));
@@ -141,6 +149,27 @@ bool account_notify_url_allowed(const struct account *a, const char *url)
 		if (!strncasecmp(url, a->lookup.notify_url[i], strlen(a->lookup.notify_url[i])))
 			return true;
 	return false;
+}
+
+bool account_notify_secret_ok(const char *secret)
+{
+	size_t n = strlen(secret);
+	if (n < ACCOUNT_NOTIFY_SECRET_MIN || n > ACCOUNT_NOTIFY_SECRET_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (secret[i] <= ' ' || secret[i] > '~')
+			return false;
+	return true;
+}
+
+int account_set_notify_secret(struct account *a, const char *secret)
+{
+	if (secret && secret[0] && !account_notify_secret_ok(secret))
+		return -EINVAL;
+	explicit_bzero(a->lookup.notify_secret, sizeof(a->lookup.notify_secret));
+	if (secret)
+		osmo_strlcpy(a->lookup.notify_secret, secret, sizeof(a->lookup.notify_secret));
+	return 0;
 }
 
 /* ------------------------------------------------------------ secrets */

@@ -164,6 +164,27 @@ DEFUN(cfg_no_lookup_notify_url, cfg_no_lookup_notify_url_cmd, "no lookup notify-
 	return CMD_WARNING;
 }
 
+DEFUN(cfg_lookup_notify_secret, cfg_lookup_notify_secret_cmd, "lookup notify-secret SECRET",
+      "Number lookups of the account\n"
+      "Sign every post to a notifyUrl: header X-Sigway-Signature, HMAC-SHA256 with this key (doc/lookup.md)\n"
+      "16 to 128 printable ASCII characters, no space; the receiver keeps the same\n")
+{
+	if (account_set_notify_secret(cur(vty), argv[0]) < 0) {
+		/* the refused secret itself is not echoed */
+		vty_out(vty, "%% a notify secret is %d to %d printable ASCII characters, no space%s",
+			ACCOUNT_NOTIFY_SECRET_MIN, ACCOUNT_NOTIFY_SECRET_MAX, VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_no_lookup_notify_secret, cfg_no_lookup_notify_secret_cmd, "no lookup notify-secret",
+      NO_STR "Number lookups of the account\n" "Post to notifyUrl unsigned (no X-Sigway-Signature)\n")
+{
+	account_set_notify_secret(cur(vty), NULL);
+	return CMD_SUCCESS;
+}
+
 void accounts_vty_write(struct vty *vty, const struct account *a, const char *indent)
 {
 	const struct account_lookup *l = &a->lookup;
@@ -182,6 +203,14 @@ void accounts_vty_write(struct vty *vty, const struct account *a, const char *in
 		vty_out(vty, "%slookup daily-quota %u%s", indent, l->daily_quota, VTY_NEWLINE);
 	for (unsigned int i = 0; i < l->n_notify_urls; i++)
 		vty_out(vty, "%slookup notify-url %s%s", indent, l->notify_url[i], VTY_NEWLINE);
+	/* the secret must stay in clear (it keys the signature): written to the
+	 * configuration file (`write file`), not to a terminal (`show
+	 * running-config`, `write terminal`), where a comment says it is set */
+	if (l->notify_secret[0] && vty->type == VTY_FILE)
+		vty_out(vty, "%slookup notify-secret %s%s", indent, l->notify_secret, VTY_NEWLINE);
+	else if (l->notify_secret[0])
+		vty_out(vty, "%s! lookup notify-secret is set (not shown; 'write file' writes it)%s", indent,
+			VTY_NEWLINE);
 }
 
 DEFUN(show_accounts, show_accounts_cmd, "show accounts", SHOW_STR "Client accounts (SMPP, API keys, lookups)\n")
@@ -192,9 +221,10 @@ DEFUN(show_accounts, show_accounts_cmd, "show accounts", SHOW_STR "Client accoun
 		vty_out(vty, "account %s: smpp binds %u, api keys %u", a->name, a->smpp.binds, a->n_api_keys);
 		for (unsigned int i = 0; i < a->n_api_keys; i++)
 			vty_out(vty, "%s%s", i ? "," : " (", a->api_keys[i].id);
-		vty_out(vty, "%s, lookups %s, imsi %s, cache-ttl %u s, rate %u/s, quota %u used %u today%s",
-			a->n_api_keys ? ")" : "", l->denied ? "denied" : "permitted", l->imsi_full ? "full" : "masked",
-			l->cache_ttl_s, l->rate, l->daily_quota, l->quota_used, VTY_NEWLINE);
+		vty_out(vty, "%s, lookups %s, imsi %s, cache-ttl %u s, rate %u/s, quota %u used %u today,"
+			" notify %s%s", a->n_api_keys ? ")" : "", l->denied ? "denied" : "permitted",
+			l->imsi_full ? "full" : "masked", l->cache_ttl_s, l->rate, l->daily_quota, l->quota_used,
+			l->notify_secret[0] ? "signed" : "unsigned", VTY_NEWLINE);
 	}
 	return CMD_SUCCESS;
 }
@@ -220,5 +250,7 @@ void accounts_vty_init(struct accounts *accts)
 	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_lookup_quota_cmd);
 	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_lookup_notify_url_cmd);
 	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_no_lookup_notify_url_cmd);
+	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_lookup_notify_secret_cmd);
+	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_no_lookup_notify_secret_cmd);
 	install_element_ve(&show_accounts_cmd);
 }

@@ -20,6 +20,7 @@
 #include <sigway/common/utc_time.h>
 #include <sigway/http/http_client.h>
 #include <sigway/http/http_server.h>
+#include <sigway/lookup/lookup_sign.h>
 #include <sigway/numbering/numbering.h>
 #include <sigway/store/store.h>
 #include "lookup_int.h"
@@ -344,6 +345,30 @@ static json_t *stored_result(const char *text, const char *input, int64_t seq, b
 	return r;
 }
 
+/* Posts text to the job's notifyUrl, signed over exactly these bytes when
+ * the account has a notify secret (read at each post: a new secret holds
+ * from the next one; a retry is signed again with its own time). A signed
+ * post's headers are a set of their own in the client's cache of header
+ * sets: this client is the lookup service's, its unsigned set is the
+ * only other one, and a post is seconds apart at most per job. */
+static struct http_client_req *post_signed(struct lookup_job *job, const char *text, int64_t now_s)
+{
+	struct lookup_svc *svc = job->svc;
+	const char *secret = job->acct->lookup.notify_secret;
+	char sig[LOOKUP_SIGNATURE_LINE_MAX];
+	const char *headers[2] = { NULL, NULL };
+	size_t len = strlen(text);
+
+	if (secret[0]) {
+		if (lookup_signature_header(sig, sizeof(sig), secret, now_s, text, len) < 0)
+			return NULL;
+		headers[0] = sig;
+	}
+	struct http_client_opts o = { .timeout_ms = svc->cfg.notify_timeout_s * 1000, .max_response = 64 * 1024,
+				      .content_type = "application/json", .headers = headers, .owner = job };
+	return http_client_request(svc->notify, "POST", job->notify_url, text, len, &o, post_done, job);
+}
+
 static void notify(struct lookup_job *job)
 {
 	struct lookup_svc *svc = job->svc;
@@ -381,10 +406,11 @@ static void notify(struct lookup_job *job)
 	job->post_final = finished(job) && job->post_count >= job->unnotified;
 	json_t *body = json_pack("{s:s,s:s,s:o,s:b}", "jobId", job->id, "reference", job->reference, "results", list,
 				 "final", job->post_final);
-	struct http_client_opts o = { .timeout_ms = svc->cfg.notify_timeout_s * 1000, .max_response = 64 * 1024,
-				      .owner = job };
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
 	job->notify_last_ms = now;
-	job->post = http_client_post_json(svc->notify, job->notify_url, body, &o, post_done, job);
+	job->post = text ? post_signed(job, text, now / 1000) : NULL;
+	free(text);
 	if (!job->post)
 		job->notify_next_ms = now + 1000;
 }

@@ -4,8 +4,9 @@ osmo-stp, sigway-netsim's HLR answering every case: attached, absent with
 its diagnostic, ported, roaming, SMS home routing, each error, no answer, a
 slow answer), used with the `curl` command and with Node.js's own `http`
 module. One run mixes answers, errors, timeouts, cache hits, a bulk job
-with callbacks (the receiver fails the first post), refused input of every
-kind, SMS from the same gateway, and at the end a link that goes down.
+with callbacks (the receiver fails the first post and checks every post's
+signature: X-Sigway-Signature of the account's notify secret, none for an
+account without one, a wrong one refused), refused input of every kind, SMS from the same gateway, and at the end a link that goes down.
 Then the capture (tshark), the billing records, the lookup log and
 sigway-audit are checked against each other: every SRI-for-SM of a lookup
 left from the gateway's calling GT (the SMS core's), and there are exactly
@@ -14,6 +15,8 @@ as many `lookup` billing records as SRI-for-SM Begins of lookups.
 usage: test_lookup.py BUILD_DIR
 """
 
+import hashlib
+import hmac
 import http.server
 import json
 import os
@@ -36,7 +39,13 @@ KEYS = {
     'full': 'fullkey1-0123456789abcdef-secret',      # the whole IMSI
     'denied': 'denykey1-0123456789abcdef-secret',    # no lookups
     'limited': 'limitkey-0123456789abcdef-secret',   # 2 per second, 4 a day
+    'plain': 'plainkey-0123456789abcdef-secret',     # results posted unsigned (no notify secret)
+    'mis': 'miskey01-0123456789abcdef-secret',       # signs with a secret the receiver does not hold
 }
+# lk's `lookup notify-secret`: what the receiver checks the signatures of /results and /mis/ with
+NOTIFY_SECRET = 'lk-notify:0123456789+abcdef'
+MIS_SECRET = 'not-the-receivers-secret-0123'
+SIGNATURE_TOLERANCE_S = 300     # doc/lookup.md: a receiver refuses a time further off than this
 SMS_TO = '491710000030'      # the SMS of the run goes here; no lookup asks for it
 
 SUBSCRIBERS = """netsim
@@ -70,6 +79,14 @@ SIGWAYD_EXTRA = """account lk
  api-key %(lk)s
  lookup cache-ttl 300
  lookup notify-url http://127.0.0.1:%(receiver)d/results
+ lookup notify-secret %(notify_secret)s
+account plain
+ api-key %(plain)s
+ lookup notify-url http://127.0.0.1:%(receiver)d/plain/
+account mis
+ api-key %(mis)s
+ lookup notify-url http://127.0.0.1:%(receiver)d/mis/
+ lookup notify-secret %(mis_secret)s
 account full
  api-key %(full)s
  lookup imsi full
@@ -90,7 +107,7 @@ map
 routing
  operator nowhere hlr-gt 33600000001 map-version 3
  route 336 operator nowhere
-""" % dict(KEYS, receiver=RECEIVER_PORT)
+""" % dict(KEYS, receiver=RECEIVER_PORT, notify_secret=NOTIFY_SECRET, mis_secret=MIS_SECRET)
 
 # Node's own http module: one keep-alive socket for every request
 NODE_CLIENT = r'''
@@ -132,20 +149,43 @@ function call(method, path, body, type) {
 '''
 
 
+def signature_ok(secret, header, body, now=None):
+    """A receiver's check of X-Sigway-Signature (doc/lookup.md): t=<unix seconds>,v1=<hex
+    HMAC-SHA256 of "<t>.<body>">, the time within the tolerance, compared in constant time"""
+    m = re.fullmatch(r't=(\d{1,20}),v1=([0-9a-f]{64})', header or '')
+    if not m or abs((time.time() if now is None else now) - int(m.group(1))) > SIGNATURE_TOLERANCE_S:
+        return False
+    want = hmac.new(secret.encode(), m.group(1).encode() + b'.' + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(want, m.group(2))
+
+
 class Receiver(http.server.BaseHTTPRequestHandler):
-    """The notifyUrl of the bulk job: the first post fails (500), then it takes them"""
-    posts = []
+    """The notifyUrl of the bulk jobs. /results (lk) and /mis/ must carry a signature of
+    NOTIFY_SECRET (401 when not); lk's first post fails (500), then it takes them.
+    /plain/ takes what comes. Every post is kept: path, signature header, body, arrival."""
+    posts = []          # lk's accepted posts (JSON)
     failed = 0
+    seen = []           # (path, X-Sigway-Signature or None, raw body, time)
+    refused = []        # paths of the posts refused for their signature
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
-        if not Receiver.failed:
-            Receiver.failed += 1
-            self.send_response(500)
-            self.end_headers()
+        sig = self.headers.get('X-Sigway-Signature')
+        Receiver.seen.append((self.path, sig, body, time.time()))
+        if self.path != '/plain/results' and not signature_ok(NOTIFY_SECRET, sig, body):
+            Receiver.refused.append(self.path)
+            self.answer(401)
             return
-        Receiver.posts.append(json.loads(body))
-        self.send_response(200)
+        if self.path == '/results':
+            if not Receiver.failed:
+                Receiver.failed += 1
+                self.answer(500)
+                return
+            Receiver.posts.append(json.loads(body))
+        self.answer(200)
+
+    def answer(self, status):
+        self.send_response(status)
         self.send_header('Content-Length', '0')
         self.end_headers()
 
@@ -226,6 +266,12 @@ class LookupTest(sn.NetworkTestCase):
             time.sleep(0.2)
         cls.job_results = curl(p, 'GET', '/v1/lookup/jobs/%s/results?offset=0&limit=100' % job_id, lk)
         cls.job_other = curl(p, 'GET', '/v1/lookup/jobs/' + job_id, KEYS['full'])
+        # an account without a notify secret (unsigned posts), one with a secret the receiver
+        # does not hold (its post refused: 401, to be retried)
+        cls.plain_job = cls.run_job('plain', ['491712000201', '491712000202'], 'plain/results',
+                                    lambda n: n.get('state') == 'done')
+        cls.mis_job = cls.run_job('mis', ['491712000301'], 'mis/results', lambda n: n.get('failures', 0) >= 1)
+        cls.secret_vty = cls.notify_secret_vty()
         # ------------------------------------------------------------- Node.js
         out = subprocess.run(['node', '-e', NODE_CLIENT, str(p), KEYS['full']], capture_output=True, text=True,
                              timeout=60)
@@ -257,6 +303,39 @@ class LookupTest(sn.NetworkTestCase):
         cls.down_cached = curl(p, 'GET', '/v1/lookup/491710000011', lk)
         cls.billed_after_down = cls.lookup_billing_count()
         cls.receiver.shutdown()
+
+    @classmethod
+    def run_job(cls, account, numbers, path, notified):
+        """A job of account's with its results posted to the receiver's path; its status once
+        notified(its notify state) holds (or after 30 s)"""
+        key = KEYS[account]
+        job = curl(cls.port, 'POST', '/v1/lookup/jobs', key, json.dumps(
+            {'to': numbers, 'notifyUrl': 'http://127.0.0.1:%d/%s' % (RECEIVER_PORT, path)}))
+        assert job[0] == 202, job
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            st = curl(cls.port, 'GET', '/v1/lookup/jobs/' + job[1]['id'], key)
+            if st[1]['state'] == 'done' and notified(st[1].get('notify') or {}):
+                break
+            time.sleep(0.2)
+        return st
+
+    @classmethod
+    def notify_secret_vty(cls):
+        """Where the secret shows and where not: show commands, the file `write file` writes,
+        a secret refused by its limits"""
+        net = cls.net
+        r = {'running': net.gw('show running-config'), 'accounts': net.gw('show accounts')}
+        r['file'] = os.path.join(net.tmp, 'written.cfg')
+        r['write'] = net.gw('write file ' + r['file'])
+        r['refused'] = []
+        for bad in ('short-secret', 'x' * 129):
+            net.gw('configure terminal')
+            net.gw('account plain')
+            r['refused'].append(net.gw('lookup notify-secret ' + bad))
+            net.gw('end')
+        r['accounts_after'] = net.gw('show accounts')
+        return r
 
     @classmethod
     def bad_input(cls):
@@ -482,6 +561,71 @@ class LookupTest(sn.NetworkTestCase):
         self.assertEqual(res[30]['source'], 'cache')
         # another account does not see the job
         self.assertEqual(self.job_other[0], 404)
+
+    def test_job_posts_signed(self):
+        lk = [(sig, body, at) for path, sig, body, at in Receiver.seen if path == '/results']
+        # every post, the one that failed and its retry too, signed with lk's secret over the
+        # bytes received; none refused
+        self.assertGreaterEqual(len(lk), 5)
+        self.assertEqual(Receiver.refused.count('/results'), 0)
+        for sig, body, at in lk:
+            self.assertRegex(sig, r'^t=\d+,v1=[0-9a-f]{64}$')
+            self.assertTrue(signature_ok(NOTIFY_SECRET, sig, body), (sig, body))
+            self.assertLessEqual(abs(int(sig[2:sig.index(',')]) - at), 2)
+            # what makes the check fail: another secret, a body changed by one byte, another time
+            self.assertFalse(signature_ok(MIS_SECRET, sig, body))
+            self.assertFalse(signature_ok(NOTIFY_SECRET, sig, body.replace(b'"final":', b'"final": ')))
+            self.assertFalse(signature_ok(NOTIFY_SECRET, sig, body[:-1] + b' '))
+            t = int(sig[2:sig.index(',')])
+            self.assertFalse(signature_ok(NOTIFY_SECRET, 't=%d%s' % (t + 1, sig[sig.index(','):]), body,
+                                          now=t))
+            # a replay later than the tolerance
+            self.assertFalse(signature_ok(NOTIFY_SECRET, sig, body, now=t + SIGNATURE_TOLERANCE_S + 1))
+        # the retry of the failed post was signed again, at its own time (1 s of back-off later)
+        t0, t1 = (int(sig[2:sig.index(',')]) for sig, _, _ in lk[:2])
+        self.assertGreaterEqual(t1, t0 + 1)
+        self.assertNotEqual(lk[0][0], lk[1][0])
+
+    def test_job_posts_unsigned_without_secret(self):
+        st = self.plain_job[1]
+        self.assertEqual((st['state'], st['notify']['state'], st['notify']['delivered']), ('done', 'done', 2))
+        plain = [(sig, json.loads(body)) for path, sig, body, _ in Receiver.seen if path == '/plain/results']
+        self.assertTrue(plain)
+        self.assertEqual([sig for sig, _ in plain], [None] * len(plain))
+        self.assertEqual(sorted(r['to'] for _, post in plain for r in post['results']),
+                         ['491712000201', '491712000202'])
+
+    def test_job_posts_wrong_secret_refused(self):
+        st = self.mis_job[1]
+        mis = [(sig, body) for path, sig, body, _ in Receiver.seen if path == '/mis/results']
+        self.assertTrue(mis)
+        self.assertEqual(Receiver.refused.count('/mis/results'), len(mis))
+        for sig, body in mis:
+            self.assertRegex(sig, r'^t=\d+,v1=[0-9a-f]{64}$')
+            self.assertTrue(signature_ok(MIS_SECRET, sig, body))     # signed, with mis's own secret
+        self.assertGreaterEqual(st['notify']['failures'], 1)
+        self.assertEqual(st['notify']['delivered'], 0)
+        self.assertEqual(st['notify']['lastError'], 'HTTP 401')
+
+    def test_notify_secret_never_shown(self):
+        v = self.secret_vty
+        for text in (v['running'], v['accounts'], v['accounts_after'], self.show, self.net.log('sigwayd')):
+            self.assertNotIn(NOTIFY_SECRET, text)
+            self.assertNotIn(MIS_SECRET, text)
+        self.assertIn("! lookup notify-secret is set (not shown; 'write file' writes it)", v['running'])
+        self.assertRegex(v['accounts'], r'account lk: .*notify signed')
+        self.assertRegex(v['accounts'], r'account plain: .*notify unsigned')
+        # `write file` writes it back, and the file is read again into the same secret
+        with open(v['file']) as f:
+            written = f.read()
+        self.assertIn('\n  lookup notify-secret %s\n' % NOTIFY_SECRET, written)
+        self.assertIn('\n  lookup notify-secret %s\n' % MIS_SECRET, written)
+        self.assertEqual(written.count('notify-secret'), 2)
+        # refused by its limits, without the secret echoed; plain stays unsigned
+        for out, bad in zip(v['refused'], ('short-secret', 'x' * 129)):
+            self.assertIn('% a notify secret is 16 to 128 printable ASCII characters', out)
+            self.assertNotIn(bad, out)
+        self.assertRegex(v['accounts_after'], r'account plain: .*notify unsigned')
 
     def test_node_client(self):
         self.assertEqual(len(self.node), 6, self.node_err)

@@ -152,11 +152,51 @@ static void test_notify_urls(void **state)
 	accounts_free(accts);
 }
 
+static void test_notify_secret(void **state)
+{
+	struct accounts *accts = accounts_alloc(NULL);
+	struct account *a = accounts_get(accts, "demo");
+	char longest[ACCOUNT_NOTIFY_SECRET_MAX + 2];
+	/* none by default: posts go unsigned */
+	assert_string_equal(a->lookup.notify_secret, "");
+	assert_true(account_notify_secret_ok("0123456789abcdef"));
+	assert_true(account_notify_secret_ok("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"));
+	assert_false(account_notify_secret_ok("0123456789abcde"));		/* 15 */
+	assert_false(account_notify_secret_ok("0123456789 abcdef"));		/* a space */
+	assert_false(account_notify_secret_ok("0123456789abcdef\t"));
+	assert_false(account_notify_secret_ok("0123456789abcdef\x7f"));
+	assert_false(account_notify_secret_ok("0123456789abcdef\xc3\xa9"));	/* not ASCII */
+	memset(longest, 'k', sizeof(longest) - 1);
+	longest[ACCOUNT_NOTIFY_SECRET_MAX] = '\0';
+	assert_true(account_notify_secret_ok(longest));
+	longest[ACCOUNT_NOTIFY_SECRET_MAX] = 'k';
+	longest[ACCOUNT_NOTIFY_SECRET_MAX + 1] = '\0';
+	assert_false(account_notify_secret_ok(longest));
+	/* a refused secret leaves the one set before */
+	assert_int_equal(account_set_notify_secret(a, "0123456789abcdef-one"), 0);
+	assert_int_equal(account_set_notify_secret(a, "short"), -EINVAL);
+	assert_int_equal(account_set_notify_secret(a, longest), -EINVAL);
+	assert_string_equal(a->lookup.notify_secret, "0123456789abcdef-one");
+	/* a shorter one replaces it whole */
+	assert_int_equal(account_set_notify_secret(a, "fedcba9876543210"), 0);
+	assert_string_equal(a->lookup.notify_secret, "fedcba9876543210");
+	assert_int_equal(a->lookup.notify_secret[17], '\0');
+	longest[ACCOUNT_NOTIFY_SECRET_MAX] = '\0';
+	assert_int_equal(account_set_notify_secret(a, longest), 0);
+	assert_string_equal(a->lookup.notify_secret, longest);
+	/* removed: unsigned again, nothing of it left */
+	assert_int_equal(account_set_notify_secret(a, NULL), 0);
+	for (size_t i = 0; i < sizeof(a->lookup.notify_secret); i++)
+		assert_int_equal(a->lookup.notify_secret[i], 0);
+	accounts_free(accts);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry), cmocka_unit_test(test_keys), cmocka_unit_test(test_key_budget),
 		cmocka_unit_test(test_lookup_rate), cmocka_unit_test(test_notify_urls),
+		cmocka_unit_test(test_notify_secret),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

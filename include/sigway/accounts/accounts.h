@@ -90,6 +90,8 @@ struct account_api_key {
 
 #define ACCOUNT_NOTIFY_URLS_MAX		4
 #define ACCOUNT_NOTIFY_URL_LEN		128
+#define ACCOUNT_NOTIFY_SECRET_MIN	16
+#define ACCOUNT_NOTIFY_SECRET_MAX	128
 
 struct account_lookup {
 	bool denied;			/* `lookup deny`: 403 */
@@ -102,6 +104,11 @@ struct account_lookup {
 	 * must not make the gateway post to whatever its holder names) */
 	char notify_url[ACCOUNT_NOTIFY_URLS_MAX][ACCOUNT_NOTIFY_URL_LEN + 1];
 	unsigned int n_notify_urls;
+	/* the key of the HMAC-SHA256 signature on every post to a notifyUrl
+	 * (`lookup notify-secret`); "": posts go unsigned. Kept in clear (a
+	 * signature needs it), written to the configuration file only: never
+	 * shown by `show` commands nor logged */
+	char notify_secret[ACCOUNT_NOTIFY_SECRET_MAX + 1];
 	/* runtime */
 	double tokens;
 	int64_t tokens_ms;
@@ -138,6 +145,12 @@ struct account *account_of_smpp(const struct smpp_account *a);
 bool account_notify_prefix_ok(const char *prefix);
 /* url starts with one of the account's notify-url prefixes */
 bool account_notify_url_allowed(const struct account *a, const char *url);
+/* A secret as `lookup notify-secret` takes it: ACCOUNT_NOTIFY_SECRET_MIN to
+ * _MAX printable ASCII characters, no space */
+bool account_notify_secret_ok(const char *secret);
+/* Sets (secret NULL or "": removes) the account's notify secret; the old
+ * one is wiped. 0, or -EINVAL when account_notify_secret_ok() refuses it */
+int account_set_notify_secret(struct account *a, const char *secret);
 
 /* ---- secrets: crypt(3) of libcrypt, SHA-512 by default ---------------------- */
 
