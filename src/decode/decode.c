@@ -53,6 +53,8 @@ static void json_strn(const char *key, const char *val, size_t len)
 		}
 		if (cp == '"' || cp == '\\')
 			printf("\\%c", (char)cp);
+		else if (cp == '\n' || cp == '\r' || cp == '\t')	/* the short escapes read best */
+			printf("\\%c", cp == '\n' ? 'n' : cp == '\r' ? 'r' : 't');
 		else if (unsafe_on_terminal(cp))
 			printf("\\u%04x", (unsigned)cp);
 		else

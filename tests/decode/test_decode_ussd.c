@@ -156,7 +156,7 @@ static void test_ussr_ucs2_menu(void **state)
 	const char *out = decoded(m, n);
 	has(out, "\"tcap.type\":\"Continue\"");
 	has(out, "\"opcode\":60,\"map.ussd_dcs\":72,\"map.ussd_alphabet\":\"UCS2\",\"map.ussd_octets\":\"041c0435");
-	has(out, "\"map.ussd_string\":\"Меню:\\u000a1 Баланс\\u000a2 Пакеты\"");
+	has(out, "\"map.ussd_string\":\"Меню:\\n1 Баланс\\n2 Пакеты\"");
 	lacks(out, "map.ussd_note");
 	terminal_safe(out);
 	/* tshark -T fields shows a newline as \n */
