@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sigway/map/map_sm.h>
 #include <sigway/sccp/sccp_codec.h>
+#include <sigway/sms/sms_alphabet.h>
 #include <sigway/sms/sms_tpdu.h>
 #include <sigway/tcap/tcap_codec.h>
 #include <sigway/ussd/ussd_string.h>
@@ -27,18 +28,45 @@ unsigned long decode_frame_no;
 
 /* ---------------------------------------------------------------- JSON */
 
-static void json_str(const char *key, const char *val)
+/* Code points a terminal must not get raw from a hostile capture: C0, DEL
+ * and C1 controls, the bidirectional marks and overrides (which reorder what
+ * follows them on screen), and the line and paragraph separators */
+static bool unsafe_on_terminal(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* A JSON string that is safe to print on a terminal whatever it holds: the
+ * code points above as \uXXXX (a JSON reader gets them back), a byte that is
+ * not UTF-8 as \ufffd. len is bounded by the callers' buffers. */
+static void json_strn(const char *key, const char *val, size_t len)
 {
 	printf(",\"%s\":\"", key);
-	for (const unsigned char *p = (const unsigned char *)val; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20)
-			printf("\\u%04x", *p);
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		int l = sms_utf8_next(val + i, len - i, &cp);
+		if (l <= 0) {
+			printf("\\ufffd");
+			i++;
+			continue;
+		}
+		if (cp == '"' || cp == '\\')
+			printf("\\%c", (char)cp);
+		else if (cp == '\n' || cp == '\r' || cp == '\t')	/* the short escapes read best */
+			printf("\\%c", cp == '\n' ? 'n' : cp == '\r' ? 'r' : 't');
+		else if (unsafe_on_terminal(cp))
+			printf("\\u%04x", (unsigned)cp);
 		else
-			putchar(*p);
+			fwrite(val + i, 1, (size_t)l, stdout);
+		i += (size_t)l;
 	}
 	putchar('"');
+}
+
+static void json_str(const char *key, const char *val)
+{
+	json_strn(key, val, strlen(val));
 }
 
 static void json_int(const char *key, long v)
@@ -98,15 +126,76 @@ static void print_map_addr(const char *key, const struct map_address *a)
 		json_str(key, a->digits);
 }
 
+/* A USSD-String with its data coding scheme (23.038 5): the alphabet, the
+ * language (from the DCS, or from the "ll<CR>" prefix of 0x10/0x11), the
+ * octets, the text, and a note when the string is not what the DCS says */
+static void print_ussd_string(uint8_t dcs, const uint8_t *s, size_t len)
+{
+	struct ussd_dcs d;
+	char text[USSD_MAX_SEPTETS * 3 + 1], lang[3];
+	ussd_dcs_parse(&d, dcs);
+	json_int("map.ussd_dcs", dcs);
+	json_str("map.ussd_alphabet", ussd_charset_name(d.charset));
+	if (d.language)
+		json_str("map.ussd_language", d.language);
+	if (d.has_class)
+		json_int("map.ussd_class", d.msg_class);
+	if (d.reserved)
+		json_str("map.ussd_dcs_note", "a reserved value: read as GSM 7-bit, as 23.038 asks");
+	json_hex("map.ussd_octets", s, len);
+	int n = ussd_string_decode(text, sizeof(text), dcs, s, len, lang);
+	if (n >= 0) {
+		if (lang[0])
+			json_str("map.ussd_language", lang);
+		json_strn("map.ussd_string", text, (size_t)n);
+	}
+	const char *problem = ussd_string_problem(dcs, s, len);
+	if (problem)
+		json_str("map.ussd_note", problem);
+	else if (n < 0)
+		json_str("map.ussd_note", "does not decode");
+}
+
+/* USSD-Arg / USSD-Res of processUnstructuredSS-Request, unstructuredSS-Request
+ * and -Notify */
+static void print_ussd(const struct tcap_component *c)
+{
+	struct map_ussd u;
+	int rc = map_dec_ussd(&u, c->param, c->param_len);
+	if (rc < 0) {
+		json_str("map.error", rc == -MAP_ERR_MISSING ?
+			 "USSD-Arg/Res: no ussd-DataCodingScheme of 1 octet then ussd-String of 1..160 octets "
+			 "(missing, cut short or another size)" :
+			 "USSD-Arg/Res: not a SEQUENCE, or a bad element after the ussd-String");
+		json_hex("map.param", c->param, c->param_len);
+		return;
+	}
+	print_ussd_string(u.dcs, u.string, u.string_len);
+	if (u.has_alerting_pattern)
+		json_int("map.alerting_pattern", u.alerting_pattern);
+	print_map_addr("map.msisdn", &u.msisdn);
+}
+
+/* MAP v1 processUnstructuredSS-Data: SS-UserData, an IA5String */
+static void print_ss_user_data(const struct tcap_component *c)
+{
+	struct map_ss_user_data d;
+	if (map_dec_ss_user_data(&d, c->param, c->param_len) < 0) {
+		json_str("map.error", "SS-UserData is not an IA5String of 1..200 characters");
+		json_hex("map.param", c->param, c->param_len);
+		return;
+	}
+	json_strn("map.ss_user_data", d.text, d.len);
+}
+
 static void print_map(const struct tcap_component *c)
 {
 	union {
 		struct map_sri_sm_arg sa;
 		struct map_sri_sm_res sr;
 		struct map_forward_sm_arg fa;
-		struct map_ussd u;
 	} x;
-	if (!c->param)
+	if (!c->param || !c->op_present)
 		return;
 	bool inv = c->type == TCAP_COMP_INVOKE, res = c->type == TCAP_COMP_RESULT_LAST;
 	if (inv && c->opcode == MAP_OP_SRI_FOR_SM && map_dec_sri_sm_arg(&x.sa, c->param, c->param_len) == 0) {
@@ -124,12 +213,11 @@ static void print_map(const struct tcap_component *c)
 		json_hex("map.sm_rp_ui", x.fa.sm_rp_ui, x.fa.sm_rp_ui_len);
 		/* SC address as DA: a mobile-originated SMS-SUBMIT; else an SMS-DELIVER */
 		print_tpdu(x.fa.sm_rp_ui, x.fa.sm_rp_ui_len, x.fa.da_type == MAP_DA_SC_ADDRESS ? SMS_DEC_MO : 0);
-	} else if ((c->opcode == MAP_OP_PROCESS_USS || c->opcode == MAP_OP_USSR || c->opcode == MAP_OP_USSN) &&
-		   map_dec_ussd(&x.u, c->param, c->param_len) == 0) {
-		char text[800];
-		json_int("map.ussd_dcs", x.u.dcs);
-		if (ussd_string_decode(text, sizeof(text), x.u.dcs, x.u.string, x.u.string_len, NULL) >= 0)
-			json_str("map.ussd_string", text);
+	} else if ((inv || res) && (c->opcode == MAP_OP_PROCESS_USS || c->opcode == MAP_OP_USSR ||
+				    c->opcode == MAP_OP_USSN)) {
+		print_ussd(c);
+	} else if ((inv || res) && c->opcode == MAP_OP_PROCESS_USS_DATA) {
+		print_ss_user_data(c);
 	}
 }
 

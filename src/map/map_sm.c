@@ -413,6 +413,8 @@ int map_enc_ussd(uint8_t *buf, size_t cap, const struct map_ussd *u)
 	size_t s = ber_open(&e, BER_SEQUENCE);
 	ber_put(&e, BER_OCTET_STRING, &u->dcs, 1);
 	ber_put(&e, BER_OCTET_STRING, u->string, u->string_len);
+	if (u->has_alerting_pattern)
+		ber_put(&e, BER_OCTET_STRING, &u->alerting_pattern, 1);
 	if (u->msisdn.present)
 		put_address(&e, BER_CTX(0), &u->msisdn);
 	ber_close(&e, s);
@@ -436,6 +438,12 @@ int map_dec_ussd(struct map_ussd *u, const uint8_t *buf, size_t len)
 	FOR_EACH_ELEMENT(&seq, t) {
 		if (t.id == BER_CTX(0) && get_address(&u->msisdn, &t) < 0)
 			return -MAP_ERR_DECODE;
+		/* SIZE (1); another size is skipped, as unknown elements are:
+		 * the pattern only matters to the handset */
+		if (t.id == BER_OCTET_STRING && t.len == 1) {
+			u->has_alerting_pattern = true;
+			u->alerting_pattern = t.val[0];
+		}
 	}
 	return ber_cursor_done(&seq) ? 0 : -MAP_ERR_DECODE;
 }

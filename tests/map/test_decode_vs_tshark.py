@@ -2,7 +2,8 @@
 """sigway-decode agrees with tshark, field by field, on the public captures:
 for every frame where tshark sees TCAP, our decode of the same frame must give
 the same transaction IDs, application context, operation/error codes and, for
-the MAP operations we implement, the same MSISDN, IMSI, USSD text and SMS text.
+the MAP operations we implement, the same MSISDN, IMSI, USSD text (the v2
+USSD string, the v1 SS-UserData) and SMS text.
 
 usage: test_decode_vs_tshark.py SIGWAY_DECODE CAPTURES_DIR
 """
@@ -87,7 +88,7 @@ def compare(name, fr, t, mine, problems):
     checked += 1
     for our_key, their_key in (('map.msisdn', 'e164.msisdn'), ('map.imsi', 'e212.imsi'),
                                ('map.sm_rp_da.imsi', 'e212.imsi'), ('map.ussd_string', 'gsm_map.ussd_string'),
-                               ('tpdu.text', 'gsm_sms.sms_text')):
+                               ('map.ss_user_data', 'gsm_ss.SS_UserData'), ('tpdu.text', 'gsm_sms.sms_text')):
         for c in comps:
             if our_key in c:
                 theirs = set(walk(t, their_key, []))

@@ -187,6 +187,22 @@ static void test_ussd_operations(void **state)
 	int n = map_enc_ussd(p, sizeof(p), &u);
 	tshark(m, wrap_answer(m, sizeof(m), MAP_AC_NETWORK_USSD, 2, MAP_OP_PROCESS_USS, -1, p, n),
 	       "-e gsm_old.localValue -e gsm_map.ussd_string", "59\t*100#");
+	/* alertingPattern (29.002 AlertingPattern: alertingLevel-2 here) before the msisdn */
+	u.msisdn = msisdn;
+	u.has_alerting_pattern = true;
+	u.alerting_pattern = 0x02;
+	n = map_enc_ussd(p, sizeof(p), &u);
+	tshark(m, wrap_invoke(m, sizeof(m), MAP_AC_NETWORK_USSD, 2, MAP_OP_USSN, p, n),
+	       "-e gsm_map.ussd_string -e gsm_map.ss.alertingPattern -e e164.msisdn", "*100#\t02\t491770000001");
+	assert_int_equal(map_dec_ussd(&d, p, n), 0);
+	assert_true(d.has_alerting_pattern);
+	assert_int_equal(d.alerting_pattern, 0x02);
+	assert_addr(&d.msisdn, &msisdn);
+	/* one of another size is skipped, as before it was known */
+	static const uint8_t ap2[] = { 0x30, 0x0c, 0x04, 0x01, 0x0f, 0x04, 0x05, 0xaa, 0x18, 0x0c, 0x36, 0x02,
+				       0x04, 0x00 };
+	assert_int_equal(map_dec_ussd(&d, ap2, sizeof(ap2)), 0);
+	assert_false(d.has_alerting_pattern);
 	u.string_len = 161;
 	assert_int_equal(map_enc_ussd(p, sizeof(p), &u), -MAP_ERR_RANGE);
 }

@@ -1,6 +1,6 @@
 /* libFuzzer harness: 04.80 DTAP decoding (+ re-encode, + string decoding of
  * whatever USSD string came out), and USSD-String decoding for the DCS given
- * by the first octet. */
+ * by the first octet (with ussd_string_problem(), silent on what we encode). */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -32,9 +32,14 @@ static void check_string(const uint8_t *data, size_t size)
 	uint8_t again[200];
 	int n;
 
+	ussd_string_problem(data[0], data + 1, size - 1);
 	n = ussd_string_decode(text, sizeof(text), data[0], data + 1, size - 1, lang);
-	if (n >= 0)
-		ussd_string_encode(again, sizeof(again), data[0], lang[0] ? lang : "en", text, n);
+	if (n < 0)
+		return;
+	n = ussd_string_encode(again, sizeof(again), data[0], lang[0] ? lang : "en", text, n);
+	/* what we encode has nothing to note */
+	if (n > 0 && ussd_string_problem(data[0], again, n))
+		__builtin_trap();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -100,6 +100,84 @@ static void test_ucs2_and_languages(void **state)
 	assert_int_equal(ussd_string_encode(b, sizeof(b), 0x44, NULL, "\x01\x02", 2), 2);
 }
 
+/* The meaning of a DCS (23.038 5): alphabet, language, class, reserved values */
+static void test_dcs_meaning(void **state)
+{
+	struct ussd_dcs d;
+
+	ussd_dcs_parse(&d, 0x0f);
+	assert_int_equal(d.charset, USSD_CHARSET_GSM7);
+	assert_null(d.language);
+	assert_false(d.reserved || d.lang_prefix || d.has_class);
+	ussd_dcs_parse(&d, 0x01);
+	assert_string_equal(d.language, "en");
+	ussd_dcs_parse(&d, 0x0e);
+	assert_string_equal(d.language, "pl");
+	ussd_dcs_parse(&d, 0x23);
+	assert_string_equal(d.language, "ru");
+	ussd_dcs_parse(&d, 0x25);	/* for languages still to be named */
+	assert_true(d.reserved);
+	assert_int_equal(d.charset, USSD_CHARSET_GSM7);
+	ussd_dcs_parse(&d, 0x11);
+	assert_true(d.lang_prefix && !d.reserved);
+	assert_int_equal(d.charset, USSD_CHARSET_UCS2);
+	ussd_dcs_parse(&d, 0x12);
+	assert_true(d.reserved);
+	ussd_dcs_parse(&d, 0x48);
+	assert_int_equal(d.charset, USSD_CHARSET_UCS2);
+	assert_false(d.has_class || d.reserved);
+	ussd_dcs_parse(&d, 0x56);	/* 8-bit, class 2 */
+	assert_int_equal(d.charset, USSD_CHARSET_8BIT);
+	assert_true(d.has_class);
+	assert_int_equal(d.msg_class, 2);
+	ussd_dcs_parse(&d, 0x4c);	/* alphabet 11 */
+	assert_true(d.reserved);
+	ussd_dcs_parse(&d, 0x80);
+	assert_true(d.reserved);
+	ussd_dcs_parse(&d, 0xf4);
+	assert_int_equal(d.charset, USSD_CHARSET_8BIT);
+	assert_false(d.reserved);
+	assert_string_equal(ussd_charset_name(USSD_CHARSET_GSM7), "GSM 7-bit");
+	assert_string_equal(ussd_charset_name(USSD_CHARSET_UCS2), "UCS2");
+	assert_string_equal(ussd_charset_name(USSD_CHARSET_8BIT), "8-bit");
+}
+
+/* ussd_string_problem: silent on what the encoder makes, a sentence for each
+ * way a string can differ from its DCS */
+static void test_string_problems(void **state)
+{
+	static const char *const texts[] = { "*123#", "abcdefg", "abcdefg\r", "5€ [x]", "Меню 😀" };
+	uint8_t b[200];
+	int n;
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		static const uint8_t dcs[] = { 0x0f, 0x48, 0x10, 0x11 };
+		for (size_t k = 0; k < sizeof(dcs); k++) {
+			n = ussd_string_encode(b, sizeof(b), dcs[k], "en", texts[i], strlen(texts[i]));
+			if (n > 0)
+				assert_null(ussd_string_problem(dcs[k], b, n));
+		}
+	}
+	static const uint8_t star123[] = { 0xaa, 0x98, 0x6c, 0x36, 0x02 };
+	assert_string_equal(ussd_string_problem(0x0f, star123, 0), "empty (USSD-String is 1..160 octets)");
+	assert_non_null(strstr(ussd_string_problem(0x0f, b, 161), "longer than 160"));
+	assert_non_null(strstr(ussd_string_problem(0x68, star123, 5), "compressed"));
+	assert_non_null(strstr(ussd_string_problem(0x10, star123, 5), "language prefix"));
+	assert_non_null(strstr(ussd_string_problem(0x48, star123, 5), "odd number of UCS2 octets"));
+	assert_null(ussd_string_problem(0x44, star123, 5));
+	static const uint8_t lone_esc[] = { 0xb5, 0x0d }, esc_esc[] = { 0x9b, 0x0d }, ext_ok[] = { 0x9b, 0x32 };
+	assert_non_null(strstr(ussd_string_problem(0x0f, lone_esc, 2), "lone escape"));
+	assert_non_null(strstr(ussd_string_problem(0x0f, esc_esc, 2), "escape escape"));
+	assert_null(ussd_string_problem(0x0f, ext_ok, 2));	/* ESC 0x65: the euro sign */
+	static const uint8_t hi[] = { 0xd8, 0x3d, 0x00, 0x41 }, lo[] = { 0xde, 0x00 },
+			     pair[] = { 0xd8, 0x3d, 0xde, 0x00 }, end[] = { 0x00, 0x41, 0xd8, 0x3d };
+	assert_non_null(strstr(ussd_string_problem(0x48, hi, 4), "surrogate"));
+	assert_non_null(strstr(ussd_string_problem(0x48, lo, 2), "surrogate"));
+	assert_non_null(strstr(ussd_string_problem(0x48, end, 4), "surrogate"));
+	assert_null(ussd_string_problem(0x48, pair, 4));
+	assert_non_null(strstr(ussd_string_problem(0x11, star123, 1), "language prefix"));
+}
+
 /* Each USSD string tshark shows in the public captures decodes to its text. */
 static void check_capture_strings(const char *file)
 {
@@ -360,6 +438,8 @@ int main(void)
 		cmocka_unit_test(test_gsm7_cr_padding),
 		cmocka_unit_test(test_gsm7_limits),
 		cmocka_unit_test(test_ucs2_and_languages),
+		cmocka_unit_test(test_dcs_meaning),
+		cmocka_unit_test(test_string_problems),
 		cmocka_unit_test(test_capture_strings),
 		cmocka_unit_test(test_register_process_ussd),
 		cmocka_unit_test(test_facility_uss_request_and_result),

@@ -152,6 +152,8 @@ struct map_ussd {
 	const uint8_t *string;
 	size_t string_len;
 	struct map_address msisdn;	/* USSD-Arg [0], optional */
+	bool has_alerting_pattern;	/* USSD-Arg alertingPattern, optional */
+	uint8_t alerting_pattern;	/* 29.002 AlertingPattern: level or category */
 };
 
 /* SS-UserData, the argument and result of MAP v1's processUnstructuredSS-Data:

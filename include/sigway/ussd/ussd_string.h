@@ -26,11 +26,17 @@ struct ussd_dcs {
 	bool compressed;	/* cannot be decoded here */
 	bool has_class;
 	uint8_t msg_class;
+	const char *language;	/* ISO 639-1 code a language group names (0x00-0x0e,
+				 * 0x20-0x24), NULL otherwise */
+	bool reserved;		/* a value 23.038 reserves: read as GSM 7-bit */
 };
 
 /* Parse a CBS/USSD data coding scheme. Reserved values are GSM 7-bit, as
  * 23.038 5 tells a receiver to assume. */
 void ussd_dcs_parse(struct ussd_dcs *d, uint8_t dcs);
+
+/* "GSM 7-bit", "8-bit" or "UCS2" */
+const char *ussd_charset_name(enum ussd_charset c);
 
 /* UTF-8 -> USSD-String. For 0x10/0x11, lang (two letters, e.g. "en") is
  * put in front as the DCS asks; otherwise lang is ignored and may be NULL.
@@ -47,3 +53,11 @@ int ussd_string_encode(uint8_t *out, size_t outlen, uint8_t dcs, const char *lan
  * compressed DCS, -ENOSPC. */
 int ussd_string_decode(char *out, size_t outlen, uint8_t dcs, const uint8_t *in, size_t len,
 		       char *lang);
+
+/* What is wrong with a USSD-String that ussd_string_decode() reads anyway
+ * (it is lenient, as a receiver should be), for people reading traffic: NULL
+ * when nothing, else a short sentence that says how the text is shown.
+ * Covers the length, a compressed DCS, a missing "ll<CR>" language prefix,
+ * a lone or double GSM 7-bit escape, an odd UCS2 length and an unpaired
+ * UTF-16 surrogate. */
+const char *ussd_string_problem(uint8_t dcs, const uint8_t *in, size_t len);
