@@ -283,6 +283,8 @@ static struct ussdgw_session *start_push(struct ussdgw *gw, struct ussdgw_app *a
 		OSMO_STRLCPY_ARRAY(s->app_ref, p->app_ref);
 	s->push_type = p->type;
 	s->push_text = p->text;
+	s->push_has_alerting = p->has_alerting_pattern;
+	s->push_alerting = p->alerting_pattern;
 	s->next_user_timeout_ms = p->invoke_timeout_ms;
 	/* JSON tells no confirmation of a notification: a USSN push ends with it */
 	s->close_after_notify = p->type == USSD_APP_PUSH_USSN && app->flavour == USSDGW_JSON;

@@ -262,6 +262,8 @@ struct ussdgw_session {
 	char serving_msc[33];		/* push via SRI: the MSC/VLR the HLR named */
 	enum ussd_app_push_type push_type;
 	struct ussd_app_text push_text;	/* push: the opening text */
+	bool push_has_alerting;		/* push: the application's alertingPattern */
+	uint8_t push_alerting;
 	bool no_log;			/* a push refused before the network: no session */
 	struct ussd_app_dialog dialog;	/* what the XML flavour shows of the dialogue */
 	char calling_gt[33], called_gt[33];

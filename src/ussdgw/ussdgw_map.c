@@ -178,6 +178,8 @@ static void push_open(struct ussdgw_session *s, const char *gt, uint8_t ssn, con
 	union map_arg a = { .ussd = { .dcs = s->push_text.dcs, .string = buf, .string_len = (size_t)len,
 				      .msisdn = { true, TON_NPI_E164 } } };
 	OSMO_STRLCPY_ARRAY(a.ussd.msisdn.digits, s->msisdn);
+	a.ussd.has_alerting_pattern = s->push_has_alerting;
+	a.ussd.alerting_pattern = s->push_alerting;
 	struct map_dialogue *md = map_open(gw->mi, &req);
 	if (!md) {
 		*rc = -ENOMEM;

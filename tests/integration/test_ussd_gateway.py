@@ -288,7 +288,7 @@ class UssdGateway(sn.NetworkTestCase):
         cls.push('push_xml_ussr', 'xml', {'msisdn': '491770000001', 'type': 'ussr', 'text': 'Confirm payment?\n1 Yes',
                                           'then': ['notify:Paid, thank you.', 'release']})
         cls.push('push_xml_ussn', 'xml', {'msisdn': '491770000001', 'type': 'ussn', 'text': 'Hello from XML',
-                                          'then': ['release']})
+                                          'alerting': 6, 'then': ['release']})
         cls.push('push_xml_absent', 'xml', {'msisdn': '491770000002', 'type': 'ussr', 'text': 'Anyone?'})
         # refused before the network
         cls.refused = {
@@ -527,6 +527,10 @@ class UssdGateway(sn.NetworkTestCase):
         self.assertIn('<unstructuredSSNotify_Response', t[0]['doc'])
         self.assertIn('exitCode="0"', t[1]['doc'])
         self.check('push_xml_ussn', 'success', True, 1)
+        # the application's alertingPattern goes out in the USSD-Arg, tshark reads it
+        begin = self.dialogue(self.row('push_xml_ussn'))[0]
+        self.assertEqual(begin.get('gsm_map.ss.alertingPattern'), '06', begin)
+        self.assertNotIn('gsm_map.ss.alertingPattern', self.dialogue(self.row('push_xml_ussr'))[0])
         t = json.loads(self.sessions['push_xml_absent']['answer'])
         self.assertIn('type="End"', t[0]['doc'])
         self.assertIn('errorCode="27"', t[0]['doc'])

@@ -123,9 +123,11 @@ def gateway_post(doc):
 def run_push(p):
     """One push session, document by document, with the explicit session id"""
     op = 'unstructuredSSNotify_Request' if p.get('type') == 'ussn' else 'unstructuredSSRequest_Request'
+    alerting = ('    <alertingPattern size="1"><value value="%d"/></alertingPattern>\n' % p['alerting']
+                if 'alerting' in p else '')
     first = ('<?xml version="1.0" encoding="UTF-8"?>\n<dialog mapMessagesSize="1" userObject="push">\n'
-             '  <%s string=%s>\n    <msisdn nai="international_number" npi="ISDN" number=%s/>\n  </%s>\n'
-             '</dialog>\n' % (op, attr_text(p['text']), quoteattr(p['msisdn']), op))
+             '  <%s string=%s>\n    <msisdn nai="international_number" npi="ISDN" number=%s/>\n%s  </%s>\n'
+             '</dialog>\n' % (op, attr_text(p['text']), quoteattr(p['msisdn']), alerting, op))
     transcript = []
     status, answer = gateway_post(first)
     transcript.append({'status': status, 'doc': answer})
