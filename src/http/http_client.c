@@ -32,6 +32,7 @@
 #include <osmocom/core/timer.h>
 #include <osmocom/core/utils.h>
 #include <sigway/common/logging.h>
+#include <sigway/common/net_addr.h>
 #include <sigway/http/http_client.h>
 
 
@@ -143,6 +144,7 @@ struct http_client_req {
 	struct llist_head qlist;	/* in host->waiting */
 	bool waiting;			/* for a connection, not yet in curl */
 	char errbuf[CURL_ERROR_SIZE];
+	char refused_addr[48];		/* public_only: the address not connected to */
 	http_client_cb cb;
 	void *data;
 };
@@ -471,6 +473,7 @@ static struct http_client_req *req_get(struct http_client *c)
 	r->completing = false;
 	r->guard = NULL;
 	r->errbuf[0] = '\0';
+	r->refused_addr[0] = '\0';
 	return r;
 }
 
@@ -649,6 +652,11 @@ static void finish(struct http_client_req *r, CURLcode rc)
 	res.error = classify(r, rc);
 	res.error_text = res.error == HTTP_CLIENT_E_TOO_LARGE ? "response too large" :
 			 rc != CURLE_OK ? (r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc)) : "";
+	if (rc != CURLE_OK && r->refused_addr[0]) {
+		snprintf(r->errbuf, sizeof(r->errbuf), "not connected: the host resolved to %s, not a public address",
+			 r->refused_addr);
+		res.error_text = r->errbuf;
+	}
 	res.status = res.error == HTTP_CLIENT_OK ? (unsigned int)status : 0;
 	res.body = res.error == HTTP_CLIENT_OK && r->resp ? r->resp : "";
 	res.body_len = res.error == HTTP_CLIENT_OK ? r->resp_len : 0;
@@ -737,6 +745,18 @@ static int req_body(struct http_client_req *r, const void *body, size_t len)
 	return 0;
 }
 
+/* public_only: curl asks for each socket it connects; a non-public
+ * address gets none (curl then tries the next, or fails to connect) */
+static curl_socket_t open_public_socket(void *data, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct http_client_req *r = data;
+	if (purpose != CURLSOCKTYPE_IPCXN || !net_addr_is_public(&a->addr, a->addrlen)) {
+		net_addr_str(&a->addr, a->addrlen, r->refused_addr, sizeof(r->refused_addr));
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype, a->protocol);
+}
+
 static int set_options(struct http_client_req *r, const char *method, const char *url, const void *body, size_t len,
 		       const struct http_client_opts *o)
 {
@@ -757,6 +777,10 @@ static int set_options(struct http_client_req *r, const char *method, const char
 	rc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
 	if (o->ca_file)
 		rc |= curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file);
+	if (o->public_only) {
+		rc |= curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_public_socket);
+		rc |= curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, r);
+	}
 	if (!strcmp(method, "HEAD"))
 		rc |= curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
 	else if (body ? strcmp(method, "POST") : strcmp(method, "GET"))

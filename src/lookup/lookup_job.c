@@ -17,6 +17,7 @@
 #include <osmocom/core/logging.h>
 #include <osmocom/core/utils.h>
 #include <sigway/common/logging.h>
+#include <sigway/common/net_addr.h>
 #include <sigway/common/utc_time.h>
 #include <sigway/http/http_client.h>
 #include <sigway/http/http_server.h>
@@ -364,8 +365,11 @@ static struct http_client_req *post_signed(struct lookup_job *job, const char *t
 			return NULL;
 		headers[0] = sig;
 	}
+	/* a host name the client may point anywhere: public addresses only;
+	 * an address the operator wrote in the account's prefix is its choice */
 	struct http_client_opts o = { .timeout_ms = svc->cfg.notify_timeout_s * 1000, .max_response = 64 * 1024,
-				      .content_type = "application/json", .headers = headers, .owner = job };
+				      .content_type = "application/json", .headers = headers, .owner = job,
+				      .public_only = !url_host_is_ip_literal(job->notify_url) };
 	return http_client_request(svc->notify, "POST", job->notify_url, text, len, &o, post_done, job);
 }
 

@@ -26,7 +26,9 @@
 #include <osmocom/core/stat_item.h>
 #include <osmocom/core/stats.h>
 #include <osmocom/core/timer.h>
+#include <osmocom/core/utils.h>
 #include <sigway/common/logging.h>
+#include <sigway/common/net_addr.h>
 #include <sigway/http/http_client.h>
 #include <sigway/http/http_metrics.h>
 #include <sigway/http/http_server.h>
@@ -87,6 +89,7 @@ struct result {
 	size_t body_len;
 	char content_type[64];
 	char allow[64], retry_after[16], www_auth[64];
+	char error_text[160];
 	unsigned int elapsed_ms;
 };
 
@@ -110,6 +113,7 @@ static void on_result(const struct http_client_result *res, void *data)
 	copy_header(res, "Allow", r->allow, sizeof(r->allow));
 	copy_header(res, "Retry-After", r->retry_after, sizeof(r->retry_after));
 	copy_header(res, "WWW-Authenticate", r->www_auth, sizeof(r->www_auth));
+	snprintf(r->error_text, sizeof(r->error_text), "%s", res->error_text ? res->error_text : "");
 	r->elapsed_ms = res->elapsed_ms;
 }
 
@@ -668,6 +672,78 @@ static void test_cancel(void **state)
 	assert_int_equal(http_client_in_flight(cli), 0);
 }
 
+static bool public_str(const char *text)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET, text, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		return net_addr_is_public((struct sockaddr *)v4, sizeof(*v4));
+	}
+	assert_int_equal(inet_pton(AF_INET6, text, &v6->sin6_addr), 1);
+	v6->sin6_family = AF_INET6;
+	return net_addr_is_public((struct sockaddr *)v6, sizeof(*v6));
+}
+
+/* Which addresses a client's host name may reach, and what is an address */
+static void test_public_addresses(void **state)
+{
+	static const char *const not_public[] = {
+		"127.0.0.1", "127.255.0.9", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
+		"169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255", "240.0.0.1",
+		"192.0.2.7", "198.18.0.1", "::", "::1", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1",
+		"::ffff:127.0.0.1", "::ffff:169.254.169.254", "64:ff9b::a00:1", "2001:db8::1", "::127.0.0.1",
+	};
+	static const char *const public[] = {
+		"8.8.8.8", "1.1.1.1", "172.32.0.1", "100.128.0.1", "193.0.2.1", "2a00:1450::1", "2001:4860::8888",
+		"::ffff:8.8.8.8", "64:ff9b::808:808",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(not_public); i++)
+		if (public_str(not_public[i]))
+			fail_msg("%s taken for public", not_public[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(public); i++)
+		if (!public_str(public[i]))
+			fail_msg("%s not taken for public", public[i]);
+	assert_true(url_host_is_ip_literal("http://10.0.0.1/x"));
+	assert_true(url_host_is_ip_literal("https://10.0.0.1:8443"));
+	assert_true(url_host_is_ip_literal("http://user:pw@127.0.0.1:80/"));
+	assert_true(url_host_is_ip_literal("https://[2001:db8::1]:8443/a"));
+	assert_false(url_host_is_ip_literal("http://localhost:80/"));
+	assert_false(url_host_is_ip_literal("http://hooks.example.com/"));
+	assert_false(url_host_is_ip_literal("http://2130706433/"));	/* 127.0.0.1 to a resolver */
+	assert_false(url_host_is_ip_literal("http://127.0.0.1.nip.io/"));
+	assert_false(url_host_is_ip_literal("http://10.0.0.1@evil.example/"));
+	assert_false(url_host_is_ip_literal("ftp://10.0.0.1/"));
+	assert_false(url_host_is_ip_literal("http://[::1/"));
+}
+
+/* public_only: a name that resolves to loopback is not connected to, and
+ * the error says why; the same request without it goes through */
+static void test_public_only(void **state)
+{
+	struct http_client_opts o = { .public_only = true };
+	uint64_t before = ctr(HTTP_CTR_CONN_ACCEPTED);
+	const char *port = strrchr(base, ':') + 1;
+	char url[96];
+	struct result r = { 0 };
+	snprintf(url, sizeof(url), "http://localhost:%s/v1/items/1", port);
+	assert_non_null(http_client_request(cli, "GET", url, NULL, 0, &o, on_result, &r));
+	assert_true(run_until(&r.done, 3000));
+	assert_int_equal(r.error, HTTP_CLIENT_E_CONNECT);
+	assert_non_null(strstr(r.error_text, "not a public address"));
+	assert_true(strstr(r.error_text, "127.0.0.1") || strstr(r.error_text, "::1"));
+	assert_int_equal(ctr(HTTP_CTR_CONN_ACCEPTED), before);
+	/* the address itself, as the operator may write it: no check */
+	assert_int_equal(fetch("GET", "/v1/items/1", NULL, NULL)->status, 200);
+	memset(&r, 0, sizeof(r));
+	snprintf(url, sizeof(url), "http://localhost:%s/v1/items/1", port);
+	assert_non_null(http_client_request(cli, "GET", url, NULL, 0, NULL, on_result, &r));
+	assert_true(run_until(&r.done, 3000));
+	if (r.error != HTTP_CLIENT_OK)	/* localhost tried as ::1 first, where nobody listens, then 127.0.0.1 */
+		fail_msg("localhost without public_only: %s", r.error_text);
+}
+
 static void test_keep_alive_reuse(void **state)
 {
 	struct http_client *c = http_client_alloc(ctx, "keepalive");
@@ -895,6 +971,8 @@ int main(void)
 		cmocka_unit_test(test_client_timeout),
 		cmocka_unit_test(test_client_errors),
 		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_public_addresses),
+		cmocka_unit_test(test_public_only),
 		cmocka_unit_test(test_keep_alive_reuse),
 		cmocka_unit_test(test_client_per_host_queue),
 		cmocka_unit_test(test_per_ip_limit),

@@ -41,6 +41,7 @@ KEYS = {
     'limited': 'limitkey-0123456789abcdef-secret',   # 2 per second, 4 a day
     'plain': 'plainkey-0123456789abcdef-secret',     # results posted unsigned (no notify secret)
     'mis': 'miskey01-0123456789abcdef-secret',       # signs with a secret the receiver does not hold
+    'named': 'namedkey-0123456789abcdef-secret',     # a notify-url prefix by host name: public addresses only
 }
 # lk's `lookup notify-secret`: what the receiver checks the signatures of /results and /mis/ with
 NOTIFY_SECRET = 'lk-notify:0123456789+abcdef'
@@ -83,6 +84,9 @@ SIGWAYD_EXTRA = """account lk
 account plain
  api-key %(plain)s
  lookup notify-url http://127.0.0.1:%(receiver)d/plain/
+account named
+ api-key %(named)s
+ lookup notify-url http://localhost:%(receiver)d/named/
 account mis
  api-key %(mis)s
  lookup notify-url http://127.0.0.1:%(receiver)d/mis/
@@ -271,6 +275,9 @@ class LookupTest(sn.NetworkTestCase):
         cls.plain_job = cls.run_job('plain', ['491712000201', '491712000202'], 'plain/results',
                                     lambda n: n.get('state') == 'done')
         cls.mis_job = cls.run_job('mis', ['491712000301'], 'mis/results', lambda n: n.get('failures', 0) >= 1)
+        # a host name (here localhost) may resolve anywhere: the post goes to public addresses only
+        cls.named_job = cls.run_job('named', ['491712000401'], 'named/results',
+                                    lambda n: n.get('failures', 0) >= 1, host='localhost')
         cls.secret_vty = cls.notify_secret_vty()
         # ------------------------------------------------------------- Node.js
         out = subprocess.run(['node', '-e', NODE_CLIENT, str(p), KEYS['full']], capture_output=True, text=True,
@@ -305,12 +312,12 @@ class LookupTest(sn.NetworkTestCase):
         cls.receiver.shutdown()
 
     @classmethod
-    def run_job(cls, account, numbers, path, notified):
+    def run_job(cls, account, numbers, path, notified, host='127.0.0.1'):
         """A job of account's with its results posted to the receiver's path; its status once
         notified(its notify state) holds (or after 30 s)"""
         key = KEYS[account]
         job = curl(cls.port, 'POST', '/v1/lookup/jobs', key, json.dumps(
-            {'to': numbers, 'notifyUrl': 'http://127.0.0.1:%d/%s' % (RECEIVER_PORT, path)}))
+            {'to': numbers, 'notifyUrl': 'http://%s:%d/%s' % (host, RECEIVER_PORT, path)}))
         assert job[0] == 202, job
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -594,6 +601,15 @@ class LookupTest(sn.NetworkTestCase):
         self.assertEqual([sig for sig, _ in plain], [None] * len(plain))
         self.assertEqual(sorted(r['to'] for _, post in plain for r in post['results']),
                          ['491712000201', '491712000202'])
+
+    def test_job_posts_to_a_host_name_only_public(self):
+        st = self.named_job[1]
+        self.assertEqual(st['state'], 'done')
+        self.assertGreaterEqual(st['notify']['failures'], 1)
+        self.assertEqual(st['notify']['delivered'], 0)
+        self.assertRegex(st['notify']['lastError'], r'not a public address')
+        self.assertRegex(st['notify']['lastError'], r'127\.0\.0\.1|::1')
+        self.assertEqual([s for s in Receiver.seen if s[0].startswith('/named')], [])
 
     def test_job_posts_wrong_secret_refused(self):
         st = self.mis_job[1]

@@ -50,6 +50,10 @@ struct http_client_opts {
 	const char *content_type;	/* of the request body */
 	const char *const *headers;	/* more "Name: value" lines, NULL-terminated */
 	const char *ca_file;		/* https: trust these PEM certificates instead of the system's */
+	/* Connect to public addresses only (net_addr.h), checked on each
+	 * address as it is connected to: for a host name a client chose,
+	 * which may resolve (or be rebound) to the gateway's own network */
+	bool public_only;
 	/* A talloc context whose freeing cancels the request (no callback):
 	 * e.g. the session that waits for the answer */
 	void *owner;
