@@ -114,11 +114,15 @@ int64_t operator_wait_ms_for(struct operator *op, enum routing_class cls, int64_
 		op->tokens -= 1;
 		return 0;
 	}
-	double share_rate = op->throughput * op->lookup_share / 100.0;
-	int64_t share_wait = bucket_wait(&op->lookup_tokens, &op->lookup_tokens_ms, share_rate, now);
+	/* the class's own bucket: its share of the throughput */
+	bool push = cls == ROUTING_CLASS_USSD_PUSH;
+	unsigned int share = push ? op->ussd_push_share : op->lookup_share;
+	double *share_tokens = push ? &op->ussd_push_tokens : &op->lookup_tokens;
+	int64_t *share_ms = push ? &op->ussd_push_tokens_ms : &op->lookup_tokens_ms;
+	int64_t share_wait = bucket_wait(share_tokens, share_ms, op->throughput * share / 100.0, now);
 	bool sms_waiting = op->sms_held_ms && now - op->sms_held_ms < SMS_HELD_WINDOW_MS;
 	if (sms_waiting) {
-		if (!op->lookup_share)
+		if (!share)
 			return SMS_HELD_WINDOW_MS - (now - op->sms_held_ms) + 1;
 		if (share_wait > wait)
 			wait = share_wait;
@@ -126,11 +130,11 @@ int64_t operator_wait_ms_for(struct operator *op, enum routing_class cls, int64_
 	if (wait > 0)
 		return wait;
 	op->tokens -= 1;
-	/* the share bucket counts every lookup, so that a flood that started
+	/* the share bucket counts every one, so that a flood that started
 	 * while SMS was idle is held at once when SMS comes */
-	op->lookup_tokens -= 1;
-	if (op->lookup_tokens < -1)
-		op->lookup_tokens = -1;
+	*share_tokens -= 1;
+	if (*share_tokens < -1)
+		*share_tokens = -1;
 	return 0;
 }
 

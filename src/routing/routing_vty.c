@@ -46,6 +46,7 @@ DEFUN(cfg_operator, cfg_operator_cmd, "operator NAME hlr-gt DIGITS map-version <
 		snprintf(op->name, sizeof(op->name), "%s", argv[0]);
 		op->peer = peer;
 		op->lookup_share = ROUTING_LOOKUP_SHARE_DEFAULT;
+		op->ussd_push_share = ROUTING_USSD_PUSH_SHARE_DEFAULT;
 		llist_add_tail(&op->list, &g_rt->operators);
 	}
 	snprintf(op->hlr_gt, sizeof(op->hlr_gt), "%s", argv[1]);
@@ -81,6 +82,20 @@ DEFUN(cfg_operator_lookup_share, cfg_operator_lookup_share_cmd, "operator NAME l
 		return CMD_WARNING;
 	}
 	op->lookup_share = atoi(argv[1]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_operator_ussd_push_share, cfg_operator_ussd_push_share_cmd, "operator NAME ussd-push-share <0-100>",
+      "A network operator\n" "Name\n"
+      "While SMS waits for the operator's throughput, USSD pushes get at most this share of it\n"
+      "Percent (0: pushes are refused while SMS waits)\n")
+{
+	struct operator *op = routing_operator(g_rt, argv[0]);
+	if (!op) {
+		vty_out(vty, "%% unknown operator %s (define it first)%s", argv[0], VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	op->ussd_push_share = atoi(argv[1]);
 	return CMD_SUCCESS;
 }
 
@@ -136,6 +151,8 @@ static int config_write_routing(struct vty *vty)
 			vty_out(vty, " operator %s throughput %u%s", op->name, op->throughput, VTY_NEWLINE);
 		if (op->lookup_share != ROUTING_LOOKUP_SHARE_DEFAULT)
 			vty_out(vty, " operator %s lookup-share %u%s", op->name, op->lookup_share, VTY_NEWLINE);
+		if (op->ussd_push_share != ROUTING_USSD_PUSH_SHARE_DEFAULT)
+			vty_out(vty, " operator %s ussd-push-share %u%s", op->name, op->ussd_push_share, VTY_NEWLINE);
 		for (unsigned int i = 0; map_peer_range(op->peer, i); i++)
 			vty_out(vty, " operator %s network-gt %s%s", op->name, map_peer_range(op->peer, i), VTY_NEWLINE);
 	}
@@ -152,6 +169,7 @@ void routing_vty_init(struct routing *rt)
 	install_element(SIGWAY_ROUTING_NODE, &cfg_operator_cmd);
 	install_element(SIGWAY_ROUTING_NODE, &cfg_operator_throughput_cmd);
 	install_element(SIGWAY_ROUTING_NODE, &cfg_operator_lookup_share_cmd);
+	install_element(SIGWAY_ROUTING_NODE, &cfg_operator_ussd_push_share_cmd);
 	install_element(SIGWAY_ROUTING_NODE, &cfg_operator_network_cmd);
 	install_element(SIGWAY_ROUTING_NODE, &cfg_route_cmd);
 	/* configurations written before the shared routing */

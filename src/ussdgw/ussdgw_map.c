@@ -246,7 +246,8 @@ int ussdgw_map_push(struct ussdgw_session *s, char *err, size_t errlen)
 			       s->push_text.lang[0] ? s->push_text.lang : NULL, ussdgw_limits(s), "text", err, errlen);
 	if (rc < 0)
 		return -EMSGSIZE;
-	if (operator_wait_ms(s->op, ussdgw_now_ms()) > 0) {
+	/* SMS first: while it waits, pushes get their share of the throughput */
+	if (operator_wait_ms_for(s->op, ROUTING_CLASS_USSD_PUSH, ussdgw_now_ms()) > 0) {
 		snprintf(err, errlen, "operator %s: its throughput limit is reached, try again in a second",
 			 s->op->name);
 		return -EAGAIN;

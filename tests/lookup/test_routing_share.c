@@ -106,11 +106,53 @@ static void test_share_zero_and_no_limit(void **state)
 	assert_true(operator_wait_ms(&op, 1000) > 0);
 }
 
+/* USSD pushes have a share of their own: a push flood beside a lookup
+ * flood, while SMS wants all it can get, leaves SMS at least the rest */
+static void test_push_share(void **state)
+{
+	struct operator op = { .throughput = 100, .lookup_share = 30, .ussd_push_share = 10 };
+	int64_t t0 = 10000000;
+	int sms = 0, lookups = 0, pushes = 0;
+	double sms_due = 0;
+	for (int64_t ms = 0; ms < 20000; ms++) {
+		int64_t now = t0 + ms;
+		/* the floods ask first, every millisecond */
+		while (operator_wait_ms_for(&op, ROUTING_CLASS_USSD_PUSH, now) == 0)
+			pushes++;
+		flood(&op, now, &lookups);
+		sms_due += 0.1;
+		while (sms_due >= 1 && operator_wait_ms_for(&op, ROUTING_CLASS_SMS, now) == 0) {
+			sms_due -= 1;
+			sms++;
+		}
+	}
+	fprintf(stderr, "push and lookup floods first: SMS %d, lookups %d, pushes %d of 2000\n", sms, lookups,
+		pushes);
+	assert_true(sms + lookups + pushes <= 2000 + 3 * 100);
+	assert_true(pushes <= 0.1 * 2000 + 2 * 100);
+	assert_true(lookups <= 0.3 * 2000 + 2 * 100);
+	assert_true(sms >= 0.6 * 2000 - 200);
+	/* no SMS: pushes take what there is */
+	op = (struct operator){ .throughput = 100, .lookup_share = 30, .ussd_push_share = 10 };
+	pushes = 0;
+	for (int64_t ms = 0; ms < 10000; ms++)
+		while (operator_wait_ms_for(&op, ROUTING_CLASS_USSD_PUSH, t0 + ms) == 0)
+			pushes++;
+	assert_true(pushes >= 1000 - 10 && pushes <= 1000 + 100);
+	/* share 0: no push while SMS waits */
+	op = (struct operator){ .throughput = 100, .ussd_push_share = 0, .sms_held_ms = t0 };
+	op.tokens = 50;
+	op.tokens_ms = t0;
+	assert_true(operator_wait_ms_for(&op, ROUTING_CLASS_USSD_PUSH, t0 + 10) > 0);
+	assert_int_equal(operator_wait_ms_for(&op, ROUTING_CLASS_USSD_PUSH, t0 + 1100), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flood_leaves_sms_its_part), cmocka_unit_test(test_lookups_take_what_sms_leaves),
 		cmocka_unit_test(test_share_zero_and_no_limit),
+		cmocka_unit_test(test_push_share),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

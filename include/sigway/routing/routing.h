@@ -9,6 +9,7 @@
  *    operator NAME hlr-gt DIGITS map-version <1-3>
  *    operator NAME throughput <0-100000>
  *    operator NAME lookup-share <0-100>      (lookups' share while SMS waits)
+ *    operator NAME ussd-push-share <0-100>   (USSD pushes' share while SMS waits)
  *    operator NAME network-gt PREFIX          (its HLR and MSC/VLR GT ranges)
  *    route PREFIX operator NAME                                             */
 #pragma once
@@ -36,6 +37,10 @@ struct operator {
 	unsigned int lookup_share;
 	double lookup_tokens;
 	int64_t lookup_tokens_ms;
+	/* the same for USSD pushes (network-initiated USSD), a share of their own */
+	unsigned int ussd_push_share;
+	double ussd_push_tokens;
+	int64_t ussd_push_tokens_ms;
 	int64_t sms_held_ms;		/* last time an SMS had to wait for a token */
 };
 
@@ -67,13 +72,15 @@ int64_t operator_wait_ms(struct operator *op, int64_t now_ms);
 enum routing_class {
 	ROUTING_CLASS_SMS,	/* the SMS core (operator_wait_ms) */
 	ROUTING_CLASS_LOOKUP,	/* number lookups */
+	ROUTING_CLASS_USSD_PUSH,/* network-initiated USSD (its opening dialogue) */
 };
 #define ROUTING_LOOKUP_SHARE_DEFAULT 30
+#define ROUTING_USSD_PUSH_SHARE_DEFAULT 10
 /* The same for a class. Lookups take from the same bucket as SMS; while an
  * SMS waited for a token in the last second they also need a token of
  * their own bucket, filled at lookup_share percent of the throughput: a
  * lookup flood leaves SMS at least (100 - lookup_share) percent, and takes
- * everything SMS does not use. */
+ * everything SMS does not use. USSD pushes likewise, with ussd_push_share. */
 int64_t operator_wait_ms_for(struct operator *op, enum routing_class cls, int64_t now_ms);
 
 /* What an audit trail keeps of one MAP dialogue */
