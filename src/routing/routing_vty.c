@@ -71,31 +71,21 @@ DEFUN(cfg_operator_throughput, cfg_operator_throughput_cmd, "operator NAME throu
 	return CMD_SUCCESS;
 }
 
-DEFUN(cfg_operator_lookup_share, cfg_operator_lookup_share_cmd, "operator NAME lookup-share <0-100>",
+DEFUN(cfg_operator_share, cfg_operator_share_cmd, "operator NAME (lookup-share|ussd-push-share) <0-100>",
       "A network operator\n" "Name\n"
       "While SMS waits for the operator's throughput, number lookups get at most this share of it\n"
-      "Percent (0: lookups wait until no SMS waits)\n")
-{
-	struct operator *op = routing_operator(g_rt, argv[0]);
-	if (!op) {
-		vty_out(vty, "%% unknown operator %s (define it first)%s", argv[0], VTY_NEWLINE);
-		return CMD_WARNING;
-	}
-	op->lookup_share = atoi(argv[1]);
-	return CMD_SUCCESS;
-}
-
-DEFUN(cfg_operator_ussd_push_share, cfg_operator_ussd_push_share_cmd, "operator NAME ussd-push-share <0-100>",
-      "A network operator\n" "Name\n"
       "While SMS waits for the operator's throughput, USSD pushes get at most this share of it\n"
-      "Percent (0: pushes are refused while SMS waits)\n")
+      "Percent (0: none while SMS waits)\n")
 {
 	struct operator *op = routing_operator(g_rt, argv[0]);
 	if (!op) {
 		vty_out(vty, "%% unknown operator %s (define it first)%s", argv[0], VTY_NEWLINE);
 		return CMD_WARNING;
 	}
-	op->ussd_push_share = atoi(argv[1]);
+	if (argv[1][0] == 'l')
+		op->lookup_share = atoi(argv[2]);
+	else
+		op->ussd_push_share = atoi(argv[2]);
 	return CMD_SUCCESS;
 }
 
@@ -168,8 +158,7 @@ void routing_vty_init(struct routing *rt)
 	install_node(&routing_node, config_write_routing);
 	install_element(SIGWAY_ROUTING_NODE, &cfg_operator_cmd);
 	install_element(SIGWAY_ROUTING_NODE, &cfg_operator_throughput_cmd);
-	install_element(SIGWAY_ROUTING_NODE, &cfg_operator_lookup_share_cmd);
-	install_element(SIGWAY_ROUTING_NODE, &cfg_operator_ussd_push_share_cmd);
+	install_element(SIGWAY_ROUTING_NODE, &cfg_operator_share_cmd);
 	install_element(SIGWAY_ROUTING_NODE, &cfg_operator_network_cmd);
 	install_element(SIGWAY_ROUTING_NODE, &cfg_route_cmd);
 	/* configurations written before the shared routing */

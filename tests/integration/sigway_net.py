@@ -23,6 +23,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -537,6 +538,64 @@ def _flatten(obj, out):
     elif isinstance(obj, list):
         for v in obj:
             _flatten(v, out)
+
+
+class UssdSessions:
+    """What the USSD tests read back (a mix-in of their NetworkTestCase):
+    the gateway's session log rows, netsim's record of a dialled session
+    (cls.ns: netsim's VTY) and the TCAP messages of a session's dialogue in
+    the capture"""
+
+    @classmethod
+    def rows(cls):
+        db = sqlite3.connect('file:%s?mode=ro' % cls.net.db, uri=True, timeout=10)
+        db.row_factory = sqlite3.Row
+        with db:
+            return [dict(r) for r in db.execute('SELECT * FROM ussd_sessions ORDER BY start_ms, rowid')]
+
+    @classmethod
+    def wait_rows(cls, n, timeout=20):
+        """the session log once it has n rows"""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            rows = cls.rows()
+            if len(rows) >= n:
+                return rows
+            time.sleep(0.1)
+        raise TimeoutError('%d session log rows, %d expected' % (len(cls.rows()), n))
+
+    @classmethod
+    def ussd_dial(cls, msisdn, code, script=(), command='ussd-dial'):
+        """netsim's subscriber dials the gateway's GT; the session's number"""
+        words = ' script ' + ' '.join(script) if script else ''
+        out = cls.ns.cmd('%s %s %s %s%s' % (command, msisdn, GW_GT, code, words))
+        m = re.search(r'ussd session (\d+)', out)
+        if not m:
+            raise RuntimeError(out)
+        return int(m.group(1))
+
+    @classmethod
+    def netsim_session(cls, n, timeout=20):
+        """netsim's record of dialled session n once it ended (or after timeout)"""
+        deadline = time.time() + timeout
+        while True:
+            rec = json.loads(cls.ns.cmd('show ussd session %d' % n))
+            if rec['outcome'] != 'running' or time.time() > deadline:
+                return rec
+            time.sleep(0.1)
+
+    def dialogue_of(self, row):
+        """The TCAP messages of a session log row's dialogue, in order"""
+        tids = {t for t in (row['tid'], row['remote_tid']) if t}
+        return [m for m in self.msgs
+                if tids & {m.get('tcap.otid', '').replace(':', ''), m.get('tcap.dtid', '').replace(':', '')}]
+
+    @staticmethod
+    def kind(m):
+        for k in ('begin', 'continue', 'end', 'abort'):
+            if m.get('tcap.%s_element' % k):
+                return k
+        return '?'
 
 
 class NetworkTestCase(unittest.TestCase):

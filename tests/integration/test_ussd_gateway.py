@@ -25,7 +25,6 @@ usage: test_ussd_gateway.py BUILD_DIR
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import time
@@ -157,48 +156,13 @@ def http(method, url, body=None, headers=None, timeout=60):
         return e.code, e.read().decode(), dict(e.headers)
 
 
-class UssdGateway(sn.NetworkTestCase):
+class UssdGateway(sn.UssdSessions, sn.NetworkTestCase):
     network_args = {'sigwayd_extra': SIGWAYD_EXTRA, 'netsim_extra': NETSIM_EXTRA}
 
     # ------------------------------------------------------------ helpers
     @classmethod
-    def db(cls):
-        db = sqlite3.connect('file:%s?mode=ro' % cls.net.db, uri=True, timeout=10)
-        db.row_factory = sqlite3.Row
-        return db
-
-    @classmethod
-    def rows(cls):
-        with cls.db() as db:
-            return [dict(r) for r in db.execute('SELECT * FROM ussd_sessions ORDER BY start_ms, rowid')]
-
-    @classmethod
-    def wait_rows(cls, n, timeout=20):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            rows = cls.rows()
-            if len(rows) >= n:
-                return rows
-            time.sleep(0.1)
-        raise TimeoutError('%d session log rows, %d expected' % (len(cls.rows()), n))
-
-    @classmethod
     def dial(cls, code, script):
-        words = ' script ' + ' '.join(script) if script else ''
-        out = cls.ns.cmd('ussd-dial %s %s %s%s' % (SUB, sn.GW_GT, code, words))
-        m = re.search(r'ussd session (\d+)', out)
-        if not m:
-            raise RuntimeError(out)
-        return int(m.group(1))
-
-    @classmethod
-    def netsim_session(cls, n, timeout=20):
-        deadline = time.time() + timeout
-        while True:
-            rec = json.loads(cls.ns.cmd('show ussd session %d' % n))
-            if rec['outcome'] != 'running' or time.time() > deadline:
-                return rec
-            time.sleep(0.1)
+        return cls.ussd_dial(SUB, code, script)
 
     @classmethod
     def pull(cls, name, code, script):
@@ -528,9 +492,9 @@ class UssdGateway(sn.NetworkTestCase):
         self.assertIn('exitCode="0"', t[1]['doc'])
         self.check('push_xml_ussn', 'success', True, 1)
         # the application's alertingPattern goes out in the USSD-Arg, tshark reads it
-        begin = self.dialogue(self.row('push_xml_ussn'))[0]
+        begin = self.dialogue_of(self.row('push_xml_ussn'))[0]
         self.assertEqual(begin.get('gsm_map.ss.alertingPattern'), '06', begin)
-        self.assertNotIn('gsm_map.ss.alertingPattern', self.dialogue(self.row('push_xml_ussr'))[0])
+        self.assertNotIn('gsm_map.ss.alertingPattern', self.dialogue_of(self.row('push_xml_ussr'))[0])
         t = json.loads(self.sessions['push_xml_absent']['answer'])
         self.assertIn('type="End"', t[0]['doc'])
         self.assertIn('errorCode="27"', t[0]['doc'])
@@ -553,25 +517,8 @@ class UssdGateway(sn.NetworkTestCase):
         self.assertIn('DOCTYPE', r['xml_doctype'][1])
 
     # ------------------------------------------------------------ the wire
-    def dialogue(self, row):
-        """The TCAP messages of a session's dialogue, in order"""
-        tids = {t for t in (row['tid'], row['remote_tid']) if t}
-        out = []
-        for m in self.msgs:
-            mine = {m.get('tcap.otid', '').replace(':', ''), m.get('tcap.dtid', '').replace(':', '')}
-            if tids & mine:
-                out.append(m)
-        return out
-
-    @staticmethod
-    def kind(m):
-        for k in ('begin', 'continue', 'end', 'abort'):
-            if m.get('tcap.%s_element' % k):
-                return k
-        return '?'
-
     def test_wire_three_rounds(self):
-        msgs = self.dialogue(self.row('json_3'))
+        msgs = self.dialogue_of(self.row('json_3'))
         legs = [(self.kind(m), m['sccp.calling.digits'], m.get('gsm_old.localValue'),
                  (m.get('gsm_map.ussd_string') or '').rstrip('\r')) for m in msgs]
         ns_gt, gw = sn.MSC_GT, sn.GW_GT
@@ -585,23 +532,23 @@ class UssdGateway(sn.NetworkTestCase):
         ])
         self.assertEqual(msgs[0]['tcap.application_context_name'], '0.4.0.0.1.0.19.2')
         self.assertEqual(msgs[1]['tcap.result'], '0')                  # the dialogue accepted
-        self.assertEqual(len(self.dialogue(self.row('json_6'))), 12)   # Begin, 5 x 2 Continues, End
+        self.assertEqual(len(self.dialogue_of(self.row('json_6'))), 12)   # Begin, 5 x 2 Continues, End
 
     def test_wire_texts(self):
         """The strings as tshark decodes them, with their data coding schemes"""
         def last(name):
-            m = self.dialogue(self.row(name))[-1]
+            m = self.dialogue_of(self.row(name))[-1]
             return m.get('gsm_map.ss.ussd_DataCodingScheme'), (m.get('gsm_map.ussd_string') or '').rstrip('\r')
         self.assertEqual(last('json_182'), ('0f', 'A' * 182))
         self.assertEqual(last('json_ucs80'), ('48', 'Ж' * 80))
         self.assertEqual(last('json_ext91'), ('0f', '€' * 91))
         self.assertEqual(last('xml_ucs80'), ('48', 'Ж' * 80))
-        msgs = self.dialogue(self.row('json_cyr'))
+        msgs = self.dialogue_of(self.row('json_cyr'))
         self.assertEqual(msgs[1].get('gsm_map.ss.ussd_DataCodingScheme'), '48')
         self.assertEqual(msgs[2].get('gsm_map.ussd_string'), 'Да')
 
     def test_wire_push(self):
-        msgs = self.dialogue(self.row('push_json_ussr'))
+        msgs = self.dialogue_of(self.row('push_json_ussr'))
         b = msgs[0]
         self.assertEqual(self.kind(b), 'begin')
         self.assertEqual((b['sccp.calling.digits'], b['sccp.called.digits'], b['sccp.called.ssn']),
@@ -614,14 +561,14 @@ class UssdGateway(sn.NetworkTestCase):
         self.assertEqual([(m['sccp.calling.digits'], m.get('gsm_old.localValue')) for m in msgs],
                          [(sn.GW_GT, '60'), (sn.HLR_GT, '60'), (sn.GW_GT, '61'), (sn.HLR_GT, None), (sn.GW_GT, None)])
         self.assertEqual(msgs[2]['gsm_map.ussd_string'], 'Thanks, you answered 1')
-        msgs = self.dialogue(self.row('push_via_sri'))
+        msgs = self.dialogue_of(self.row('push_via_sri'))
         b = msgs[0]
         self.assertEqual((b['sccp.called.digits'], b['sccp.called.ssn']), (sn.MSC_GT, '7'))
         self.assertEqual(b.get('e212.imsi'), '262010000000011')      # destination reference: the IMSI
         sri = [m for m in self.msgs if m.get('gsm_old.localValue') == '45' and self.kind(m) == 'begin' and
                m['frame'] < b['frame']]
         self.assertTrue(sri)
-        msgs = self.dialogue(self.row('push_busy'))
+        msgs = self.dialogue_of(self.row('push_busy'))
         self.assertEqual(self.kind(msgs[-1]), 'end')
         self.assertEqual(msgs[-1].get('gsm_old.localValue'), '72')    # ussd-Busy
         self.assertFalse([m['frame'] for m in self.msgs if m['malformed']])
@@ -633,7 +580,7 @@ class UssdGateway(sn.NetworkTestCase):
         gw_texts = set(TEXTS.values())
         expect = set()
         for r in self.all_rows:
-            msgs = self.dialogue(r)
+            msgs = self.dialogue_of(r)
             self.assertTrue(msgs, r)
             if r['direction'] == 'pull':
                 self.assertEqual(self.kind(msgs[0]), 'begin')

@@ -13,8 +13,6 @@ usage: test_ussd_gsmscf.py BUILD_DIR
 
 import json
 import os
-import re
-import sqlite3
 import subprocess
 import sys
 import time
@@ -42,6 +40,9 @@ SIGWAYD_EXTRA = """ussd
  application shop timeout 1500
  application shop push-key %(key)s
  route *100# application shop
+routing
+ operator netsim lookup-share 20
+ operator netsim ussd-push-share 5
 """ % dict(json=JSON_PORT, key=JSON_KEY)
 
 NETSIM_EXTRA = """netsim
@@ -59,41 +60,12 @@ def http_post(url, body, headers):
         return e.code, e.read().decode()
 
 
-class UssdGsmScf(sn.NetworkTestCase):
+class UssdGsmScf(sn.UssdSessions, sn.NetworkTestCase):
     network_args = {'sigwayd_extra': SIGWAYD_EXTRA, 'netsim_extra': NETSIM_EXTRA}
 
     @classmethod
-    def rows(cls):
-        db = sqlite3.connect('file:%s?mode=ro' % cls.net.db, uri=True, timeout=10)
-        db.row_factory = sqlite3.Row
-        with db:
-            return [dict(r) for r in db.execute('SELECT * FROM ussd_sessions ORDER BY start_ms, rowid')]
-
-    @classmethod
-    def wait_rows(cls, n, timeout=20):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            rows = cls.rows()
-            if len(rows) >= n:
-                return rows
-            time.sleep(0.1)
-        raise TimeoutError('%d session log rows, %d expected' % (len(cls.rows()), n))
-
-    @classmethod
     def dial(cls, code, script):
-        words = ' script ' + ' '.join(script) if script else ''
-        out = cls.ns.cmd('ussd-dial %s %s %s%s' % (SUB, sn.GW_GT, code, words))
-        m = re.search(r'ussd session (\d+)', out)
-        if not m:
-            raise RuntimeError(out)
-        n = int(m.group(1))
-        deadline = time.time() + 20
-        while True:
-            rec = json.loads(cls.ns.cmd('show ussd session %d' % n))
-            if rec['outcome'] != 'running' or time.time() > deadline:
-                return rec
-
-            time.sleep(0.1)
+        return cls.netsim_session(cls.ussd_dial(SUB, code, script))
 
     @classmethod
     def netsim_gateway_ssn(cls, ssn):
@@ -137,22 +109,6 @@ class UssdGsmScf(sn.NetworkTestCase):
             app.wait(timeout=10)
 
     # ------------------------------------------------------------ helpers
-    @staticmethod
-    def kind(m):
-        for k in ('begin', 'continue', 'end', 'abort'):
-            if m.get('tcap.%s_element' % k):
-                return k
-        return '?'
-
-    def dialogue_of(self, row):
-        tids = {t for t in (row['tid'], row['remote_tid']) if t}
-        return [m for m in self.msgs
-                if tids & {m.get('tcap.otid', '').replace(':', ''), m.get('tcap.dtid', '').replace(':', '')}]
-
-    def ussd_msgs(self):
-        return [m for m in self.msgs if m.get('tcap.application_context_name') == '0.4.0.0.1.0.19.2'
-                or 'gsm_map.ussd_string' in m]
-
     # ------------------------------------------------------------ the sessions
     def test_pulls_on_the_gsmscf_ssn(self):
         self.assertEqual((self.pull_1['outcome'], self.pull_1['final']), ('result', 'Balance: 12.50 EUR'))
@@ -206,6 +162,8 @@ class UssdGsmScf(sn.NetworkTestCase):
 
     def test_config_and_instances(self):
         self.assertIn(' ssn 147', self.running_cfg)
+        self.assertIn(' operator netsim lookup-share 20', self.running_cfg)
+        self.assertIn(' operator netsim ussd-push-share 5', self.running_cfg)
         self.assertIn('ussd', self.map_stats)
 
 

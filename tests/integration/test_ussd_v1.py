@@ -14,8 +14,6 @@ usage: test_ussd_v1.py BUILD_DIR
 
 import json
 import os
-import re
-import sqlite3
 import subprocess
 import sys
 import time
@@ -66,44 +64,15 @@ PULLS = [
 ]
 
 
-class UssdV1(sn.NetworkTestCase):
+class UssdV1(sn.UssdSessions, sn.NetworkTestCase):
     network_args = {'sigwayd_extra': SIGWAYD_EXTRA, 'netsim_extra': NETSIM_EXTRA}
-
-    @classmethod
-    def rows(cls):
-        db = sqlite3.connect('file:%s?mode=ro' % cls.net.db, uri=True, timeout=10)
-        db.row_factory = sqlite3.Row
-        with db:
-            return [dict(r) for r in db.execute('SELECT * FROM ussd_sessions ORDER BY start_ms, rowid')]
-
-    @classmethod
-    def wait_rows(cls, n, timeout=20):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            rows = cls.rows()
-            if len(rows) >= n:
-                return rows
-            time.sleep(0.1)
-        raise TimeoutError('%d session log rows, %d expected' % (len(cls.rows()), n))
-
-    @classmethod
-    def netsim_session(cls, n, timeout=20):
-        deadline = time.time() + timeout
-        while True:
-            rec = json.loads(cls.ns.cmd('show ussd session %d' % n))
-            if rec['outcome'] != 'running' or time.time() > deadline:
-                return rec
-            time.sleep(0.1)
 
     @classmethod
     def pull(cls, name, v1, code):
         before = len(cls.rows())
-        out = cls.ns.cmd('%s %s %s %s' % ('ussd-dial-v1' if v1 else 'ussd-dial', SUB, sn.GW_GT, code))
-        m = re.search(r'ussd session (\d+)', out)
-        if not m:
-            raise RuntimeError(out)
+        n = cls.ussd_dial(SUB, code, command='ussd-dial-v1' if v1 else 'ussd-dial')
         rows = cls.wait_rows(before + 1)
-        cls.sessions[name] = {'row': rows[before], 'netsim': cls.netsim_session(int(m.group(1)))}
+        cls.sessions[name] = {'row': rows[before], 'netsim': cls.netsim_session(n)}
 
     @classmethod
     def app_log(cls, name):
@@ -162,21 +131,8 @@ class UssdV1(sn.NetworkTestCase):
         sid = self.row(name)['id']
         return [l['body'] for l in self.xml_log if 'sessionId="%s"' % sid in l['body']]
 
-    def dialogue_of(self, row):
-        """The TCAP messages of a session's dialogue, in order"""
-        tids = {t for t in (row['tid'], row['remote_tid']) if t}
-        return [m for m in self.msgs
-                if tids & {m.get('tcap.otid', '').replace(':', ''), m.get('tcap.dtid', '').replace(':', '')}]
-
     def dialogue(self, name):
         return self.dialogue_of(self.row(name))
-
-    @staticmethod
-    def kind(m):
-        for k in ('begin', 'continue', 'end', 'abort'):
-            if m.get('tcap.%s_element' % k):
-                return k
-        return '?'
 
     # ------------------------------------------------------------ the sessions
     def test_answered(self):
