@@ -9,6 +9,8 @@
 #include <talloc.h>
 #include <jansson.h>
 
+#include <sigway/common/net_addr.h>
+#include <sigway/common/url.h>
 #include <sigway/lookup/lookup_request.h>
 
 static struct numbering *nb;
@@ -40,6 +42,9 @@ static void check(int rc, const struct lookup_request *r, const struct lookup_pa
 		json_decref(s);
 	}
 	if (o->job && r->notify_url[0] && !lookup_notify_url_ok(r->notify_url))
+		__builtin_trap();
+	/* the post reads its host: an address, or a name (public addresses only) */
+	if (r->notify_url[0] && url_host_is_ip_literal(r->notify_url) && !url_http_host(r->notify_url))
 		__builtin_trap();
 }
 
