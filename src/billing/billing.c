@@ -61,14 +61,15 @@ int billing_record(struct store *st, const struct billing_event *ev)
 				     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	if (!s)
 		return -EIO;
+	/* not copied: the event outlives the step (store_stmt() clears the bindings) */
 	sqlite3_bind_text(s, 1, billing_kind_name(ev->kind), -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, ev->account ? ev->account : "", -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, ev->ref, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, ev->account ? ev->account : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, ev->ref, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 4, (int)ev->units);
-	sqlite3_bind_text(s, 5, ev->operator ? ev->operator : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 5, ev->operator ? ev->operator : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 6, ev->event_ms);
 	sqlite3_bind_int64(s, 7, store_now_ms());
-	sqlite3_bind_text(s, 8, ev->initiator ? ev->initiator : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 8, ev->initiator ? ev->initiator : "", -1, SQLITE_STATIC);
 	/* through store_step: while the store is in trouble (locked, full) the
 	 * record is kept and written when a commit succeeds, never lost; one
 	 * that belongs to an acknowledgement goes with it or not at all */

@@ -65,6 +65,8 @@ int lookup_db_init(struct store *st)
 	return any ? 0 : -EIO;
 }
 
+/* Text is bound SQLITE_STATIC (not copied): every string here outlives the
+ * statement's step, and store_stmt() clears the bindings before the next use */
 static void audit_row(struct lookup_svc *svc, const struct lookup_item *it, const struct routing_trace *t)
 {
 	char otid[12], msg_id[LOOKUP_ID_LEN + 8], outcome[200];
@@ -84,18 +86,18 @@ static void audit_row(struct lookup_svc *svc, const struct lookup_item *it, cons
 	else
 		snprintf(outcome, sizeof(outcome), "%s", r->error.kind == LOOKUP_ERR_MAP ? r->error.name :
 			 r->error.description);
-	sqlite3_bind_text(s, 1, msg_id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, r->to, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 1, msg_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, r->to, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, "sri-for-sm", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, t->calling_gt, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 5, t->called_gt, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 6, otid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 7, t->dtid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 4, t->calling_gt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, t->called_gt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, otid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, t->dtid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 8, t->start_ms);
 	sqlite3_bind_int64(s, 9, r->done_ms ? r->done_ms : store_now_ms());
-	sqlite3_bind_text(s, 10, outcome, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 10, outcome, -1, SQLITE_STATIC);
 	if (audit_has_answer_gt)
-		sqlite3_bind_text(s, 11, t->answer_gt, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 11, t->answer_gt, -1, SQLITE_STATIC);
 	if (store_step(svc->d.store, s) != SQLITE_DONE)
 		LOGP(DLOOKUP, LOGL_ERROR, "cannot write the audit row of lookup %s\n", r->id);
 }
@@ -108,20 +110,20 @@ static void log_row(struct lookup_svc *svc, const struct lookup_item *it)
 				     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
 	if (!s || !it->text)
 		return;
-	sqlite3_bind_text(s, 1, r->id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, it->acct->name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, r->to, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, it->acct->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, r->to, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, r->request_ms);
 	sqlite3_bind_int64(s, 5, r->done_ms ? r->done_ms : store_now_ms());
 	sqlite3_bind_text(s, 6, lookup_source_name(r->source), -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 7, r->billed);
 	sqlite3_bind_text(s, 8, lookup_status_name(r->status), -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 9, r->operator_name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 9, r->operator_name, -1, SQLITE_STATIC);
 	if (it->job[0]) {
-		sqlite3_bind_text(s, 10, it->job, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 10, it->job, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 11, it->seq);
 	}
-	sqlite3_bind_text(s, 12, it->text, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 12, it->text, -1, SQLITE_STATIC);
 	if (store_step(svc->d.store, s) != SQLITE_DONE)
 		LOGP(DLOOKUP, LOGL_ERROR, "cannot write the log row of lookup %s\n", r->id);
 }
@@ -144,7 +146,7 @@ void lookup_db_record(struct lookup_svc *svc, struct lookup_item *it, const stru
 		/* in the same transaction: after a restart the job goes on after it */
 		sqlite3_stmt *s = store_stmt(svc->d.store, "UPDATE lookup_job_numbers SET done = 1 WHERE job = ? AND seq = ?");
 		if (s) {
-			sqlite3_bind_text(s, 1, it->job, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(s, 1, it->job, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(s, 2, it->seq);
 			store_step(svc->d.store, s);
 		}
@@ -159,10 +161,10 @@ void lookup_db_pending(struct lookup_svc *svc, const struct lookup_item *it, boo
 	if (!s)
 		return;
 	store_write(svc->d.store);
-	sqlite3_bind_text(s, 1, it->res.id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 1, it->res.id, -1, SQLITE_STATIC);
 	if (pending) {
-		sqlite3_bind_text(s, 2, it->acct->name, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(s, 3, it->res.operator_name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 2, it->acct->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, it->res.operator_name, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 4, it->res.request_ms);
 	}
 	if (store_step(svc->d.store, s) != SQLITE_DONE)
@@ -200,7 +202,7 @@ unsigned int lookup_db_billed_since(struct lookup_svc *svc, const char *account,
 	unsigned int n = 0;
 	if (!s)
 		return 0;
-	sqlite3_bind_text(s, 1, account, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, since_ms);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		n = (unsigned int)sqlite3_column_int64(s, 0);
