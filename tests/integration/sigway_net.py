@@ -19,6 +19,7 @@ within one run.
 
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -51,10 +52,31 @@ PLACES = {'gateway': ('sigwayd', 'testpeer'), 'network': ('netsim', 'netpeer')}
 PEERS = ('testpeer', 'netpeer')
 
 
+_ports_given = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+    """A TCP port free on 127.0.0.1 now, below the kernel's ephemeral range:
+    a port the kernel handed out (bind to 0) may be given again to some
+    process's outgoing connection before ours binds it"""
+    low = 32768
+    try:
+        with open('/proc/sys/net/ipv4/ip_local_port_range') as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    rng = random.Random()
+    while True:
+        port = rng.randrange(10000, max(10001, low))
+        if port in _ports_given:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(('127.0.0.1', port))
+            except OSError:
+                continue
+        _ports_given.add(port)
+        return port
 
 
 def counter(text, name, missing=None):
