@@ -82,7 +82,7 @@ static void done_timer_cb(void *data)
 		struct lookup_item *it = llist_first_entry(&done, struct lookup_item, list);
 		llist_del(&it->list);
 		if (it->cb)
-			it->cb(it->priv, &it->res);
+			it->cb(it->priv, &it->res, it->text);
 		talloc_free(it);
 	}
 }

@@ -151,13 +151,15 @@ static void sync_answer(struct sync_req *sr)
 
 /* the text of slot i and of its repeats, each with its own input; the IMSI
  * masked unless the account may see it */
-static void slots_render(struct sync_req *sr, unsigned int i, const struct lookup_result *r)
+static void slots_render(struct sync_req *sr, unsigned int i, const struct lookup_result *r, const char *text)
 {
 	for (unsigned int j = i; j < sr->n; j++) {
 		struct sync_slot *s = &sr->slots[j];
 		if (j != i && s->same_as != (int)i)
 			continue;
-		s->text = lookup_result_text(sr, r, sr->acct->lookup.imsi_full, s->input);
+		/* from the log row's text when there is one: not rendered twice */
+		s->text = text ? lookup_result_text_from(sr, text, r, sr->acct->lookup.imsi_full, s->input) :
+				 lookup_result_text(sr, r, sr->acct->lookup.imsi_full, s->input);
 		if (!s->text) {
 			/* no memory, or an input that is not UTF-8 (the parser lets none through) */
 			json_t *o = json_pack("{s:s,s:s}", "to", r->to, "status", lookup_status_name(r->status));
@@ -171,12 +173,12 @@ static void slots_render(struct sync_req *sr, unsigned int i, const struct looku
 	}
 }
 
-static void slot_done(void *priv, const struct lookup_result *r)
+static void slot_done(void *priv, const struct lookup_result *r, const char *text)
 {
 	struct sync_slot *s = priv;
 	struct sync_req *sr = s->sr;
 	s->it = NULL;
-	slots_render(sr, (unsigned int)(s - sr->slots), r);
+	slots_render(sr, (unsigned int)(s - sr->slots), r, text);
 	if (--sr->pending == 0)
 		sync_answer(sr);
 }
@@ -297,7 +299,7 @@ static void sync_start(struct lookup_svc *svc, struct http_request *req, struct 
 			struct lookup_result r = { .request_ms = store_now_ms() };
 			osmo_strlcpy(r.to, s->e164, sizeof(r.to));
 			lookup_derive_unsent(&r, svc->d.numbering, LOOKUP_ERR_NOT_SENT);
-			slots_render(sr, i, &r);
+			slots_render(sr, i, &r, NULL);
 			sr->pending--;
 		}
 	}

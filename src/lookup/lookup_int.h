@@ -108,7 +108,7 @@ struct lookup_item {
 	struct routing_sri *sri;	/* in flight */
 	bool queued, quota_taken;
 	bool pending;			/* its SRI-for-SM went out: a lookup_pending row until it ends */
-	void (*cb)(void *priv, const struct lookup_result *r);
+	void (*cb)(void *priv, const struct lookup_result *r, const char *text);
 	void *priv;
 	char *text;			/* the log's JSON of the result (whole IMSI; talloc child) */
 	char job[24];			/* "" none */
@@ -126,7 +126,7 @@ static inline void lookup_ctr_inc(struct lookup_svc *svc, enum lookup_ctr c)
  * cache, else with an SRI-for-SM. cb runs once, from the loop (never from
  * within this call), with the result; the item is freed after it. job/seq
  * name the bulk job item (job NULL: none). NULL: no memory. */
-typedef void (*lookup_item_cb)(void *priv, const struct lookup_result *r);
+typedef void (*lookup_item_cb)(void *priv, const struct lookup_result *r, const char *text);
 struct lookup_item *lookup_item_start(struct lookup_svc *svc, struct account *a, const char *e164, const char *job,
 				      int64_t seq, lookup_item_cb cb, void *priv);
 /* No callback comes: a queued lookup is dropped (not sent, its quota

@@ -209,7 +209,7 @@ static void job_finish(struct lookup_job *job, enum job_state state)
 	update_stat(job->svc);
 }
 
-static void item_done(void *priv, const struct lookup_result *r)
+static void item_done(void *priv, const struct lookup_result *r, const char *text)
 {
 	struct job_slot *slot = priv;
 	struct lookup_job *job = slot->job;

@@ -723,6 +723,43 @@ char *lookup_result_text(void *ctx, const struct lookup_result *r, bool imsi_ful
 	return t.buf;
 }
 
+char *lookup_result_text_from(void *ctx, const char *full, const struct lookup_result *r, bool imsi_full,
+			      const char *input)
+{
+	size_t len = strlen(full);
+	if (!len || full[len - 1] != '}')
+		return NULL;
+	struct jtext t = { .buf = talloc_size(ctx, len + 64), .size = len + 64 };
+	if (!t.buf)
+		return NULL;
+	t.buf[0] = '\0';
+	jt_put(&t, full, len - 1);
+	if (!imsi_full && r->imsi[0] && !t.failed) {
+		/* the IMSI is digits: the same length masked, and no string
+		 * before it can hold this unescaped */
+		char key[40], masked[16];
+		snprintf(key, sizeof(key), ",\"imsi\":\"%s\"", r->imsi);
+		char *at = strstr(t.buf, key);
+		if (!at) {
+			talloc_free(t.buf);
+			return NULL;
+		}
+		mask_imsi(masked, sizeof(masked), r->imsi, r->mccmnc);
+		memcpy(at + 9, masked, strlen(masked));
+	}
+	if (input) {
+		jt_key(&t, "input", false);
+		jt_str(&t, input);
+	}
+	jt_put(&t, "}", 1);
+	if (t.failed) {
+		talloc_free(t.buf);
+		return NULL;
+	}
+	talloc_set_name_const(t.buf, "lookup result text");
+	return t.buf;
+}
+
 void lookup_json_mask_imsi(json_t *result)
 {
 	char imsi[16];

@@ -375,6 +375,13 @@ static void assert_text_is_json(const struct lookup_result *r, bool imsi_full, c
 			text + (i > 20 ? i - 20 : 0), want + (i > 20 ? i - 20 : 0));
 	}
 	assert_string_equal(text, want);
+	/* the answer made from the log row's text is the same text */
+	char *full = lookup_result_text(NULL, r, true, NULL);
+	char *from = full ? lookup_result_text_from(NULL, full, r, imsi_full, input) : NULL;
+	assert_non_null(from);
+	assert_string_equal(from, text);
+	talloc_free(from);
+	talloc_free(full);
 	json_t *back = json_loads(text, 0, NULL);
 	assert_true(json_equal(back, j));
 	json_decref(back);

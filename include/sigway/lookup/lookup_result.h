@@ -138,5 +138,10 @@ json_t *lookup_result_json(const struct lookup_result *r, bool imsi_full);
  * it: with an "input" member last when input is not NULL. NULL: no memory,
  * or a string that is not UTF-8 (which lookup_result_json() refuses too). */
 char *lookup_result_text(void *ctx, const struct lookup_result *r, bool imsi_full, const char *input);
+/* The same text made from full, r's text with the whole IMSI and no input
+ * (the log row's): byte for byte what lookup_result_text(ctx, r, imsi_full,
+ * input) writes, without rendering the result again */
+char *lookup_result_text_from(void *ctx, const char *full, const struct lookup_result *r, bool imsi_full,
+			      const char *input);
 /* Masks the "imsi" of a stored result (JSON object) in place */
 void lookup_json_mask_imsi(json_t *result);
