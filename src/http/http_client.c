@@ -754,6 +754,7 @@ static curl_socket_t open_public_socket(void *data, curlsocktype purpose, struct
 		net_addr_str(&a->addr, a->addrlen, r->refused_addr, sizeof(r->refused_addr));
 		return CURL_SOCKET_BAD;
 	}
+	r->refused_addr[0] = '\0';	/* another address of the name is public: not why it fails */
 	return socket(a->family, a->socktype, a->protocol);
 }
 
