@@ -346,6 +346,10 @@ int main(int argc, char **argv)
 	struct map_instance *umi = ussdgw_configured(ugw) ? ussd_map_instance(d.ctx, stack, ugw, mi) : NULL;
 	if ((ussdgw_configured(ugw) && !umi) || start_ussd(ugw, umi, rt, http, st) < 0)
 		return 1;
+	if (umi && umi != mi && ussdgw_also_msc_ssn(ugw) && ussdgw_map_serve(ugw, mi) < 0) {
+		fprintf(stderr, "sigwayd: cannot serve USSD on SSN 8 as well\n");
+		return 1;
+	}
 	if (http_server_configured(http) && http_server_start(http) < 0) {
 		fprintf(stderr, "sigwayd: cannot start the HTTP server\n");
 		return 1;

@@ -128,6 +128,11 @@ uint8_t ussdgw_ssn(const struct ussdgw *gw)
 	return gw->ssn;
 }
 
+bool ussdgw_also_msc_ssn(const struct ussdgw *gw)
+{
+	return gw->also_msc_ssn;
+}
+
 void ussdgw_ctr_inc(struct ussdgw *gw, enum ussdgw_ctr c)
 {
 	rate_ctr_inc(rate_ctr_group_get_ctr(gw->ctrg, c));

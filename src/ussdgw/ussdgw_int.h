@@ -142,6 +142,7 @@ struct ussdgw {
 	char text_no_route[USSDGW_TEXT_CFG_MAX + 1];
 	unsigned int http_conns_per_host;
 	uint8_t ssn;				/* served on (pull) and sent from (push) */
+	bool also_msc_ssn;			/* pulls on SSN 8 too (ssn ... also-8) */
 	unsigned int log_retention_days;	/* session log rows kept; 0: for ever */
 	struct ussd_app_limits gsup_lim;	/* texts on the GSUP path (OsmoHLR's parser) */
 	struct llist_head apps;
@@ -367,7 +368,7 @@ int ussdgw_map_push_after_sri(struct ussdgw_session *s);
 void ussdgw_map_detach(struct ussdgw_session *s);
 
 /* ussdgw_v1.c: pull from MAP v1 peers */
-int ussdgw_v1_start(struct ussdgw *gw, const struct map_user *user);
+int ussdgw_v1_start(struct map_instance *mi, const struct map_user *user);
 void ussdgw_v1_open(struct ussdgw_session *s, const struct map_open_ind *o);
 /* The subscriber's processUnstructuredSS-Data: routed like a v2 request */
 void ussdgw_v1_request(struct ussdgw_session *s, int8_t invoke_id, const struct map_ss_user_data *d);

@@ -34,12 +34,18 @@
 static void ind_cb(void *user_priv, struct map_dialogue *md, const struct map_ind *ind);
 static struct map_user ugw_map_user = { "ussd-gateway", ind_cb, NULL };
 
-int ussdgw_map_start(struct ussdgw *gw)
+/* USSD dialogues to mi (v2, and v1 where the peer asks) are the gateway's */
+int ussdgw_map_serve(struct ussdgw *gw, struct map_instance *mi)
 {
 	ugw_map_user.priv = gw;
-	if (map_register(gw->mi, MAP_AC_NETWORK_USSD, 2, 2, &ugw_map_user) < 0)
+	if (map_register(mi, MAP_AC_NETWORK_USSD, 2, 2, &ugw_map_user) < 0)
 		return -1;
-	return ussdgw_v1_start(gw, &ugw_map_user);
+	return ussdgw_v1_start(mi, &ugw_map_user);
+}
+
+int ussdgw_map_start(struct ussdgw *gw)
+{
+	return ussdgw_map_serve(gw, gw->mi);
 }
 
 /* ------------------------------------------------------------ what the XML flavour shows */

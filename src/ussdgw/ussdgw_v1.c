@@ -16,9 +16,9 @@
 #include <sigway/ussd/ussd_string.h>
 #include "ussdgw_int.h"
 
-int ussdgw_v1_start(struct ussdgw *gw, const struct map_user *user)
+int ussdgw_v1_start(struct map_instance *mi, const struct map_user *user)
 {
-	return map_register(gw->mi, MAP_AC_NETWORK_FUNCTIONAL_SS, 1, 1, user);
+	return map_register(mi, MAP_AC_NETWORK_FUNCTIONAL_SS, 1, 1, user);
 }
 
 void ussdgw_v1_open(struct ussdgw_session *s, const struct map_open_ind *o)

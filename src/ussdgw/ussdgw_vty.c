@@ -111,11 +111,13 @@ DEFUN(cfg_conns, cfg_conns_cmd, "http connections-per-host <1-100000>",
 	return CMD_SUCCESS;
 }
 
-DEFUN(cfg_ssn, cfg_ssn_cmd, "ssn <2-254>",
+DEFUN(cfg_ssn, cfg_ssn_cmd, "ssn <2-254> [also-8]",
       "The SCCP subsystem USSD is served on: dialogues to it, pushes from it (at start-up)\n"
-      "8: the MSC's, shared with the SMS core (the default); 147: the gsmSCF's\n")
+      "8: the MSC's, shared with the SMS core (the default); 147: the gsmSCF's\n"
+      "Serve pulls on SSN 8 as well (while HLRs move to the new subsystem)\n")
 {
 	GW->ssn = atoi(argv[0]);
+	GW->also_msc_ssn = argc > 1 && GW->ssn != SCCP_SSN_MSC;
 	return CMD_SUCCESS;
 }
 
@@ -401,7 +403,7 @@ static int config_write_ussd(struct vty *vty)
 	vty_out(vty, " session-log retention %u%s", GW->log_retention_days, VTY_NEWLINE);
 	vty_out(vty, " accept-from %s%s", GW->accept == USSDGW_ACCEPT_ANY ? "any" : "operators", VTY_NEWLINE);
 	vty_out(vty, " http connections-per-host %u%s", GW->http_conns_per_host, VTY_NEWLINE);
-	vty_out(vty, " ssn %u%s", GW->ssn, VTY_NEWLINE);
+	vty_out(vty, " ssn %u%s%s", GW->ssn, GW->also_msc_ssn ? " also-8" : "", VTY_NEWLINE);
 	vty_out(vty, " gsup max-chars gsm7 %u ucs2 %u%s", ussd_app_max_gsm7(&GW->gsup_lim),
 		ussd_app_max_ucs2(&GW->gsup_lim), VTY_NEWLINE);
 	write_text(vty, "busy", GW->text_busy);

@@ -60,19 +60,20 @@ def http_post(url, body, headers):
         return e.code, e.read().decode()
 
 
+def netsim_gateway_ssn(ns, ssn):
+    """the subsystem netsim's handsets dial from now on"""
+    ns.cmd('configure terminal')
+    ns.cmd('netsim')
+    ns.cmd('ussd-gateway-ssn %d' % ssn)
+    ns.cmd('end')
+
+
 class UssdGsmScf(sn.UssdSessions, sn.NetworkTestCase):
     network_args = {'sigwayd_extra': SIGWAYD_EXTRA, 'netsim_extra': NETSIM_EXTRA}
 
     @classmethod
     def dial(cls, code, script):
         return cls.netsim_session(cls.ussd_dial(SUB, code, script))
-
-    @classmethod
-    def netsim_gateway_ssn(cls, ssn):
-        cls.ns.cmd('configure terminal')
-        cls.ns.cmd('netsim')
-        cls.ns.cmd('ussd-gateway-ssn %d' % ssn)
-        cls.ns.cmd('end')
 
     @classmethod
     def run_all(cls):
@@ -91,9 +92,9 @@ class UssdGsmScf(sn.UssdSessions, sn.NetworkTestCase):
             cls.push = (status, answer)
             cls.wait_rows(3)
             # a handset (or an HLR) that addresses the MSC's subsystem
-            cls.netsim_gateway_ssn(MSC_SSN)
+            netsim_gateway_ssn(cls.ns, MSC_SSN)
             cls.pull_on_8 = cls.dial('*100*1#', [])
-            cls.netsim_gateway_ssn(GSMSCF_SSN)
+            netsim_gateway_ssn(cls.ns, GSMSCF_SSN)
             # the SMS core stays on SSN 8
             cls.esme = net.esme({'submits': [{'source_addr': '4000', 'source_addr_ton': 1, 'source_addr_npi': 1,
                                               'destination_addr': '491710000011', 'dest_addr_ton': 1,
@@ -165,6 +166,55 @@ class UssdGsmScf(sn.UssdSessions, sn.NetworkTestCase):
         self.assertIn(' operator netsim lookup-share 20', self.running_cfg)
         self.assertIn(' operator netsim ussd-push-share 5', self.running_cfg)
         self.assertIn('ussd', self.map_stats)
+
+
+class UssdBothSubsystems(sn.UssdSessions, sn.NetworkTestCase):
+    """`ssn 147 also-8`: while HLRs move to the gsmSCF's subsystem, pulls to
+    SSN 8 are served too; pushes still leave from 147"""
+    network_args = {'sigwayd_extra': SIGWAYD_EXTRA.replace(' ssn 147\n', ' ssn 147 also-8\n'),
+                    'netsim_extra': NETSIM_EXTRA}
+
+    @classmethod
+    def run_all(cls):
+        net = cls.net
+        cls.ns = net.vty('netsim')
+        app = subprocess.Popen(['node', os.path.join(APPS, 'json_app.js'), str(JSON_PORT),
+                                os.path.join(net.tmp, 'json_app.log'), PUSH, JSON_KEY])
+        try:
+            net._wait_for_port(JSON_PORT)
+            cls.on_147 = cls.netsim_session(cls.ussd_dial(SUB, '*100*1#'))
+            netsim_gateway_ssn(cls.ns, MSC_SSN)
+            cls.on_8 = cls.netsim_session(cls.ussd_dial(SUB, '*100#', ['2', '1']))
+            status, _ = http_post('http://127.0.0.1:%d/admin/push' % JSON_PORT,
+                                  json.dumps({'msisdn': SUB, 'type': 'ussn', 'text': 'Both'}),
+                                  {'Content-Type': 'application/json'})
+            cls.push_status = status
+            cls.all_rows = cls.wait_rows(3)
+            cls.running_cfg = net.gw('show running-config')
+        finally:
+            app.terminate()
+            app.wait(timeout=10)
+
+    def test_pulls_on_both(self):
+        self.assertEqual((self.on_147['outcome'], self.on_147['final']), ('result', 'Balance: 12.50 EUR'))
+        self.assertEqual(self.on_8['outcome'], 'result', self.on_8)
+        pulls = [r for r in self.all_rows if r['direction'] == 'pull']
+        self.assertEqual([(r['status'], r['rounds']) for r in pulls], [('success', 1), ('success', 3)])
+        ssns = []
+        for r in pulls:
+            begin = self.dialogue_of(r)[0]
+            ssns.append(int(begin['sccp.called.ssn']))
+            # the gateway answers from the subsystem that was called
+            for m in self.dialogue_of(r)[1:]:
+                self.assertEqual(int(m['sccp.calling.ssn']), ssns[-1])
+        self.assertEqual(ssns, [GSMSCF_SSN, MSC_SSN])
+
+    def test_push_from_147(self):
+        self.assertEqual(self.push_status, 200)
+        push = [r for r in self.all_rows if r['direction'] == 'push']
+        self.assertEqual(len(push), 1)
+        self.assertEqual(int(self.dialogue_of(push[0])[0]['sccp.calling.ssn']), GSMSCF_SSN)
+        self.assertIn(' ssn 147 also-8', self.running_cfg)
 
 
 if __name__ == '__main__':

@@ -35,6 +35,11 @@ bool ussdgw_configured(const struct ussdgw *gw);
 /* the SCCP subsystem the gateway serves USSD on ("ssn", default 8: the
  * MAP instance of the other services; another one needs its own) */
 uint8_t ussdgw_ssn(const struct ussdgw *gw);
+/* "ssn ... also-8": pulls on the services' MAP instance (SSN 8) too */
+bool ussdgw_also_msc_ssn(const struct ussdgw *gw);
+/* Serve USSD dialogues (pulls) to another MAP instance as well; after
+ * ussdgw_start(). Pushes still leave from the gateway's own. */
+int ussdgw_map_serve(struct ussdgw *gw, struct map_instance *mi);
 
 /* The push resource on the HTTP server; before http_server_start() */
 int ussdgw_http_register(struct ussdgw *gw, struct http_server *srv);
