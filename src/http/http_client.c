@@ -850,23 +850,6 @@ struct http_client_req *http_client_request(struct http_client *c, const char *m
 	return r;
 }
 
-struct http_client_req *http_client_post_json(struct http_client *c, const char *url, json_t *body,
-					      const struct http_client_opts *opts, http_client_cb cb, void *data)
-{
-	struct http_client_opts o = opts ? *opts : (struct http_client_opts){ 0 };
-	struct http_client_req *r;
-	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-
-	json_decref(body);
-	if (!text)
-		return NULL;
-	if (!o.content_type)
-		o.content_type = "application/json";
-	r = http_client_request(c, "POST", url, text, strlen(text), &o, cb, data);
-	free(text);
-	return r;
-}
-
 void http_client_cancel(struct http_client_req *r)
 {
 	if (!r || r->completing)

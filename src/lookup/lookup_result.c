@@ -702,6 +702,23 @@ static void jt_members(struct jtext *t, const struct lookup_result *r, bool imsi
 	jt_int(t, r->done_ms >= r->request_ms ? r->done_ms - r->request_ms : 0);
 }
 
+/* The "input" member when there is one, the closing brace: the text, or
+ * NULL (and the buffer freed) when anything failed */
+static char *jt_close(struct jtext *t, const char *input)
+{
+	if (input) {
+		jt_key(t, "input", false);
+		jt_str(t, input);
+	}
+	jt_put(t, "}", 1);
+	if (t->failed) {
+		talloc_free(t->buf);
+		return NULL;
+	}
+	talloc_set_name_const(t->buf, "lookup result text");
+	return t->buf;
+}
+
 char *lookup_result_text(void *ctx, const struct lookup_result *r, bool imsi_full, const char *input)
 {
 	struct jtext t = { .buf = talloc_size(ctx, 1024), .size = 1024 };
@@ -710,17 +727,7 @@ char *lookup_result_text(void *ctx, const struct lookup_result *r, bool imsi_ful
 	t.buf[0] = '\0';
 	jt_put(&t, "{", 1);
 	jt_members(&t, r, imsi_full);
-	if (input) {
-		jt_key(&t, "input", false);
-		jt_str(&t, input);
-	}
-	jt_put(&t, "}", 1);
-	if (t.failed) {
-		talloc_free(t.buf);
-		return NULL;
-	}
-	talloc_set_name_const(t.buf, "lookup result text");
-	return t.buf;
+	return jt_close(&t, input);
 }
 
 char *lookup_result_text_from(void *ctx, const char *full, const struct lookup_result *r, bool imsi_full,
@@ -745,19 +752,9 @@ char *lookup_result_text_from(void *ctx, const char *full, const struct lookup_r
 			return NULL;
 		}
 		mask_imsi(masked, sizeof(masked), r->imsi, r->mccmnc);
-		memcpy(at + 9, masked, strlen(masked));
+		memcpy(at + strlen(",\"imsi\":\""), masked, strlen(masked));
 	}
-	if (input) {
-		jt_key(&t, "input", false);
-		jt_str(&t, input);
-	}
-	jt_put(&t, "}", 1);
-	if (t.failed) {
-		talloc_free(t.buf);
-		return NULL;
-	}
-	talloc_set_name_const(t.buf, "lookup result text");
-	return t.buf;
+	return jt_close(&t, input);
 }
 
 void lookup_json_mask_imsi(json_t *result)

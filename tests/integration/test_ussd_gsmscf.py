@@ -60,6 +60,20 @@ def http_post(url, body, headers):
         return e.code, e.read().decode()
 
 
+def start_app(net):
+    """The Node.js JSON application, listening"""
+    app = subprocess.Popen(['node', os.path.join(APPS, 'json_app.js'), str(JSON_PORT),
+                            os.path.join(net.tmp, 'json_app.log'), PUSH, JSON_KEY])
+    net._wait_for_port(JSON_PORT)
+    return app
+
+
+def push_ussn(text):
+    """The application pushes a notification to SUB: (HTTP status, answer)"""
+    return http_post('http://127.0.0.1:%d/admin/push' % JSON_PORT,
+                     json.dumps({'msisdn': SUB, 'type': 'ussn', 'text': text}), {'Content-Type': 'application/json'})
+
+
 def netsim_gateway_ssn(ns, ssn):
     """the subsystem netsim's handsets dial from now on"""
     ns.cmd('configure terminal')
@@ -79,17 +93,12 @@ class UssdGsmScf(sn.UssdSessions, sn.NetworkTestCase):
     def run_all(cls):
         net = cls.net
         cls.ns = net.vty('netsim')
-        app = subprocess.Popen(['node', os.path.join(APPS, 'json_app.js'), str(JSON_PORT),
-                                os.path.join(net.tmp, 'json_app.log'), PUSH, JSON_KEY])
+        app = start_app(net)
         try:
-            net._wait_for_port(JSON_PORT)
             cls.pull_1 = cls.dial('*100*1#', [])
             cls.pull_3 = cls.dial('*100#', ['2', '1'])
             cls.rows_after_pulls = len(cls.wait_rows(2))
-            status, answer = http_post('http://127.0.0.1:%d/admin/push' % JSON_PORT,
-                                       json.dumps({'msisdn': SUB, 'type': 'ussn', 'text': 'Your bill is ready'}),
-                                       {'Content-Type': 'application/json'})
-            cls.push = (status, answer)
+            cls.push = push_ussn('Your bill is ready')
             cls.wait_rows(3)
             # a handset (or an HLR) that addresses the MSC's subsystem
             netsim_gateway_ssn(cls.ns, MSC_SSN)
@@ -109,7 +118,6 @@ class UssdGsmScf(sn.UssdSessions, sn.NetworkTestCase):
             app.terminate()
             app.wait(timeout=10)
 
-    # ------------------------------------------------------------ helpers
     # ------------------------------------------------------------ the sessions
     def test_pulls_on_the_gsmscf_ssn(self):
         self.assertEqual((self.pull_1['outcome'], self.pull_1['final']), ('result', 'Balance: 12.50 EUR'))
@@ -178,17 +186,12 @@ class UssdBothSubsystems(sn.UssdSessions, sn.NetworkTestCase):
     def run_all(cls):
         net = cls.net
         cls.ns = net.vty('netsim')
-        app = subprocess.Popen(['node', os.path.join(APPS, 'json_app.js'), str(JSON_PORT),
-                                os.path.join(net.tmp, 'json_app.log'), PUSH, JSON_KEY])
+        app = start_app(net)
         try:
-            net._wait_for_port(JSON_PORT)
             cls.on_147 = cls.netsim_session(cls.ussd_dial(SUB, '*100*1#'))
             netsim_gateway_ssn(cls.ns, MSC_SSN)
             cls.on_8 = cls.netsim_session(cls.ussd_dial(SUB, '*100#', ['2', '1']))
-            status, _ = http_post('http://127.0.0.1:%d/admin/push' % JSON_PORT,
-                                  json.dumps({'msisdn': SUB, 'type': 'ussn', 'text': 'Both'}),
-                                  {'Content-Type': 'application/json'})
-            cls.push_status = status
+            cls.push_status = push_ussn('Both')[0]
             cls.all_rows = cls.wait_rows(3)
             cls.running_cfg = net.gw('show running-config')
         finally:

@@ -9,7 +9,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <jansson.h>
 
 struct http_client;
 struct http_client_req;
@@ -75,9 +74,6 @@ void http_client_free(struct http_client *c);
 struct http_client_req *http_client_request(struct http_client *c, const char *method, const char *url,
 					    const void *body, size_t len, const struct http_client_opts *opts,
 					    http_client_cb cb, void *data);
-/* The same with a JSON body (the reference is taken) */
-struct http_client_req *http_client_post_json(struct http_client *c, const char *url, json_t *body,
-					      const struct http_client_opts *opts, http_client_cb cb, void *data);
 /* No callback comes after this; safe from within any callback of this
  * client (a request cancelling itself from its own callback is a no-op). */
 void http_client_cancel(struct http_client_req *r);
