@@ -91,10 +91,11 @@ struct account *accounts_find(struct accounts *accts, const char *name)
 	return NULL;
 }
 
-/* the notify secret is kept in clear: not left behind in freed memory */
+/* the notify secrets are kept in clear: not left behind in freed memory */
 static int account_destructor(struct account *a)
 {
 	explicit_bzero(a->lookup.notify_secret, sizeof(a->lookup.notify_secret));
+	explicit_bzero(a->lookup.notify_secret_previous, sizeof(a->lookup.notify_secret_previous));
 	return 0;
 }
 
@@ -162,13 +163,56 @@ bool account_notify_secret_ok(const char *secret)
 	return true;
 }
 
+/* dst wiped, then secret copied in (NULL: left empty) */
+static void secret_put(char dst[ACCOUNT_NOTIFY_SECRET_MAX + 1], const char *secret)
+{
+	explicit_bzero(dst, ACCOUNT_NOTIFY_SECRET_MAX + 1);
+	if (secret)
+		osmo_strlcpy(dst, secret, ACCOUNT_NOTIFY_SECRET_MAX + 1);
+}
+
 int account_set_notify_secret(struct account *a, const char *secret)
 {
+	struct account_lookup *l = &a->lookup;
 	if (secret && secret[0] && !account_notify_secret_ok(secret))
 		return -EINVAL;
-	explicit_bzero(a->lookup.notify_secret, sizeof(a->lookup.notify_secret));
-	if (secret)
-		osmo_strlcpy(a->lookup.notify_secret, secret, sizeof(a->lookup.notify_secret));
+	if (secret && secret[0] && !strcmp(secret, l->notify_secret_previous))
+		return -EEXIST;
+	secret_put(l->notify_secret, secret);
+	/* unsigned posts: no rotation either */
+	if (!l->notify_secret[0])
+		secret_put(l->notify_secret_previous, NULL);
+	return 0;
+}
+
+int account_set_notify_secret_previous(struct account *a, const char *secret)
+{
+	struct account_lookup *l = &a->lookup;
+	if (!secret || !secret[0]) {
+		secret_put(l->notify_secret_previous, NULL);
+		return 0;
+	}
+	if (!account_notify_secret_ok(secret))
+		return -EINVAL;
+	if (!l->notify_secret[0])
+		return -ENOENT;
+	if (!strcmp(secret, l->notify_secret))
+		return -EEXIST;
+	secret_put(l->notify_secret_previous, secret);
+	return 0;
+}
+
+int account_rotate_notify_secret(struct account *a, const char *secret)
+{
+	struct account_lookup *l = &a->lookup;
+	if (!account_notify_secret_ok(secret))
+		return -EINVAL;
+	if (!l->notify_secret[0])
+		return -ENOENT;
+	if (!strcmp(secret, l->notify_secret))
+		return -EEXIST;
+	secret_put(l->notify_secret_previous, l->notify_secret);
+	secret_put(l->notify_secret, secret);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
  * commands here find the account around it. API keys are kept and written
  * as crypt(3) hashes only. */
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <osmocom/vty/command.h>
@@ -164,24 +165,70 @@ DEFUN(cfg_no_lookup_notify_url, cfg_no_lookup_notify_url_cmd, "no lookup notify-
 	return CMD_WARNING;
 }
 
+#define NOTIFY_SECRET_STR "16 to 128 printable ASCII characters, no space; the receiver keeps the same\n"
+
+/* what a refused notify secret gets (the secret itself is never echoed) */
+static int notify_secret_refused(struct vty *vty, int rc)
+{
+	switch (rc) {
+	case 0:
+		return CMD_SUCCESS;
+	case -EINVAL:
+		vty_out(vty, "%% a notify secret is %d to %d printable ASCII characters, no space%s",
+			ACCOUNT_NOTIFY_SECRET_MIN, ACCOUNT_NOTIFY_SECRET_MAX, VTY_NEWLINE);
+		break;
+	case -ENOENT:
+		vty_out(vty, "%% no lookup notify-secret is set: a previous one goes beside a current one%s",
+			VTY_NEWLINE);
+		break;
+	default:	/* -EEXIST */
+		vty_out(vty, "%% the current and the previous notify secret must differ (to go back to the"
+			" previous one: 'lookup notify-secret rotate' to it)%s", VTY_NEWLINE);
+		break;
+	}
+	return CMD_WARNING;
+}
+
 DEFUN(cfg_lookup_notify_secret, cfg_lookup_notify_secret_cmd, "lookup notify-secret SECRET",
       "Number lookups of the account\n"
       "Sign every post to a notifyUrl: header X-Sigway-Signature, HMAC-SHA256 with this key (doc/lookup.md)\n"
-      "16 to 128 printable ASCII characters, no space; the receiver keeps the same\n")
+      NOTIFY_SECRET_STR)
 {
-	if (account_set_notify_secret(cur(vty), argv[0]) < 0) {
-		/* the refused secret itself is not echoed */
-		vty_out(vty, "%% a notify secret is %d to %d printable ASCII characters, no space%s",
-			ACCOUNT_NOTIFY_SECRET_MIN, ACCOUNT_NOTIFY_SECRET_MAX, VTY_NEWLINE);
-		return CMD_WARNING;
-	}
-	return CMD_SUCCESS;
+	return notify_secret_refused(vty, account_set_notify_secret(cur(vty), argv[0]));
+}
+
+DEFUN(cfg_lookup_notify_secret_rotate, cfg_lookup_notify_secret_rotate_cmd, "lookup notify-secret rotate SECRET",
+      "Number lookups of the account\n"
+      "Sign every post to a notifyUrl: header X-Sigway-Signature, HMAC-SHA256 with this key (doc/lookup.md)\n"
+      "Start a rotation: the current secret becomes the previous one (posts signed with both)\n"
+      NOTIFY_SECRET_STR)
+{
+	return notify_secret_refused(vty, account_rotate_notify_secret(cur(vty), argv[0]));
 }
 
 DEFUN(cfg_no_lookup_notify_secret, cfg_no_lookup_notify_secret_cmd, "no lookup notify-secret",
-      NO_STR "Number lookups of the account\n" "Post to notifyUrl unsigned (no X-Sigway-Signature)\n")
+      NO_STR "Number lookups of the account\n"
+      "Post to notifyUrl unsigned (no X-Sigway-Signature; a previous secret goes too)\n")
 {
 	account_set_notify_secret(cur(vty), NULL);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_lookup_notify_secret_previous, cfg_lookup_notify_secret_previous_cmd,
+      "lookup notify-secret-previous SECRET",
+      "Number lookups of the account\n"
+      "During a rotation: sign every post with this secret too (a second v1= in X-Sigway-Signature)\n"
+      NOTIFY_SECRET_STR)
+{
+	return notify_secret_refused(vty, account_set_notify_secret_previous(cur(vty), argv[0]));
+}
+
+DEFUN(cfg_no_lookup_notify_secret_previous, cfg_no_lookup_notify_secret_previous_cmd,
+      "no lookup notify-secret-previous",
+      NO_STR "Number lookups of the account\n"
+      "End a rotation: sign with the current secret only\n")
+{
+	account_set_notify_secret_previous(cur(vty), NULL);
 	return CMD_SUCCESS;
 }
 
@@ -211,6 +258,12 @@ void accounts_vty_write(struct vty *vty, const struct account *a, const char *in
 	else if (l->notify_secret[0])
 		vty_out(vty, "%s! lookup notify-secret is set (not shown; 'write file' writes it)%s", indent,
 			VTY_NEWLINE);
+	/* after the current one: read back, it needs that beside it */
+	if (l->notify_secret_previous[0] && vty->type == VTY_FILE)
+		vty_out(vty, "%slookup notify-secret-previous %s%s", indent, l->notify_secret_previous, VTY_NEWLINE);
+	else if (l->notify_secret_previous[0])
+		vty_out(vty, "%s! lookup notify-secret-previous is set (not shown; 'write file' writes it)%s",
+			indent, VTY_NEWLINE);
 }
 
 DEFUN(show_accounts, show_accounts_cmd, "show accounts", SHOW_STR "Client accounts (SMPP, API keys, lookups)\n")
@@ -224,7 +277,9 @@ DEFUN(show_accounts, show_accounts_cmd, "show accounts", SHOW_STR "Client accoun
 		vty_out(vty, "%s, lookups %s, imsi %s, cache-ttl %u s, rate %u/s, quota %u used %u today,"
 			" notify %s%s", a->n_api_keys ? ")" : "", l->denied ? "denied" : "permitted",
 			l->imsi_full ? "full" : "masked", l->cache_ttl_s, l->rate, l->daily_quota, l->quota_used,
-			l->notify_secret[0] ? "signed" : "unsigned", VTY_NEWLINE);
+			!l->notify_secret[0] ? "unsigned" :
+			l->notify_secret_previous[0] ? "signed (rotating: current and previous secret)" : "signed",
+			VTY_NEWLINE);
 	}
 	return CMD_SUCCESS;
 }
@@ -251,6 +306,9 @@ void accounts_vty_init(struct accounts *accts)
 	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_lookup_notify_url_cmd);
 	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_no_lookup_notify_url_cmd);
 	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_lookup_notify_secret_cmd);
+	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_lookup_notify_secret_rotate_cmd);
 	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_no_lookup_notify_secret_cmd);
+	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_lookup_notify_secret_previous_cmd);
+	install_element(SIGWAY_SMPP_ACCOUNT_NODE, &cfg_no_lookup_notify_secret_previous_cmd);
 	install_element_ve(&show_accounts_cmd);
 }

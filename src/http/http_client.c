@@ -19,6 +19,8 @@
  * session, doc/performance.md). */
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -781,6 +783,11 @@ static int set_options(struct http_client_req *r, const char *method, const char
 	if (o->public_only) {
 		rc |= curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_public_socket);
 		rc |= curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, r);
+		/* never through a proxy of the environment (http_proxy, ...):
+		 * the address checked would be the proxy's, and the proxy would
+		 * go wherever the name leads. "" ignores the variables. */
+		rc |= curl_easy_setopt(e, CURLOPT_PROXY, "");
+		rc |= curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
 	}
 	if (!strcmp(method, "HEAD"))
 		rc |= curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
@@ -866,6 +873,32 @@ unsigned int http_client_in_flight(const struct http_client *c)
 
 /* ------------------------------------------------------------ client */
 
+/* The proxy variables libcurl reads for http and https URLs (HTTP_PROXY in
+ * capitals it does not: CGI sets it from a request's header) */
+static const char *const proxy_env[] = { "http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY" };
+
+/* Says once per process which of them are set, by name only (a proxy URL
+ * may carry a password), and what they apply to */
+static void log_proxy_env(void)
+{
+	static bool said;
+	char names[80] = "";
+	struct osmo_strbuf sb = { .buf = names, .len = sizeof(names) };
+
+	if (said)
+		return;
+	said = true;
+	for (size_t i = 0; i < ARRAY_SIZE(proxy_env); i++) {
+		const char *v = getenv(proxy_env[i]);
+		if (v && v[0])
+			OSMO_STRBUF_PRINTF(sb, "%s%s", names[0] ? ", " : "", proxy_env[i]);
+	}
+	if (names[0])
+		LOGP(DHTTP, LOGL_NOTICE, "proxy set in the environment (%s): used for the URLs of the configuration"
+		     " (USSD applications, notify-url prefixes that write an address), never for a host name a client"
+		     " chose (notify-url prefixes by name: connected to directly, public addresses only)\n", names);
+}
+
 static int client_destructor(struct http_client *c)
 {
 	struct http_client_req *r, *rt;
@@ -902,6 +935,7 @@ struct http_client *http_client_alloc(void *ctx, const char *name)
 
 	if (g_curl_users == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return NULL;
+	log_proxy_env();
 	c = talloc_zero(ctx, struct http_client);
 	g_curl_users++;
 	INIT_LLIST_HEAD(&c->socks);

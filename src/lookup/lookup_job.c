@@ -348,7 +348,8 @@ static json_t *stored_result(const char *text, const char *input, int64_t seq, b
 
 /* Posts text to the job's notifyUrl, signed over exactly these bytes when
  * the account has a notify secret (read at each post: a new secret holds
- * from the next one; a retry is signed again with its own time). A signed
+ * from the next one; a retry is signed again with its own time), and with
+ * the previous one too while it is rotated. A signed
  * post's headers are a set of their own in the client's cache of header
  * sets: this client is the lookup service's, its unsigned set is the
  * only other one, and a post is seconds apart at most per job. */
@@ -356,12 +357,13 @@ static struct http_client_req *post_signed(struct lookup_job *job, const char *t
 {
 	struct lookup_svc *svc = job->svc;
 	const char *secret = job->acct->lookup.notify_secret;
+	const char *previous = job->acct->lookup.notify_secret_previous;
 	char sig[LOOKUP_SIGNATURE_LINE_MAX];
 	const char *headers[2] = { NULL, NULL };
 	size_t len = strlen(text);
 
 	if (secret[0]) {
-		if (lookup_signature_header(sig, sizeof(sig), secret, now_s, text, len) < 0)
+		if (lookup_signature_header(sig, sizeof(sig), secret, previous, now_s, text, len) < 0)
 			return NULL;
 		headers[0] = sig;
 	}

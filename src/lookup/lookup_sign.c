@@ -36,10 +36,14 @@ void lookup_sign(const char *secret, int64_t t, const void *body, size_t len,
 	lookup_hmac_sha256_hex(secret, strlen(secret), stamp, body, len, hex);
 }
 
-int lookup_signature_header(char *out, size_t outsz, const char *secret, int64_t t, const void *body, size_t len)
+int lookup_signature_header(char *out, size_t outsz, const char *secret, const char *previous, int64_t t,
+			    const void *body, size_t len)
 {
-	char hex[LOOKUP_SIGNATURE_HEX_LEN + 1];
+	char hex[LOOKUP_SIGNATURE_HEX_LEN + 1], prev[LOOKUP_SIGNATURE_HEX_LEN + 1] = "";
 	lookup_sign(secret, t, body, len, hex);
-	int n = snprintf(out, outsz, LOOKUP_SIGNATURE_HEADER ": t=%" PRId64 ",v1=%s", t, hex);
+	if (previous && previous[0])
+		lookup_sign(previous, t, body, len, prev);
+	int n = snprintf(out, outsz, LOOKUP_SIGNATURE_HEADER ": t=%" PRId64 ",v1=%s%s%s", t, hex,
+			 prev[0] ? ",v1=" : "", prev);
 	return n < 0 || (size_t)n >= outsz ? -1 : n;
 }

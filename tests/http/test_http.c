@@ -744,6 +744,69 @@ static void test_public_only(void **state)
 		fail_msg("localhost without public_only: %s", r.error_text);
 }
 
+static struct http_client *pc;
+
+/* A proxy in the environment (here the test's own server, which counts
+ * the connections) carries the requests to the operator's URLs, never a
+ * public_only one: that goes direct (through the proxy the address checked
+ * would be the proxy's, and the proxy would connect wherever the name led) */
+static void test_public_only_not_through_proxy(void **state)
+{
+	struct http_client_opts o = { .public_only = true, .timeout_ms = 2000, .connect_timeout_ms = 300 };
+	struct http_client_opts op = { .timeout_ms = 2000 };
+	const char *port = strrchr(base, ':') + 1;
+	char url[96];
+	struct result r = { 0 };
+	uint64_t before, reqs;
+
+	/* a client of its own: none of the connections kept by the other tests */
+	pc = http_client_alloc(ctx, "proxy-env");
+	assert_non_null(pc);
+	assert_int_equal(setenv("http_proxy", base, 1), 0);
+	unsetenv("no_proxy");
+	unsetenv("NO_PROXY");
+	/* an operator's URL: through the proxy (documentation address, no
+	 * route to it: only the proxy can answer) */
+	before = ctr(HTTP_CTR_CONN_ACCEPTED);
+	reqs = ctr(HTTP_CTR_REQ);
+	assert_non_null(http_client_request(pc, "GET", "http://192.0.2.1:9/v1/items/1", NULL, 0, &op, on_result, &r));
+	assert_true(run_until(&r.done, 3000));
+	if (r.error != HTTP_CLIENT_OK)
+		fail_msg("not through the proxy: %s", r.error_text);
+	assert_int_equal(ctr(HTTP_CTR_CONN_ACCEPTED), before + 1);
+	assert_int_equal(ctr(HTTP_CTR_REQ), reqs + 1);
+	/* public_only to a public address: direct, not refused as the proxy's
+	 * 127.0.0.1 nor sent on the proxy connection kept open. (Whether it is
+	 * answered depends on the machine's network: unreachable in a
+	 * namespace of its own, answered where a sandbox intercepts.) */
+	memset(&r, 0, sizeof(r));
+	before = ctr(HTTP_CTR_CONN_ACCEPTED);
+	reqs = ctr(HTTP_CTR_REQ);
+	assert_non_null(http_client_request(pc, "GET", "http://100.128.0.1:9/x", NULL, 0, &o, on_result, &r));
+	assert_true(run_until(&r.done, 3000));
+	if (r.error != HTTP_CLIENT_OK && strstr(r.error_text, "127.0.0.1"))
+		fail_msg("went to the proxy: %s", r.error_text);
+	assert_int_equal(ctr(HTTP_CTR_CONN_ACCEPTED), before);
+	assert_int_equal(ctr(HTTP_CTR_REQ), reqs);
+	/* a name of loopback: refused as before, the proxy not asked */
+	memset(&r, 0, sizeof(r));
+	snprintf(url, sizeof(url), "http://localhost:%s/v1/items/1", port);
+	assert_non_null(http_client_request(pc, "GET", url, NULL, 0, &o, on_result, &r));
+	assert_true(run_until(&r.done, 3000));
+	if (!strstr(r.error_text, "not a public address"))
+		fail_msg("localhost through a proxy: error %d %s, status %u", r.error, r.error_text, r.status);
+	assert_int_equal(ctr(HTTP_CTR_CONN_ACCEPTED), before);
+	assert_int_equal(ctr(HTTP_CTR_REQ), reqs);
+}
+
+static int proxy_env_teardown(void **state)
+{
+	unsetenv("http_proxy");
+	http_client_free(pc);
+	pc = NULL;
+	return 0;
+}
+
 static void test_keep_alive_reuse(void **state)
 {
 	struct http_client *c = http_client_alloc(ctx, "keepalive");
@@ -973,6 +1036,7 @@ int main(void)
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_public_addresses),
 		cmocka_unit_test(test_public_only),
+		cmocka_unit_test_teardown(test_public_only_not_through_proxy, proxy_env_teardown),
 		cmocka_unit_test(test_keep_alive_reuse),
 		cmocka_unit_test(test_client_per_host_queue),
 		cmocka_unit_test(test_per_ip_limit),

@@ -141,7 +141,7 @@ class Vty:
 
 class Network:
     def __init__(self, build_dir, netsim_extra='', capture=True, quiet=False, wrapper=(), sigwayd_extra='',
-                 gateway='sigwayd', network='netsim', peer_extra=''):
+                 gateway='sigwayd', network='netsim', peer_extra='', sigwayd_env=None):
         if gateway not in PLACES['gateway'] or network not in PLACES['network']:
             raise ValueError('gateway: one of %s, network: one of %s' % (PLACES['gateway'], PLACES['network']))
         self.build_dir = build_dir
@@ -150,6 +150,8 @@ class Network:
                       'netpeer': peer_extra}
         self.place = {'gateway': gateway, 'network': network}
         self.capture = capture
+        # variables set (a value) or removed (None) in sigwayd's environment
+        self.sigwayd_env = dict(sigwayd_env or {})
         self.level = 'error' if quiet else 'notice'
         self.procs = {}
         self.exit_codes = {}
@@ -177,9 +179,12 @@ class Network:
             f.write(text)
         return path
 
-    def _start(self, name, argv, log):
+    def _start(self, name, argv, log, env=None):
         logf = open(os.path.join(self.tmp, log), 'w')
-        self.procs[name] = (subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT, cwd=self.tmp), logf)
+        if env:
+            env = {k: v for k, v in dict(os.environ, **env).items() if v is not None}
+        self.procs[name] = (subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT, cwd=self.tmp, env=env),
+                            logf)
 
     def log(self, name):
         with open(os.path.join(self.tmp, name + '.log'), errors='replace') as f:
@@ -237,7 +242,8 @@ class Network:
         path = self._config(cfg, self.ports[port], self.extra[name])
         if name == 'sigwayd':
             self.gw_cfg = path
-        self._start(name, self.wrapper + [os.path.join(self.build_dir, exe), '-c', path], name + '.log')
+        self._start(name, self.wrapper + [os.path.join(self.build_dir, exe), '-c', path], name + '.log',
+                    self.sigwayd_env if name == 'sigwayd' else None)
 
     def _wait_for_port(self, port, timeout=10):
         deadline = time.time() + timeout

@@ -6,7 +6,9 @@ slow answer), used with the `curl` command and with Node.js's own `http`
 module. One run mixes answers, errors, timeouts, cache hits, a bulk job
 with callbacks (the receiver fails the first post and checks every post's
 signature: X-Sigway-Signature of the account's notify secret, none for an
-account without one, a wrong one refused), refused input of every kind, SMS from the same gateway, and at the end a link that goes down.
+account without one, a wrong one refused; during a rotation of the secret
+receivers holding the old or the new one both take the posts, after it the
+old one refuses them), refused input of every kind, SMS from the same gateway, and at the end a link that goes down.
 Then the capture (tshark), the billing records, the lookup log and
 sigway-audit are checked against each other: every SRI-for-SM of a lookup
 left from the gateway's calling GT (the SMS core's), and there are exactly
@@ -22,6 +24,7 @@ import json
 import os
 import re
 import signal
+import socketserver
 import sqlite3
 import subprocess
 import sys
@@ -42,10 +45,15 @@ KEYS = {
     'plain': 'plainkey-0123456789abcdef-secret',     # results posted unsigned (no notify secret)
     'mis': 'miskey01-0123456789abcdef-secret',       # signs with a secret the receiver does not hold
     'named': 'namedkey-0123456789abcdef-secret',     # a notify-url prefix by host name: public addresses only
+    'rot': 'rotkey01-0123456789abcdef-secret',       # its notify secret rotated: ROT_OLD -> ROT_NEW
+    'op': 'opkey001-0123456789abcdef-secret',        # (ProxyFromEnvironment) a prefix that writes an address
 }
 # lk's `lookup notify-secret`: what the receiver checks the signatures of /results and /mis/ with
 NOTIFY_SECRET = 'lk-notify:0123456789+abcdef'
 MIS_SECRET = 'not-the-receivers-secret-0123'
+# rot's notify secret before and after `lookup notify-secret rotate`
+ROT_OLD = 'rot-old:0123456789abcdef'
+ROT_NEW = 'rot-new:fedcba9876543210'
 SIGNATURE_TOLERANCE_S = 300     # doc/lookup.md: a receiver refuses a time further off than this
 SMS_TO = '491710000030'      # the SMS of the run goes here; no lookup asks for it
 
@@ -87,6 +95,10 @@ account plain
 account named
  api-key %(named)s
  lookup notify-url http://localhost:%(receiver)d/named/
+account rot
+ api-key %(rot)s
+ lookup notify-url http://127.0.0.1:%(receiver)d/rot/
+ lookup notify-secret %(rot_old)s
 account mis
  api-key %(mis)s
  lookup notify-url http://127.0.0.1:%(receiver)d/mis/
@@ -111,7 +123,7 @@ map
 routing
  operator nowhere hlr-gt 33600000001 map-version 3
  route 336 operator nowhere
-""" % dict(KEYS, receiver=RECEIVER_PORT, notify_secret=NOTIFY_SECRET, mis_secret=MIS_SECRET)
+""" % dict(KEYS, receiver=RECEIVER_PORT, notify_secret=NOTIFY_SECRET, mis_secret=MIS_SECRET, rot_old=ROT_OLD)
 
 # Node's own http module: one keep-alive socket for every request
 NODE_CLIENT = r'''
@@ -155,18 +167,29 @@ function call(method, path, body, type) {
 
 def signature_ok(secret, header, body, now=None):
     """A receiver's check of X-Sigway-Signature (doc/lookup.md): t=<unix seconds>,v1=<hex
-    HMAC-SHA256 of "<t>.<body>">, the time within the tolerance, compared in constant time"""
-    m = re.fullmatch(r't=(\d{1,20}),v1=([0-9a-f]{64})', header or '')
+    HMAC-SHA256 of "<t>.<body>"> (two v1 while the secret is rotated: any one that is the
+    receiver's own passes), the time within the tolerance, compared in constant time"""
+    m = re.fullmatch(r't=(\d{1,20})((?:,v1=[0-9a-f]{64}){1,2})', header or '')
     if not m or abs((time.time() if now is None else now) - int(m.group(1))) > SIGNATURE_TOLERANCE_S:
         return False
     want = hmac.new(secret.encode(), m.group(1).encode() + b'.' + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(want, m.group(2))
+    return any([hmac.compare_digest(want, v1) for v1 in m.group(2).split(',v1=')[1:]])
+
+
+def receiver_secret(path):
+    """The secret the receiver holds for a path: /rot/PHASE-WHO/ the old, the new or
+    another one; none for /plain/ (takes what comes); lk's elsewhere"""
+    m = re.match(r'/rot/\w+-(old|new|wrong)/', path)
+    if m:
+        return {'old': ROT_OLD, 'new': ROT_NEW, 'wrong': MIS_SECRET}[m.group(1)]
+    return None if path == '/plain/results' else NOTIFY_SECRET
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):
     """The notifyUrl of the bulk jobs. /results (lk) and /mis/ must carry a signature of
-    NOTIFY_SECRET (401 when not); lk's first post fails (500), then it takes them.
-    /plain/ takes what comes. Every post is kept: path, signature header, body, arrival."""
+    NOTIFY_SECRET (401 when not), /rot/ one of receiver_secret(); lk's first post fails
+    (500), then it takes them. /plain/ takes what comes. Every post is kept: path,
+    signature header, body, arrival."""
     posts = []          # lk's accepted posts (JSON)
     failed = 0
     seen = []           # (path, X-Sigway-Signature or None, raw body, time)
@@ -176,7 +199,8 @@ class Receiver(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
         sig = self.headers.get('X-Sigway-Signature')
         Receiver.seen.append((self.path, sig, body, time.time()))
-        if self.path != '/plain/results' and not signature_ok(NOTIFY_SECRET, sig, body):
+        secret = receiver_secret(self.path)
+        if secret and not signature_ok(secret, sig, body):
             Receiver.refused.append(self.path)
             self.answer(401)
             return
@@ -213,6 +237,21 @@ def curl(port, method, path, key=None, body=None, ctype='application/json', head
     except ValueError:
         doc = text
     return int(status), doc, p.stderr.decode(errors='replace')
+
+
+def run_job(port, account, numbers, url, notified):
+    """A job of account's with its results posted to url; its status once notified(its
+    notify state) holds (or after 30 s)"""
+    key = KEYS[account]
+    job = curl(port, 'POST', '/v1/lookup/jobs', key, json.dumps({'to': numbers, 'notifyUrl': url}))
+    assert job[0] == 202, job
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        st = curl(port, 'GET', '/v1/lookup/jobs/' + job[1]['id'], key)
+        if st[1]['state'] == 'done' and notified(st[1].get('notify') or {}):
+            break
+        time.sleep(0.2)
+    return st
 
 
 class LookupTest(sn.NetworkTestCase):
@@ -278,6 +317,7 @@ class LookupTest(sn.NetworkTestCase):
         # a host name (here localhost) may resolve anywhere: the post goes to public addresses only
         cls.named_job = cls.run_job('named', ['491712000401'], 'named/results',
                                     lambda n: n.get('failures', 0) >= 1, host='localhost')
+        cls.rotation = cls.rotate_notify_secret()
         cls.secret_vty = cls.notify_secret_vty()
         # ------------------------------------------------------------- Node.js
         out = subprocess.run(['node', '-e', NODE_CLIENT, str(p), KEYS['full']], capture_output=True, text=True,
@@ -313,19 +353,47 @@ class LookupTest(sn.NetworkTestCase):
 
     @classmethod
     def run_job(cls, account, numbers, path, notified, host='127.0.0.1'):
-        """A job of account's with its results posted to the receiver's path; its status once
-        notified(its notify state) holds (or after 30 s)"""
-        key = KEYS[account]
-        job = curl(cls.port, 'POST', '/v1/lookup/jobs', key, json.dumps(
-            {'to': numbers, 'notifyUrl': 'http://%s:%d/%s' % (host, RECEIVER_PORT, path)}))
-        assert job[0] == 202, job
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            st = curl(cls.port, 'GET', '/v1/lookup/jobs/' + job[1]['id'], key)
-            if st[1]['state'] == 'done' and notified(st[1].get('notify') or {}):
-                break
-            time.sleep(0.2)
-        return st
+        return run_job(cls.port, account, numbers, 'http://%s:%d/%s' % (host, RECEIVER_PORT, path), notified)
+
+    @classmethod
+    def rotate_notify_secret(cls):
+        """rot's secret rotated (`lookup notify-secret rotate`, ROT_OLD -> ROT_NEW): a job
+        posting to receivers holding the old, the new and another secret; the rotation ended
+        (`no lookup notify-secret-previous`): the old and the new again. The VTY on the way."""
+        net, r = cls.net, {}
+
+        def account_cmd(*lines):
+            net.gw('configure terminal')
+            net.gw('account rot')
+            out = [net.gw(line) for line in lines]
+            net.gw('end')
+            return out
+
+        def jobs(phase, whos, seq):
+            return {who: cls.run_job('rot', ['4917120006%d%d' % (seq, i)], 'rot/%s-%s/results' % (phase, who),
+                                     (lambda n: n.get('failures', 0) >= 1) if fail else
+                                     (lambda n: n.get('state') == 'done'))
+                    for i, (who, fail) in enumerate(whos)}
+
+        r['rotate'] = account_cmd('lookup notify-secret rotate ' + ROT_NEW)
+        r['running'] = net.gw('show running-config')
+        r['accounts'] = net.gw('show accounts')
+        r['file'] = os.path.join(net.tmp, 'rotating.cfg')
+        r['write'] = net.gw('write file ' + r['file'])
+        r['during'] = jobs('during', [('old', False), ('new', False), ('wrong', True)], 1)
+        r['end'] = account_cmd('no lookup notify-secret-previous')
+        r['accounts_after'] = net.gw('show accounts')
+        r['after'] = jobs('after', [('old', True), ('new', False)], 2)
+        # refused: the current one as the previous one, a short one, again the same
+        r['refused'] = account_cmd('lookup notify-secret-previous ' + ROT_NEW,
+                                   'lookup notify-secret-previous short-secret',
+                                   'lookup notify-secret rotate ' + ROT_NEW)
+        # the previous one set by hand (as the configuration file has it), then ended again
+        r['by_hand'] = account_cmd('lookup notify-secret-previous ' + ROT_OLD)
+        r['accounts_by_hand'] = net.gw('show accounts')
+        account_cmd('no lookup notify-secret-previous')
+        r['log'] = net.log('sigwayd')
+        return r
 
     @classmethod
     def notify_secret_vty(cls):
@@ -636,12 +704,87 @@ class LookupTest(sn.NetworkTestCase):
             written = f.read()
         self.assertIn('\n  lookup notify-secret %s\n' % NOTIFY_SECRET, written)
         self.assertIn('\n  lookup notify-secret %s\n' % MIS_SECRET, written)
-        self.assertEqual(written.count('notify-secret'), 2)
+        self.assertIn('\n  lookup notify-secret %s\n' % ROT_NEW, written)      # rot's, its rotation ended
+        self.assertEqual(written.count('notify-secret'), 3)
         # refused by its limits, without the secret echoed; plain stays unsigned
         for out, bad in zip(v['refused'], ('short-secret', 'x' * 129)):
             self.assertIn('% a notify secret is 16 to 128 printable ASCII characters', out)
             self.assertNotIn(bad, out)
         self.assertRegex(v['accounts_after'], r'account plain: .*notify unsigned')
+
+    # ------------------------------------------------- the notify secret rotated
+    def rot_posts(self, path):
+        return [(sig, body) for p, sig, body, _ in Receiver.seen if p == '/rot/%s/results' % path]
+
+    def test_rotation_both_secrets_verify(self):
+        """During the rotation every post carries two v1: the new secret's, then the old one's;
+        a receiver holding either takes it, one holding another secret refuses it"""
+        during = self.rotation['during']
+        for who in ('old', 'new'):
+            st = during[who][1]
+            self.assertEqual((st['state'], st['notify']['state'], st['notify']['delivered']), ('done', 'done', 1),
+                             (who, st))
+            posts = self.rot_posts('during-' + who)
+            self.assertTrue(posts)
+            self.assertNotIn('/rot/during-%s/results' % who, Receiver.refused)
+            for sig, body in posts:
+                m = re.fullmatch(r't=(\d+),v1=([0-9a-f]{64}),v1=([0-9a-f]{64})', sig)
+                self.assertIsNotNone(m, sig)
+                t, new, old = m.groups()
+                # each v1 alone: the first is the new secret's only, the second the old one's only
+                self.assertTrue(signature_ok(ROT_NEW, 't=%s,v1=%s' % (t, new), body))
+                self.assertFalse(signature_ok(ROT_OLD, 't=%s,v1=%s' % (t, new), body))
+                self.assertTrue(signature_ok(ROT_OLD, 't=%s,v1=%s' % (t, old), body))
+                self.assertFalse(signature_ok(ROT_NEW, 't=%s,v1=%s' % (t, old), body))
+                # neither is another secret's, nor of a changed body
+                self.assertFalse(signature_ok(MIS_SECRET, sig, body))
+                self.assertFalse(signature_ok(ROT_OLD, sig, body[:-1] + b' '))
+        st = during['wrong'][1]
+        self.assertEqual((st['notify']['delivered'], st['notify']['lastError']), (0, 'HTTP 401'))
+        wrong = self.rot_posts('during-wrong')
+        self.assertTrue(wrong)
+        self.assertEqual(Receiver.refused.count('/rot/during-wrong/results'), len(wrong))
+
+    def test_rotation_ended(self):
+        """After `no lookup notify-secret-previous`: one v1, the new secret's; the receiver
+        still holding the old one refuses (401), the one holding the new one takes it"""
+        after = self.rotation['after']
+        st = after['new'][1]
+        self.assertEqual((st['notify']['state'], st['notify']['delivered']), ('done', 1))
+        st = after['old'][1]
+        self.assertEqual((st['notify']['delivered'], st['notify']['lastError']), (0, 'HTTP 401'))
+        old = self.rot_posts('after-old')
+        self.assertTrue(old)
+        self.assertEqual(Receiver.refused.count('/rot/after-old/results'), len(old))
+        for sig, body in old + self.rot_posts('after-new'):
+            self.assertRegex(sig, r'^t=\d+,v1=[0-9a-f]{64}$')
+            self.assertTrue(signature_ok(ROT_NEW, sig, body))
+            self.assertFalse(signature_ok(ROT_OLD, sig, body))
+
+    def test_rotation_vty(self):
+        r = self.rotation
+        self.assertEqual(r['rotate'], [''] * len(r['rotate']))
+        self.assertEqual(r['end'], [''])
+        self.assertEqual(r['by_hand'], [''])
+        for text in (r['running'], r['accounts'], r['accounts_after'], r['accounts_by_hand'], r['log'],
+                     self.secret_vty['running'], self.show) + tuple(r['refused']):
+            self.assertNotIn(ROT_OLD, text)
+            self.assertNotIn(ROT_NEW, text)
+        self.assertIn("! lookup notify-secret-previous is set (not shown; 'write file' writes it)", r['running'])
+        self.assertNotIn('notify-secret-previous', self.secret_vty['running'])
+        self.assertRegex(r['accounts'], r'account rot: .*notify signed \(rotating: current and previous secret\)')
+        self.assertRegex(r['accounts_by_hand'], r'account rot: .*notify signed \(rotating')
+        self.assertRegex(r['accounts_after'], r'account rot: .*notify signed\s*$|account rot: .*notify signed\r?\n')
+        self.assertNotRegex(r['accounts_after'], r'account rot: .*rotating')
+        # `write file` writes both, the current one first (read back in that order)
+        with open(r['file']) as f:
+            written = f.read()
+        self.assertIn('\n  lookup notify-secret %s\n  lookup notify-secret-previous %s\n' % (ROT_NEW, ROT_OLD),
+                      written)
+        same, short, again = r['refused']
+        self.assertIn('% the current and the previous notify secret must differ', same)
+        self.assertIn('% a notify secret is 16 to 128 printable ASCII characters', short)
+        self.assertIn('% the current and the previous notify secret must differ', again)
 
     def test_node_client(self):
         self.assertEqual(len(self.node), 6, self.node_err)
@@ -719,6 +862,109 @@ class LookupTest(sn.NetworkTestCase):
         self.assertIn('verdict: the SRI-for-SM went out from %s, the calling GT of the SMS core\'s dialogues'
                       % sn.GW_GT, text)
         self.assertRegex(text, r'\d+ messages, \d+ lookups, \d+ USSD sessions, 0 mismatches')
+
+
+# The proxy of ProxyFromEnvironment: an address net_addr.c takes for public (just above
+# 100.64.0.0/10), put on lo of the test's own network namespace only
+PROXY_ADDR = '100.128.0.1'
+
+
+class ProxyRecorder(socketserver.ThreadingTCPServer):
+    """An HTTP proxy that forwards nothing: it keeps the request line of every connection
+    (a proxied one names the whole URL) and answers 200"""
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, addr):
+        self.lines = []
+        super().__init__(addr, ProxyHandler)
+
+
+class ProxyHandler(socketserver.StreamRequestHandler):
+    def handle(self):
+        line = self.rfile.readline(8192).decode(errors='replace').rstrip('\r\n')
+        self.server.lines.append(line)
+        length = 0
+        while True:
+            h = self.rfile.readline(8192)
+            if h in (b'\r\n', b'\n', b''):
+                break
+            name, _, value = h.decode(errors='replace').partition(':')
+            if name.strip().lower() == 'content-length':
+                length = int(value)
+        self.rfile.read(length)
+        self.wfile.write(b'HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+
+
+class ProxyFromEnvironment(sn.NetworkTestCase):
+    """sigwayd started with http_proxy, https_proxy and ALL_PROXY naming a proxy at a public
+    address (which it records): the post to a prefix by host name (localhost) goes direct and
+    is refused (not a public address), none reaches the proxy; a prefix that writes an address
+    (the operator's choice) is posted through it; the variables are named once in the log.
+    Needs root in a network namespace of its own (unshare -n): the public address is put on
+    its lo."""
+
+    @classmethod
+    def setUpClass(cls):
+        with open('/proc/self/net/dev') as f:
+            links = [line.split(':')[0].strip() for line in f.readlines()[2:]]
+        if os.geteuid() != 0 or links != ['lo']:
+            raise unittest.SkipTest('needs root in a network namespace of its own (unshare -n), not %s' % links)
+        subprocess.run(['ip', 'addr', 'add', PROXY_ADDR + '/32', 'dev', 'lo'], check=True)
+        cls.proxy = ProxyRecorder((PROXY_ADDR, 0))
+        threading.Thread(target=cls.proxy.serve_forever, daemon=True).start()
+        cls.proxy_url = 'http://%s:%d' % (PROXY_ADDR, cls.proxy.server_address[1])
+        env = {name: cls.proxy_url for name in ('http_proxy', 'https_proxy', 'ALL_PROXY')}
+        env.update({name: None for name in ('no_proxy', 'NO_PROXY', 'HTTPS_PROXY', 'all_proxy')})
+        cls.http_port = sn.free_port()
+        cls.receiver_port = sn.free_port()      # nobody listens: whatever is sent there fails
+        extra = """account named
+ api-key %(named)s
+ lookup notify-url http://localhost:%(receiver)d/named/
+account op
+ api-key %(op)s
+ lookup notify-url http://127.0.0.1:%(receiver)d/op/
+""" % dict(KEYS, receiver=cls.receiver_port)
+        cls.network_args = {'sigwayd_extra': 'http\n local-port %d\n' % cls.http_port + extra,
+                            'netsim_extra': SUBSCRIBERS, 'sigwayd_env': env}
+        super().setUpClass()
+
+    @classmethod
+    def run_all(cls):
+        url = 'http://%s:%d/%s/results'
+        cls.named = run_job(cls.http_port, 'named', ['491712000701'], url % ('localhost', cls.receiver_port, 'named'),
+                            lambda n: n.get('failures', 0) >= 1)
+        cls.op = run_job(cls.http_port, 'op', ['491712000702'], url % ('127.0.0.1', cls.receiver_port, 'op'),
+                         lambda n: n.get('state') == 'done')
+        cls.log = cls.net.log('sigwayd')
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proxy.shutdown()
+        cls.proxy.server_close()
+        subprocess.run(['ip', 'addr', 'del', PROXY_ADDR + '/32', 'dev', 'lo'])
+        super().tearDownClass()
+
+    def test_host_name_prefix_not_through_proxy(self):
+        st = self.named[1]
+        self.assertEqual(st['state'], 'done')
+        self.assertGreaterEqual(st['notify']['failures'], 1, st)
+        self.assertEqual(st['notify']['delivered'], 0)
+        self.assertRegex(st['notify']['lastError'], r'not a public address')
+        self.assertRegex(st['notify']['lastError'], r'127\.0\.0\.1|::1')
+        self.assertEqual([line for line in self.proxy.lines if '/named/' in line], [])
+
+    def test_address_prefix_through_proxy(self):
+        """the operator's address goes the environment's way: the proxy got it (and so could
+        have got the other, had sigwayd sent it there)"""
+        st = self.op[1]
+        self.assertEqual((st['notify']['state'], st['notify']['delivered']), ('done', 1), st)
+        self.assertEqual(self.proxy.lines, ['POST http://127.0.0.1:%d/op/results HTTP/1.1' % self.receiver_port])
+
+    def test_proxy_variables_logged_once(self):
+        said = re.findall(r'proxy set in the environment \(([^)]*)\)', self.log)
+        self.assertEqual(said, ['http_proxy, https_proxy, ALL_PROXY'])
+        self.assertNotIn(PROXY_ADDR, self.log)      # not the value: a proxy URL may carry a password
 
 
 def main():

@@ -191,12 +191,74 @@ static void test_notify_secret(void **state)
 	accounts_free(accts);
 }
 
+static void assert_wiped(const char *s, size_t size)
+{
+	for (size_t i = 0; i < size; i++)
+		assert_int_equal(s[i], 0);
+}
+
+/* Rotation: a previous secret only beside a current one and never equal
+ * to it; `rotate` moves the current one back in one step; ending the
+ * rotation, or the signing, wipes the previous one */
+static void test_notify_secret_rotation(void **state)
+{
+	struct accounts *accts = accounts_alloc(NULL);
+	struct account *a = accounts_get(accts, "demo");
+	struct account_lookup *l = &a->lookup;
+	static const char one[] = "0123456789abcdef-one", two[] = "0123456789abcdef-two", three[] = "three-0123456789";
+
+	assert_string_equal(l->notify_secret_previous, "");
+	/* nothing to rotate from */
+	assert_int_equal(account_set_notify_secret_previous(a, one), -ENOENT);
+	assert_int_equal(account_rotate_notify_secret(a, one), -ENOENT);
+	assert_string_equal(l->notify_secret, "");
+	assert_string_equal(l->notify_secret_previous, "");
+
+	assert_int_equal(account_set_notify_secret(a, one), 0);
+	/* the limits of a secret hold for the previous one too */
+	assert_int_equal(account_set_notify_secret_previous(a, "short"), -EINVAL);
+	assert_int_equal(account_rotate_notify_secret(a, "has a space 0123456789"), -EINVAL);
+	/* the same secret twice is no rotation */
+	assert_int_equal(account_set_notify_secret_previous(a, one), -EEXIST);
+	assert_int_equal(account_rotate_notify_secret(a, one), -EEXIST);
+	assert_string_equal(l->notify_secret_previous, "");
+
+	/* rotate: one -> previous, two current */
+	assert_int_equal(account_rotate_notify_secret(a, two), 0);
+	assert_string_equal(l->notify_secret, two);
+	assert_string_equal(l->notify_secret_previous, one);
+	/* the current one may not become the previous one's twin */
+	assert_int_equal(account_set_notify_secret(a, one), -EEXIST);
+	assert_string_equal(l->notify_secret, two);
+	/* another current one: the previous stays */
+	assert_int_equal(account_set_notify_secret(a, three), 0);
+	assert_string_equal(l->notify_secret, three);
+	assert_string_equal(l->notify_secret_previous, one);
+	/* back: rotate to the previous one swaps them */
+	assert_int_equal(account_rotate_notify_secret(a, one), 0);
+	assert_string_equal(l->notify_secret, one);
+	assert_string_equal(l->notify_secret_previous, three);
+	/* the end of the rotation: the previous one wiped, the current kept */
+	assert_int_equal(account_set_notify_secret_previous(a, NULL), 0);
+	assert_wiped(l->notify_secret_previous, sizeof(l->notify_secret_previous));
+	assert_string_equal(l->notify_secret, one);
+
+	/* set as the configuration file has it: current, then previous */
+	assert_int_equal(account_set_notify_secret_previous(a, two), 0);
+	assert_string_equal(l->notify_secret_previous, two);
+	/* no secret at all: the previous one goes too */
+	assert_int_equal(account_set_notify_secret(a, NULL), 0);
+	assert_wiped(l->notify_secret, sizeof(l->notify_secret));
+	assert_wiped(l->notify_secret_previous, sizeof(l->notify_secret_previous));
+	accounts_free(accts);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry), cmocka_unit_test(test_keys), cmocka_unit_test(test_key_budget),
 		cmocka_unit_test(test_lookup_rate), cmocka_unit_test(test_notify_urls),
-		cmocka_unit_test(test_notify_secret),
+		cmocka_unit_test(test_notify_secret), cmocka_unit_test(test_notify_secret_rotation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /* The signature of notifyUrl posts: HMAC-SHA256 against RFC 4231's test
  * vectors (a short key, a key longer than SHA-256's block), the
- * "<t>.<body>" message and the header line against values computed
- * independently (Python's hmac module), and what must change it. */
+ * "<t>.<body>" message and the header line (one secret, and two while
+ * it is rotated) against values computed independently (Python's hmac
+ * module), and what must change it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +13,7 @@
 #include <sigway/lookup/lookup_sign.h>
 
 #define SECRET "0123456789abcdef-notify"
+#define PREVIOUS "fedcba9876543210-previous"	/* the secret before SECRET, while it is rotated */
 #define BODY "{\"jobId\":\"0123456789abcdef\",\"results\":[],\"final\":true}"
 
 /* RFC 4231 4.3, test case 2: key "Jefe" */
@@ -67,17 +69,54 @@ static void test_header(void **state)
 	static const char want[] = "X-Sigway-Signature: t=1700000000,"
 				   "v1=95ada2b249db88caf83c29fe0b2f96bfac5cf03b2dafeb1f7d1f440dfa302f2d";
 
-	int n = lookup_signature_header(line, sizeof(line), SECRET, 1700000000, BODY, strlen(BODY));
+	int n = lookup_signature_header(line, sizeof(line), SECRET, NULL, 1700000000, BODY, strlen(BODY));
 	assert_int_equal(n, strlen(want));
 	assert_string_equal(line, want);
+	/* no previous secret: NULL and "" alike */
+	n = lookup_signature_header(line, sizeof(line), SECRET, "", 1700000000, BODY, strlen(BODY));
+	assert_string_equal(line, want);
 	/* the longest time there is fits the line the header declares */
-	n = lookup_signature_header(line, sizeof(line), SECRET, INT64_MIN, BODY, strlen(BODY));
+	n = lookup_signature_header(line, sizeof(line), SECRET, NULL, INT64_MIN, BODY, strlen(BODY));
 	assert_true(n > 0 && (size_t)n < sizeof(line));
 	assert_non_null(strstr(line, "t=-9223372036854775808,v1="));
 	/* too small a buffer: refused, not cut */
-	assert_int_equal(lookup_signature_header(line, strlen(want), SECRET, 1700000000, BODY, strlen(BODY)), -1);
-	assert_int_equal(lookup_signature_header(line, strlen(want) + 1, SECRET, 1700000000, BODY, strlen(BODY)),
-			 strlen(want));
+	assert_int_equal(lookup_signature_header(line, strlen(want), SECRET, NULL, 1700000000, BODY, strlen(BODY)),
+			 -1);
+	assert_int_equal(lookup_signature_header(line, strlen(want) + 1, SECRET, NULL, 1700000000, BODY,
+						 strlen(BODY)), strlen(want));
+}
+
+/* While the secret is rotated: one time, the current secret's v1, then the
+ * previous one's (hmac.new(PREVIOUS, b"1700000000." + BODY, sha256)); each
+ * the same as it is alone, so a receiver holding either finds its own */
+static void test_header_rotation(void **state)
+{
+	char line[LOOKUP_SIGNATURE_LINE_MAX];
+	static const char want[] = "X-Sigway-Signature: t=1700000000,"
+				   "v1=95ada2b249db88caf83c29fe0b2f96bfac5cf03b2dafeb1f7d1f440dfa302f2d,"
+				   "v1=411aca2992b0d92781bb6204e8193f5beb79baac30afb6fba3ed054a8abcab3f";
+	char alone[LOOKUP_SIGNATURE_HEX_LEN + 1];
+
+	int n = lookup_signature_header(line, sizeof(line), SECRET, PREVIOUS, 1700000000, BODY, strlen(BODY));
+	assert_int_equal(n, strlen(want));
+	assert_string_equal(line, want);
+	lookup_sign(PREVIOUS, 1700000000, BODY, strlen(BODY), alone);
+	assert_string_equal(line + strlen(want) - LOOKUP_SIGNATURE_HEX_LEN, alone);
+	/* the order says which is which: swapped secrets, swapped v1s */
+	lookup_signature_header(line, sizeof(line), PREVIOUS, SECRET, 1700000000, BODY, strlen(BODY));
+	assert_string_equal(line, "X-Sigway-Signature: t=1700000000,"
+			    "v1=411aca2992b0d92781bb6204e8193f5beb79baac30afb6fba3ed054a8abcab3f,"
+			    "v1=95ada2b249db88caf83c29fe0b2f96bfac5cf03b2dafeb1f7d1f440dfa302f2d");
+	/* the longest line there is (the longest time, two signatures) fits */
+	n = lookup_signature_header(line, sizeof(line), SECRET, PREVIOUS, INT64_MIN, BODY, strlen(BODY));
+	assert_int_equal(n, strlen(LOOKUP_SIGNATURE_HEADER ": t=-9223372036854775808") +
+			    2 * (4 + LOOKUP_SIGNATURE_HEX_LEN));
+	assert_true((size_t)n < sizeof(line));
+	/* too small a buffer: refused, not cut after the first signature */
+	assert_int_equal(lookup_signature_header(line, strlen(want), SECRET, PREVIOUS, 1700000000, BODY,
+						 strlen(BODY)), -1);
+	assert_int_equal(lookup_signature_header(line, strlen(want) + 1, SECRET, PREVIOUS, 1700000000, BODY,
+						 strlen(BODY)), strlen(want));
 }
 
 int main(void)
@@ -86,6 +125,7 @@ int main(void)
 		cmocka_unit_test(test_rfc4231),
 		cmocka_unit_test(test_sign),
 		cmocka_unit_test(test_header),
+		cmocka_unit_test(test_header_rotation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -109,6 +109,11 @@ struct account_lookup {
 	 * signature needs it), written to the configuration file only: never
 	 * shown by `show` commands nor logged */
 	char notify_secret[ACCOUNT_NOTIFY_SECRET_MAX + 1];
+	/* while a secret is rotated (`lookup notify-secret-previous`, or
+	 * `lookup notify-secret rotate NEW`): the one before, posts signed
+	 * with both so that the receiver may switch at its own pace; "":
+	 * none. Only beside a notify_secret, never equal to it; kept as that */
+	char notify_secret_previous[ACCOUNT_NOTIFY_SECRET_MAX + 1];
 	/* runtime */
 	double tokens;
 	int64_t tokens_ms;
@@ -149,8 +154,19 @@ bool account_notify_url_allowed(const struct account *a, const char *url);
  * _MAX printable ASCII characters, no space */
 bool account_notify_secret_ok(const char *secret);
 /* Sets (secret NULL or "": removes) the account's notify secret; the old
- * one is wiped. 0, or -EINVAL when account_notify_secret_ok() refuses it */
+ * one is wiped. Removing it ends a rotation too (the previous one wiped).
+ * 0, or -EINVAL when account_notify_secret_ok() refuses it, or -EEXIST
+ * when it is the previous one (to go back, end the rotation first) */
 int account_set_notify_secret(struct account *a, const char *secret);
+/* Sets (NULL or "": removes, ending the rotation) the previous notify
+ * secret. 0, -EINVAL as above, -ENOENT without a current secret, -EEXIST
+ * when it is the current one */
+int account_set_notify_secret_previous(struct account *a, const char *secret);
+/* The current secret becomes the previous one and secret the current:
+ * one step, so that no post goes out signed with the new one alone.
+ * 0, -EINVAL as above, -ENOENT without a current secret, -EEXIST when
+ * secret is the current one */
+int account_rotate_notify_secret(struct account *a, const char *secret);
 
 /* ---- secrets: crypt(3) of libcrypt, SHA-512 by default ---------------------- */
 

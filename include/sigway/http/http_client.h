@@ -51,7 +51,11 @@ struct http_client_opts {
 	const char *ca_file;		/* https: trust these PEM certificates instead of the system's */
 	/* Connect to public addresses only (net_addr.h), checked on each
 	 * address as it is connected to: for a host name a client chose,
-	 * which may resolve (or be rebound) to the gateway's own network */
+	 * which may resolve (or be rebound) to the gateway's own network.
+	 * Never through a proxy of the environment (http_proxy, https_proxy,
+	 * all_proxy: those would be the address checked). A kept connection
+	 * is reused without a new check: a client should not mix requests
+	 * with and without it to the same host */
 	bool public_only;
 	/* A talloc context whose freeing cancels the request (no callback):
 	 * e.g. the session that waits for the answer */
