@@ -10,7 +10,8 @@ libraries (libmicrohttpd, libcurl, jansson, libxml2, nettle, SQLite):
 - sigway-lookup (the command-line tool, also under valgrind) on three numbers;
 - USSD: 3-round pulls with the Node.js JSON application and the Python XML
   application, an application that is down, one that answers garbage, a
-  user abort, and a USSN push;
+  user abort, and a USSN push; over GSUP (a real osmo-hlr, sigwayd its
+  External USSD Entity): a 3-round session and one the handset abandons;
 - then sigway-billing, sigway-audit and sigway-decode (under valgrind) read
   what the run left.
 
@@ -36,7 +37,9 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(TOP, 'tests', 'gsup'))
 import sigway_net as sn  # noqa: E402
+import msc_peer as mp  # noqa: E402
 
 APPS = os.path.join(TOP, 'tests', 'ussdgw', 'apps')
 HTTP_PORT = sn.free_port()
@@ -48,6 +51,10 @@ KEY = 'valgrind-key-0123456789abcdef'
 NOTIFY_SECRET = 'valgrind-notify-secret-0123'
 JSON_KEY, XML_KEY = 'vg-json-push-key', 'vg-xml-push-key'
 SUB = '491770000001'
+# OsmoHLR's fixed ports (the run is in its own network namespace) and its subscriber
+GSUP_PORT, HLR_VTY_PORT = 4222, 4258
+GSUP_IMSI, GSUP_MSISDN = '262420000000001', '4917012345'
+EUSE = 'sigway-00-00-00-00-00-00'
 PUSH = 'http://127.0.0.1:%d/ussd/push' % HTTP_PORT
 # "possibly lost" is left out: libosmovty keeps its command tables in talloc
 # contexts it never frees
@@ -82,7 +89,14 @@ ussd
  route *100# application shop
  route *200# application menu
  route *102# application down
-""" % dict(http=HTTP_PORT, key=KEY, receiver=RECEIVER_PORT, secret=NOTIFY_SECRET, json=JSON_PORT, xml=XML_PORT,
+ route *123# application shop
+gsup
+ remote-ip 127.0.0.1
+ remote-port %(gsup)d
+ name sigway
+ session-guard-timeout 3
+ reconnect-backoff 1 2
+""" % dict(gsup=GSUP_PORT, http=HTTP_PORT, key=KEY, receiver=RECEIVER_PORT, secret=NOTIFY_SECRET, json=JSON_PORT, xml=XML_PORT,
            dead=DEAD_PORT, json_key=JSON_KEY, xml_key=XML_KEY)
 
 NETSIM_EXTRA = """netsim
@@ -131,6 +145,8 @@ class ServicesUnderValgrind(sn.UssdSessions, unittest.TestCase):
         cls.apps = []
         try:
             cls.net.start()
+            # what runs is valgrind's tool with our program in it
+            cls.exes = {name: os.readlink('/proc/%d/exe' % cls.net.procs[name][0].pid) for name in ('sigwayd', 'netsim')}
             cls.ns = cls.net.vty('netsim')
             cls.apps = [
                 subprocess.Popen(['node', os.path.join(APPS, 'json_app.js'), str(JSON_PORT),
@@ -142,6 +158,7 @@ class ServicesUnderValgrind(sn.UssdSessions, unittest.TestCase):
                 cls.net._wait_for_port(port)
             cls.lookups()
             cls.ussd()
+            cls.ussd_gsup()
             cls.billing_before_stop = cls.net.billing()
         except BaseException:
             cls.net.dump_logs()
@@ -155,6 +172,8 @@ class ServicesUnderValgrind(sn.UssdSessions, unittest.TestCase):
         for p in cls.apps:
             p.terminate()
             p.wait(timeout=10)
+            if p.stdout:
+                p.stdout.close()
         cls.receiver.shutdown()
         cls.net.stop()
 
@@ -203,6 +222,35 @@ class ServicesUnderValgrind(sn.UssdSessions, unittest.TestCase):
         cls.push = call('POST', '/admin/push', json.dumps({'msisdn': SUB, 'type': 'ussn', 'text': 'valgrind'}),
                         key=None, port=JSON_PORT)
         cls.sessions['push'] = {'row': cls.wait_rows(before + 1, timeout=120)[before]}
+
+    @classmethod
+    def ussd_gsup(cls):
+        net = cls.net
+        db = os.path.join(net.tmp, 'hlr.db')
+        subprocess.run(['osmo-hlr-db-tool', '-l', db, 'create'], check=True, capture_output=True)
+        cfg = os.path.join(net.tmp, 'osmo-hlr.cfg')
+        with open(os.path.join(TOP, 'contrib', 'config', 'osmo-hlr-euse.cfg')) as src, open(cfg, 'w') as dst:
+            dst.write(src.read())
+        with open(os.path.join(net.tmp, 'osmo-hlr.log'), 'w') as log:
+            cls.apps.append(subprocess.Popen(['osmo-hlr', '-c', cfg, '-l', db], stdout=log, stderr=subprocess.STDOUT,
+                                             cwd=net.tmp))
+        net._wait_for_port(HLR_VTY_PORT)
+        vty = sn.Vty(HLR_VTY_PORT)
+        vty.cmd('subscriber imsi %s create' % GSUP_IMSI)
+        vty.cmd('subscriber imsi %s update msisdn %s' % (GSUP_IMSI, GSUP_MSISDN))
+        vty.close()
+        net._wait_log('sigwayd', r'USSD over GSUP: the HLR link is up', 60)
+        cls.gsup_sessions = {}
+        for name, answers in (('three_rounds', ['2', '1']), ('hang_up', None)):
+            before = len(cls.rows())
+            peer = mp.MscPeer('127.0.0.1', GSUP_PORT)
+            try:
+                cls.gsup_sessions[name] = mp.run_session(peer, GSUP_IMSI, mp.fresh_session_id(), '*123#',
+                                                         answers or ['x'], abandon=answers is None,
+                                                         timeout=30)
+            finally:
+                peer.close()
+            cls.gsup_sessions[name + '_row'] = cls.wait_rows(before + 1, timeout=60)[before]
 
     @classmethod
     def tools(cls):
@@ -255,12 +303,19 @@ class ServicesUnderValgrind(sn.UssdSessions, unittest.TestCase):
         self.assertEqual(self.push[0], 200, self.push)
         self.assertEqual(s['push']['row']['status'], 'success', s['push'])
 
+    def test_ussd_over_gsup(self):
+        row = self.gsup_sessions['three_rounds_row']
+        self.assertEqual((row['status'], row['rounds']), ('success', 3), row)
+        self.assertNotEqual(self.gsup_sessions['hang_up_row']['status'], 'success')
+
     def test_billing_of_the_run(self):
         kinds = [r['kind'] for r in self.billing_before_stop]
         self.assertGreaterEqual(kinds.count('lookup'), 9)
-        self.assertGreaterEqual(kinds.count('ussd_session'), 4)
+        self.assertGreaterEqual(kinds.count('ussd_session'), 5)
 
     def test_daemons_clean(self):
+        for name, exe in self.exes.items():
+            self.assertRegex(exe, r'/valgrind/memcheck-', name)
         for name in ('sigwayd', 'netsim'):
             logs = self.net.logs(name)
             self.assertTrue(logs, name)
