@@ -101,10 +101,10 @@ static int64_t bucket_wait(double *tokens, int64_t *tokens_ms, double rate, int6
 /* The classes with a share, indexed by the class; the VTY command, its
  * help and `write file` follow this order */
 static const struct routing_class_desc class_desc[ROUTING_CLASS_COUNT] = {
-	[ROUTING_CLASS_LOOKUP] = { "lookup-share",
-		"While SMS waits for the operator's throughput, number lookups get at most this share of it", 30 },
-	[ROUTING_CLASS_USSD_PUSH] = { "ussd-push-share",
-		"While SMS waits for the operator's throughput, USSD pushes get at most this share of it", 10 },
+	[ROUTING_CLASS_LOOKUP] = { .keyword = "lookup-share", .share_default = 30,
+		.help = "While SMS waits for the operator's throughput, number lookups get at most this share of it" },
+	[ROUTING_CLASS_USSD_PUSH] = { .keyword = "ussd-push-share", .share_default = 10,
+		.help = "While SMS waits for the operator's throughput, USSD pushes get at most this share of it" },
 };
 
 const struct routing_class_desc *routing_class_desc(enum routing_class cls)
@@ -136,10 +136,10 @@ static int64_t sms_wait(struct operator *op, int64_t wait, int64_t now)
 
 int64_t operator_wait_ms_for(struct operator *op, enum routing_class cls, int64_t now)
 {
+	OSMO_ASSERT((unsigned int)cls < ROUTING_CLASS_COUNT);
 	if (!op || !op->throughput)
 		return 0;
 	int64_t wait = bucket_wait(&op->tokens, &op->tokens_ms, op->throughput, now);
-	OSMO_ASSERT((unsigned int)cls < ROUTING_CLASS_COUNT);
 	if (cls == ROUTING_CLASS_SMS)
 		return sms_wait(op, wait, now);
 	/* the class's own bucket: its share of the throughput */
