@@ -164,7 +164,8 @@ DEFUN(show_lookup, show_lookup_cmd, "show lookup", SHOW_STR "The number lookup s
 		g_svc->cfg.max_queued, lookup_jobs_running(g_svc, NULL), lookup_cache_size(g_svc->cache), VTY_NEWLINE);
 	llist_for_each_entry(q, &g_svc->opqs, list)
 		vty_out(vty, " operator %s: %u queued, throughput %u/s, lookup share %u%%%s", q->op->name,
-			(unsigned int)llist_count(&q->queue), q->op->throughput, q->op->lookup_share, VTY_NEWLINE);
+			(unsigned int)llist_count(&q->queue), q->op->throughput,
+			q->op->share[ROUTING_CLASS_LOOKUP].percent, VTY_NEWLINE);
 	vty_out_rate_ctr_group(vty, " ", g_svc->ctrg);
 	return CMD_SUCCESS;
 }

@@ -98,31 +98,56 @@ static int64_t bucket_wait(double *tokens, int64_t *tokens_ms, double rate, int6
 	return rate > 0 ? (int64_t)((1 - *tokens) * 1000 / rate) + 1 : 1000;
 }
 
-/* while an SMS waited this recently, lookups are held to their share */
+/* The classes with a share, indexed by the class; the VTY command, its
+ * help and `write file` follow this order */
+static const struct routing_class_desc class_desc[ROUTING_CLASS_COUNT] = {
+	[ROUTING_CLASS_LOOKUP] = { .keyword = "lookup-share", .share_default = 30,
+		.help = "While SMS waits for the operator's throughput, number lookups get at most this share of it" },
+	[ROUTING_CLASS_USSD_PUSH] = { .keyword = "ussd-push-share", .share_default = 10,
+		.help = "While SMS waits for the operator's throughput, USSD pushes get at most this share of it" },
+};
+
+const struct routing_class_desc *routing_class_desc(enum routing_class cls)
+{
+	if ((unsigned int)cls >= ROUTING_CLASS_COUNT || !class_desc[cls].keyword)
+		return NULL;
+	return &class_desc[cls];
+}
+
+void operator_shares_default(struct operator *op)
+{
+	for (unsigned int c = 0; c < ROUTING_CLASS_COUNT; c++)
+		op->share[c].percent = class_desc[c].share_default;
+}
+
+/* while an SMS waited this recently, the other classes are held to their share */
 #define SMS_HELD_WINDOW_MS 1000
+
+/* SMS, priority: the throughput's bucket alone (wait: what it said) */
+static int64_t sms_wait(struct operator *op, int64_t wait, int64_t now)
+{
+	if (wait > 0) {
+		op->sms_held_ms = now;
+		return wait;
+	}
+	op->tokens -= 1;
+	return 0;
+}
 
 int64_t operator_wait_ms_for(struct operator *op, enum routing_class cls, int64_t now)
 {
+	OSMO_ASSERT((unsigned int)cls < ROUTING_CLASS_COUNT);
 	if (!op || !op->throughput)
 		return 0;
 	int64_t wait = bucket_wait(&op->tokens, &op->tokens_ms, op->throughput, now);
-	if (cls == ROUTING_CLASS_SMS) {
-		if (wait > 0) {
-			op->sms_held_ms = now;
-			return wait;
-		}
-		op->tokens -= 1;
-		return 0;
-	}
+	if (cls == ROUTING_CLASS_SMS)
+		return sms_wait(op, wait, now);
 	/* the class's own bucket: its share of the throughput */
-	bool push = cls == ROUTING_CLASS_USSD_PUSH;
-	unsigned int share = push ? op->ussd_push_share : op->lookup_share;
-	double *share_tokens = push ? &op->ussd_push_tokens : &op->lookup_tokens;
-	int64_t *share_ms = push ? &op->ussd_push_tokens_ms : &op->lookup_tokens_ms;
-	int64_t share_wait = bucket_wait(share_tokens, share_ms, op->throughput * share / 100.0, now);
+	struct routing_share *sh = &op->share[cls];
+	int64_t share_wait = bucket_wait(&sh->tokens, &sh->tokens_ms, op->throughput * sh->percent / 100.0, now);
 	bool sms_waiting = op->sms_held_ms && now - op->sms_held_ms < SMS_HELD_WINDOW_MS;
 	if (sms_waiting) {
-		if (!share)
+		if (!sh->percent)
 			return SMS_HELD_WINDOW_MS - (now - op->sms_held_ms) + 1;
 		if (share_wait > wait)
 			wait = share_wait;
@@ -132,9 +157,9 @@ int64_t operator_wait_ms_for(struct operator *op, enum routing_class cls, int64_
 	op->tokens -= 1;
 	/* the share bucket counts every one, so that a flood that started
 	 * while SMS was idle is held at once when SMS comes */
-	*share_tokens -= 1;
-	if (*share_tokens < -1)
-		*share_tokens = -1;
+	sh->tokens -= 1;
+	if (sh->tokens < -1)
+		sh->tokens = -1;
 	return 0;
 }
 

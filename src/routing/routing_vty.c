@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <talloc.h>
+#include <osmocom/core/utils.h>
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/vty.h>
 #include <sigway/common/vty_nodes.h>
@@ -45,8 +46,7 @@ DEFUN(cfg_operator, cfg_operator_cmd, "operator NAME hlr-gt DIGITS map-version <
 		}
 		snprintf(op->name, sizeof(op->name), "%s", argv[0]);
 		op->peer = peer;
-		op->lookup_share = ROUTING_LOOKUP_SHARE_DEFAULT;
-		op->ussd_push_share = ROUTING_USSD_PUSH_SHARE_DEFAULT;
+		operator_shares_default(op);
 		llist_add_tail(&op->list, &g_rt->operators);
 	}
 	snprintf(op->hlr_gt, sizeof(op->hlr_gt), "%s", argv[1]);
@@ -71,21 +71,33 @@ DEFUN(cfg_operator_throughput, cfg_operator_throughput_cmd, "operator NAME throu
 	return CMD_SUCCESS;
 }
 
-DEFUN(cfg_operator_share, cfg_operator_share_cmd, "operator NAME (lookup-share|ussd-push-share) <0-100>",
-      "A network operator\n" "Name\n"
-      "While SMS waits for the operator's throughput, number lookups get at most this share of it\n"
-      "While SMS waits for the operator's throughput, USSD pushes get at most this share of it\n"
-      "Percent (0: none while SMS waits)\n")
+/* The class a keyword of the command names (the VTY passes a choice as
+ * typed: it may be a unique abbreviation) */
+static int class_of_keyword(const char *kw)
+{
+	for (unsigned int c = 0; c < ROUTING_CLASS_COUNT; c++) {
+		const struct routing_class_desc *d = routing_class_desc(c);
+		if (d && !strncmp(d->keyword, kw, strlen(kw)))
+			return c;
+	}
+	return -1;
+}
+
+/* "operator NAME (lookup-share|ussd-push-share) <0-100>": the keywords and
+ * their help come from the classes (routing_vty_init() builds them) */
+DEFUN(cfg_operator_share, cfg_operator_share_cmd, NULL, NULL)
 {
 	struct operator *op = routing_operator(g_rt, argv[0]);
 	if (!op) {
 		vty_out(vty, "%% unknown operator %s (define it first)%s", argv[0], VTY_NEWLINE);
 		return CMD_WARNING;
 	}
-	if (argv[1][0] == 'l')
-		op->lookup_share = atoi(argv[2]);
-	else
-		op->ussd_push_share = atoi(argv[2]);
+	int c = class_of_keyword(argv[1]);
+	if (c < 0) {
+		vty_out(vty, "%% unknown share %s%s", argv[1], VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	op->share[c].percent = atoi(argv[2]);
 	return CMD_SUCCESS;
 }
 
@@ -139,10 +151,12 @@ static int config_write_routing(struct vty *vty)
 			VTY_NEWLINE);
 		if (op->throughput)
 			vty_out(vty, " operator %s throughput %u%s", op->name, op->throughput, VTY_NEWLINE);
-		if (op->lookup_share != ROUTING_LOOKUP_SHARE_DEFAULT)
-			vty_out(vty, " operator %s lookup-share %u%s", op->name, op->lookup_share, VTY_NEWLINE);
-		if (op->ussd_push_share != ROUTING_USSD_PUSH_SHARE_DEFAULT)
-			vty_out(vty, " operator %s ussd-push-share %u%s", op->name, op->ussd_push_share, VTY_NEWLINE);
+		for (unsigned int c = 0; c < ROUTING_CLASS_COUNT; c++) {
+			const struct routing_class_desc *d = routing_class_desc(c);
+			if (d && op->share[c].percent != d->share_default)
+				vty_out(vty, " operator %s %s %u%s", op->name, d->keyword, op->share[c].percent,
+					VTY_NEWLINE);
+		}
 		for (unsigned int i = 0; map_peer_range(op->peer, i); i++)
 			vty_out(vty, " operator %s network-gt %s%s", op->name, map_peer_range(op->peer, i), VTY_NEWLINE);
 	}
@@ -151,9 +165,31 @@ static int config_write_routing(struct vty *vty)
 	return CMD_SUCCESS;
 }
 
+/* The share command's syntax and help from the classes' table */
+static void share_cmd_build(void *ctx)
+{
+	char *str = talloc_strdup(ctx, "operator NAME (");
+	char *doc = talloc_strdup(ctx, "A network operator\n" "Name\n");
+	const char *sep = "";
+	for (unsigned int c = 0; c < ROUTING_CLASS_COUNT; c++) {
+		const struct routing_class_desc *d = routing_class_desc(c);
+		if (!d)
+			continue;
+		str = talloc_asprintf_append(str, "%s%s", sep, d->keyword);
+		doc = talloc_asprintf_append(doc, "%s\n", d->help);
+		sep = "|";
+	}
+	str = talloc_strdup_append(str, ") <0-100>");
+	doc = talloc_strdup_append(doc, "Percent (0: none while SMS waits)\n");
+	OSMO_ASSERT(str && doc);
+	cfg_operator_share_cmd.string = str;
+	cfg_operator_share_cmd.doc = doc;
+}
+
 void routing_vty_init(struct routing *rt)
 {
 	g_rt = rt;
+	share_cmd_build(rt);
 	install_element(CONFIG_NODE, &cfg_routing_cmd);
 	install_node(&routing_node, config_write_routing);
 	install_element(SIGWAY_ROUTING_NODE, &cfg_operator_cmd);

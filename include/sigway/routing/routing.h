@@ -23,6 +23,25 @@
 struct routing;
 struct routing_sri;
 
+/* Who asks for a token of an operator's throughput. SMS has priority; every
+ * other class has a share of its own (struct routing_share). A new class is
+ * a value here and a row of the table in routing.c (its VTY keyword, help
+ * and default share). */
+enum routing_class {
+	ROUTING_CLASS_SMS,	/* the SMS core (operator_wait_ms) */
+	ROUTING_CLASS_LOOKUP,	/* number lookups */
+	ROUTING_CLASS_USSD_PUSH,/* network-initiated USSD (its opening dialogue) */
+	ROUTING_CLASS_COUNT
+};
+
+/* A class's part of an operator's throughput: while SMS waits for it, the
+ * class gets at most percent of it (a bucket of its own) */
+struct routing_share {
+	unsigned int percent;
+	double tokens;
+	int64_t tokens_ms;
+};
+
 struct operator {
 	struct llist_head list;
 	char name[32];
@@ -30,19 +49,23 @@ struct operator {
 	uint8_t map_version;		/* configured; what was learned is the MAP peer's */
 	struct map_peer *peer;		/* the MAP layer's peer of this name (version learning) */
 	unsigned int throughput;	/* new transactions per second towards it, 0: no limit */
-	double tokens;
+	double tokens;			/* the throughput's bucket, every class takes from it */
 	int64_t tokens_ms;
-	/* SMS and lookups share the throughput; while SMS waits for it, lookups
-	 * get at most lookup_share percent of it (their own bucket) */
-	unsigned int lookup_share;
-	double lookup_tokens;
-	int64_t lookup_tokens_ms;
-	/* the same for USSD pushes (network-initiated USSD), a share of their own */
-	unsigned int ussd_push_share;
-	double ussd_push_tokens;
-	int64_t ussd_push_tokens_ms;
+	/* indexed by the class; the SMS entry is unused (SMS has no share) */
+	struct routing_share share[ROUTING_CLASS_COUNT];
 	int64_t sms_held_ms;		/* last time an SMS had to wait for a token */
 };
+
+/* What the configuration calls a class with a share */
+struct routing_class_desc {
+	const char *keyword;		/* "operator NAME <keyword> <0-100>" */
+	const char *help;		/* its VTY help */
+	unsigned int share_default;	/* percent */
+};
+/* NULL for the SMS class (it has priority, no share) */
+const struct routing_class_desc *routing_class_desc(enum routing_class cls);
+/* Every class's share to its default (a new operator) */
+void operator_shares_default(struct operator *op);
 
 struct routing *routing_alloc(void *ctx);
 /* Installs the "routing" node (and, for older configurations, the same
@@ -68,19 +91,12 @@ uint8_t operator_version(const struct operator *op);
  * core's: SMS has priority over lookups. */
 int64_t operator_wait_ms(struct operator *op, int64_t now_ms);
 
-/* Who asks for a token of an operator's throughput */
-enum routing_class {
-	ROUTING_CLASS_SMS,	/* the SMS core (operator_wait_ms) */
-	ROUTING_CLASS_LOOKUP,	/* number lookups */
-	ROUTING_CLASS_USSD_PUSH,/* network-initiated USSD (its opening dialogue) */
-};
-#define ROUTING_LOOKUP_SHARE_DEFAULT 30
-#define ROUTING_USSD_PUSH_SHARE_DEFAULT 10
-/* The same for a class. Lookups take from the same bucket as SMS; while an
- * SMS waited for a token in the last second they also need a token of
- * their own bucket, filled at lookup_share percent of the throughput: a
- * lookup flood leaves SMS at least (100 - lookup_share) percent, and takes
- * everything SMS does not use. USSD pushes likewise, with ussd_push_share. */
+/* The same for a class. Every class takes from the same bucket as SMS;
+ * while an SMS waited for a token in the last second, a class other than
+ * SMS also needs a token of its share's bucket, filled at share percent of
+ * the throughput: a lookup flood leaves SMS at least (100 - lookup share)
+ * percent, and takes everything SMS does not use. USSD pushes likewise,
+ * with a share of their own. */
 int64_t operator_wait_ms_for(struct operator *op, enum routing_class cls, int64_t now_ms);
 
 /* What an audit trail keeps of one MAP dialogue */
