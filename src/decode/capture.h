@@ -34,8 +34,8 @@ struct capture *capture_open_mem(void *ctx, const uint8_t *buf, size_t len);
  * call after it returns -1 again (capture_error() says what is wrong) */
 int capture_next(struct capture *c, struct capture_frame *fr);
 
-/* After -1: where and what, e.g. "offset 1208, after frame 12: truncated
- * Enhanced Packet Block (124 octets long, 60 in the file)" */
+/* After -1: where and what, e.g. "offset 1508, after frame 12: truncated
+ * Enhanced Packet Block (300 octets long, 60 in the file)" */
 const char *capture_error(const struct capture *c);
 
 /* "pcap" or "pcapng" once the first capture_next() has read the file's header, else NULL */

@@ -1,12 +1,22 @@
-/* sigway-decode: prints the SCCP, TCAP, MAP and SMS TPDU fields of a pcap (or
- * of one hex string) as JSON lines, one object per SCCP message, using the
- * same codecs as the gateway. For engineers reading traffic, and for tests.
+/* sigway-decode: prints the SCCP, TCAP, MAP and SMS TPDU fields of a capture
+ * file (or of one hex string) as JSON lines, one object per SCCP message,
+ * using the same codecs as the gateway. For engineers reading traffic, and
+ * for tests.
  *
- *   sigway-decode [--ansi] FILE.pcap
+ *   sigway-decode [--ansi] FILE
  *   sigway-decode --hex HEX (sccp|tcap)
  *
- * Stacks read from a pcap: Ethernet or Linux cooked / IPv4 / SCTP (M3UA DATA,
- * M2UA or M2PA user data + MTP3) or TCP (IPA), and linktype 141 (MTP3).
+ * FILE is classic pcap (either byte order, microsecond or nanosecond
+ * timestamps) or pcapng (what tshark, dumpcap and Wireshark write: several
+ * sections, each interface with its own link type; Enhanced, Simple and
+ * obsolete Packet Blocks), read by capture.c. "frame" is the frame's number
+ * in the file, as tshark counts. A truncated or corrupt file prints the
+ * frames before the fault, then the fault (offset, frame, what) on stderr,
+ * and exits 1.
+ *
+ * Link types decoded: 1 (Ethernet) and 113 (Linux cooked) / IPv4 / SCTP
+ * (M3UA DATA, M2UA or M2PA user data + MTP3) or TCP (IPA), and 141 (MTP3);
+ * frames of any other link type are counted but print nothing.
  * Segmented XUDTs are reassembled: the TCAP of the whole message is shown
  * with the segment that completed it. MTP3 routing
  * labels are ITU unless --ansi. */
