@@ -18,6 +18,7 @@
  * against CAPTURE_BLOCK_MAX), and a file that ends inside a header, record
  * or block. A file that ends between two of them ends cleanly. */
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -66,6 +67,7 @@ struct capture {
 	uint32_t n_ifaces;
 
 	unsigned long frames;
+	int read_errno;			/* FILE: why fread() stopped short, when it was not the end */
 	bool failed;
 	char err[200];
 };
@@ -110,13 +112,24 @@ __attribute__((format(printf, 3, 4)))
 static int fail(struct capture *c, uint64_t at, const char *fmt, ...)
 {
 	int n = snprintf(c->err, sizeof(c->err), "offset %" PRIu64 ", after frame %lu: ", at, c->frames);
+	c->failed = true;
+	if (n <= 0 || (size_t)n >= sizeof(c->err))
+		return -1;
+	if (c->read_errno) {	/* what looked like the end of the file was not */
+		snprintf(c->err + n, sizeof(c->err) - (size_t)n, "read error: %s", strerror(c->read_errno));
+		return -1;
+	}
 	va_list ap;
 	va_start(ap, fmt);
-	if (n > 0 && (size_t)n < sizeof(c->err))
-		vsnprintf(c->err + n, sizeof(c->err) - (size_t)n, fmt, ap);
+	vsnprintf(c->err + n, sizeof(c->err) - (size_t)n, fmt, ap);
 	va_end(ap);
-	c->failed = true;
 	return -1;
+}
+
+/* The clean end of the file between two records or blocks: 0, unless reading failed */
+static int end(struct capture *c, uint64_t at)
+{
+	return c->read_errno ? fail(c, at, "read error") : 0;
 }
 
 /* The next n octets (n <= CAPTURE_BLOCK_MAX) in *p: how many there are, n
@@ -151,6 +164,8 @@ static size_t take(struct capture *c, size_t n, const uint8_t **p)
 	memmove(c->peeked, c->peeked + got, c->n_peeked - got);
 	c->n_peeked -= got;
 	got += fread(c->buf + got, 1, n - got, c->f);
+	if (got < n && ferror(c->f))
+		c->read_errno = errno ? errno : EIO;
 	*p = c->buf;
 	c->off += got;
 	return got;
@@ -165,6 +180,8 @@ static size_t peek_magic(struct capture *c, uint8_t magic[4])
 		return got;
 	}
 	c->n_peeked = fread(c->peeked, 1, 4, c->f);
+	if (c->n_peeked < 4 && ferror(c->f))
+		c->read_errno = errno ? errno : EIO;
 	memcpy(magic, c->peeked, c->n_peeked);
 	return c->n_peeked;
 }
@@ -203,7 +220,7 @@ static int pcap_next(struct capture *c, struct capture_frame *fr)
 	if (!h)
 		return fail(c, at, "out of memory");
 	if (got == 0)
-		return 0;
+		return end(c, at);
 	if (got < 16)
 		return fail(c, at, "truncated record header (%zu of 16 octets)", got);
 	uint32_t incl = u32(c, h + 8), orig = u32(c, h + 12);
@@ -327,7 +344,7 @@ static int pcapng_next(struct capture *c, struct capture_frame *fr)
 		if (!p)
 			return fail(c, at, "out of memory");
 		if (got == 0)
-			return 0;
+			return end(c, at);
 		if (got < 8)
 			return fail(c, at, "truncated block header (%zu of 8 octets)", got);
 		memcpy(hdr, p, 8);
@@ -384,7 +401,7 @@ static int read_header(struct capture *c)
 	uint8_t m[4];
 	size_t got = peek_magic(c, m);
 	if (got == 0)
-		return fail(c, 0, "empty file");
+		return fail(c, 0, "empty file");	/* or the read error, fail() says which */
 	if (got < 4)
 		return fail(c, 0, "not a capture file: %zu octets", got);
 	uint32_t le = osmo_load32le(m), be = osmo_load32be(m);

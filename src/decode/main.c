@@ -29,9 +29,6 @@ static int read_capture(void *ctx, const char *path)
 	if (rc < 0) {
 		fflush(stdout);	/* the frames before the fault come first */
 		fprintf(stderr, "sigway-decode: %s: %s\n", path, c ? capture_error(c) : "out of memory");
-	} else if (ferror(f)) {
-		rc = -1;
-		fprintf(stderr, "sigway-decode: cannot read %s\n", path);
 	}
 	talloc_free(c);
 	fclose(f);

@@ -330,6 +330,9 @@ class CaptureFormats(unittest.TestCase):
         rc, _, err = decode(self.path('does-not-exist'))
         self.assertEqual(rc, 1)
         self.assertIn('cannot read', err)
+        # a read that fails is not the end of the file
+        self.assertEqual(decode(self.tmp.name), (1, b'', 'sigway-decode: %s: offset 0, after frame 0: read error: '
+                                                        'Is a directory\n' % self.tmp.name))
 
     def _write(self, b, name='file'):
         dst = self.path(name)
