@@ -7,7 +7,8 @@ Each capture of tests/captures is rewritten, in a temporary directory, by
 editcap (pcapng, nanosecond pcap) and by the writer below (big-endian pcap;
 pcapng sections in either byte order holding Enhanced, Simple and obsolete
 Packet Blocks among blocks the reader must skip): the output of each must be
-byte for byte the classic pcap's. Then: two sections and several interfaces
+byte for byte the classic pcap's; so must the output of the Ethernet captures
+rewritten to Linux cooked v1/v2 and raw IP. Then: two sections and several interfaces
 of different link types in one file (mergecap, and files concatenated);
 files cut inside a record or block; corrupt lengths, interface ids and
 captured lengths; a record larger than the old 256 KiB buffer.
@@ -193,6 +194,31 @@ class CaptureFormats(unittest.TestCase):
                     with open(dst, 'wb') as f:
                         f.write(b)
                     self.assertEqual(tshark_frames(dst), len(frames))	# the writer writes pcapng
+                    self.same_as_classic(name, opts, dst)
+
+    def test_link_types(self):
+        """the Ethernet captures' frames as Linux cooked v1 and v2 (tshark -i any) and as
+        raw IP (a tun device) read the same (a frame of no IPv4 stays, as IPv6, so that
+        the frame numbers stay)"""
+        for name, opts in FILES:
+            linktype, frames = read_pcap(os.path.join(CAPTURES, name))
+            if linktype != 1:
+                continue
+            for to in (113, 276, 101, 228):
+                with self.subTest(name=name, linktype=to):
+                    out = []
+                    for sec, frac, orig, d in frames:
+                        ethertype, payload = d[12:14], d[14:]
+                        if to == 113:
+                            d = struct.pack('>HHH', 0, 1, 6) + d[6:12] + b'\0\0' + ethertype + payload
+                        elif to == 276:
+                            d = ethertype + b'\0\0' + struct.pack('>IHBB', 1, 1, 0, 6) + d[6:12] + b'\0\0' + payload
+                        else:
+                            d = payload if ethertype == b'\x08\x00' else b'\x60' + bytes(39)
+                        out.append((sec, frac, len(d), d))
+                    dst = self.path('%s.%d.pcap' % (name, to))
+                    write_pcap(dst, to, out)
+                    self.assertEqual(tshark_frames(dst), len(frames))
                     self.same_as_classic(name, opts, dst)
 
     def test_simple_packet_block_snap_length(self):
