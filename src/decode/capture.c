@@ -271,8 +271,8 @@ static int section_start(struct capture *c, uint64_t at, const uint8_t *bom, con
 	else if (osmo_load32be(bom) == PCAPNG_BOM)
 		c->big_endian = true;
 	else
-		return fail(c, at, "Section Header Block: byte-order magic %02x%02x%02x%02x is not 1a2b3c4d in either order",
-			    bom[0], bom[1], bom[2], bom[3]);
+		return fail(c, at, "Section Header Block: byte-order magic %02x%02x%02x%02x is not 1a2b3c4d "
+			    "in either order", bom[0], bom[1], bom[2], bom[3]);
 	if (body) {
 		uint16_t major = u16(c, body), minor = u16(c, body + 2);
 		if (major != 1)
@@ -353,8 +353,8 @@ static int pcapng_next(struct capture *c, struct capture_frame *fr)
 			/* its length is in the byte order the magic after it gives */
 			got = take(c, 4, &p);
 			if (got < 4)
-				return p ? fail(c, at, "truncated Section Header Block (%zu octets in the file)", 8 + got) :
-					   fail(c, at, "out of memory");
+				return p ? fail(c, at, "truncated Section Header Block (%zu octets in the file)",
+						8 + got) : fail(c, at, "out of memory");
 			memcpy(hdr + 8, p, 4);
 			if (section_start(c, at, hdr + 8, NULL) < 0)
 				return -1;
@@ -362,14 +362,15 @@ static int pcapng_next(struct capture *c, struct capture_frame *fr)
 		}
 		uint32_t len = u32(c, hdr + 4);
 		if (len % 4 || len < block_min(type) || len > CAPTURE_BLOCK_MAX)
-			return fail(c, at, "%s type 0x%08" PRIx32 " of length %" PRIu32 " (must be a multiple of 4, "
-				    "%" PRIu32 " to %u)", block_name(type), type, len, block_min(type), CAPTURE_BLOCK_MAX);
+			return fail(c, at, "%s type 0x%08" PRIx32 " of length %" PRIu32 " (must be a multiple "
+				    "of 4, %" PRIu32 " to %u)", block_name(type), type, len, block_min(type),
+				    CAPTURE_BLOCK_MAX);
 		got = take(c, len - hlen, &p);
 		if (!p)
 			return fail(c, at, "out of memory");
 		if (got < len - hlen)
-			return fail(c, at, "truncated %s (%" PRIu32 " octets long, %zu in the file)", block_name(type),
-				    len, hlen + got);
+			return fail(c, at, "truncated %s (%" PRIu32 " octets long, %zu in the file)",
+				    block_name(type), len, hlen + got);
 		uint32_t body_len = len - hlen - 4, trailer = u32(c, p + body_len);
 		if (trailer != len)
 			return fail(c, at, "%s: trailing length %" PRIu32 " differs from the leading %" PRIu32,
