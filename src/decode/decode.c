@@ -1,12 +1,23 @@
-/* sigway-decode: prints the SCCP, TCAP, MAP and SMS TPDU fields of a pcap (or
- * of one hex string) as JSON lines, one object per SCCP message, using the
- * same codecs as the gateway. For engineers reading traffic, and for tests.
+/* sigway-decode: prints the SCCP, TCAP, MAP and SMS TPDU fields of a capture
+ * file (or of one hex string) as JSON lines, one object per SCCP message,
+ * using the same codecs as the gateway. For engineers reading traffic, and
+ * for tests.
  *
- *   sigway-decode [--ansi] FILE.pcap
+ *   sigway-decode [--ansi] FILE
  *   sigway-decode --hex HEX (sccp|tcap)
  *
- * Stacks read from a pcap: Ethernet or Linux cooked / IPv4 / SCTP (M3UA DATA,
- * M2UA or M2PA user data + MTP3) or TCP (IPA), and linktype 141 (MTP3).
+ * FILE is classic pcap (either byte order, microsecond or nanosecond
+ * timestamps) or pcapng (what tshark, dumpcap and Wireshark write: several
+ * sections, each interface with its own link type; Enhanced, Simple and
+ * obsolete Packet Blocks), read by capture.c. "frame" is the frame's number
+ * in the file, as tshark counts. A truncated or corrupt file prints the
+ * frames before the fault, then the fault (offset, frame, what) on stderr,
+ * and exits 1.
+ *
+ * Link types decoded: 1 (Ethernet), 113 and 276 (Linux cooked v1, v2), 101
+ * and 228 (raw IP) / IPv4 / SCTP (M3UA DATA, M2UA or M2PA user data + MTP3)
+ * or TCP (IPA), and 141 (MTP3); frames of any other link type are counted
+ * but print nothing.
  * Segmented XUDTs are reassembled: the TCAP of the whole message is shown
  * with the segment that completed it. MTP3 routing
  * labels are ITU unless --ansi. */
@@ -491,12 +502,21 @@ static void ethernet(const uint8_t *p, size_t len, size_t hdr)
 }
 
 
+/* Linux cooked v2 (tshark -i any -y LINUX_SLL2): the protocol type comes first */
+static void linux_sll2(const uint8_t *p, size_t len)
+{
+	if (len >= 20 && be16(p) == 0x0800)
+		ipv4(p + 20, len - 20);
+}
+
 void decode_link_frame(uint32_t linktype, const uint8_t *pkt, size_t len)
 {
 	switch (linktype) {
 	case 1: ethernet(pkt, len, 14); break;		/* Ethernet */
+	case 101: case 228: ipv4(pkt, len); break;	/* raw IP (a tun device), raw IPv4 */
 	case 113: ethernet(pkt, len, 16); break;	/* Linux cooked */
 	case 141: mtp3(pkt, len); break;		/* MTP3 */
+	case 276: linux_sll2(pkt, len); break;		/* Linux cooked v2 */
 	default: break;
 	}
 }

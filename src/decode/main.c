@@ -1,41 +1,38 @@
 /* sigway-decode: command line (see decode.c for what it prints). */
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <talloc.h>
+#include "capture.h"
 #include "decode.h"
 
-static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]; }
-
-static int read_pcap(const char *path)
+/* Prints every frame of the capture at path; a file that cannot be read to
+ * its end (truncated, corrupt) gives the frames before the fault, then the
+ * fault on stderr and 1 */
+static int read_capture(void *ctx, const char *path)
 {
 	FILE *f = fopen(path, "rb");
-	uint8_t gh[24], rh[16];
-	if (!f || fread(gh, 1, 24, f) != 24) {
-		fprintf(stderr, "sigway-decode: cannot read %s\n", path);
+	if (!f) {
+		fprintf(stderr, "sigway-decode: cannot read %s: %s\n", path, strerror(errno));
 		return 1;
 	}
-	uint32_t magic = gh[0] | gh[1] << 8 | gh[2] << 16 | (uint32_t)gh[3] << 24;
-	bool swap = magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1;
-	if (!swap && magic != 0xa1b2c3d4 && magic != 0xa1b23c4d) {
-		fprintf(stderr, "sigway-decode: %s is not a pcap file\n", path);
-		fclose(f);
-		return 1;
+	struct capture *c = capture_open_file(ctx, f);
+	struct capture_frame fr;
+	int rc = c ? 0 : -1;
+	while (c && (rc = capture_next(c, &fr)) > 0) {
+		decode_frame_no = fr.number;
+		decode_link_frame(fr.linktype, fr.data, fr.len);
 	}
-#define U32(b) (swap ? be32(b) : (uint32_t)((b)[0] | (b)[1] << 8 | (b)[2] << 16 | (uint32_t)(b)[3] << 24))
-	uint32_t linktype = U32(gh + 20);
-	static uint8_t pkt[262144];
-	while (fread(rh, 1, 16, f) == 16) {
-		uint32_t incl = U32(rh + 8);
-		if (incl > sizeof(pkt) || fread(pkt, 1, incl, f) != incl)
-			break;
-		decode_frame_no++;
-		decode_link_frame(linktype, pkt, incl);
+	if (rc < 0) {
+		fflush(stdout);	/* the frames before the fault come first */
+		fprintf(stderr, "sigway-decode: %s: %s\n", path, c ? capture_error(c) : "out of memory");
 	}
-#undef U32
+	talloc_free(c);
 	fclose(f);
-	return 0;
+	return rc < 0 ? 1 : 0;
 }
 
 static int from_hex(const char *hex, const char *layer)
@@ -71,7 +68,7 @@ int main(int argc, char **argv)
 	if (i + 2 < argc + 0 && !strcmp(argv[i], "--hex"))
 		return from_hex(argv[i + 1], argv[i + 2]);
 	if (i + 1 == argc && strcmp(argv[i], "--hex"))
-		return read_pcap(argv[i]);
-	fprintf(stderr, "usage: sigway-decode [--ansi] FILE.pcap | sigway-decode --hex HEX (sccp|tcap)\n");
+		return read_capture(NULL, argv[i]);
+	fprintf(stderr, "usage: sigway-decode [--ansi] FILE (pcap or pcapng) | sigway-decode --hex HEX (sccp|tcap)\n");
 	return 2;
 }

@@ -1,6 +1,7 @@
-/* libFuzzer harness: sigway-decode's transport parsing (Ethernet, IPv4, SCTP
- * with M3UA/M2UA/M2PA, TCP with IPA, MTP3) down to the codecs. The first
- * octet picks the link type and the MTP3 label format. What it prints must
+/* libFuzzer harness: sigway-decode's transport parsing (Ethernet, Linux
+ * cooked v1/v2, raw IP, IPv4, SCTP with M3UA/M2UA/M2PA, TCP with IPA, MTP3)
+ * down to the codecs. The first octet picks the link type and the MTP3
+ * label format. What it prints must
  * be safe on a terminal: UTF-8, no control character but the newlines, no
  * C1 control, no bidi mark or override, no line separator. */
 
@@ -42,7 +43,8 @@ static void check_terminal_safe(const uint8_t *p, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint32_t linktypes[] = { 1, 113, 141 };
+	/* the first three as the committed corpus was made with */
+	static const uint32_t linktypes[] = { 1, 113, 141, 101, 276, 228 };
 	static uint8_t out[1 << 20];
 	static bool ready;
 	if (!ready) {
@@ -55,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	decode_ansi = data[0] & 0x80;
-	decode_link_frame(linktypes[(data[0] & 0x7f) % 3], data + 1, size - 1);
+	decode_link_frame(linktypes[(data[0] & 0x7f) % 6], data + 1, size - 1);
 	fflush(stdout);
 	ssize_t n = pread(STDOUT_FILENO, out, sizeof(out), 0);
 	if (n > 0 && (size_t)n < sizeof(out))	/* a full buffer may end inside a character */

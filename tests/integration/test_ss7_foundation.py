@@ -6,6 +6,7 @@ Every dialogue is captured on the wire and judged by tshark's decode.
 usage: test_ss7_foundation.py BUILD_DIR
 """
 
+import json
 import os
 import re
 import subprocess
@@ -108,6 +109,18 @@ class Foundation(sn.NetworkTestCase):
         bad = [m for m in self.msgs if m['malformed']]
         self.assertFalse([m['frame'] for m in bad if len(m.get('sccp.called.digits', '')) <= 32],
                          'tshark: malformed frames')
+
+    def test_sigway_decode_reads_the_capture(self):
+        """sigway-decode reads the capture tshark wrote (pcapng, with its options and
+        statistics block) and finds the SCCP messages tshark finds, frame by frame"""
+        with open(self.net.pcap, 'rb') as f:
+            self.assertEqual(f.read(4), b'\x0a\x0d\x0d\x0a', 'tshark writes pcapng')
+        p = subprocess.run([os.path.join(self.build, 'src', 'decode', 'sigway-decode'), self.net.pcap],
+                           capture_output=True, text=True)
+        self.assertEqual((p.returncode, p.stderr), (0, ''))
+        ours = sorted(json.loads(line)['frame'] for line in p.stdout.splitlines())
+        self.assertEqual(ours, sorted(m['frame'] for m in self.net.decoded()))
+        self.assertGreater(len(ours), 10)
 
     def test_begin_end_with_result(self):
         d = dialogue(self.msgs, tid_of(self.results['basic']))
