@@ -13,7 +13,7 @@ libraries (libmicrohttpd, libcurl, jansson, libxml2, nettle, SQLite):
   user abort, and a USSN push; over GSUP (a real osmo-hlr, sigwayd its
   External USSD Entity): a 3-round session and one the handset abandons;
 - then sigway-billing, sigway-audit and sigway-decode (under valgrind) read
-  what the run left.
+  what the run left (the store, tshark's pcapng capture).
 
 No invalid access, no uninitialised value used, no definite or indirect
 leak, every process exits 0. Runs the non-sanitizer build (valgrind and ASan
@@ -261,15 +261,8 @@ class ServicesUnderValgrind(sn.UssdSessions, unittest.TestCase):
                                   cls.net.db),
             'sigway-audit': run(os.path.join(cls.build, 'src/smsc/sigway-audit'), '--db', cls.net.db,
                                 '491730000001'),
-            'sigway-decode': run(os.path.join(cls.build, 'src/decode/sigway-decode'), cls.pcap()),
+            'sigway-decode': run(os.path.join(cls.build, 'src/decode/sigway-decode'), cls.net.pcap),
         }
-
-    @classmethod
-    def pcap(cls):
-        # TEMPORARY until sigway-decode reads pcapng
-        out = cls.net.pcap + '.classic'
-        subprocess.run(['editcap', '-F', 'pcap', cls.net.pcap, out], check=True)
-        return out
 
     # ------------------------------------------------------------ what it must show
     def test_lookups_answered(self):
