@@ -486,6 +486,7 @@ class Network:
             tcaps = _as_list(layers.get('tcap'))
             maps = _as_list(layers.get('gsm_map'))
             smss = _as_list(layers.get('gsm_sms'))
+            malformed = '_ws.malformed' in json.dumps(pkt)     # once a frame: a flood's carries hundreds
             for i, s in enumerate(sccps):
                 d = {'frame': int(layers['frame']['frame.number']),
                      'time': float(layers['frame']['frame.time_relative'])}
@@ -498,7 +499,7 @@ class Network:
                     # the TPDU inside, when this message carries one
                     if smss and 'gsm_map.sm.sm_RP_UI' in json.dumps(maps[i]):
                         _flatten(smss.pop(0), d)
-                d['malformed'] = '_ws.malformed' in json.dumps(pkt)
+                d['malformed'] = malformed
                 msgs.append(d)
         return msgs
 
