@@ -658,6 +658,11 @@ void map_instance_set_dialogue_timeout(struct map_instance *mi, unsigned int sec
 	tcap_instance_set_dialogue_timeout(mi->tcap, seconds);
 }
 
+int map_instance_share_limits(struct map_instance *mi, struct map_instance *with)
+{
+	return tcap_instance_share_limits(mi->tcap, with->tcap);
+}
+
 unsigned int map_instance_live_dialogues(const struct map_instance *mi) { return mi->live; }
 struct rate_ctr_group *map_instance_ctrg(struct map_instance *mi) { return mi->ctrg; }
 struct rate_ctr_group *map_instance_tcap_ctrg(struct map_instance *mi) { return tcap_instance_ctrg(mi->tcap); }

@@ -39,6 +39,7 @@ static struct {
 	uint32_t flood_tid;
 	char flood_from[SCCP_GT_DIGITS_MAX + 1];
 	char flood_to[SCCP_GT_DIGITS_MAX + 1];
+	uint8_t flood_to_ssn;
 } atk;
 
 static void rx(void *priv, const struct sccp_unitdata *ud)
@@ -116,7 +117,7 @@ static void flood_cb(void *data)
 		map_acn(&tx.dialogue.acn, MAP_AC_NETWORK_USSD, 2);
 		/* from the attacker's own SSN: every answer (a refusal, a USSD menu) ends
 		 * here, nothing in netsim's MAP instances answers for it */
-		send_tcap(atk.flood_to, SCCP_SSN_MSC, atk.flood_from, ATTACK_SSN, &tx);
+		send_tcap(atk.flood_to, atk.flood_to_ssn, atk.flood_from, ATTACK_SSN, &tx);
 	}
 	if (atk.flood_left)
 		osmo_timer_schedule(&atk.flood_timer, 0, 1000);
@@ -172,18 +173,37 @@ DEFUN(attack_forge_sri, attack_forge_sri_cmd, "attack forge-sri-answer from-gt G
 	return CMD_SUCCESS;
 }
 
-DEFUN(attack_begin_flood, attack_begin_flood_cmd, "attack begin-flood <1-10000000> from-gt GT to-gt GT",
-      "Act as a hostile network\n" "USSD Begins (processUnstructuredSS-Request) nobody continues\n" "How many\n"
-      "From\n" "Calling GT\n" "To\n" "The gateway's GT\n")
+#define BEGIN_FLOOD_STR "attack begin-flood <1-10000000> from-gt GT to-gt GT"
+#define BEGIN_FLOOD_HELP "Act as a hostile network\n" "USSD Begins (processUnstructuredSS-Request) nobody continues\n" \
+	"How many\n" "From\n" "Calling GT\n" "To\n" "The gateway's GT\n"
+
+static int begin_flood(struct vty *vty, const char **argv, uint8_t to_ssn)
 {
 	if (!gt_ok(vty, argv[1]) || !gt_ok(vty, argv[2]))
 		return CMD_WARNING;
+	if (atk.flood_left) {
+		vty_out(vty, "%% a flood is still running (show attack)%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
 	atk.flood_left = strtoull(argv[0], NULL, 10);
 	osmo_strlcpy(atk.flood_from, argv[1], sizeof(atk.flood_from));
 	osmo_strlcpy(atk.flood_to, argv[2], sizeof(atk.flood_to));
+	atk.flood_to_ssn = to_ssn;
 	osmo_timer_schedule(&atk.flood_timer, 0, 0);
 	vty_out(vty, "flooding%s", VTY_NEWLINE);
 	return CMD_SUCCESS;
+}
+
+DEFUN(attack_begin_flood, attack_begin_flood_cmd, BEGIN_FLOOD_STR, BEGIN_FLOOD_HELP)
+{
+	return begin_flood(vty, argv, SCCP_SSN_MSC);
+}
+
+/* the called subsystem: a gateway that serves USSD on the gsmSCF's (147) */
+DEFUN(attack_begin_flood_ssn, attack_begin_flood_ssn_cmd, BEGIN_FLOOD_STR " to-ssn <2-254>",
+      BEGIN_FLOOD_HELP "To the subsystem (without: 8, the MSC's)\n" "SSN (147: the gsmSCF's)\n")
+{
+	return begin_flood(vty, argv, (uint8_t)atoi(argv[3]));
 }
 
 /* MO from a foreign MSC, to a wrong SC, without originator, odd UCS2 */
@@ -264,6 +284,7 @@ void netsim_attack_vty_init(void)
 {
 	install_element(ENABLE_NODE, &attack_forge_sri_cmd);
 	install_element(ENABLE_NODE, &attack_begin_flood_cmd);
+	install_element(ENABLE_NODE, &attack_begin_flood_ssn_cmd);
 	install_element(ENABLE_NODE, &attack_mo_cmd);
 	install_element(ENABLE_NODE, &attack_alert_cmd);
 	install_element(ENABLE_NODE, &attack_relay_cmd);

@@ -215,7 +215,9 @@ static void ussd_vty_init(struct ussdgw *ugw)
  * networkUnstructuredSs on the gateway's MAP instance (mi may be NULL: GSUP
  * only), and the GSUP transport when a "gsup" node is configured too */
 /* USSD on a subsystem of its own (the gsmSCF's, 147) gets a MAP instance
- * of its own there, with the same limits; on 8 it shares the services' */
+ * of its own there; on 8 it shares the services'. Either way the `tcap`
+ * node's limits hold for both subsystems together: a flood on 147 must not
+ * get a second max-dialogues, nor a peer a second max-dialogues-per-peer */
 static struct map_instance *ussd_map_instance(void *ctx, struct ss7_stack *stack, struct ussdgw *ugw,
 					      struct map_instance *mi)
 {
@@ -224,6 +226,11 @@ static struct map_instance *ussd_map_instance(void *ctx, struct ss7_stack *stack
 	struct map_instance *umi = map_instance_start(ctx, stack->sccp, ussdgw_ssn(ugw));
 	if (!umi) {
 		fprintf(stderr, "sigwayd: cannot serve USSD on SSN %u (in use?)\n", ussdgw_ssn(ugw));
+		return NULL;
+	}
+	if (map_instance_share_limits(umi, mi) < 0) {
+		fprintf(stderr, "sigwayd: the USSD subsystem cannot share the TCAP limits\n");
+		map_instance_free(umi);
 		return NULL;
 	}
 	map_vty_add_instance("ussd", umi);

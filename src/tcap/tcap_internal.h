@@ -63,6 +63,15 @@ struct tcap_peer_count {
 	unsigned int n;
 };
 
+/* The limits and what counts against them, for one instance or several
+ * sharing them (tcap_instance_share_limits()); freed with its last user */
+struct tcap_budget {
+	struct tcap_limits limits;
+	unsigned int live;		/* the live dialogues of all its instances */
+	unsigned int users;		/* the instances counting against it */
+	DECLARE_HASHTABLE(peers, 8);
+};
+
 struct tcap_instance {
 	struct sccp_sap_down down;
 	struct tcap_user_ops ops;
@@ -71,10 +80,9 @@ struct tcap_instance {
 	 * predict the next one */
 	uint32_t tid_pool[256];
 	unsigned int tid_pool_left;
-	struct tcap_limits limits;
+	struct tcap_budget *budget;	/* its own, or one shared with other instances */
 	tcap_answer_check_t answer_check;
-	DECLARE_HASHTABLE(peers, 8);
-	unsigned int live;
+	unsigned int live;		/* this instance's live dialogues */
 	unsigned int dialogue_timeout_s;
 	struct rate_ctr_group *ctrg;
 	DECLARE_HASHTABLE(dialogues, 12);

@@ -136,9 +136,44 @@ void tcap_instance_set_dialogue_timeout(struct tcap_instance *inst, unsigned int
 const struct tcap_limits tcap_limits_default = { .max_dialogues = 100000, .max_per_peer = 20000,
 						.peer_prefix_digits = 6 };
 
+static struct tcap_budget *budget_new(const struct tcap_limits *l)
+{
+	/* no parent: it lives as long as one of the instances sharing it */
+	struct tcap_budget *b = talloc_zero(NULL, struct tcap_budget);
+	if (!b)
+		return NULL;
+	b->limits = *l;
+	b->users = 1;
+	hash_init(b->peers);
+	return b;
+}
+
+static void budget_put(struct tcap_budget *b)
+{
+	if (--b->users == 0)
+		talloc_free(b);		/* no dialogue counts in it: its peers are gone too */
+}
+
 void tcap_instance_set_limits(struct tcap_instance *inst, const struct tcap_limits *l)
 {
-	inst->limits = *l;
+	inst->budget->limits = *l;
+}
+
+int tcap_instance_share_limits(struct tcap_instance *inst, struct tcap_instance *with)
+{
+	if (inst->live)
+		return -EBUSY;	/* its dialogues are counted in its old budget */
+	if (inst->budget == with->budget)
+		return 0;
+	budget_put(inst->budget);
+	inst->budget = with->budget;
+	inst->budget->users++;
+	return 0;
+}
+
+unsigned int tcap_instance_live_dialogues_shared(const struct tcap_instance *inst)
+{
+	return inst->budget->live;
 }
 
 void tcap_instance_set_answer_check(struct tcap_instance *inst, tcap_answer_check_t check)
@@ -157,6 +192,7 @@ static int instance_destructor(struct tcap_instance *inst)
 		dlg->busy = 0;
 		tcap_dialogue_free(dlg);
 	}
+	budget_put(inst->budget);
 	rate_ctr_group_free(inst->ctrg);
 	return 0;
 }
@@ -171,10 +207,16 @@ struct tcap_instance *tcap_instance_alloc(void *ctx, const struct sccp_sap_down 
 	inst->ops = *ops;
 	inst->priv = inst_priv;
 	inst->dialogue_timeout_s = 60;
-	inst->limits = tcap_limits_default;
-	hash_init(inst->dialogues);
-	hash_init(inst->peers);
 	inst->ctrg = rate_ctr_group_alloc(inst, &tcap_ctrg_desc, tcap_instance_idx++);
+	inst->budget = budget_new(&tcap_limits_default);
+	if (!inst->ctrg || !inst->budget) {
+		if (inst->ctrg)
+			rate_ctr_group_free(inst->ctrg);
+		talloc_free(inst->budget);
+		talloc_free(inst);
+		return NULL;
+	}
+	hash_init(inst->dialogues);
 	talloc_set_destructor(inst, instance_destructor);
 	return inst;
 }
@@ -222,7 +264,8 @@ static uint32_t allocate_tid(struct tcap_instance *inst)
 
 struct tcap_dialogue *tcap_dialogue_new(struct tcap_instance *inst)
 {
-	if (inst->limits.max_dialogues && inst->live >= inst->limits.max_dialogues) {
+	struct tcap_budget *b = inst->budget;
+	if (b->limits.max_dialogues && b->live >= b->limits.max_dialogues) {
 		tcap_ctr_inc(inst, TCAP_CTR_LIMIT_TOTAL);
 		return NULL;
 	}
@@ -240,16 +283,17 @@ struct tcap_dialogue *tcap_dialogue_new(struct tcap_instance *inst)
 	}
 	hash_add(inst->dialogues, &dlg->hnode, dlg->local_tid);
 	inst->live++;
+	b->live++;
 	tcap_ctr_inc(inst, TCAP_CTR_DIALOGUES);
 	return dlg;
 }
 
 /* ------------------------------------------------------- per-peer limit */
 
-static void peer_key(char *key, size_t len, const struct tcap_instance *inst, const struct sccp_addr *a)
+static void peer_key(char *key, size_t len, const struct tcap_budget *b, const struct sccp_addr *a)
 {
 	if (a->gti != SCCP_GTI_NONE && a->gt.digits[0])
-		snprintf(key, len, "%.*s", (int)inst->limits.peer_prefix_digits, a->gt.digits);
+		snprintf(key, len, "%.*s", (int)b->limits.peer_prefix_digits, a->gt.digits);
 	else
 		snprintf(key, len, "pc%u", a->pc);
 }
@@ -262,23 +306,24 @@ static uint32_t key_hash(const char *k)
 	return h;
 }
 
-/* Counts a dialogue the network opened; false when its peer is at the limit */
-static bool peer_take(struct tcap_instance *inst, struct tcap_dialogue *dlg, const struct sccp_addr *calling)
+/* Counts a dialogue the network opened (in whatever instance of the
+ * budget); false when its peer is at the limit */
+static bool peer_take(struct tcap_budget *b, struct tcap_dialogue *dlg, const struct sccp_addr *calling)
 {
 	char key[SCCP_GT_DIGITS_MAX + 1];
 	struct tcap_peer_count *pc;
-	peer_key(key, sizeof(key), inst, calling);
+	peer_key(key, sizeof(key), b, calling);
 	uint32_t h = key_hash(key);
-	hash_for_each_possible(inst->peers, pc, hnode, h)
+	hash_for_each_possible(b->peers, pc, hnode, h)
 		if (!strcmp(pc->prefix, key))
 			goto found;
-	pc = talloc_zero(inst, struct tcap_peer_count);
+	pc = talloc_zero(b, struct tcap_peer_count);
 	if (!pc)
 		return false;
 	osmo_strlcpy(pc->prefix, key, sizeof(pc->prefix));
-	hash_add(inst->peers, &pc->hnode, h);
+	hash_add(b->peers, &pc->hnode, h);
 found:
-	if (inst->limits.max_per_peer && pc->n >= inst->limits.max_per_peer)
+	if (b->limits.max_per_peer && pc->n >= b->limits.max_per_peer)
 		return false;
 	pc->n++;
 	dlg->peer = pc;
@@ -314,6 +359,7 @@ void tcap_dialogue_free(struct tcap_dialogue *dlg)
 	hash_del(&dlg->hnode);
 	peer_put(dlg);
 	dlg->inst->live--;
+	dlg->inst->budget->live--;
 	osmo_fsm_inst_free(dlg->fi);
 	talloc_free(dlg);
 }
@@ -439,10 +485,10 @@ static void rx_begin(struct tcap_instance *inst, const struct sccp_unitdata *ud,
 		send_p_abort(inst, ud, m->otid, m->otid_len, TCAP_PA_RESOURCE_LIMITATION);
 		return;
 	}
-	if (!peer_take(inst, dlg, &ud->calling)) {
+	if (!peer_take(inst->budget, dlg, &ud->calling)) {
 		tcap_ctr_inc(inst, TCAP_CTR_LIMIT_PEER);
 		LOGP(DTCAP, LOGL_NOTICE, "Begin from %s refused: its GT prefix has %u live dialogues\n",
-		     ud->calling.gt.digits, inst->limits.max_per_peer);
+		     ud->calling.gt.digits, inst->budget->limits.max_per_peer);
 		tcap_dialogue_free(dlg);
 		send_p_abort(inst, ud, m->otid, m->otid_len, TCAP_PA_RESOURCE_LIMITATION);
 		return;

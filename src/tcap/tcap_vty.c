@@ -67,8 +67,9 @@ DEFUN(show_tcap_stats, show_tcap_stats_cmd, "show tcap statistics",
 {
 	struct tcap_vty_entry *e;
 	llist_for_each_entry(e, &tcap_vty_instances, list) {
-		vty_out(vty, "TCAP instance %s: live dialogues %u%s", e->name,
-			tcap_instance_live_dialogues(e->inst), VTY_NEWLINE);
+		vty_out(vty, "TCAP instance %s: live dialogues %u, against its limits %u%s", e->name,
+			tcap_instance_live_dialogues(e->inst), tcap_instance_live_dialogues_shared(e->inst),
+			VTY_NEWLINE);
 		vty_out_rate_ctr_group(vty, " ", tcap_instance_ctrg(e->inst));
 	}
 	return CMD_SUCCESS;
@@ -83,7 +84,7 @@ DEFUN(cfg_tcap, cfg_tcap_cmd, "tcap", "Configure the TCAP layer: limits, the idl
 }
 
 DEFUN(cfg_max_dialogues, cfg_max_dialogues_cmd, "max-dialogues <0-10000000>",
-      "Live dialogues at most (per TCAP instance); a Begin over it gets a P-Abort (resource limitation)\n"
+      "Live dialogues at most (per TCAP instance, or instances sharing limits); a Begin over it gets a P-Abort (resource limitation)\n"
       "Dialogues (0: no limit)\n")
 {
 	cfg_limits.max_dialogues = atoi(argv[0]);

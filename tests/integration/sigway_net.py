@@ -473,7 +473,10 @@ class Network:
     def _tshark_json(self, decode_as, display_filter):
         """The packets of the (stopped) capture tshark's JSON shows for a filter"""
         self.stop_capture()
-        out = subprocess.run(['tshark', '-n', '-r', self.pcap, '-d', decode_as, '-Y', display_filter,
+        # a TCP segment of a flood carries hundreds of messages: tshark's
+        # default depth (500 layers a frame) would cut the rest of it off
+        out = subprocess.run(['tshark', '-n', '-r', self.pcap, '-o', 'gui.max_tree_depth:20000'] +
+                             [a for d in _as_list(decode_as) for a in ('-d', d)] + ['-Y', display_filter,
                               '-T', 'json', '--no-duplicate-keys'], capture_output=True, text=True, check=True).stdout
         return json.loads(out or '[]')
 
@@ -481,14 +484,18 @@ class Network:
         """Every SCCP message in the capture as a flat dict of tshark fields
         (first occurrence of each field name; lists for repeated ones)."""
         msgs = []
-        for pkt in self._tshark_json('tcp.port==%d,gsm_ipa' % self.ports['ipa'], 'sccp'):
+        # TCAP on the gsmSCF's subsystem too (USSD `ssn 147`): tshark knows
+        # it only when the other side is on a subsystem it knows
+        for pkt in self._tshark_json(['tcp.port==%d,gsm_ipa' % self.ports['ipa'], 'sccp.ssn==147,tcap'], 'sccp'):
             layers = pkt['_source']['layers']
             sccps = _as_list(layers.get('sccp'))
             tcaps = _as_list(layers.get('tcap'))
             maps = _as_list(layers.get('gsm_map'))
             smss = _as_list(layers.get('gsm_sms'))
+            malformed = '_ws.malformed' in json.dumps(pkt)     # once a frame: a flood's carries hundreds
             for i, s in enumerate(sccps):
-                d = {'frame': int(layers['frame']['frame.number'])}
+                d = {'frame': int(layers['frame']['frame.number']),
+                     'time': float(layers['frame']['frame.time_relative'])}
                 _flatten(s, d)
                 # a TCAP layer per SCCP message that carries TCAP, in order
                 if i < len(tcaps):
@@ -498,7 +505,7 @@ class Network:
                     # the TPDU inside, when this message carries one
                     if smss and 'gsm_map.sm.sm_RP_UI' in json.dumps(maps[i]):
                         _flatten(smss.pop(0), d)
-                d['malformed'] = '_ws.malformed' in json.dumps(pkt)
+                d['malformed'] = malformed
                 msgs.append(d)
         return msgs
 

@@ -1,6 +1,7 @@
 /* TCAP transaction/component sublayers: two instances back to back through a
  * queued fake SCCP, driving the dialogues the MAP services need. */
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +13,7 @@
 #include <osmocom/core/logging.h>
 #include <osmocom/core/timer.h>
 #include <osmocom/core/timer_compat.h>
+#include <osmocom/core/utils.h>
 #include <sigway/common/logging.h>
 #include <sigway/sccp/sccp_codec.h>
 #include <sigway/tcap/tcap.h>
@@ -489,6 +491,81 @@ static void test_dialogue_limits(void **state)
 	inst[0] = inst[1] = NULL;
 }
 
+/* Delivers what is queued: what goes to the responder's side to `to` */
+static void pump_to(struct tcap_instance *to)
+{
+	while (q_head != q_tail) {
+		struct queued *q = &queue[q_head++ % 64];
+		tcap_rx_unitdata(q->to ? to : inst[0], &q->ud);
+	}
+}
+
+/* Begins from the GT `from` to whichever instance pump_to() names */
+static void begin_from(const char *from)
+{
+	struct sccp_addr calling = addr[0];
+	osmo_strlcpy(calling.gt.digits, from, sizeof(calling.gt.digits));
+	struct tcap_dialogue *d = tcap_dialogue_alloc(inst[0], &addr[1], &calling, &acn_v3, NULL);
+	assert_non_null(d);
+	tcap_invoke(d, 45, param, sizeof(param), 10000, NULL);
+	tcap_begin(d, NULL, 0);
+}
+
+/* Two instances of one process (two subsystems) sharing the limits: a peer
+ * gets its per-peer share once, not once per subsystem, and the overall
+ * limit counts the dialogues of both; the budget outlives either instance */
+static void test_shared_limits(void **state)
+{
+	struct tcap_limits l = { .max_dialogues = 10, .max_per_peer = 3, .peer_prefix_digits = 6 };
+	tcap_instance_set_limits(inst[1], &l);
+	struct sccp_sap_down down = { .unitdata_req = fake_unitdata_req, .priv = (void *)(intptr_t)1 };
+	struct tcap_instance *second = tcap_instance_alloc(ctx, &down, &ops[1], NULL);
+	assert_int_equal(tcap_instance_share_limits(second, inst[1]), 0);
+	responder_mode = R_QUIET;
+	/* one peer: 2 Begins to the first subsystem, 3 to the second */
+	for (int i = 0; i < 2; i++) {
+		begin_from("491720000099");
+		pump_to(inst[1]);
+	}
+	for (int i = 0; i < 3; i++) {
+		begin_from("491720000099");
+		pump_to(second);
+	}
+	assert_int_equal(tcap_instance_live_dialogues(inst[1]), 2);
+	assert_int_equal(tcap_instance_live_dialogues(second), 1);
+	assert_int_equal(tcap_instance_live_dialogues_shared(second), 3);
+	assert_int_equal(tcap_instance_ctr(second, TCAP_CTR_LIMIT_PEER), 2);
+	assert_int_equal(tcap_instance_ctr(inst[0], TCAP_CTR_RX_P_ABORT), 2);
+	char out[64];
+	assert_int_equal(dissect_run(last_sent, last_sent_len, "tcap", "-e tcap.p_abortCause", out, sizeof(out)), 0);
+	assert_string_equal(out, "4");		/* resourceLimitation */
+	/* the overall limit: 10 for both together, not 10 each */
+	for (int i = 0; i < 10; i++) {
+		char gt[16];
+		snprintf(gt, sizeof(gt), "4%d1720000099", i);
+		begin_from(gt);
+		pump_to(second);
+	}
+	assert_int_equal(tcap_instance_live_dialogues(second), 8);
+	assert_int_equal(tcap_instance_live_dialogues_shared(inst[1]), 10);
+	assert_int_equal(tcap_instance_ctr(second, TCAP_CTR_LIMIT_TOTAL), 3);
+	begin_from("431720000001");
+	pump_to(inst[1]);
+	assert_int_equal(tcap_instance_ctr(inst[1], TCAP_CTR_LIMIT_TOTAL), 1);
+	/* an instance with dialogues keeps its budget */
+	assert_int_equal(tcap_instance_share_limits(second, inst[0]), -EBUSY);
+	/* the first instance goes: its dialogues leave the budget, which stays */
+	talloc_free(inst[1]);
+	inst[1] = NULL;
+	assert_int_equal(tcap_instance_live_dialogues_shared(second), 8);
+	begin_from("431720000001");
+	pump_to(second);
+	assert_int_equal(tcap_instance_live_dialogues(second), 9);
+	talloc_free(second);
+	talloc_free(inst[0]);
+	inst[0] = NULL;
+}
+
 int main(void)
 {
 	void *log_ctx = talloc_named_const(NULL, 0, "log");
@@ -510,6 +587,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_answer_from_wrong_origin_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answer_check_hook, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dialogue_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shared_limits, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests_name("tcap_dialogue", tests, NULL, NULL);
 	log_fini();

@@ -207,6 +207,11 @@ void map_instance_free(struct map_instance *mi);
 extern const struct sccp_user_ops map_sccp_user_ops;
 /* TCAP's idle-dialogue guard (seconds) */
 void map_instance_set_dialogue_timeout(struct map_instance *mi, unsigned int seconds);
+/* mi holds TCAP's limits (tcap node: max-dialogues, max-dialogues-per-peer)
+ * together with `with` (tcap_instance_share_limits()): a process's MAP
+ * instances on several subsystems count against one set. Before mi has a
+ * dialogue: 0, or -EBUSY. */
+int map_instance_share_limits(struct map_instance *mi, struct map_instance *with);
 unsigned int map_instance_live_dialogues(const struct map_instance *mi);
 struct rate_ctr_group *map_instance_ctrg(struct map_instance *mi);
 /* TCAP's counters of this instance, for show commands */

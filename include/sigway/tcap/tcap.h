@@ -73,7 +73,8 @@ void tcap_instance_set_dialogue_timeout(struct tcap_instance *inst, unsigned int
 
 /* Limits against a peer that opens dialogues and never ends them: live
  * dialogues overall, and those the network opened per remote GT prefix (its
- * first peer_prefix_digits digits). A Begin over either is answered with a
+ * first peer_prefix_digits digits), of the instance and of the instances
+ * sharing its limits. A Begin over either is answered with a
  * P-Abort (resource limitation) and counted. 0: no limit. */
 struct tcap_limits {
 	unsigned int max_dialogues;
@@ -81,7 +82,18 @@ struct tcap_limits {
 	unsigned int peer_prefix_digits;
 };
 extern const struct tcap_limits tcap_limits_default;
+/* Sets the limits of the instance (shared: of all the instances sharing them) */
 void tcap_instance_set_limits(struct tcap_instance *inst, const struct tcap_limits *l);
+/* A process that serves several subsystems (a MAP instance per SSN) holds
+ * the limits over them together, or a second subsystem would double what the
+ * process and each peer may hold: from now on inst counts its dialogues
+ * against the limits (and the live counts) of `with` and of every instance
+ * sharing them; the last limits set on any of them hold. Only while inst has
+ * no live dialogue (-EBUSY). Either may be freed first. */
+int tcap_instance_share_limits(struct tcap_instance *inst, struct tcap_instance *with);
+/* the live dialogues counted against inst's limits: its own and those of
+ * the instances sharing them */
+unsigned int tcap_instance_live_dialogues_shared(const struct tcap_instance *inst);
 
 /* Who may answer a dialogue we opened: the first answer of a dialogue is
  * accepted only when check() says so (default: the GT we called); later
