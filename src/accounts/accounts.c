@@ -185,6 +185,17 @@ int account_set_notify_secret(struct account *a, const char *secret)
 	return 0;
 }
 
+/* A secret that may stand beside the current one: well formed, a current
+ * secret to stand beside, not the same */
+static int rotation_check(const struct account_lookup *l, const char *secret)
+{
+	if (!account_notify_secret_ok(secret))
+		return -EINVAL;
+	if (!l->notify_secret[0])
+		return -ENOENT;
+	return strcmp(secret, l->notify_secret) ? 0 : -EEXIST;
+}
+
 int account_set_notify_secret_previous(struct account *a, const char *secret)
 {
 	struct account_lookup *l = &a->lookup;
@@ -192,25 +203,18 @@ int account_set_notify_secret_previous(struct account *a, const char *secret)
 		secret_put(l->notify_secret_previous, NULL);
 		return 0;
 	}
-	if (!account_notify_secret_ok(secret))
-		return -EINVAL;
-	if (!l->notify_secret[0])
-		return -ENOENT;
-	if (!strcmp(secret, l->notify_secret))
-		return -EEXIST;
-	secret_put(l->notify_secret_previous, secret);
-	return 0;
+	int rc = rotation_check(l, secret);
+	if (rc == 0)
+		secret_put(l->notify_secret_previous, secret);
+	return rc;
 }
 
 int account_rotate_notify_secret(struct account *a, const char *secret)
 {
 	struct account_lookup *l = &a->lookup;
-	if (!account_notify_secret_ok(secret))
-		return -EINVAL;
-	if (!l->notify_secret[0])
-		return -ENOENT;
-	if (!strcmp(secret, l->notify_secret))
-		return -EEXIST;
+	int rc = rotation_check(l, secret);
+	if (rc < 0)
+		return rc;
 	secret_put(l->notify_secret_previous, l->notify_secret);
 	secret_put(l->notify_secret, secret);
 	return 0;

@@ -21,6 +21,7 @@
 #include <sigway/numbering/numbering.h>
 #include <sigway/numbering/numbering_norm.h>
 #include <sigway/numbering/numbering_vty.h>
+#include "vty_capture.h"
 
 static struct numbering *nb;
 static void *ctx;
@@ -37,33 +38,9 @@ static const char *config =
 	" network 99901 country any name Test Net\n"
 	" calling-code 33 country FR name France\n";
 
-/* run one command in a node; what it prints is returned (talloc'd) */
 static char *run(int node, const char *cmd, int *rc)
 {
-	char path[] = "/tmp/numbering-vty-XXXXXX";
-	int fd = mkstemp(path);
-	int saved = dup(1);
-	struct vty *vty = vty_new();
-	vector v = cmd_make_strvec(cmd);
-
-	assert_true(fd >= 0 && saved >= 0 && vty && v);
-	vty->type = VTY_SHELL;	/* vty_out prints to stdout: captured in the file */
-	vty->node = node;
-	fflush(stdout);
-	dup2(fd, 1);
-	*rc = cmd_execute_command(v, vty, NULL, 0);
-	fflush(stdout);
-	dup2(saved, 1);
-	close(saved);
-	cmd_free_strvec(v);
-	vty_close(vty);
-
-	off_t len = lseek(fd, 0, SEEK_END);
-	char *out = talloc_zero_size(ctx, (size_t)len + 1);
-	assert_int_equal(pread(fd, out, (size_t)len, 0), len);
-	close(fd);
-	unlink(path);
-	return out;
+	return test_vty_run(ctx, node, cmd, rc);
 }
 
 static void test_config_read_and_effective(void **state)
@@ -91,17 +68,7 @@ static void test_config_read_and_effective(void **state)
 
 static void test_config_written_back(void **state)
 {
-	char path[] = "/tmp/numbering-cfg-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	assert_int_equal(osmo_vty_write_config_file(path), 0);
-	FILE *f = fopen(path, "r");
-	char *text = talloc_zero_size(ctx, 65536);
-	size_t n = fread(text, 1, 65535, f);
-	fclose(f);
-	unlink(path);
-	text[n] = '\0';
+	char *text = test_vty_written(ctx);
 	/* the node, as it was given */
 	const char *node = strstr(text, "numbering\n");
 	if (!node || strncmp(node, config, strlen(config)))

@@ -19,9 +19,26 @@
 #include <sigway/common/logging.h>
 #include <sigway/common/vty_nodes.h>
 #include <sigway/routing/routing.h>
+#include "vty_capture.h"
 
 static struct routing *rt;
 static void *ctx;
+
+static char *run(int node, const char *cmd, int *rc)
+{
+	return test_vty_run(ctx, node, cmd, rc);
+}
+
+/* the "routing" node as `write file` writes it */
+static char *written(void)
+{
+	char *node = strstr(test_vty_written(ctx), "routing\n");
+	assert_non_null(node);
+	char *end = strstr(node, "!");
+	if (end)
+		*end = '\0';
+	return node;
+}
 
 static const char *config =
 	"routing\n"
@@ -35,57 +52,6 @@ static const char *config =
 	" operator gamma hlr-gt 3312 map-version 2\n"
 	" route 49 operator alpha\n"
 	" route 4998 operator beta\n";
-
-/* run one command in a node; what it prints is returned (talloc'd) */
-static char *run(int node, const char *cmd, int *rc)
-{
-	char path[] = "/tmp/routing-vty-XXXXXX";
-	int fd = mkstemp(path);
-	int saved = dup(1);
-	struct vty *vty = vty_new();
-	vector v = cmd_make_strvec(cmd);
-
-	assert_true(fd >= 0 && saved >= 0 && vty && v);
-	vty->type = VTY_SHELL;	/* vty_out prints to stdout: captured in the file */
-	vty->node = node;
-	fflush(stdout);
-	dup2(fd, 1);
-	*rc = cmd_execute_command(v, vty, NULL, 0);
-	fflush(stdout);
-	dup2(saved, 1);
-	close(saved);
-	cmd_free_strvec(v);
-	vty_close(vty);
-
-	off_t len = lseek(fd, 0, SEEK_END);
-	char *out = talloc_zero_size(ctx, (size_t)len + 1);
-	assert_int_equal(pread(fd, out, (size_t)len, 0), len);
-	close(fd);
-	unlink(path);
-	return out;
-}
-
-/* the "routing" node as `write file` writes it */
-static char *written(void)
-{
-	char path[] = "/tmp/routing-cfg-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	assert_int_equal(osmo_vty_write_config_file(path), 0);
-	FILE *f = fopen(path, "r");
-	char *text = talloc_zero_size(ctx, 65536);
-	size_t n = fread(text, 1, 65535, f);
-	fclose(f);
-	unlink(path);
-	text[n] = '\0';
-	char *node = strstr(text, "routing\n");
-	assert_non_null(node);
-	char *end = strstr(node, "!");
-	if (end)
-		*end = '\0';
-	return node;
-}
 
 static void test_config_read_and_written_back(void **state)
 {
