@@ -390,7 +390,9 @@ static void sri_done(void *priv, const struct routing_sri_result *sri)
 		it->res.billed = true;
 		lookup_ctr_inc(svc, LOOKUP_CTR_SRI_SENT);
 		count_outcome(svc, &it->res);
-		if (lookup_result_cacheable(&it->res))
+		/* only an account that reads a cache fills one: the others would
+		 * evict its entries (the capacity is shared) */
+		if (it->acct->lookup.cache_ttl_s && lookup_result_cacheable(&it->res))
 			lookup_cache_put(svc->cache, it->acct, it->res.to, sri, it->opq->op->name, store_now_ms(),
 					 svc->cfg.cache_max);
 		lookup_db_record(svc, it, &sri->trace);

@@ -78,6 +78,7 @@ SUBSCRIBERS = """netsim
  subscriber 491710000022 imsi 262011000000022 state attached
  subscriber 491710000022 sri-error unidentified-subscriber
  subscriber 491710000024 imsi 262011000000024 msc 491760000009 state attached
+ subscriber 491710000025 imsi 262011000000025 state attached
  subscriber %s imsi 262011000000030 state attached
  hlr implicit-subscribers 4917120
 """ % SMS_TO
@@ -335,6 +336,10 @@ class LookupTest(sn.NetworkTestCase):
         cls.show = net.gw('show lookup')
         cls.audit_sms_number = net.audit('491710000011')
         cls.audit_cache_only = net.audit('491710000023')
+        # an account without a cache fills none (its answers would evict the entries of those with one)
+        before = cls.cache_entries()
+        cls.uncached = curl(p, 'GET', '/v1/lookup/491710000025', KEYS['plain'])
+        cls.cache_growth = (before, cls.cache_entries())
         # -------------------------------------------- the link goes down: nothing is sent
         net.stop_capture()
         cls.billed_before_down = cls.lookup_billing_count()
@@ -350,6 +355,10 @@ class LookupTest(sn.NetworkTestCase):
         cls.down_cached = curl(p, 'GET', '/v1/lookup/491710000011', lk)
         cls.billed_after_down = cls.lookup_billing_count()
         cls.receiver.shutdown()
+
+    @classmethod
+    def cache_entries(cls):
+        return int(re.search(r'cache (\d+) entries', cls.net.gw('show lookup')).group(1))
 
     @classmethod
     def run_job(cls, account, numbers, path, notified, host='127.0.0.1'):
@@ -554,6 +563,11 @@ class LookupTest(sn.NetworkTestCase):
         self.assertEqual(self.down_cached[0], 200)
         self.assertEqual(self.down_cached[1]['source'], 'cache')
         self.assertEqual(self.billed_after_down, self.billed_before_down)
+
+    def test_account_without_cache_fills_none(self):
+        self.assertEqual((self.uncached[0], self.uncached[1]['source']), (200, 'network'), self.uncached)
+        self.assertEqual(self.cache_growth[1], self.cache_growth[0], self.cache_growth)
+        self.assertGreater(self.cache_growth[0], 0)     # lk's answers are there
 
     def test_many_in_order_with_cache(self):
         status, doc, _ = self.many
