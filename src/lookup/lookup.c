@@ -23,7 +23,7 @@ static const struct rate_ctr_desc lookup_ctr_desc[] = {
 	[LOOKUP_CTR_RATE_LIMITED] = { "req:rate_limited", "requests refused by the account's rate (429)" },
 	[LOOKUP_CTR_QUOTA_EXCEEDED] = { "req:quota_exceeded", "requests or numbers refused by the daily quota" },
 	[LOOKUP_CTR_CACHE_HIT] = { "cache:hit", "numbers answered from the account's cache (not billed)" },
-	[LOOKUP_CTR_SRI_SENT] = { "sri:sent", "SRI-for-SM of lookups sent (counted as they end; each billed)" },
+	[LOOKUP_CTR_SRI_SENT] = { "sri:sent", "SRI-for-SM Begins of lookups sent (counted as they end; each billed)" },
 	[LOOKUP_CTR_ANSWERED] = { "sri:answered", "... answered with IMSI and serving node" },
 	[LOOKUP_CTR_MAP_ERROR] = { "sri:map_error", "... answered with a MAP error" },
 	[LOOKUP_CTR_TIMEOUT] = { "sri:timeout", "... not answered in time" },
@@ -388,7 +388,7 @@ static void sri_done(void *priv, const struct routing_sri_result *sri)
 		it->res.done_ms = store_now_ms();
 		it->res.source = LOOKUP_SRC_NETWORK;
 		it->res.billed = true;
-		lookup_ctr_inc(svc, LOOKUP_CTR_SRI_SENT);
+		rate_ctr_add(rate_ctr_group_get_ctr(svc->ctrg, LOOKUP_CTR_SRI_SENT), it->res.begins ? it->res.begins : 1);
 		count_outcome(svc, &it->res);
 		/* only an account that reads a cache fills one: the others would
 		 * evict its entries (the capacity is shared) */

@@ -67,9 +67,11 @@ int lookup_db_init(struct store *st)
 
 /* Text is bound SQLITE_STATIC (not copied): every string here outlives the
  * statement's step, and store_stmt() clears the bindings before the next use */
-static void audit_row(struct lookup_svc *svc, const struct lookup_item *it, const struct routing_trace *t)
+/* One audit row: a dialogue of the lookup (its Begin's TID) and what came of it */
+static void audit_insert(struct lookup_svc *svc, const struct lookup_item *it, const struct routing_trace *t,
+			 uint32_t tid, const char *dtid, const char *answer_gt, const char *outcome)
 {
-	char otid[12], msg_id[LOOKUP_ID_LEN + 8], outcome[200];
+	char otid[12], msg_id[LOOKUP_ID_LEN + 8];
 	const struct lookup_result *r = &it->res;
 	sqlite3_stmt *s = audit_has_answer_gt ?
 		store_stmt(svc->d.store, "INSERT INTO audit (msg_id, msisdn, step, calling_gt, called_gt,"
@@ -78,28 +80,41 @@ static void audit_row(struct lookup_svc *svc, const struct lookup_item *it, cons
 			   " otid, dtid, start_ms, end_ms, outcome) VALUES (?,?,?,?,?,?,?,?,?,?)");
 	if (!s)
 		return;
-	snprintf(otid, sizeof(otid), "%08x", t->otid);
+	snprintf(otid, sizeof(otid), "%08x", tid);
 	snprintf(msg_id, sizeof(msg_id), "lookup:%s", r->id);
-	if (r->error.kind == LOOKUP_ERR_NONE)
-		snprintf(outcome, sizeof(outcome), "ok imsi %s msc %s%s", r->home_routed ? "-" : r->imsi,
-			 r->home_routed ? r->home_routing_node : r->serving_msc, r->home_routed ? " (home routing)" : "");
-	else
-		snprintf(outcome, sizeof(outcome), "%s", r->error.kind == LOOKUP_ERR_MAP ? r->error.name :
-			 r->error.description);
 	sqlite3_bind_text(s, 1, msg_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, r->to, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, "sri-for-sm", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, t->calling_gt, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 5, t->called_gt, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 6, otid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 7, t->dtid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, dtid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 8, t->start_ms);
 	sqlite3_bind_int64(s, 9, r->done_ms ? r->done_ms : store_now_ms());
 	sqlite3_bind_text(s, 10, outcome, -1, SQLITE_STATIC);
 	if (audit_has_answer_gt)
-		sqlite3_bind_text(s, 11, t->answer_gt, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 11, answer_gt, -1, SQLITE_STATIC);
 	if (store_step(svc->d.store, s) != SQLITE_DONE)
 		LOGP(DLOOKUP, LOGL_ERROR, "cannot write the audit row of lookup %s\n", r->id);
+}
+
+/* A row per Begin sent: after a version fallback the refused ones first,
+ * then the dialogue that answered (as many rows as billing records) */
+static void audit_row(struct lookup_svc *svc, const struct lookup_item *it, const struct routing_trace *t)
+{
+	char outcome[200];
+	const struct lookup_result *r = &it->res;
+	unsigned int n = t->begins ? t->begins : 1;
+	for (unsigned int i = 0; i + 1 < n; i++)
+		audit_insert(svc, it, t, t->begin_otids[i], "", "",
+			     "refused for its MAP version, sent again in a lower one");
+	if (r->error.kind == LOOKUP_ERR_NONE)
+		snprintf(outcome, sizeof(outcome), "ok imsi %s msc %s%s", r->home_routed ? "-" : r->imsi,
+			 r->home_routed ? r->home_routing_node : r->serving_msc, r->home_routed ? " (home routing)" : "");
+	else
+		snprintf(outcome, sizeof(outcome), "%s", r->error.kind == LOOKUP_ERR_MAP ? r->error.name :
+			 r->error.description);
+	audit_insert(svc, it, t, n > 1 ? t->begin_otids[n - 1] : t->otid, t->dtid, t->answer_gt, outcome);
 }
 
 static void log_row(struct lookup_svc *svc, const struct lookup_item *it)
@@ -128,17 +143,33 @@ static void log_row(struct lookup_svc *svc, const struct lookup_item *it)
 		LOGP(DLOOKUP, LOGL_ERROR, "cannot write the log row of lookup %s\n", r->id);
 }
 
+/* One record per SRI-for-SM Begin sent (each one a message the operator
+ * received): the lookup's id, then "<id>.2" for the Begin a version
+ * fallback sent again */
+static void bill(struct lookup_svc *svc, const struct lookup_item *it)
+{
+	const struct lookup_result *r = &it->res;
+	char ref[LOOKUP_ID_LEN + 4];
+	unsigned int n = r->begins ? r->begins : 1;
+	for (unsigned int i = 0; i < n; i++) {
+		if (i)
+			snprintf(ref, sizeof(ref), "%s.%u", r->id, i + 1);
+		else
+			osmo_strlcpy(ref, r->id, sizeof(ref));
+		struct billing_event ev = { .kind = BILL_LOOKUP, .account = it->acct->name, .ref = ref, .units = 1,
+					    .operator = r->operator_name, .event_ms = r->done_ms ? r->done_ms : store_now_ms() };
+		billing_record(svc->d.store, &ev);
+	}
+}
+
 void lookup_db_record(struct lookup_svc *svc, struct lookup_item *it, const struct routing_trace *trace)
 {
 	const struct lookup_result *r = &it->res;
 	if (!it->text)
 		it->text = lookup_result_text(it, r, true, NULL);
 	store_write(svc->d.store);
-	if (r->billed) {
-		struct billing_event ev = { .kind = BILL_LOOKUP, .account = it->acct->name, .ref = r->id, .units = 1,
-					    .operator = r->operator_name, .event_ms = r->done_ms ? r->done_ms : store_now_ms() };
-		billing_record(svc->d.store, &ev);
-	}
+	if (r->billed)
+		bill(svc, it);
 	if (trace)
 		audit_row(svc, it, trace);
 	log_row(svc, it);

@@ -264,6 +264,8 @@ int mapd_send_begin(struct map_dialogue *md)
 		send_failed(md);
 		return 0;
 	}
+	if (md->begins < MAP_BEGINS_MAX)
+		md->begin_tids[md->begins++] = tcap_dialogue_local_tid(md->tdlg);
 	return 0;
 }
 
@@ -558,6 +560,11 @@ void map_dialogue_set_priv(struct map_dialogue *md, void *priv) { md->priv = pri
 void *map_dialogue_priv(const struct map_dialogue *md) { return md->priv; }
 enum map_ac map_dialogue_ac(const struct map_dialogue *md) { return md->ac; }
 uint8_t map_dialogue_version(const struct map_dialogue *md) { return md->version; }
+uint8_t map_dialogue_begins(const struct map_dialogue *md) { return md->begins; }
+uint32_t map_dialogue_begin_tid(const struct map_dialogue *md, unsigned int i)
+{
+	return i < md->begins ? md->begin_tids[i] : 0;
+}
 const struct sccp_addr *map_dialogue_local_addr(const struct map_dialogue *md) { return &md->local; }
 const struct sccp_addr *map_dialogue_remote_addr(const struct map_dialogue *md) { return &md->remote; }
 

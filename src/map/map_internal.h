@@ -69,6 +69,8 @@ struct map_dialogue {
 	enum map_ac ac;
 	uint8_t version;
 	uint8_t max_version;
+	uint8_t begins;				/* Begins of our open handed to TCAP (a version fallback sends another) */
+	uint32_t begin_tids[MAP_BEGINS_MAX];	/* the local TID of each */
 	struct map_peer *peer;
 	struct sccp_addr local, remote;		/* our address, the peer's (called, then answering) */
 	bool has_refs;

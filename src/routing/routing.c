@@ -182,6 +182,9 @@ void routing_trace_fill(struct routing_trace *t, const struct map_dialogue *md)
 static void sri_done(struct routing_sri *q)
 {
 	q->r.version = map_dialogue_version(q->md);
+	q->r.trace.begins = map_dialogue_begins(q->md);
+	for (unsigned int i = 0; i < q->r.trace.begins; i++)
+		q->r.trace.begin_otids[i] = map_dialogue_begin_tid(q->md, i);
 	q->md = NULL;
 	if (q->cb)
 		q->cb(q->priv, &q->r);

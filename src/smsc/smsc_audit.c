@@ -135,9 +135,11 @@ static void sms_calling_gt(sqlite3 *db, const char *msisdn, int64_t from_ms, int
 	}
 }
 
-/* the SRI-for-SM of one lookup; returns its calling GT in gt ("" none) */
-static void report_lookup_dialogue(sqlite3 *db, const char *ref, void (*out)(void *, const char *), void *priv,
-				   char *gt, size_t len)
+/* the SRI-for-SM dialogues of one lookup (more than one after a version
+ * fallback); returns in gt their calling GT, the first that is not sms_gt
+ * if one is not ("" none) */
+static void report_lookup_dialogue(sqlite3 *db, const char *ref, const char *sms_gt,
+				   void (*out)(void *, const char *), void *priv, char *gt, size_t len)
 {
 	sqlite3_stmt *s;
 	char line[400], t0[32], t1[32], msg_id[64];
@@ -155,7 +157,8 @@ static void report_lookup_dialogue(sqlite3 *db, const char *ref, void (*out)(voi
 			 sqlite3_column_text(s, 0), sqlite3_column_text(s, 1), sqlite3_column_text(s, 2),
 			 sqlite3_column_text(s, 3), dtid && dtid[0] ? dtid : "-", t0, t1, sqlite3_column_text(s, 7));
 		out(priv, line);
-		snprintf(gt, len, "%s", sqlite3_column_text(s, 1));
+		if (!gt[0] || !sms_gt[0] || !strcmp(gt, sms_gt))
+			snprintf(gt, len, "%s", sqlite3_column_text(s, 1));
 	}
 	sqlite3_finalize(s);
 }
@@ -186,7 +189,7 @@ int smsc_audit_lookups(sqlite3 *db, const char *msisdn, int64_t from_ms, int64_t
 			 sqlite3_column_int(s, 5) ? " billed" : " not billed");
 		out(priv, line);
 		n++;
-		report_lookup_dialogue(db, ref, out, priv, gt, sizeof(gt));
+		report_lookup_dialogue(db, ref, sms_gt, out, priv, gt, sizeof(gt));
 		if (!gt[0]) {
 			out(priv, strcmp(source, "cache") ? "  no SRI-for-SM was sent" :
 							    "  answered from the account's cache: no SRI-for-SM");

@@ -79,6 +79,7 @@ SUBSCRIBERS = """netsim
  subscriber 491710000022 sri-error unidentified-subscriber
  subscriber 491710000024 imsi 262011000000024 msc 491760000009 state attached
  subscriber 491710000025 imsi 262011000000025 state attached
+ subscriber 491710000026 imsi 262011000000026 state attached
  subscriber %s imsi 262011000000030 state attached
  hlr implicit-subscribers 4917120
 """ % SMS_TO
@@ -340,6 +341,13 @@ class LookupTest(sn.NetworkTestCase):
         before = cls.cache_entries()
         cls.uncached = curl(p, 'GET', '/v1/lookup/491710000025', KEYS['plain'])
         cls.cache_growth = (before, cls.cache_entries())
+        # a version fallback: the HLR refuses v3 and the lookup goes again in v2, two Begins
+        cls.netsim_sms_gateway_max_version(2)
+        net.gw('map reset-learned')
+        cls.fallback = curl(p, 'GET', '/v1/lookup/491710000026', KEYS['plain'])
+        cls.netsim_sms_gateway_max_version(3)
+        net.gw('map reset-learned')
+        cls.audit_fallback = net.audit('491710000026')
         # -------------------------------------------- the link goes down: nothing is sent
         net.stop_capture()
         cls.billed_before_down = cls.lookup_billing_count()
@@ -355,6 +363,11 @@ class LookupTest(sn.NetworkTestCase):
         cls.down_cached = curl(p, 'GET', '/v1/lookup/491710000011', lk)
         cls.billed_after_down = cls.lookup_billing_count()
         cls.receiver.shutdown()
+
+    @classmethod
+    def netsim_sms_gateway_max_version(cls, v):
+        for line in ('configure terminal', 'netsim', 'hlr sms-gateway-max-version %d' % v, 'end'):
+            cls.net.ns(line)
 
     @classmethod
     def cache_entries(cls):
@@ -858,7 +871,8 @@ class LookupTest(sn.NetworkTestCase):
             "SELECT a.otid FROM audit a JOIN lookups l ON a.msg_id = 'lookup:' || l.ref WHERE l.billed = 1")}
         wire = {m['tcap.otid'].replace(':', '') for m in begins}
         self.assertEqual(otids, wire)
-        refs = {b['ref'] for b in billing}
+        # a lookup sent again after a version fallback has a record per Begin: ref, ref.2
+        refs = {b['ref'].split('.')[0] for b in billing}
         logged = {r[0] for r in db.execute("SELECT ref FROM lookups WHERE billed = 1")}
         self.assertEqual(refs, logged)
         # cache hits, refusals, not sent: in the log, never billed
@@ -867,6 +881,26 @@ class LookupTest(sn.NetworkTestCase):
         self.assertEqual(db.execute("SELECT count(*) FROM lookups WHERE billed = 1 AND source != 'network'")
                          .fetchone()[0], 0)
         self.assertEqual(len([b for b in self.net.billing() if b['kind'] == 'sms_mt']), 1)
+
+    def test_version_fallback_billed_per_begin(self):
+        status, r, _ = self.fallback
+        self.assertEqual(status, 200, self.fallback)
+        self.assertEqual((r['status'], r['mapVersion'], r['billed']), ('CONNECTED', 2, True))
+        refs = sorted(b['ref'] for b in self.net.billing() if b['kind'] == 'lookup' and b['ref'].startswith(r['id']))
+        self.assertEqual(refs, [r['id'], r['id'] + '.2'])
+        begins = [m for m in self.lookup_begins() if m.get('e164.msisdn') == '491710000026']
+        self.assertEqual(len(begins), 2)
+        self.assertEqual([m.get('tcap.application_context_name') for m in begins], ['0.4.0.0.1.0.20.3', '0.4.0.0.1.0.20.2'])
+        # the audit: the refused dialogue, then the one that answered, both from the gateway's GT
+        status, text = self.audit_fallback
+        self.assertEqual(status, 0, text)
+        rows = re.findall(r'sri-for-sm +calling-gt (\d+) .* otid (\w+) .*: (.*)', text)
+        self.assertEqual(len(rows), 2, text)
+        self.assertEqual([g for g, _, _ in rows], [sn.GW_GT] * 2)
+        self.assertEqual({o for _, o, _ in rows}, {m['tcap.otid'].replace(':', '') for m in begins})
+        self.assertIn('refused for its MAP version', rows[0][2])
+        self.assertTrue(rows[1][2].startswith('ok imsi'), text)
+        self.assertIn('verdict: the SRI-for-SM went out from %s' % sn.GW_GT, text)
 
     def test_audit_shows_lookups_beside_sms(self):
         status, text = self.audit_sms_number

@@ -310,6 +310,12 @@ void map_dialogue_set_priv(struct map_dialogue *md, void *priv);
 void *map_dialogue_priv(const struct map_dialogue *md);
 enum map_ac map_dialogue_ac(const struct map_dialogue *md);
 uint8_t map_dialogue_version(const struct map_dialogue *md);	/* as negotiated so far */
+/* Begins our open sent so far: 2 after a refusal for the version and a
+ * fallback (each one a message the peer received and may charge for), at
+ * most MAP_BEGINS_MAX (v3, v2, v1); the local TID of Begin i (0: none) */
+#define MAP_BEGINS_MAX 3
+uint8_t map_dialogue_begins(const struct map_dialogue *md);
+uint32_t map_dialogue_begin_tid(const struct map_dialogue *md, unsigned int i);
 const struct sccp_addr *map_dialogue_local_addr(const struct map_dialogue *md);
 const struct sccp_addr *map_dialogue_remote_addr(const struct map_dialogue *md);
 /* TCAP transaction IDs, for audit trails: ours, and the peer's as hex ("" before it answered) */

@@ -107,6 +107,10 @@ struct routing_trace {
 	uint32_t otid;
 	char dtid[12];
 	int64_t start_ms;
+	/* every Begin sent, the first one's TID is otid: more than one after a
+	 * version fallback (the last one is the dialogue that answered) */
+	uint8_t begins;
+	uint32_t begin_otids[MAP_BEGINS_MAX];
 };
 /* Fills a trace from a dialogue (as it stands) */
 void routing_trace_fill(struct routing_trace *t, const struct map_dialogue *md);
