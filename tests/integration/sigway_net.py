@@ -181,8 +181,8 @@ class Network:
 
     def _start(self, name, argv, log, env=None):
         logf = open(os.path.join(self.tmp, log), 'w')
-        if env:
-            env = {k: v for k, v in dict(os.environ, **env).items() if v is not None}
+        # None: the test's own environment (ASAN_OPTIONS and all); {} would be an empty one
+        env = {k: v for k, v in dict(os.environ, **env).items() if v is not None} if env else None
         self.procs[name] = (subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT, cwd=self.tmp, env=env),
                             logf)
 
