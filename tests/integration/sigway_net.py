@@ -409,7 +409,7 @@ class Network:
         pdus = []
         for pkt in self._tshark_json('tcp.port==%d,smpp' % self.ports['smpp'], 'smpp'):
             layers = pkt['_source']['layers']
-            malformed = '_ws.malformed' in json.dumps(pkt)
+            malformed = _has_key(pkt, '_ws.malformed')
             for layer in _as_list(layers.get('smpp')):
                 d = {'frame': int(layers['frame']['frame.number']), 'srcport': int(layers['tcp']['tcp.srcport']),
                      'dstport': int(layers['tcp']['tcp.dstport']), 'malformed': malformed}
@@ -492,7 +492,7 @@ class Network:
             tcaps = _as_list(layers.get('tcap'))
             maps = _as_list(layers.get('gsm_map'))
             smss = _as_list(layers.get('gsm_sms'))
-            malformed = '_ws.malformed' in json.dumps(pkt)     # once a frame: a flood's carries hundreds
+            malformed = _has_key(pkt, '_ws.malformed')     # once a frame: a flood's carries thousands
             for i, s in enumerate(sccps):
                 d = {'frame': int(layers['frame']['frame.number']),
                      'time': float(layers['frame']['frame.time_relative'])}
@@ -503,7 +503,7 @@ class Network:
                 if i < len(maps):
                     _flatten(maps[i], d)
                     # the TPDU inside, when this message carries one
-                    if smss and 'gsm_map.sm.sm_RP_UI' in json.dumps(maps[i]):
+                    if smss and _has_key(maps[i], 'gsm_map.sm.sm_RP_UI'):
                         _flatten(smss.pop(0), d)
                 d['malformed'] = malformed
                 msgs.append(d)
@@ -559,6 +559,22 @@ def _as_list(x):
     if x is None:
         return []
     return x if isinstance(x, list) else [x]
+
+
+def _has_key(obj, key):
+    """Whether key names a field anywhere in tshark's JSON obj. Walked, not
+    serialised: a flood's frame is tens of MB of JSON, and under meson's
+    MALLOC_PERTURB_ every buffer json.dumps() grows is cleared again"""
+    todo = [obj]
+    while todo:
+        o = todo.pop()
+        if isinstance(o, dict):
+            if key in o:
+                return True
+            todo.extend(v for v in o.values() if isinstance(v, (dict, list)))
+        elif isinstance(o, list):
+            todo.extend(v for v in o if isinstance(v, (dict, list)))
+    return False
 
 
 def _flatten(obj, out):
