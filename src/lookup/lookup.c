@@ -388,7 +388,7 @@ static void sri_done(void *priv, const struct routing_sri_result *sri)
 		it->res.done_ms = store_now_ms();
 		it->res.source = LOOKUP_SRC_NETWORK;
 		it->res.billed = true;
-		rate_ctr_add(rate_ctr_group_get_ctr(svc->ctrg, LOOKUP_CTR_SRI_SENT), it->res.begins ? it->res.begins : 1);
+		rate_ctr_add(rate_ctr_group_get_ctr(svc->ctrg, LOOKUP_CTR_SRI_SENT), routing_trace_begins(&sri->trace));
 		count_outcome(svc, &it->res);
 		/* only an account that reads a cache fills one: the others would
 		 * evict its entries (the capacity is shared) */

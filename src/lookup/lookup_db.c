@@ -65,9 +65,9 @@ int lookup_db_init(struct store *st)
 	return any ? 0 : -EIO;
 }
 
-/* Text is bound SQLITE_STATIC (not copied): every string here outlives the
- * statement's step, and store_stmt() clears the bindings before the next use */
-/* One audit row: a dialogue of the lookup (its Begin's TID) and what came of it */
+/* One audit row: a dialogue of the lookup (its Begin's TID) and what came of
+ * it. Text is bound SQLITE_STATIC (not copied): every string here outlives
+ * the statement's step, and store_stmt() clears the bindings before the next use */
 static void audit_insert(struct lookup_svc *svc, const struct lookup_item *it, const struct routing_trace *t,
 			 uint32_t tid, const char *dtid, const char *answer_gt, const char *outcome)
 {
@@ -104,7 +104,7 @@ static void audit_row(struct lookup_svc *svc, const struct lookup_item *it, cons
 {
 	char outcome[200];
 	const struct lookup_result *r = &it->res;
-	unsigned int n = t->begins ? t->begins : 1;
+	unsigned int n = routing_trace_begins(t);
 	for (unsigned int i = 0; i + 1 < n; i++)
 		audit_insert(svc, it, t, t->begin_otids[i], "", "",
 			     "refused for its MAP version, sent again in a lower one");
@@ -146,11 +146,11 @@ static void log_row(struct lookup_svc *svc, const struct lookup_item *it)
 /* One record per SRI-for-SM Begin sent (each one a message the operator
  * received): the lookup's id, then "<id>.2" for the Begin a version
  * fallback sent again */
-static void bill(struct lookup_svc *svc, const struct lookup_item *it)
+static void bill(struct lookup_svc *svc, const struct lookup_item *it, const struct routing_trace *trace)
 {
 	const struct lookup_result *r = &it->res;
 	char ref[LOOKUP_ID_LEN + 4];
-	unsigned int n = r->begins ? r->begins : 1;
+	unsigned int n = trace ? routing_trace_begins(trace) : 1;
 	for (unsigned int i = 0; i < n; i++) {
 		if (i)
 			snprintf(ref, sizeof(ref), "%s.%u", r->id, i + 1);
@@ -169,7 +169,7 @@ void lookup_db_record(struct lookup_svc *svc, struct lookup_item *it, const stru
 		it->text = lookup_result_text(it, r, true, NULL);
 	store_write(svc->d.store);
 	if (r->billed)
-		bill(svc, it);
+		bill(svc, it, trace);
 	if (trace)
 		audit_row(svc, it, trace);
 	log_row(svc, it);

@@ -276,7 +276,6 @@ void lookup_derive(struct lookup_result *r, const struct lookup_derive_ctx *ctx,
 	r->error.code = -1;
 	r->ported = r->roaming = LOOKUP_UNKNOWN;
 	r->map_version = sri->version;
-	r->begins = sri->trace.begins;
 	osmo_strlcpy(r->hlr_gt, sri->trace.answer_gt, sizeof(r->hlr_gt));
 	if (sri->err.kind == MAP_EK_USER) {
 		map_user_error(r, &sri->err.user);

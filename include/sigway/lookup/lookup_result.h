@@ -87,9 +87,8 @@ struct lookup_result {
 	char home_routing_by[16];		/* "router-gt", "correlation-id" */
 	char home_routing_node[41];
 	uint8_t map_version;
-	uint8_t begins;				/* SRI-for-SM Begins sent: 2 after a version fallback */
 	enum lookup_source source;
-	bool billed;				/* one billing record per Begin */
+	bool billed;				/* one billing record per Begin sent (routing_trace_begins()) */
 	char operator_name[32];
 	int64_t request_ms, done_ms;
 	int64_t cache_age_ms;			/* LOOKUP_SRC_CACHE */

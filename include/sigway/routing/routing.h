@@ -112,6 +112,12 @@ struct routing_trace {
 	uint8_t begins;
 	uint32_t begin_otids[MAP_BEGINS_MAX];
 };
+/* The Begins a trace's dialogue sent, one at least (a trace of a dialogue
+ * that was opened): what a service that bills per message sent counts */
+static inline unsigned int routing_trace_begins(const struct routing_trace *t)
+{
+	return t->begins ? t->begins : 1;
+}
 /* Fills a trace from a dialogue (as it stands) */
 void routing_trace_fill(struct routing_trace *t, const struct map_dialogue *md);
 
