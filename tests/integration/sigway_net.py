@@ -30,6 +30,8 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.error
+import urllib.request
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIGS = os.path.join(TOP, 'contrib', 'config')
@@ -88,6 +90,17 @@ def counter(text, name, missing=None):
     if missing is None:
         raise AssertionError('no "%s" in:\n%s' % (name, text))
     return missing
+
+
+def http(method, url, body=None, headers=None, timeout=60):
+    """One HTTP request by urllib: (status, text, headers), an error status too"""
+    data = body.encode() if isinstance(body, str) else body
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read().decode(), dict(r.headers)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(), dict(e.headers)
 
 
 def rss_kib(pid):

@@ -146,16 +146,6 @@ PULLS = [
 ]
 
 
-def http(method, url, body=None, headers=None, timeout=60):
-    data = body.encode() if isinstance(body, str) else body
-    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, r.read().decode(), dict(r.headers)
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode(), dict(e.headers)
-
-
 class UssdGateway(sn.UssdSessions, sn.NetworkTestCase):
     network_args = {'sigwayd_extra': SIGWAYD_EXTRA, 'netsim_extra': NETSIM_EXTRA}
 
@@ -181,7 +171,7 @@ class UssdGateway(sn.UssdSessions, sn.NetworkTestCase):
     def push(cls, name, flavour, body):
         before = len(cls.rows())
         port = JSON_PORT if flavour == 'json' else XML_PORT
-        status, answer, _ = http('POST', 'http://127.0.0.1:%d/admin/push' % port, json.dumps(body),
+        status, answer, _ = sn.http('POST', 'http://127.0.0.1:%d/admin/push' % port, json.dumps(body),
                                  {'Content-Type': 'application/json'})
         rows = cls.wait_rows(before + 1)
         cls.sessions[name] = {'row': rows[before], 'status': status, 'answer': answer}
@@ -256,14 +246,14 @@ class UssdGateway(sn.UssdSessions, sn.NetworkTestCase):
         cls.push('push_xml_absent', 'xml', {'msisdn': '491770000002', 'type': 'ussr', 'text': 'Anyone?'})
         # refused before the network
         cls.refused = {
-            'no_key': http('POST', PUSH, '{}', {'Content-Type': 'application/json'}),
-            'bad_key': http('POST', PUSH, '{}', {'X-API-Key': 'wrong-key-123'}),
-            'bad_json': http('POST', PUSH, '{"msisdn": ', {'X-API-Key': JSON_KEY}),
-            'too_long': http('POST', PUSH, json.dumps({'msisdn': SUB, 'type': 'ussn', 'text': 'x' * 190}),
+            'no_key': sn.http('POST', PUSH, '{}', {'Content-Type': 'application/json'}),
+            'bad_key': sn.http('POST', PUSH, '{}', {'X-API-Key': 'wrong-key-123'}),
+            'bad_json': sn.http('POST', PUSH, '{"msisdn": ', {'X-API-Key': JSON_KEY}),
+            'too_long': sn.http('POST', PUSH, json.dumps({'msisdn': SUB, 'type': 'ussn', 'text': 'x' * 190}),
                              {'Authorization': 'Bearer ' + JSON_KEY}),
-            'no_operator': http('POST', PUSH, json.dumps({'msisdn': '1555000', 'type': 'ussn', 'text': 'x'}),
+            'no_operator': sn.http('POST', PUSH, json.dumps({'msisdn': '1555000', 'type': 'ussn', 'text': 'x'}),
                                 {'X-API-Key': JSON_KEY}),
-            'xml_doctype': http('POST', PUSH, '<!DOCTYPE x [<!ENTITY a "b">]><dialog/>', {'X-API-Key': XML_KEY}),
+            'xml_doctype': sn.http('POST', PUSH, '<!DOCTYPE x [<!ENTITY a "b">]><dialog/>', {'X-API-Key': XML_KEY}),
         }
         time.sleep(1)
         cls.show = net.gw('show ussd')

@@ -11,13 +11,12 @@ core keeps SSN 8 (an SRI-for-SM for an SMS still leaves from it).
 usage: test_ussd_gsmscf.py BUILD_DIR
 """
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -51,27 +50,24 @@ NETSIM_EXTRA = """netsim
 """
 
 
-def http_post(url, body, headers):
-    req = urllib.request.Request(url, data=body.encode(), method='POST', headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-
-
-def start_app(net):
-    """The Node.js JSON application, listening"""
+@contextlib.contextmanager
+def json_app(net):
+    """The Node.js JSON application, listening while the block runs"""
     app = subprocess.Popen(['node', os.path.join(APPS, 'json_app.js'), str(JSON_PORT),
                             os.path.join(net.tmp, 'json_app.log'), PUSH, JSON_KEY])
-    net._wait_for_port(JSON_PORT)
-    return app
+    try:
+        net._wait_for_port(JSON_PORT)
+        yield app
+    finally:
+        app.terminate()
+        app.wait(timeout=10)
 
 
 def push_ussn(text):
     """The application pushes a notification to SUB: (HTTP status, answer)"""
-    return http_post('http://127.0.0.1:%d/admin/push' % JSON_PORT,
-                     json.dumps({'msisdn': SUB, 'type': 'ussn', 'text': text}), {'Content-Type': 'application/json'})
+    return sn.http('POST', 'http://127.0.0.1:%d/admin/push' % JSON_PORT,
+                   json.dumps({'msisdn': SUB, 'type': 'ussn', 'text': text}), {'Content-Type': 'application/json'},
+                   timeout=30)[:2]
 
 
 def netsim_gateway_ssn(ns, ssn):
@@ -93,8 +89,7 @@ class UssdGsmScf(sn.UssdSessions, sn.NetworkTestCase):
     def run_all(cls):
         net = cls.net
         cls.ns = net.vty('netsim')
-        app = start_app(net)
-        try:
+        with json_app(net):
             cls.pull_1 = cls.dial('*100*1#', [])
             cls.pull_3 = cls.dial('*100#', ['2', '1'])
             cls.rows_after_pulls = len(cls.wait_rows(2))
@@ -114,9 +109,6 @@ class UssdGsmScf(sn.UssdSessions, sn.NetworkTestCase):
             cls.billing = net.billing()
             cls.map_stats = net.gw('show map statistics')
             cls.running_cfg = net.gw('show running-config')
-        finally:
-            app.terminate()
-            app.wait(timeout=10)
 
     # ------------------------------------------------------------ the sessions
     def test_pulls_on_the_gsmscf_ssn(self):
@@ -186,17 +178,13 @@ class UssdBothSubsystems(sn.UssdSessions, sn.NetworkTestCase):
     def run_all(cls):
         net = cls.net
         cls.ns = net.vty('netsim')
-        app = start_app(net)
-        try:
+        with json_app(net):
             cls.on_147 = cls.netsim_session(cls.ussd_dial(SUB, '*100*1#'))
             netsim_gateway_ssn(cls.ns, MSC_SSN)
             cls.on_8 = cls.netsim_session(cls.ussd_dial(SUB, '*100#', ['2', '1']))
             cls.push_status = push_ussn('Both')[0]
             cls.all_rows = cls.wait_rows(3)
             cls.running_cfg = net.gw('show running-config')
-        finally:
-            app.terminate()
-            app.wait(timeout=10)
 
     def test_pulls_on_both(self):
         self.assertEqual((self.on_147['outcome'], self.on_147['final']), ('result', 'Balance: 12.50 EUR'))

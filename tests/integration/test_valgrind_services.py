@@ -30,9 +30,7 @@ import sys
 import threading
 import time
 import unittest
-import urllib.error
 import urllib.parse
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -125,13 +123,7 @@ def call(method, path, body=None, key=KEY, port=HTTP_PORT, content_type='applica
     headers = {'X-API-Key': key} if key else {}
     if body is not None:
         headers['Content-Type'] = content_type
-    req = urllib.request.Request('http://127.0.0.1:%d%s' % (port, path), method=method, headers=headers,
-                                 data=body.encode() if isinstance(body, str) else body)
-    try:
-        with urllib.request.urlopen(req, timeout=120) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
+    return sn.http(method, 'http://127.0.0.1:%d%s' % (port, path), body, headers, timeout=120)[:2]
 
 
 class ServicesUnderValgrind(sn.UssdSessions, unittest.TestCase):
