@@ -212,21 +212,31 @@ static int pcap_header(struct capture *c)
 	return 0;
 }
 
+/* The header of the next record or block (n octets at offset at) in *p:
+ * 1; the clean end of the file before it: 0; else -1 (a fault) */
+static int take_header(struct capture *c, uint64_t at, size_t n, const uint8_t **p, const char *what)
+{
+	size_t got = take(c, n, p);
+	if (!*p)
+		return fail(c, at, "out of memory");
+	if (got == 0)
+		return end(c, at);
+	if (got < n)
+		return fail(c, at, "truncated %s (%zu of %zu octets)", what, got, n);
+	return 1;
+}
+
 static int pcap_next(struct capture *c, struct capture_frame *fr)
 {
 	uint64_t at = c->off;
 	const uint8_t *h, *data;
-	size_t got = take(c, 16, &h);
-	if (!h)
-		return fail(c, at, "out of memory");
-	if (got == 0)
-		return end(c, at);
-	if (got < 16)
-		return fail(c, at, "truncated record header (%zu of 16 octets)", got);
+	int rc = take_header(c, at, 16, &h, "record header");
+	if (rc <= 0)
+		return rc;
 	uint32_t incl = u32(c, h + 8), orig = u32(c, h + 12);
 	if (incl > CAPTURE_BLOCK_MAX)
 		return fail(c, at, "record of %" PRIu32 " octets, more than the %u read", incl, CAPTURE_BLOCK_MAX);
-	got = take(c, incl, &data);
+	size_t got = take(c, incl, &data);
 	if (!data)
 		return fail(c, at, "out of memory");
 	if (got < incl)
@@ -340,18 +350,14 @@ static int pcapng_next(struct capture *c, struct capture_frame *fr)
 		uint64_t at = c->off;
 		uint8_t hdr[12];
 		const uint8_t *p;
-		size_t got = take(c, 8, &p);
-		if (!p)
-			return fail(c, at, "out of memory");
-		if (got == 0)
-			return end(c, at);
-		if (got < 8)
-			return fail(c, at, "truncated block header (%zu of 8 octets)", got);
+		int rc = take_header(c, at, 8, &p, "block header");
+		if (rc <= 0)
+			return rc;
 		memcpy(hdr, p, 8);
 		uint32_t type = u32(c, hdr), hlen = 8;
 		if (type == PCAPNG_SHB) {
 			/* its length is in the byte order the magic after it gives */
-			got = take(c, 4, &p);
+			size_t got = take(c, 4, &p);
 			if (got < 4)
 				return p ? fail(c, at, "truncated Section Header Block (%zu octets in the file)",
 						8 + got) : fail(c, at, "out of memory");
@@ -365,7 +371,7 @@ static int pcapng_next(struct capture *c, struct capture_frame *fr)
 			return fail(c, at, "%s type 0x%08" PRIx32 " of length %" PRIu32 " (must be a multiple "
 				    "of 4, %" PRIu32 " to %u)", block_name(type), type, len, block_min(type),
 				    CAPTURE_BLOCK_MAX);
-		got = take(c, len - hlen, &p);
+		size_t got = take(c, len - hlen, &p);
 		if (!p)
 			return fail(c, at, "out of memory");
 		if (got < len - hlen)
