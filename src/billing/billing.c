@@ -34,24 +34,12 @@ static const char schema[] =
 	"CREATE TRIGGER IF NOT EXISTS billing_no_delete BEFORE DELETE ON billing"
 	" BEGIN SELECT RAISE(ABORT, 'billing records are append-only'); END;";
 
-/* A store made before the initiator column gets it (an ALTER TABLE is no
- * UPDATE: the append-only triggers let it pass) */
-static int add_initiator(struct store *st)
-{
-	sqlite3_stmt *s;
-	bool has = false;
-	if (sqlite3_prepare_v2(store_db(st), "SELECT name FROM pragma_table_info('billing')", -1, &s, NULL) != SQLITE_OK)
-		return -EIO;
-	while (sqlite3_step(s) == SQLITE_ROW)
-		has |= !strcmp((const char *)sqlite3_column_text(s, 0), "initiator");
-	sqlite3_finalize(s);
-	return has ? 0 : store_exec(st, "ALTER TABLE billing ADD COLUMN initiator TEXT NOT NULL DEFAULT ''");
-}
-
 int billing_init(struct store *st)
 {
 	int rc = store_exec(st, schema);
-	return rc < 0 ? rc : add_initiator(st);
+	/* a store made before the initiator column gets it (an ALTER TABLE is
+	 * no UPDATE: the append-only triggers let it pass) */
+	return rc < 0 ? rc : store_add_column(st, "billing", "initiator", "TEXT NOT NULL DEFAULT ''");
 }
 
 int billing_record(struct store *st, const struct billing_event *ev)

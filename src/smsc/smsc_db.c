@@ -56,20 +56,6 @@ static const struct {
 	{ "dc0", "INTEGER NOT NULL DEFAULT 0" },
 };
 
-static bool has_column(struct store *st, const char *table, const char *name)
-{
-	sqlite3_stmt *s;
-	bool found = false;
-	if (sqlite3_prepare_v2(store_db(st), "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", -1, &s, NULL) !=
-	    SQLITE_OK)
-		return false;
-	sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-	found = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
-	return found;
-}
-
 int smsc_db_init(struct store *st)
 {
 	/* the table first as an earlier version made it, then what it lacks */
@@ -82,22 +68,14 @@ int smsc_db_init(struct store *st)
 		       " parts INTEGER NOT NULL DEFAULT 0, parts_done INTEGER NOT NULL DEFAULT 0,"
 		       " err INTEGER NOT NULL DEFAULT 0, operator TEXT, done_ms INTEGER)") < 0)
 		return -EIO;
-	for (size_t i = 0; i < sizeof(added_columns) / sizeof(added_columns[0]); i++) {
-		char sql[160];
-		if (has_column(st, "messages", added_columns[i].name))
-			continue;
-		snprintf(sql, sizeof(sql), "ALTER TABLE messages ADD COLUMN %s %s", added_columns[i].name,
-			 added_columns[i].def);
-		if (store_exec(st, sql) < 0)
+	for (size_t i = 0; i < sizeof(added_columns) / sizeof(added_columns[0]); i++)
+		if (store_add_column(st, "messages", added_columns[i].name, added_columns[i].def) < 0)
 			return -EIO;
-	}
 	if (store_exec(st, schema) < 0)
 		return -EIO;
 	/* answer_gt: who answered each dialogue (the GT called, or another of
 	 * the operator's network) */
-	if (has_column(st, "audit", "answer_gt"))
-		return 0;
-	return store_exec(st, "ALTER TABLE audit ADD COLUMN answer_gt TEXT NOT NULL DEFAULT ''");
+	return store_add_column(st, "audit", "answer_gt", "TEXT NOT NULL DEFAULT ''") < 0 ? -EIO : 0;
 }
 
 static void bind_addr(sqlite3_stmt *s, int col, const struct smpp_address *a)

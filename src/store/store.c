@@ -702,6 +702,28 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql)
 	return cs->stmt;
 }
 
+bool store_has_column(struct store *st, const char *table, const char *column)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", -1, &s, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, column, -1, SQLITE_STATIC);
+	bool found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
+int store_add_column(struct store *st, const char *table, const char *column, const char *definition)
+{
+	char sql[256];
+	if (store_has_column(st, table, column))
+		return 0;
+	if (snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", table, column, definition) >= (int)sizeof(sql))
+		return -EINVAL;
+	return store_exec(st, sql);
+}
+
 sqlite3 *store_db(struct store *st)
 {
 	return st->db;

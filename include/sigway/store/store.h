@@ -32,6 +32,11 @@ void store_close(struct store *st);
 sqlite3 *store_db(struct store *st);
 /* Runs SQL outside the group commit (each service's CREATE TABLE IF NOT EXISTS) */
 int store_exec(struct store *st, const char *sql);
+/* Whether the table (false: there is none) has the column */
+bool store_has_column(struct store *st, const char *table, const char *column);
+/* Adds the column a store made by an earlier version lacks ("TEXT NOT NULL
+ * DEFAULT ''"); 0 when it is there */
+int store_add_column(struct store *st, const char *table, const char *column, const char *definition);
 
 /* A prepared statement cached by its SQL text (reset and unbound for reuse);
  * found by the text's address first, so pass literals where it matters */
