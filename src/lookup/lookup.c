@@ -375,7 +375,7 @@ static void sri_done(void *priv, const struct routing_sri_result *sri)
 	svc->in_flight--;
 	if (it->pending) {
 		/* in the transaction of its record (or of nothing, when it never left) */
-		lookup_db_pending(svc, it, false);
+		lookup_db_pending(svc, it, 0);
 		it->pending = false;
 	}
 	if (lookup_sri_unsent(sri)) {
@@ -402,6 +402,15 @@ static void sri_done(void *priv, const struct routing_sri_result *sri)
 	pump(svc);
 }
 
+/* a version fallback sent the SRI-for-SM again: one more Begin to bill
+ * should sigwayd die before the answer */
+static void sri_resent(void *priv, unsigned int begins)
+{
+	struct lookup_item *it = priv;
+	if (it->pending)
+		lookup_db_pending(it->svc, it, begins);
+}
+
 static void start_sri(struct lookup_svc *svc, struct lookup_item *it)
 {
 	llist_del_init(&it->list);
@@ -422,8 +431,9 @@ static void start_sri(struct lookup_svc *svc, struct lookup_item *it)
 	llist_add_tail(&it->list, &svc->flight);
 	svc->in_flight++;
 	if (svc->d.store) {
-		lookup_db_pending(svc, it, true);
+		lookup_db_pending(svc, it, 1);
 		it->pending = true;
+		routing_sri_on_resend(it->sri, sri_resent);
 	}
 }
 

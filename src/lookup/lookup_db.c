@@ -41,8 +41,8 @@ static const char schema[] =
 	" done INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (job, seq)) WITHOUT ROWID;"
 	/* lookups whose SRI-for-SM went out and that have not ended */
 	"CREATE TABLE IF NOT EXISTS lookup_pending ("
-	" ref TEXT PRIMARY KEY, account TEXT NOT NULL, operator TEXT NOT NULL, request_ms INTEGER NOT NULL)"
-	" WITHOUT ROWID;";
+	" ref TEXT PRIMARY KEY, account TEXT NOT NULL, operator TEXT NOT NULL, request_ms INTEGER NOT NULL,"
+	" begins INTEGER NOT NULL DEFAULT 1) WITHOUT ROWID;";
 
 /* the audit table is the SMS core's (sigway-audit reads both); newer
  * versions of it say who answered each dialogue (answer_gt) */
@@ -52,17 +52,14 @@ int lookup_db_init(struct store *st)
 {
 	if (store_exec(st, schema) < 0)
 		return -EIO;
-	sqlite3_stmt *s = store_stmt(st, "SELECT name FROM pragma_table_info('audit')");
-	if (!s)
+	/* a store of a version before the Begins were counted while pending */
+	if (store_add_column(st, "lookup_pending", "begins", "INTEGER NOT NULL DEFAULT 1") < 0)
 		return -EIO;
-	bool any = false;
-	audit_has_answer_gt = false;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		any = true;
-		audit_has_answer_gt |= !strcmp((const char *)sqlite3_column_text(s, 0), "answer_gt");
-	}
-	sqlite3_reset(s);
-	return any ? 0 : -EIO;
+	/* the audit table is the SMS core's: made before this */
+	if (!store_has_column(st, "audit", "msg_id"))
+		return -EIO;
+	audit_has_answer_gt = store_has_column(st, "audit", "answer_gt");
+	return 0;
 }
 
 /* One audit row: a dialogue of the lookup (its Begin's TID) and what came of
@@ -146,20 +143,26 @@ static void log_row(struct lookup_svc *svc, const struct lookup_item *it)
 /* One record per SRI-for-SM Begin sent (each one a message the operator
  * received): the lookup's id, then "<id>.2" for the Begin a version
  * fallback sent again */
+static void bill_begins(struct store *st, const struct billing_event *first, unsigned int begins)
+{
+	char ref[LOOKUP_ID_LEN + 4];
+	struct billing_event ev = *first;
+	ev.ref = ref;
+	for (unsigned int i = 0; i < begins; i++) {
+		if (i)
+			snprintf(ref, sizeof(ref), "%s.%u", first->ref, i + 1);
+		else
+			osmo_strlcpy(ref, first->ref, sizeof(ref));
+		billing_record(st, &ev);
+	}
+}
+
 static void bill(struct lookup_svc *svc, const struct lookup_item *it, const struct routing_trace *trace)
 {
 	const struct lookup_result *r = &it->res;
-	char ref[LOOKUP_ID_LEN + 4];
-	unsigned int n = trace ? routing_trace_begins(trace) : 1;
-	for (unsigned int i = 0; i < n; i++) {
-		if (i)
-			snprintf(ref, sizeof(ref), "%s.%u", r->id, i + 1);
-		else
-			osmo_strlcpy(ref, r->id, sizeof(ref));
-		struct billing_event ev = { .kind = BILL_LOOKUP, .account = it->acct->name, .ref = ref, .units = 1,
-					    .operator = r->operator_name, .event_ms = r->done_ms ? r->done_ms : store_now_ms() };
-		billing_record(svc->d.store, &ev);
-	}
+	struct billing_event ev = { .kind = BILL_LOOKUP, .account = it->acct->name, .ref = r->id, .units = 1,
+				    .operator = r->operator_name, .event_ms = r->done_ms ? r->done_ms : store_now_ms() };
+	bill_begins(svc->d.store, &ev, trace ? routing_trace_begins(trace) : 1);
 }
 
 void lookup_db_record(struct lookup_svc *svc, struct lookup_item *it, const struct routing_trace *trace)
@@ -184,19 +187,20 @@ void lookup_db_record(struct lookup_svc *svc, struct lookup_item *it, const stru
 	}
 }
 
-void lookup_db_pending(struct lookup_svc *svc, const struct lookup_item *it, bool pending)
+void lookup_db_pending(struct lookup_svc *svc, const struct lookup_item *it, unsigned int begins)
 {
-	sqlite3_stmt *s = store_stmt(svc->d.store, pending ?
-				     "INSERT OR REPLACE INTO lookup_pending (ref, account, operator, request_ms)"
-				     " VALUES (?,?,?,?)" : "DELETE FROM lookup_pending WHERE ref = ?");
+	sqlite3_stmt *s = store_stmt(svc->d.store, begins ?
+				     "INSERT OR REPLACE INTO lookup_pending (ref, account, operator, request_ms, begins)"
+				     " VALUES (?,?,?,?,?)" : "DELETE FROM lookup_pending WHERE ref = ?");
 	if (!s)
 		return;
 	store_write(svc->d.store);
 	sqlite3_bind_text(s, 1, it->res.id, -1, SQLITE_STATIC);
-	if (pending) {
+	if (begins) {
 		sqlite3_bind_text(s, 2, it->acct->name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 3, it->res.operator_name, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 4, it->res.request_ms);
+		sqlite3_bind_int(s, 5, (int)begins);
 	}
 	if (store_step(svc->d.store, s) != SQLITE_DONE)
 		LOGP(DLOOKUP, LOGL_ERROR, "lookup %s: cannot write that it is pending: %s\n", it->res.id,
@@ -207,7 +211,7 @@ void lookup_db_pending(struct lookup_svc *svc, const struct lookup_item *it, boo
 int lookup_db_bill_interrupted(struct lookup_svc *svc)
 {
 	struct store *st = svc->d.store;
-	sqlite3_stmt *s = store_stmt(st, "SELECT ref, account, operator, request_ms FROM lookup_pending");
+	sqlite3_stmt *s = store_stmt(st, "SELECT ref, account, operator, request_ms, begins FROM lookup_pending");
 	int n = 0;
 	if (!s || store_write(st) < 0)
 		return -EIO;
@@ -216,8 +220,9 @@ int lookup_db_bill_interrupted(struct lookup_svc *svc)
 					    .account = (const char *)sqlite3_column_text(s, 1),
 					    .operator = (const char *)sqlite3_column_text(s, 2), .units = 1,
 					    .event_ms = sqlite3_column_int64(s, 3) };
+		int begins = sqlite3_column_int(s, 4);
 		/* (kind, ref) is unique: a record written before is not written twice */
-		billing_record(st, &ev);
+		bill_begins(st, &ev, begins < 1 ? 1 : begins > MAP_BEGINS_MAX ? MAP_BEGINS_MAX : (unsigned int)begins);
 		n++;
 	}
 	sqlite3_reset(s);

@@ -154,10 +154,12 @@ int lookup_db_init(struct store *st);
 /* The records of a finished lookup in this tick's transaction: the log
  * row; the billing record and the audit row when an SRI-for-SM was sent */
 void lookup_db_record(struct lookup_svc *svc, struct lookup_item *it, const struct routing_trace *trace);
-/* A lookup whose SRI-for-SM went out is pending until its record is
- * written (in the same transaction). What a crash or a stop left pending
- * was sent and is billed at the next start: returns how many. */
-void lookup_db_pending(struct lookup_svc *svc, const struct lookup_item *it, bool pending);
+/* A lookup whose SRI-for-SM went out is pending, with the Begins sent so
+ * far (a version fallback sends another), until its record is written (in
+ * the same transaction); begins 0: it ended. What a crash or a stop left
+ * pending was sent and is billed at the next start, a record per Begin:
+ * returns how many lookups. */
+void lookup_db_pending(struct lookup_svc *svc, const struct lookup_item *it, unsigned int begins);
 int lookup_db_bill_interrupted(struct lookup_svc *svc);
 /* lookups of the account sent to the network since since_ms (its quota) */
 unsigned int lookup_db_billed_since(struct lookup_svc *svc, const char *account, int64_t since_ms);

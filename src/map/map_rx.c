@@ -275,7 +275,10 @@ static bool reopen(struct map_dialogue *md, uint8_t version)
 	for (int i = 0; i < MAP_MAX_INVOKES; i++)
 		if (md->req[i] && mapd_put_invoke(md, md->req[i]) < 0)
 			return false;
+	uint8_t begins = md->begins;
 	mapd_send_begin(md);
+	if (md->begins > begins && md->user.reopened)
+		md->user.reopened(md->user.priv, md);
 	return true;
 }
 

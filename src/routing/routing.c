@@ -16,6 +16,7 @@ struct routing_sri {
 	struct routing *rt;
 	struct map_dialogue *md;
 	void (*cb)(void *priv, const struct routing_sri_result *r);
+	void (*resent)(void *priv, unsigned int begins);
 	void *priv;
 	struct routing_sri_result r;
 };
@@ -244,7 +245,14 @@ static void sri_ind(void *user_priv, struct map_dialogue *md, const struct map_i
 		sri_done(q);
 }
 
-static const struct map_user sri_user = { "sri-for-sm", sri_ind, NULL };
+static void sri_reopened(void *user_priv, struct map_dialogue *md)
+{
+	struct routing_sri *q = map_dialogue_priv(md);
+	if (q->resent)
+		q->resent(q->priv, map_dialogue_begins(md));
+}
+
+static const struct map_user sri_user = { "sri-for-sm", sri_ind, NULL, sri_reopened };
 
 struct routing_sri *routing_sri_sm(struct routing *rt, struct operator *op, const char *msisdn,
 				   uint8_t max_version,
@@ -276,6 +284,11 @@ struct routing_sri *routing_sri_sm(struct routing *rt, struct operator *op, cons
 	routing_trace_fill(&q->r.trace, q->md);
 	map_delimit(q->md);	/* a send failure comes back as a P-ABORT */
 	return q;
+}
+
+void routing_sri_on_resend(struct routing_sri *q, void (*resent)(void *priv, unsigned int begins))
+{
+	q->resent = resent;
 }
 
 void routing_sri_cancel(struct routing_sri *q)

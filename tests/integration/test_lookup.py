@@ -241,6 +241,12 @@ def curl(port, method, path, key=None, body=None, ctype='application/json', head
     return int(status), doc, p.stderr.decode(errors='replace')
 
 
+def netsim_sms_gateway_max_version(net, v):
+    """netsim's HLR refuses shortMsgGatewayContext above v (proposing v)"""
+    for line in ('configure terminal', 'netsim', 'hlr sms-gateway-max-version %d' % v, 'end'):
+        net.ns(line)
+
+
 def run_job(port, account, numbers, url, notified):
     """A job of account's with its results posted to url; its status once notified(its
     notify state) holds (or after 30 s)"""
@@ -342,10 +348,10 @@ class LookupTest(sn.NetworkTestCase):
         cls.uncached = curl(p, 'GET', '/v1/lookup/491710000025', KEYS['plain'])
         cls.cache_growth = (before, cls.cache_entries())
         # a version fallback: the HLR refuses v3 and the lookup goes again in v2, two Begins
-        cls.netsim_sms_gateway_max_version(2)
+        netsim_sms_gateway_max_version(net, 2)
         net.gw('map reset-learned')
         cls.fallback = curl(p, 'GET', '/v1/lookup/491710000026', KEYS['plain'])
-        cls.netsim_sms_gateway_max_version(3)
+        netsim_sms_gateway_max_version(net, 3)
         net.gw('map reset-learned')
         cls.audit_fallback = net.audit('491710000026')
         # -------------------------------------------- the link goes down: nothing is sent
@@ -364,10 +370,6 @@ class LookupTest(sn.NetworkTestCase):
         cls.billed_after_down = cls.lookup_billing_count()
         cls.receiver.shutdown()
 
-    @classmethod
-    def netsim_sms_gateway_max_version(cls, v):
-        for line in ('configure terminal', 'netsim', 'hlr sms-gateway-max-version %d' % v, 'end'):
-            cls.net.ns(line)
 
     @classmethod
     def cache_entries(cls):
@@ -1059,9 +1061,24 @@ class InterruptedLookups(sn.NetworkTestCase):
                              daemon=True).start()
 
     @classmethod
+    def learned_version(cls, v):
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if re.search(r'operator netsim hlr-gt \d+ map-version %d' % v, cls.net.gw('show sms')):
+                return True
+            time.sleep(0.2)
+        return False
+
+    @classmethod
     def run_all(cls):
         net = cls.net
-        cls.start_lookups(SILENT)
+        # the first meets a version fallback (v3 refused, sent again in v2):
+        # two Begins out when sigwayd dies, two records after
+        netsim_sms_gateway_max_version(net, 2)
+        cls.start_lookups(SILENT[:1])
+        cls.fell_back = cls.learned_version(2)
+        netsim_sms_gateway_max_version(net, 3)
+        cls.start_lookups(SILENT[1:])
         cls.flying_before_kill = cls.in_flight(len(SILENT))
         cls.billing_before_kill = cls.lookup_billing(net)
         net.kill_sigwayd()
@@ -1080,9 +1097,16 @@ class InterruptedLookups(sn.NetworkTestCase):
         return [b for b in net.billing() if b['kind'] == 'lookup']
 
     def test_billed_after_kill(self):
+        self.assertTrue(self.fell_back)
         self.assertTrue(self.flying_before_kill)
         self.assertEqual(self.billing_before_kill, [])
-        self.assertEqual(len(self.billing_after_kill), len(SILENT))
+        # a record per Begin: the fallback's second one is "<id>.2"
+        self.assertEqual(len(self.billing_after_kill), len(SILENT) + 1)
+        refs = {b['ref'] for b in self.billing_after_kill}
+        self.assertEqual(len(refs), len(SILENT) + 1)
+        again = [r for r in refs if r.endswith('.2')]
+        self.assertEqual(len(again), 1)
+        self.assertIn(again[0][:-2], refs)
         self.assertEqual({b['account'] for b in self.billing_after_kill}, {'full'})
         self.assertEqual({b['operator'] for b in self.billing_after_kill}, {'netsim'})
         self.assertIn('%d lookups were in flight when the last run ended' % len(SILENT), self.log_after_kill)
@@ -1090,12 +1114,16 @@ class InterruptedLookups(sn.NetworkTestCase):
     def test_billed_after_orderly_stop(self):
         self.assertTrue(self.flying_before_stop)
         self.assertEqual(self.stop_status, 0)
-        self.assertEqual(len(self.billing_after_stop), len(SILENT) + 1)
-        self.assertEqual(len({b['ref'] for b in self.billing_after_stop}), len(SILENT) + 1)
+        self.assertEqual(len(self.billing_after_stop), len(SILENT) + 2)
+        self.assertEqual(len({b['ref'] for b in self.billing_after_stop}), len(SILENT) + 2)
 
     def test_billing_equals_begins(self):
         begins = [m for m in self.msgs if m.get('tcap.begin_element') and m.get('gsm_old.localValue') == '45']
-        self.assertEqual(len(begins), len(SILENT) + 1)
+        acns = [m.get('tcap.application_context_name') for m in begins]
+        # v3: the refused one and the one after the restart (the learned v2 is forgotten); v2: the rest
+        self.assertEqual(acns.count('0.4.0.0.1.0.20.3'), 2)
+        self.assertEqual(acns.count('0.4.0.0.1.0.20.2'), len(SILENT))
+        self.assertEqual(len(begins), len(SILENT) + 2)
         self.assertEqual(len(self.billing_after_stop), len(begins))
 
 

@@ -184,7 +184,19 @@ static void initiator_ind(void *priv, struct map_dialogue *md, const struct map_
 	record(EP_A, md, ind);
 }
 
-static const struct map_user initiator = { "initiator", initiator_ind, NULL };
+/* the Begins the initiator's dialogues counted at each reopening, and the
+ * indications the initiator had had by then */
+static unsigned int reopened_begins[4], reopened_inds[4], n_reopened;
+
+static void initiator_reopened(void *priv, struct map_dialogue *md)
+{
+	if (n_reopened < ARRAY_SIZE(reopened_begins)) {
+		reopened_inds[n_reopened] = lg[EP_A].n;
+		reopened_begins[n_reopened++] = map_dialogue_begins(md);
+	}
+}
+
+static const struct map_user initiator = { "initiator", initiator_ind, NULL, initiator_reopened };
 static const struct map_user responder = { "responder", responder_ind, NULL };
 
 /* ---------------------------------------------------------- raw TCAP peer */
@@ -210,6 +222,7 @@ static int setup(void **state)
 {
 	ctx = talloc_named_const(NULL, 0, "test");
 	memset(lg, 0, sizeof(lg));
+	n_reopened = 0;
 	memset(send_fails, 0, sizeof(send_fails));
 	memset(n_sent, 0, sizeof(n_sent));
 	q_head = q_tail = 0;
@@ -397,6 +410,10 @@ static void test_version_fallback_learned(void **state)
 	refuse_left = 1;
 	sri(EP_B, NULL);	/* the peer is found by the called GT */
 	assert_int_equal(pump(), 4);	/* Begin v3, refusal, Begin v2, End */
+	/* the user heard of the second Begin when it left, before the answer */
+	assert_int_equal(n_reopened, 1);
+	assert_int_equal(reopened_begins[0], 2);
+	assert_int_equal(reopened_inds[0], 0);
 	assert_int_equal(lg[EP_A].ind[0].type, MAP_IND_ACCEPT);
 	assert_int_equal(lg[EP_A].ind[1].type, MAP_IND_RESULT);
 	assert_string_equal(lg[EP_A].res.sri_sm.imsi, "262011234567890");
@@ -411,6 +428,7 @@ static void test_version_fallback_learned(void **state)
 	tshark(EP_A, "-e tcap.application_context_name", out, sizeof(out));
 	assert_string_equal(out, "0.4.0.0.1.0.20.2");
 	assert_int_equal(pump(), 2);
+	assert_int_equal(n_reopened, 1);	/* no fallback this time */
 	/* a reset forgets it */
 	map_peer_reset(NULL);
 	assert_int_equal(map_peer_version(p, MAP_AC_SHORT_MSG_GATEWAY), 3);

@@ -194,6 +194,11 @@ struct map_user {
 	const char *name;
 	void (*ind)(void *user_priv, struct map_dialogue *md, const struct map_ind *ind);
 	void *priv;
+	/* optional: the peer refused our version and another Begin went out in
+	 * a lower one (map_dialogue_begins() counts them). Each Begin is a
+	 * message the peer received: a service that bills per Begin writes it
+	 * down now, before the dialogue ends (a crash in between loses nothing) */
+	void (*reopened)(void *user_priv, struct map_dialogue *md);
 };
 
 /* ---- instance ------------------------------------------------------------ */

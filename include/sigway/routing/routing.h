@@ -138,5 +138,8 @@ struct routing_sri_result {
 struct routing_sri *routing_sri_sm(struct routing *rt, struct operator *op, const char *msisdn,
 				   uint8_t max_version,
 				   void (*cb)(void *priv, const struct routing_sri_result *r), void *priv);
+/* resent(priv, begins) each time a version fallback sends the request
+ * again (begins: the Begins sent so far, 2 or more), before cb */
+void routing_sri_on_resend(struct routing_sri *q, void (*resent)(void *priv, unsigned int begins));
 /* The answer is not wanted any more: cb will not run */
 void routing_sri_cancel(struct routing_sri *q);
