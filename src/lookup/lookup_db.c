@@ -103,15 +103,14 @@ static void audit_row(struct lookup_svc *svc, const struct lookup_item *it, cons
 	const struct lookup_result *r = &it->res;
 	unsigned int n = routing_trace_begins(t);
 	for (unsigned int i = 0; i + 1 < n; i++)
-		audit_insert(svc, it, t, t->begin_otids[i], "", "",
-			     "refused for its MAP version, sent again in a lower one");
+		audit_insert(svc, it, t, t->begin_otids[i], "", "", ROUTING_OUTCOME_VERSION_REFUSED);
 	if (r->error.kind == LOOKUP_ERR_NONE)
 		snprintf(outcome, sizeof(outcome), "ok imsi %s msc %s%s", r->home_routed ? "-" : r->imsi,
 			 r->home_routed ? r->home_routing_node : r->serving_msc, r->home_routed ? " (home routing)" : "");
 	else
 		snprintf(outcome, sizeof(outcome), "%s", r->error.kind == LOOKUP_ERR_MAP ? r->error.name :
 			 r->error.description);
-	audit_insert(svc, it, t, n > 1 ? t->begin_otids[n - 1] : t->otid, t->dtid, t->answer_gt, outcome);
+	audit_insert(svc, it, t, t->otid, t->dtid, t->answer_gt, outcome);
 }
 
 static void log_row(struct lookup_svc *svc, const struct lookup_item *it)

@@ -20,6 +20,7 @@
 
 struct netsim_cfg netsim_cfg = {
 	.sms_gw_max_version = 3,
+	.mt_relay_max_version = 3,
 	.hlr_gt = "491710000001",
 	.msc_gt = "491710000002",
 	.imsi_prefix = "26201",
@@ -418,6 +419,13 @@ DEFUN(cfg_sms_gw_max, cfg_sms_gw_max_cmd, "hlr sms-gateway-max-version <1-3>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_mt_relay_max, cfg_mt_relay_max_cmd, "msc mt-relay-max-version <2-3>",
+      "The MSC\n" "Highest shortMsgMT-Relay context version the MSC accepts (higher: refused)\n" "Version\n")
+{
+	netsim_cfg.mt_relay_max_version = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_msc_gt, cfg_msc_gt_cmd, "msc-gt DIGITS",
       "GT of the MSC serving the subscribers (returned by SRI-for-SM)\n" "E.164 digits\n")
 {
@@ -462,6 +470,7 @@ static int config_write_netsim(struct vty *vty)
 {
 	vty_out(vty, "netsim%s", VTY_NEWLINE);
 	vty_out(vty, " hlr sms-gateway-max-version %d%s", netsim_cfg.sms_gw_max_version, VTY_NEWLINE);
+	vty_out(vty, " msc mt-relay-max-version %d%s", netsim_cfg.mt_relay_max_version, VTY_NEWLINE);
 	vty_out(vty, " msc-gt %s%s", netsim_cfg.msc_gt, VTY_NEWLINE);
 	vty_out(vty, " ussd-gateway-ssn %u%s", netsim_cfg.ussd_gw_ssn, VTY_NEWLINE);
 	vty_out(vty, " imsi-prefix %s%s", netsim_cfg.imsi_prefix, VTY_NEWLINE);
@@ -492,6 +501,7 @@ void netsim_vty_init(void *ctx)
 	install_element(CONFIG_NODE, &cfg_netsim_cmd);
 	install_node(&netsim_node, config_write_netsim);
 	install_element(SIGWAY_NETSIM_NODE, &cfg_sms_gw_max_cmd);
+	install_element(SIGWAY_NETSIM_NODE, &cfg_mt_relay_max_cmd);
 	install_element(SIGWAY_NETSIM_NODE, &cfg_msc_gt_cmd);
 	install_element(SIGWAY_NETSIM_NODE, &cfg_ussd_gw_ssn_cmd);
 	install_element(SIGWAY_NETSIM_NODE, &cfg_imsi_prefix_cmd);

@@ -14,6 +14,7 @@
 
 struct netsim_cfg {
 	int sms_gw_max_version;			/* highest shortMsgGateway version accepted */
+	int mt_relay_max_version;		/* highest shortMsgMT-Relay version the MSC accepts */
 	char hlr_gt[SCCP_GT_DIGITS_MAX + 1];	/* the HLR's own GT (calling GT of what it originates) */
 	char msc_gt[SCCP_GT_DIGITS_MAX + 1];	/* the default serving MSC */
 	char imsi_prefix[8];			/* MCC+MNC of subscribers not in the table */

@@ -108,6 +108,10 @@ static void mt_forward_sm(struct map_dialogue *md, int8_t id, enum map_service s
 static void msc_ind(void *user_priv, struct map_dialogue *md, const struct map_ind *ind)
 {
 	switch (ind->type) {
+	case MAP_IND_OPEN:
+		if (ind->open->ac == MAP_AC_SHORT_MSG_MT_RELAY && ind->open->version > netsim_cfg.mt_relay_max_version)
+			map_refuse(md, MAP_REFUSE_ACN_NOT_SUPPORTED, (uint8_t)netsim_cfg.mt_relay_max_version);
+		return;
 	case MAP_IND_INVOKE:
 		/* forwardSM of shortMsgRelay v1 arrives as the MO service */
 		if (ind->svc == MAP_SVC_MT_FORWARD_SM || ind->svc == MAP_SVC_MO_FORWARD_SM) {

@@ -248,6 +248,7 @@ static void sri_ind(void *user_priv, struct map_dialogue *md, const struct map_i
 static void sri_reopened(void *user_priv, struct map_dialogue *md)
 {
 	struct routing_sri *q = map_dialogue_priv(md);
+	q->r.trace.otid = map_dialogue_local_tid(md);	/* the trace names the dialogue that answers */
 	if (q->resent)
 		q->resent(q->priv, map_dialogue_begins(md));
 }

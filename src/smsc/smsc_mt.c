@@ -146,8 +146,19 @@ static void dlg_audit(struct smsc_dlg *d, const char *outcome)
 	smsc_db_audit(d->smsc, d, step_name(d->kind), outcome);
 }
 
+/* The peer refused the dialogue's version and the MAP layer sent it again
+ * in a lower one: the refused Begin gets its audit row now, and the
+ * dialogue's row names the new Begin */
+static void mt_map_reopened(void *user_priv, struct map_dialogue *md)
+{
+	struct smsc_dlg *d = map_dialogue_priv(md);
+	smsc_db_audit(d->smsc, d, step_name(d->kind), ROUTING_OUTCOME_VERSION_REFUSED);
+	d->otid = map_dialogue_local_tid(md);
+	d->start_ms = store_now_ms();
+}
+
 static void mt_map_ind(void *user_priv, struct map_dialogue *md, const struct map_ind *ind);
-static const struct map_user mt_user = { "sms-mt", mt_map_ind, NULL };
+static const struct map_user mt_user = { "sms-mt", mt_map_ind, NULL, mt_map_reopened };
 
 /* A dialogue of the message towards gt, from the routing's calling address */
 static struct smsc_dlg *dlg_open(struct sms_mt *mt, enum smsc_dlg_kind kind, const char *gt, uint8_t ssn,
@@ -350,11 +361,12 @@ static void failed_attempt(struct sms_mt *mt, const struct smsc_fail *f)
 
 /* ------------------------------------------------------------ SRI-for-SM */
 
-/* The shared SRI step answered: one audit row, then the FSM goes on */
+/* The shared SRI step answered: an audit row per Begin (the ones refused
+ * for their version first), then the FSM goes on */
 static void sri_done(void *priv, const struct routing_sri_result *r)
 {
 	struct sms_mt *mt = priv;
-	struct smsc_dlg d = { .smsc = mt->smsc, .otid = r->trace.otid, .start_ms = r->trace.start_ms };
+	struct smsc_dlg d = { .smsc = mt->smsc, .start_ms = r->trace.start_ms };
 	char outcome[160], why[96];
 	mt->sri_q = NULL;
 	mt->hlr_will_alert = r->hlr_will_alert;
@@ -362,6 +374,11 @@ static void sri_done(void *priv, const struct routing_sri_result *r)
 	osmo_strlcpy(d.msisdn, mt->dst.addr, sizeof(d.msisdn));
 	osmo_strlcpy(d.calling_gt, r->trace.calling_gt, sizeof(d.calling_gt));
 	osmo_strlcpy(d.called_gt, r->trace.called_gt, sizeof(d.called_gt));
+	for (unsigned int i = 0; i + 1 < routing_trace_begins(&r->trace); i++) {
+		d.otid = r->trace.begin_otids[i];
+		smsc_db_audit(mt->smsc, &d, "sri-for-sm", ROUTING_OUTCOME_VERSION_REFUSED);
+	}
+	d.otid = r->trace.otid;
 	osmo_strlcpy(d.dtid, r->trace.dtid, sizeof(d.dtid));
 	osmo_strlcpy(d.answer_gt, r->trace.answer_gt, sizeof(d.answer_gt));
 	if (r->inform_sc)

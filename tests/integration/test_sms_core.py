@@ -29,6 +29,7 @@ SUBSCRIBERS = {
     '491770000005': 'memory-full',
     '491770000007': 'msc-timeout',
     '491770000010': 'attached',
+    '491770000012': 'attached',
 }
 
 NETSIM_EXTRA = 'netsim\n' + ''.join(
@@ -196,6 +197,13 @@ class SmsCore(sn.NetworkTestCase):
                                       'timeout': 3000})
         # 7. malformed PDUs on a raw socket
         cls.raw = cls.raw_session()
+        # 7b. the MSC stops speaking shortMsgMT-Relay v3: the MT-ForwardSM is
+        # refused, v2 proposed, and sent again as forwardSM v2
+        for line in ('configure terminal', 'netsim', 'msc mt-relay-max-version 2', 'end'):
+            ns.cmd(line)
+        cls.events_mt_v2 = net.esme({'submits': [sm('491770000012', 'Hello MT v2')], 'receipts': 1})
+        for line in ('configure terminal', 'netsim', 'msc mt-relay-max-version 3', 'end'):
+            ns.cmd(line)
         # 8. the HLR stops speaking shortMsgGateway v3: refused, v2 proposed and
         # used from then on (SRI v2, forwardSM on shortMsgMT-Relay v2)
         for line in ('configure terminal', 'netsim', 'hlr sms-gateway-max-version 2', 'end'):
@@ -387,7 +395,7 @@ class SmsCore(sn.NetworkTestCase):
     def test_billing_matches_deliveries(self):
         mt = [b for b in self.billing if b['kind'] == 'sms_mt']
         delivered = {e['receipted_message_id'] for ev in (self.events_a, self.events_v50, self.events_v2,
-                                                           self.events_ops, self.events_op_limit)
+                                                           self.events_mt_v2, self.events_ops, self.events_op_limit)
                      for e in ev if e['event'] == 'deliver_sm' and 'stat:DELIVRD' in e['text']}
         accepted_thr = [e['message_id'] for e in self.events_thr if e['event'] == 'submit_sm_resp' and e['status'] == 0]
         self.assertEqual(len(mt), len({b['ref'] for b in mt}), 'duplicate billing records')
@@ -419,6 +427,26 @@ class SmsCore(sn.NetworkTestCase):
         self.assertIn('informServiceCentre: MWD set, alert expected', steps[0][2])
         self.assertEqual([s[0] for s in steps[-2:]], ['sri-for-sm', 'mt-forward-sm'])
         self.assertTrue(all(s[1] == sn.GW_GT for s in steps))
+
+    def test_audit_row_per_begin_after_fallbacks(self):
+        """A Begin refused for its version has an audit row of its own (7b: the
+        MSC refuses MT-Relay v3; 8: the HLR refuses Gateway v3), and the next
+        row, the dialogue that answered, names the Begin in the lower version"""
+        acn = {m.get('tcap.otid', '').replace(':', ''): m.get('tcap.application_context_name')
+               for m in self.msgs if m.get('tcap.begin_element')}
+        self.assertIn('stat:DELIVRD', list(self.receipts(self.events_mt_v2).values())[0]['text'])
+        for msisdn, step, refused_acn, then_acn in (
+                ('491770000012', 'mt-forward-sm', '0.4.0.0.1.0.25.3', '0.4.0.0.1.0.25.2'),
+                ('491770000010', 'sri-for-sm', '0.4.0.0.1.0.20.3', '0.4.0.0.1.0.20.2')):
+            with self.subTest(step):
+                rows = re.findall(r'%s +calling-gt \d+ called-gt \d+ otid (\w+) .*? \.\. \S+: (.*)' % step,
+                                  self.audits[msisdn][1])
+                refused = [i for i, (_, outcome) in enumerate(rows) if 'refused for its MAP version' in outcome]
+                self.assertEqual(len(refused), 1, rows)
+                i = refused[0]
+                self.assertEqual(acn.get(rows[i][0]), refused_acn)
+                self.assertEqual(acn.get(rows[i + 1][0]), then_acn)
+                self.assertNotIn('refused', rows[i + 1][1])
 
     def test_audit_against_capture(self):
         """Every dialogue the audit names is on the wire, from the GT it says,

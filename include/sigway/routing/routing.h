@@ -104,14 +104,18 @@ struct routing_trace {
 	char calling_gt[SCCP_GT_DIGITS_MAX + 1];	/* as the dialogue went out */
 	char called_gt[SCCP_GT_DIGITS_MAX + 1];
 	char answer_gt[SCCP_GT_DIGITS_MAX + 1];		/* the calling GT of the answer, "" if none */
-	uint32_t otid;
+	uint32_t otid;					/* of the last Begin: the dialogue that answered */
 	char dtid[12];
 	int64_t start_ms;
-	/* every Begin sent, the first one's TID is otid: more than one after a
-	 * version fallback (the last one is the dialogue that answered) */
+	/* every Begin sent: more than one after a version fallback (the
+	 * refused ones first, the last one is otid's) */
 	uint8_t begins;
 	uint32_t begin_otids[MAP_BEGINS_MAX];
 };
+/* The audit outcome of a dialogue the peer refused for its MAP version (the
+ * MAP layer opened it again in a lower one): an audit has a row for every
+ * Begin sent */
+#define ROUTING_OUTCOME_VERSION_REFUSED "refused for its MAP version, sent again in a lower one"
 /* The Begins a trace's dialogue sent, one at least (a trace of a dialogue
  * that was opened): what a service that bills per message sent counts */
 static inline unsigned int routing_trace_begins(const struct routing_trace *t)
