@@ -80,6 +80,7 @@ SUBSCRIBERS = """netsim
  subscriber 491710000024 imsi 262011000000024 msc 491760000009 state attached
  subscriber 491710000025 imsi 262011000000025 state attached
  subscriber 491710000026 imsi 262011000000026 state attached
+ subscriber 491710000027 imsi 262011000000027 state attached
  subscriber %s imsi 262011000000030 state attached
  hlr implicit-subscribers 4917120
 """ % SMS_TO
@@ -351,6 +352,10 @@ class LookupTest(sn.NetworkTestCase):
         netsim_sms_gateway_max_version(net, 2)
         net.gw('map reset-learned')
         cls.fallback = curl(p, 'GET', '/v1/lookup/491710000026', KEYS['plain'])
+        # an HLR of MAP v1 only: v3 refused with v1 proposed, the v1 Begin has no dialogue portion
+        netsim_sms_gateway_max_version(net, 1)
+        net.gw('map reset-learned')
+        cls.fallback_v1 = curl(p, 'GET', '/v1/lookup/491710000027', KEYS['plain'])
         netsim_sms_gateway_max_version(net, 3)
         net.gw('map reset-learned')
         cls.audit_fallback = net.audit('491710000026')
@@ -903,6 +908,16 @@ class LookupTest(sn.NetworkTestCase):
         self.assertIn('refused for its MAP version', rows[0][2])
         self.assertTrue(rows[1][2].startswith('ok imsi'), text)
         self.assertIn('verdict: the SRI-for-SM went out from %s' % sn.GW_GT, text)
+
+    def test_version_fallback_to_v1(self):
+        status, r, _ = self.fallback_v1
+        self.assertEqual(status, 200, self.fallback_v1)
+        self.assertEqual((r['status'], r['mapVersion'], r['billed'], r['servingMsc']),
+                         ('CONNECTED', 1, True, '491710000002'))
+        refs = sorted(b['ref'] for b in self.net.billing() if b['kind'] == 'lookup' and b['ref'].startswith(r['id']))
+        self.assertEqual(refs, [r['id'], r['id'] + '.2'])
+        begins = [m for m in self.lookup_begins() if m.get('e164.msisdn') == '491710000027']
+        self.assertEqual([m.get('tcap.application_context_name') for m in begins], ['0.4.0.0.1.0.20.3', None])
 
     def test_audit_shows_lookups_beside_sms(self):
         status, text = self.audit_sms_number
