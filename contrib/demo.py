@@ -177,7 +177,7 @@ def tour(build, http_port):
         time.sleep(1.5)
         print('\n'.join(l for l in ns.cmd('show ussd').splitlines() if 'network notifies' in l))
         step('The USSD session log (sigway-audit --ussd)')
-        print(subprocess.run([os.path.join(build, 'src/smsc/sigway-audit'), '--db', net.db, '--ussd'],
+        print(subprocess.run([os.path.join(build, 'src/audit/sigway-audit'), '--db', net.db, '--ussd'],
                              capture_output=True, text=True).stdout.rstrip())
         step('Billing records (sigway-billing export, CSV): the SMS, the lookups and the two USSD sessions')
         print(subprocess.run([os.path.join(build, 'src/billing/sigway-billing'), 'export', '--db', net.db],

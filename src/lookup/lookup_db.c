@@ -9,6 +9,7 @@
 #include <talloc.h>
 #include <osmocom/core/logging.h>
 #include <osmocom/core/utils.h>
+#include <sigway/audit/audit.h>
 #include <sigway/billing/billing.h>
 #include <sigway/common/logging.h>
 #include <sigway/store/store.h>
@@ -44,10 +45,6 @@ static const char schema[] =
 	" ref TEXT PRIMARY KEY, account TEXT NOT NULL, operator TEXT NOT NULL, request_ms INTEGER NOT NULL,"
 	" begins INTEGER NOT NULL DEFAULT 1) WITHOUT ROWID;";
 
-/* the audit table is the SMS core's (sigway-audit reads both); newer
- * versions of it say who answered each dialogue (answer_gt) */
-static bool audit_has_answer_gt;
-
 int lookup_db_init(struct store *st)
 {
 	if (store_exec(st, schema) < 0)
@@ -55,44 +52,22 @@ int lookup_db_init(struct store *st)
 	/* a store of a version before the Begins were counted while pending */
 	if (store_add_column(st, "lookup_pending", "begins", "INTEGER NOT NULL DEFAULT 1") < 0)
 		return -EIO;
-	/* the audit table is the SMS core's: made before this */
-	if (!store_has_column(st, "audit", "msg_id"))
-		return -EIO;
-	audit_has_answer_gt = store_has_column(st, "audit", "answer_gt");
-	return 0;
+	/* the audit trail is shared with the SMS core (whichever starts first makes it) */
+	return audit_init(st);
 }
 
-/* One audit row: a dialogue of the lookup (its Begin's TID) and what came of
- * it. Text is bound SQLITE_STATIC (not copied): every string here outlives
- * the statement's step, and store_stmt() clears the bindings before the next use */
+/* One audit row: a dialogue of the lookup (its Begin's TID) and what came of it */
 static void audit_insert(struct lookup_svc *svc, const struct lookup_item *it, const struct routing_trace *t,
 			 uint32_t tid, const char *dtid, const char *answer_gt, const char *outcome)
 {
-	char otid[12], msg_id[LOOKUP_ID_LEN + 8];
+	char msg_id[LOOKUP_ID_LEN + 8];
 	const struct lookup_result *r = &it->res;
-	sqlite3_stmt *s = audit_has_answer_gt ?
-		store_stmt(svc->d.store, "INSERT INTO audit (msg_id, msisdn, step, calling_gt, called_gt,"
-			   " otid, dtid, start_ms, end_ms, outcome, answer_gt) VALUES (?,?,?,?,?,?,?,?,?,?,?)") :
-		store_stmt(svc->d.store, "INSERT INTO audit (msg_id, msisdn, step, calling_gt, called_gt,"
-			   " otid, dtid, start_ms, end_ms, outcome) VALUES (?,?,?,?,?,?,?,?,?,?)");
-	if (!s)
-		return;
-	snprintf(otid, sizeof(otid), "%08x", tid);
 	snprintf(msg_id, sizeof(msg_id), "lookup:%s", r->id);
-	sqlite3_bind_text(s, 1, msg_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, r->to, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, "sri-for-sm", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, t->calling_gt, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, t->called_gt, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, otid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 7, dtid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 8, t->start_ms);
-	sqlite3_bind_int64(s, 9, r->done_ms ? r->done_ms : store_now_ms());
-	sqlite3_bind_text(s, 10, outcome, -1, SQLITE_STATIC);
-	if (audit_has_answer_gt)
-		sqlite3_bind_text(s, 11, answer_gt, -1, SQLITE_STATIC);
-	if (store_step(svc->d.store, s) != SQLITE_DONE)
-		LOGP(DLOOKUP, LOGL_ERROR, "cannot write the audit row of lookup %s\n", r->id);
+	struct audit_row row = { .msg_id = msg_id, .msisdn = r->to, .step = "sri-for-sm", .calling_gt = t->calling_gt,
+				 .called_gt = t->called_gt, .answer_gt = answer_gt, .otid = tid, .dtid = dtid,
+				 .start_ms = t->start_ms, .end_ms = r->done_ms ? r->done_ms : store_now_ms(),
+				 .outcome = outcome };
+	audit_write(svc->d.store, &row);
 }
 
 /* A row per Begin sent: after a version fallback the refused ones first,

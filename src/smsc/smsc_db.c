@@ -1,15 +1,16 @@
 /* The SMS core's tables in the gateway store: messages (MT, until final
- * and after, for query_sm and receipts), the audit trail of every MAP
- * dialogue, and the outbox of deliver_sm (see smsc_outbox.c). Every write
+ * and after, for query_sm and receipts) and the outbox of deliver_sm (see
+ * smsc_outbox.c); and its rows of the audit trail (src/audit). Every write
  * joins the store's per-tick transaction; the writes nobody waits for go
  * through store_step(), so a store locked by another process keeps them
  * until it is free. Finished rows older than `retention` are purged a
- * small batch at a time. */
+ * small batch at a time (the audit's too). */
 
 #include <errno.h>
 #include <string.h>
 #include <talloc.h>
 #include <osmocom/core/logging.h>
+#include <sigway/audit/audit.h>
 #include <sigway/common/logging.h>
 #include <sigway/store/store.h>
 #include "smsc_int.h"
@@ -21,13 +22,6 @@ static const char schema[] =
 	"CREATE INDEX IF NOT EXISTS messages_dst ON messages (dst, submit_ms);"
 	/* the retention purge finds the oldest finished ones */
 	"CREATE INDEX IF NOT EXISTS messages_done ON messages (done_ms) WHERE done_ms IS NOT NULL;"
-	"CREATE TABLE IF NOT EXISTS audit ("
-	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	" msg_id TEXT NOT NULL, msisdn TEXT NOT NULL, step TEXT NOT NULL,"
-	" calling_gt TEXT NOT NULL, called_gt TEXT NOT NULL, otid TEXT NOT NULL, dtid TEXT NOT NULL,"
-	" start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, outcome TEXT NOT NULL);"
-	/* the report finds messages by destination (messages_dst), then these */
-	"CREATE INDEX IF NOT EXISTS audit_msg ON audit (msg_id);"
 	"CREATE TABLE IF NOT EXISTS outbox ("
 	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" account TEXT NOT NULL, kind TEXT NOT NULL, pdu BLOB NOT NULL,"
@@ -73,9 +67,7 @@ int smsc_db_init(struct store *st)
 			return -EIO;
 	if (store_exec(st, schema) < 0)
 		return -EIO;
-	/* answer_gt: who answered each dialogue (the GT called, or another of
-	 * the operator's network) */
-	return store_add_column(st, "audit", "answer_gt", "TEXT NOT NULL DEFAULT ''") < 0 ? -EIO : 0;
+	return audit_init(st);
 }
 
 static void bind_addr(sqlite3_stmt *s, int col, const struct smpp_address *a)
@@ -353,26 +345,10 @@ void smsc_db_message_progress(struct smsc *smsc, struct sms_mt *mt)
 
 void smsc_db_audit(struct smsc *smsc, const struct smsc_dlg *d, const char *step, const char *outcome)
 {
-	char otid[12];
-	sqlite3_stmt *s = store_stmt(smsc->store, "INSERT INTO audit (msg_id, msisdn, step, calling_gt, called_gt,"
-				     " otid, dtid, start_ms, end_ms, outcome, answer_gt) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
-	if (!s)
-		return;
-	store_write(smsc->store);
-	snprintf(otid, sizeof(otid), "%08x", d->otid);
-	sqlite3_bind_text(s, 1, d->msg_id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, d->msisdn, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, step, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, d->calling_gt, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 5, d->called_gt, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 6, otid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 7, d->dtid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 8, d->start_ms);
-	sqlite3_bind_int64(s, 9, store_now_ms());
-	sqlite3_bind_text(s, 10, outcome, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 11, d->answer_gt, -1, SQLITE_TRANSIENT);
-	if (store_step(smsc->store, s) != SQLITE_DONE)
-		LOGP(DSMS, LOGL_ERROR, "cannot write the audit record of %s %s\n", step, d->msisdn);
+	struct audit_row r = { .msg_id = d->msg_id, .msisdn = d->msisdn, .step = step, .calling_gt = d->calling_gt,
+			       .called_gt = d->called_gt, .answer_gt = d->answer_gt, .otid = d->otid, .dtid = d->dtid,
+			       .start_ms = d->start_ms, .end_ms = store_now_ms(), .outcome = outcome };
+	audit_write(smsc->store, &r);
 }
 
 /* ------------------------------------------------------------ retention */

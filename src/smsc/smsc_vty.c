@@ -9,7 +9,7 @@
 #include <osmocom/vty/misc.h>
 #include <osmocom/vty/vty.h>
 #include <sigway/common/vty_nodes.h>
-#include <sigway/smsc/smsc_audit.h>
+#include <sigway/audit/audit_report.h>
 #include <sigway/store/store.h>
 #include "smsc_int.h"
 
@@ -193,7 +193,7 @@ DEFUN(show_sms_audit, show_sms_audit_cmd, "show sms audit MSISDN",
 	if (!g_smsc->store)
 		return CMD_WARNING;
 	int bad = 0;
-	int n = smsc_audit_report(store_db(g_smsc->store), argv[0], 0, INT64_MAX, vty_line, vty, &bad);
+	int n = audit_report_sms(store_db(g_smsc->store), argv[0], 0, INT64_MAX, vty_line, vty, &bad);
 	vty_out(vty, "%d messages, %d mismatches%s", n, bad, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }

@@ -412,7 +412,7 @@ class Network:
 
     def audit(self, msisdn):
         """sigway-audit's report for an MSISDN: (exit status, text)"""
-        p = subprocess.run([os.path.join(self.build_dir, 'src/smsc/sigway-audit'), '--db', self.db, msisdn],
+        p = subprocess.run([os.path.join(self.build_dir, 'src/audit/sigway-audit'), '--db', self.db, msisdn],
                            capture_output=True, text=True)
         return p.returncode, p.stdout
 

@@ -28,7 +28,7 @@ ROWS = [
 
 class AuditTool(unittest.TestCase):
     def audit(self, db, msisdn):
-        p = subprocess.run([os.path.join(BUILD, 'src/smsc/sigway-audit'), '--db', db, msisdn], capture_output=True,
+        p = subprocess.run([os.path.join(BUILD, 'src/audit/sigway-audit'), '--db', db, msisdn], capture_output=True,
                            text=True)
         return p.returncode, p.stdout
 

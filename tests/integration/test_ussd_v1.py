@@ -100,7 +100,7 @@ class UssdV1(sn.UssdSessions, sn.NetworkTestCase):
             cls.xml_log = cls.app_log('xml_app')
             cls.billing = net.billing()
             cls.all_rows = cls.rows()
-            p = subprocess.run([os.path.join(net.build_dir, 'src/smsc/sigway-audit'), '--db', net.db, '--ussd'],
+            p = subprocess.run([os.path.join(net.build_dir, 'src/audit/sigway-audit'), '--db', net.db, '--ussd'],
                                capture_output=True, text=True)
             cls.audit = (p.returncode, p.stdout)
         finally:

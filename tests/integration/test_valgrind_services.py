@@ -251,7 +251,7 @@ class ServicesUnderValgrind(sn.UssdSessions, unittest.TestCase):
         cls.tool_runs = {
             'sigway-billing': run(os.path.join(cls.build, 'src/billing/sigway-billing'), 'export', '--db',
                                   cls.net.db),
-            'sigway-audit': run(os.path.join(cls.build, 'src/smsc/sigway-audit'), '--db', cls.net.db,
+            'sigway-audit': run(os.path.join(cls.build, 'src/audit/sigway-audit'), '--db', cls.net.db,
                                 '491730000001'),
             'sigway-decode': run(os.path.join(cls.build, 'src/decode/sigway-decode'), cls.net.pcap),
         }

@@ -1,6 +1,6 @@
 /* sigway-audit: the MAP evidence for the messages to one MSISDN, its
  * number lookups and its USSD sessions in a time range, read from the
- * gateway's store file (see smsc_audit.h); --ussd lists every USSD session
+ * gateway's store file (see audit_report.h); --ussd lists every USSD session
  * of the range. Exit status 3 when a delivered message lacks its SRI-for-SM
  * from the same GT, or a lookup went out from another GT than the SMS
  * core's dialogues. */
@@ -14,7 +14,7 @@
 #include <time.h>
 #include <sqlite3.h>
 #include <sigway/common/utc_time.h>
-#include <sigway/smsc/smsc_audit.h>
+#include <sigway/audit/audit_report.h>
 
 static void usage(void)
 {
@@ -64,10 +64,10 @@ int main(int argc, char **argv)
 	const char *msisdn = optind < argc ? argv[optind] : NULL;
 	int bad = 0, bad_lookups = 0, n = 0, nl = 0;
 	if (!ussd_only) {
-		n = smsc_audit_report(db, msisdn, from, to, print_line, NULL, &bad);
-		nl = n < 0 ? 0 : smsc_audit_lookups(db, msisdn, from, to, print_line, NULL, &bad_lookups);
+		n = audit_report_sms(db, msisdn, from, to, print_line, NULL, &bad);
+		nl = n < 0 ? 0 : audit_report_lookups(db, msisdn, from, to, print_line, NULL, &bad_lookups);
 	}
-	int u = n < 0 || nl < 0 ? 0 : ussd_audit_report(db, msisdn, from, to, print_line, NULL);
+	int u = n < 0 || nl < 0 ? 0 : audit_report_ussd(db, msisdn, from, to, print_line, NULL);
 	sqlite3_close(db);
 	if (n < 0 || nl < 0 || u < 0) {
 		fprintf(stderr, "sigway-audit: cannot read the audit records\n");

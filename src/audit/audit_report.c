@@ -1,4 +1,4 @@
-/* Audit report (see smsc_audit.h) */
+/* Audit report (see audit_report.h) */
 
 #include <errno.h>
 #include <stdbool.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <sigway/common/utc_time.h>
-#include <sigway/smsc/smsc_audit.h>
+#include <sigway/audit/audit_report.h>
 
 
 static const char *state_name(int s)
@@ -65,8 +65,8 @@ static bool report_dialogues(sqlite3 *db, const char *msg_id, void (*out)(void *
 	return same;
 }
 
-int smsc_audit_report(sqlite3 *db, const char *msisdn, int64_t from_ms, int64_t to_ms,
-		      void (*out)(void *priv, const char *line), void *priv, int *mismatches)
+int audit_report_sms(sqlite3 *db, const char *msisdn, int64_t from_ms, int64_t to_ms,
+		     void (*out)(void *priv, const char *line), void *priv, int *mismatches)
 {
 	sqlite3_stmt *s;
 	char line[400], t0[32], t1[32];
@@ -163,8 +163,8 @@ static void report_lookup_dialogue(sqlite3 *db, const char *ref, const char *sms
 	sqlite3_finalize(s);
 }
 
-int smsc_audit_lookups(sqlite3 *db, const char *msisdn, int64_t from_ms, int64_t to_ms,
-		       void (*out)(void *priv, const char *line), void *priv, int *mismatches)
+int audit_report_lookups(sqlite3 *db, const char *msisdn, int64_t from_ms, int64_t to_ms,
+			 void (*out)(void *priv, const char *line), void *priv, int *mismatches)
 {
 	sqlite3_stmt *s;
 	char line[400], t0[32], sms_gt[40], gt[40];
@@ -216,7 +216,7 @@ int smsc_audit_lookups(sqlite3 *db, const char *msisdn, int64_t from_ms, int64_t
 
 /* ------------------------------------------------------------ USSD sessions */
 
-int ussd_audit_report(sqlite3 *db, const char *msisdn, int64_t from_ms, int64_t to_ms,
+int audit_report_ussd(sqlite3 *db, const char *msisdn, int64_t from_ms, int64_t to_ms,
 		      void (*out)(void *priv, const char *line), void *priv)
 {
 	sqlite3_stmt *s;
