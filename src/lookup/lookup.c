@@ -140,6 +140,8 @@ int lookup_start(struct lookup_svc *svc, const struct lookup_deps *deps)
 	if (interrupted)
 		LOGP(DLOOKUP, LOGL_NOTICE, "%d lookups were in flight when the last run ended: their SRI-for-SM"
 		     " went out, they are billed now (no result was given)\n", interrupted);
+	/* what aged past the retention while the gateway was down goes first */
+	svc->purge_backlog = lookup_db_purge(svc);
 	svc->notify = http_client_alloc(svc, "lookup-notify");
 	if (!svc->notify)
 		return -1;

@@ -222,18 +222,22 @@ unsigned int lookup_db_billed_since(struct lookup_svc *svc, const char *account,
 
 /* Log rows and finished jobs older than the retention, a batch at a time
  * (the billing records stay: they are append-only) */
-void lookup_db_purge(struct lookup_svc *svc)
+bool lookup_db_purge(struct lookup_svc *svc)
 {
 	if (!svc->cfg.retention_days || store_busy(svc->d.store))
-		return;
+		return false;
 	int64_t before = store_now_ms() - svc->cfg.retention_days * 86400000LL;
 	static const char *const sql[] = {
+		/* the audit rows of the lookups that go (before them: found by their ref) */
+		"DELETE FROM audit WHERE msg_id IN (SELECT 'lookup:' || ref FROM lookups WHERE request_ms < ?1"
+		" ORDER BY id LIMIT 500)",
 		"DELETE FROM lookups WHERE id IN (SELECT id FROM lookups WHERE request_ms < ?1 ORDER BY id LIMIT 500)",
 		"DELETE FROM lookup_job_numbers WHERE (job, seq) IN (SELECT n.job, n.seq FROM lookup_job_numbers n"
 		" JOIN lookup_jobs j ON j.id = n.job WHERE j.finished_ms < ?1 LIMIT 500)",
 		"DELETE FROM lookup_jobs WHERE id IN (SELECT id FROM lookup_jobs j WHERE finished_ms < ?1 AND NOT EXISTS"
 		" (SELECT 1 FROM lookup_job_numbers n WHERE n.job = j.id) LIMIT 50)",
 	};
+	bool more = false;
 	store_write(svc->d.store);
 	for (size_t i = 0; i < ARRAY_SIZE(sql); i++) {
 		sqlite3_stmt *s = store_stmt(svc->d.store, sql[i]);
@@ -242,6 +246,10 @@ void lookup_db_purge(struct lookup_svc *svc)
 		sqlite3_bind_int64(s, 1, before);
 		if (sqlite3_step(s) != SQLITE_DONE)
 			LOGP(DLOOKUP, LOGL_ERROR, "retention purge: %s\n", sqlite3_errmsg(store_db(svc->d.store)));
+		/* a full batch of lookups or numbers: more are due */
+		else if (i == 1 || i == 2)
+			more |= sqlite3_changes(store_db(svc->d.store)) >= 500;
 		sqlite3_reset(s);
 	}
+	return more;
 }

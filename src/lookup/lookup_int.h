@@ -93,6 +93,7 @@ struct lookup_svc {
 	struct llist_head jobs;		/* struct lookup_job being worked on */
 	struct osmo_timer_list jobs_timer;
 	unsigned int purge_tick;
+	bool purge_backlog;		/* the last batch was full: the next tick purges again */
 	char id_base[24];		/* lookup ids: id_base + a counter */
 	uint64_t id_seq;
 	struct rate_ctr_group *ctrg;
@@ -163,8 +164,9 @@ void lookup_db_pending(struct lookup_svc *svc, const struct lookup_item *it, uns
 int lookup_db_bill_interrupted(struct lookup_svc *svc);
 /* lookups of the account sent to the network since since_ms (its quota) */
 unsigned int lookup_db_billed_since(struct lookup_svc *svc, const char *account, int64_t since_ms);
-/* one batch of the retention purge */
-void lookup_db_purge(struct lookup_svc *svc);
+/* one batch of the retention purge: lookups older than retention-days,
+ * their audit rows, finished jobs; true when a full batch went (more are due) */
+bool lookup_db_purge(struct lookup_svc *svc);
 
 /* lookup_api.c: the HTTP routes */
 struct http_request;

@@ -446,8 +446,8 @@ static void jobs_tick(void *data)
 			talloc_free(job);
 		}
 	}
-	if (++svc->purge_tick % PURGE_EVERY_TICKS == 0)
-		lookup_db_purge(svc);
+	if (svc->purge_backlog || ++svc->purge_tick % PURGE_EVERY_TICKS == 0)
+		svc->purge_backlog = lookup_db_purge(svc);
 	update_stat(svc);
 	if (!svc->stopping)
 		osmo_timer_schedule(&svc->jobs_timer, 0, JOB_TICK_MS * 1000);

@@ -56,7 +56,7 @@ UINT_CMD(cfg_cache_max, cache_max, "cache max-entries <0-10000000>",
 	 "The accounts' caches (each account's TTL: 'lookup cache-ttl' in its account node)\n"
 	 "Answers kept over all accounts (the least recently used go first)\n" "Entries (0: no cache)\n")
 UINT_CMD(cfg_retention, retention_days, "retention <0-36500>",
-	 "The lookup log and finished jobs are deleted after this long (billing records stay)\n"
+	 "The lookup log with its audit rows, and finished jobs, are deleted after this long (billing records stay)\n"
 	 "Days (0: kept for ever)\n")
 
 DEFUN(cfg_job_max_body, cfg_job_max_body_cmd, "job max-body <1024-1073741824>",

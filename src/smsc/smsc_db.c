@@ -369,10 +369,12 @@ static bool purge_one(struct smsc *smsc, const char *sql, int64_t before_ms)
 	return sqlite3_changes(store_db(smsc->store)) >= PURGE_BATCH;
 }
 
-/* Finished messages, answered deliver_sm and audit records older than the
- * retention go, a batch of each at a time (a few ms): every 10 s, or every
- * second while a batch came back full. Billing records stay (append-only,
- * exported by the operator). Nothing is purged while the store is busy. */
+/* Finished messages older than the retention go with their audit rows,
+ * and answered deliver_sm, a batch of each at a time (a few ms): every 10
+ * s, or every second while a batch came back full. The audit rows of
+ * lookups are not the SMS core's (they go with the lookup log, see
+ * lookup_db_purge()). Billing records stay (append-only, exported by the
+ * operator). Nothing is purged while the store is busy. */
 void smsc_db_purge(struct smsc *smsc, unsigned int tick)
 {
 	if (!smsc->cfg.retention_s || (!smsc->purge_backlog && tick % 10) || store_busy(smsc->store))
@@ -380,8 +382,7 @@ void smsc_db_purge(struct smsc *smsc, unsigned int tick)
 	int64_t before = store_now_ms() - smsc->cfg.retention_s * 1000LL;
 	/* a look first: no transaction when nothing is due */
 	sqlite3_stmt *s = store_stmt(smsc->store, "SELECT EXISTS (SELECT 1 FROM messages WHERE done_ms < ?1)"
-				     " OR EXISTS (SELECT 1 FROM outbox WHERE done_ms < ?1)"
-				     " OR EXISTS (SELECT 1 FROM (SELECT end_ms FROM audit ORDER BY id LIMIT 1) WHERE end_ms < ?1)");
+				     " OR EXISTS (SELECT 1 FROM outbox WHERE done_ms < ?1)");
 	if (!s)
 		return;
 	sqlite3_bind_int64(s, 1, before);
@@ -390,12 +391,12 @@ void smsc_db_purge(struct smsc *smsc, unsigned int tick)
 	smsc->purge_backlog = false;
 	if (!due || store_write(smsc->store) < 0)
 		return;
+	/* the audit rows first: found by the ids of the same batch of messages */
+	purge_one(smsc, "DELETE FROM audit WHERE msg_id IN (SELECT CAST(id AS TEXT) FROM messages WHERE done_ms < ?"
+		  " ORDER BY done_ms LIMIT 500)", before);
 	bool more = purge_one(smsc, "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE done_ms < ?"
 			      " ORDER BY done_ms LIMIT 500)", before);
 	more |= purge_one(smsc, "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE done_ms < ?"
 			  " ORDER BY done_ms LIMIT 500)", before);
-	/* audit rows are written when their dialogue ends: id order is age order */
-	more |= purge_one(smsc, "DELETE FROM audit WHERE id IN (SELECT id FROM audit ORDER BY id LIMIT 500)"
-			  " AND end_ms < ?", before);
 	smsc->purge_backlog = more;
 }

@@ -102,7 +102,7 @@ DEFUN(cfg_max_queued, cfg_max_queued_cmd, "max-queued <1-100000000>",
 }
 
 DEFUN(cfg_retention, cfg_retention_cmd, "retention <0-315360000>",
-      "Finished messages, answered deliver_sm and audit records are purged this long after they ended\n"
+      "Finished messages (with their audit rows) and answered deliver_sm are purged this long after they ended\n"
       "Seconds (0: kept for ever)\n")
 {
 	g_smsc->cfg.retention_s = atoi(argv[0]);

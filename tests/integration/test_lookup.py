@@ -1087,6 +1087,7 @@ class InterruptedLookups(sn.NetworkTestCase):
     @classmethod
     def run_all(cls):
         net = cls.net
+        cls.plant_old_rows()
         # the first meets a version fallback (v3 refused, sent again in v2):
         # two Begins out when sigwayd dies, two records after
         netsim_sms_gateway_max_version(net, 2)
@@ -1106,6 +1107,64 @@ class InterruptedLookups(sn.NetworkTestCase):
         cls.stop_status = net.kill_sigwayd(signal.SIGTERM)
         net.restart_sigwayd()
         cls.billing_after_stop = cls.lookup_billing(net)
+        cls.old_rows = cls.old_rows_after_purges()
+
+    # --------------------------------------------------- retention of the audit
+    OLD_NUMBER = '491710000049'
+
+    @classmethod
+    def plant_old_rows(cls):
+        """What earlier days left: a lookup 8 days old (past the SMS core's
+        retention of 7 days, within the lookups' 90), one 100 days old, and a
+        message 8 days old, each with its audit row"""
+        day = 86400 * 1000
+        now = int(time.time() * 1000)
+        cls.old_msg_id = None
+        with sqlite3.connect(cls.net.db, timeout=10) as db:
+            for ref, age in (('lkold-8d', 8), ('lkold-100d', 100)):
+                t = now - age * day
+                db.execute("INSERT INTO lookups (ref, account, msisdn, request_ms, done_ms, source, billed, status,"
+                           " operator, result) VALUES (?, 'full', ?, ?, ?, 'network', 1, 'CONNECTED', 'netsim', '{}')",
+                           (ref, cls.OLD_NUMBER, t, t))
+                cls.plant_audit_row(db, 'lookup:' + ref, t)
+            t = now - 8 * day
+            cur = db.execute("INSERT INTO messages (account, dst, submit_ms, expiry_ms, next_ms, state, done_ms)"
+                             " VALUES ('old', ?, ?, ?, ?, 2, ?)", (cls.OLD_NUMBER, t, t, t, t))
+            cls.old_msg_id = str(cur.lastrowid)
+            cls.plant_audit_row(db, cls.old_msg_id, t)
+
+    @classmethod
+    def plant_audit_row(cls, db, msg_id, t):
+        db.execute("INSERT INTO audit (msg_id, msisdn, step, calling_gt, called_gt, otid, dtid, start_ms, end_ms,"
+                   " outcome) VALUES (?, ?, 'sri-for-sm', ?, ?, '0000002a', '', ?, ?, 'ok')",
+                   (msg_id, cls.OLD_NUMBER, sn.GW_GT, sn.HLR_GT, t, t))
+
+    @classmethod
+    def old_rows_after_purges(cls):
+        """once the SMS core's purge took the old message: what is left of each"""
+        def count(db, sql, arg):
+            return db.execute(sql, (arg,)).fetchone()[0]
+        deadline = time.time() + 30
+        while True:
+            with sqlite3.connect(cls.net.db, timeout=10) as db:
+                left = {'message': count(db, 'SELECT count(*) FROM messages WHERE id = ?', cls.old_msg_id),
+                        'message audit': count(db, 'SELECT count(*) FROM audit WHERE msg_id = ?', cls.old_msg_id)}
+                for ref in ('lkold-8d', 'lkold-100d'):
+                    left[ref] = count(db, 'SELECT count(*) FROM lookups WHERE ref = ?', ref)
+                    left[ref + ' audit'] = count(db, 'SELECT count(*) FROM audit WHERE msg_id = ?', 'lookup:' + ref)
+            if not left['message'] or time.time() > deadline:
+                return left
+            time.sleep(1)
+
+    def test_audit_rows_go_with_what_they_prove(self):
+        # the SMS core's purge takes its message with its audit row, not a
+        # lookup's (whose log row stays 90 days); the lookups' purge, which
+        # also runs at start, takes the old lookup with its audit row
+        self.assertEqual(self.old_rows, {'message': 0, 'message audit': 0, 'lkold-8d': 1, 'lkold-8d audit': 1,
+                                         'lkold-100d': 0, 'lkold-100d audit': 0})
+        status, text = self.net.audit(self.OLD_NUMBER)
+        self.assertEqual(status, 0, text)
+        self.assertRegex(text, r'lookup lkold-8d .*\n +sri-for-sm +calling-gt %s ' % sn.GW_GT)
 
     @staticmethod
     def lookup_billing(net):
