@@ -228,10 +228,12 @@ bool lookup_db_purge(struct lookup_svc *svc)
 		return false;
 	int64_t before = store_now_ms() - svc->cfg.retention_days * 86400000LL;
 	static const char *const sql[] = {
-		/* the audit rows of the lookups that go (before them: found by their ref) */
-		"DELETE FROM audit WHERE msg_id IN (SELECT 'lookup:' || ref FROM lookups WHERE request_ms < ?1"
-		" ORDER BY id LIMIT 500)",
-		"DELETE FROM lookups WHERE id IN (SELECT id FROM lookups WHERE request_ms < ?1 ORDER BY id LIMIT 500)",
+		/* the 500 oldest rows (id order is age order), those past the
+		 * retention: no index on request_ms, and a search by it would read
+		 * the whole log when few are due. Their audit rows first. */
+		"DELETE FROM audit WHERE msg_id IN (SELECT 'lookup:' || ref FROM"
+		" (SELECT ref, request_ms FROM lookups ORDER BY id LIMIT 500) WHERE request_ms < ?1)",
+		"DELETE FROM lookups WHERE id IN (SELECT id FROM lookups ORDER BY id LIMIT 500) AND request_ms < ?1",
 		"DELETE FROM lookup_job_numbers WHERE (job, seq) IN (SELECT n.job, n.seq FROM lookup_job_numbers n"
 		" JOIN lookup_jobs j ON j.id = n.job WHERE j.finished_ms < ?1 LIMIT 500)",
 		"DELETE FROM lookup_jobs WHERE id IN (SELECT id FROM lookup_jobs j WHERE finished_ms < ?1 AND NOT EXISTS"
