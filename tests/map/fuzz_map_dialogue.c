@@ -2,7 +2,11 @@
  * one or more TCAP messages (a 2-octet length before each) from one peer,
  * delivered to a MAP instance whose users serve every context and answer
  * the way services do; whatever the peer sends, no crash, no leak, and every
- * dialogue ends. */
+ * dialogue ends. Two dialogues of our own are open towards the peer too (an
+ * SRI-for-SM and an MT-ForwardSM, as the services open them), and a 4-octet
+ * destination TID in a message becomes the TID of one of them, so that the
+ * peer's answers reach our side: acceptance, results, errors, refusals and
+ * the version fallback they start. */
 
 #include <stdint.h>
 #include <stddef.h>
@@ -59,6 +63,73 @@ static void user_ind(void *priv, struct map_dialogue *md, const struct map_ind *
 
 static const struct map_user user = { "fuzz", user_ind, NULL };
 
+/* ------------------------------------------------ our own dialogues */
+
+static struct map_dialogue *ours[2];
+static unsigned int reopened;
+
+/* as the SRI-for-SM step does: done once it has an answer */
+static void initiator_ind(void *priv, struct map_dialogue *md, const struct map_ind *ind)
+{
+	unsigned int i = (unsigned int)(uintptr_t)map_dialogue_priv(md);
+	if (ind->type == MAP_IND_DELIMITER)
+		map_close(md, false);
+	if (ind->last || ind->type == MAP_IND_DELIMITER)
+		ours[i] = NULL;
+}
+
+static void initiator_reopened(void *priv, struct map_dialogue *md)
+{
+	CHECK(map_dialogue_begins(md) >= 2 && map_dialogue_begins(md) <= MAP_BEGINS_MAX);
+	reopened++;
+}
+
+static const struct map_user initiator = { "fuzz-initiator", initiator_ind, NULL, initiator_reopened };
+
+static void open_ours(void)
+{
+	static const uint8_t tpdu[] = { 0x04, 0x04, 0x81, 0x21, 0x43, 0x00, 0x00, 0x11, 0x11, 0x11, 0x11, 0x11,
+					0x11, 0x11, 0x01, 0x31 };
+	for (unsigned int i = 0; i < 2; i++) {
+		struct map_open_req req = { .ac = i ? MAP_AC_SHORT_MSG_MT_RELAY : MAP_AC_SHORT_MSG_GATEWAY,
+					    .called = &peer, .calling = &us, .user = &initiator, .priv = (void *)(uintptr_t)i };
+		union map_arg a;
+		memset(&a, 0, sizeof(a));
+		if (i) {
+			a.forward_sm = (struct map_forward_sm_arg){ .da_type = MAP_DA_IMSI, .oa_type = MAP_OA_SC_ADDRESS,
+								    .oa_address = { true, 0x91, "491720000099" },
+								    .sm_rp_ui = tpdu, .sm_rp_ui_len = sizeof(tpdu) };
+			strcpy(a.forward_sm.da_imsi, "262011234567890");
+		} else {
+			a.sri_sm = (struct map_sri_sm_arg){ .msisdn = { true, 0x91, "491710000011" },
+							    .sc_address = { true, 0x91, "491720000099" } };
+		}
+		ours[i] = map_open(mi, &req);
+		CHECK(ours[i]);
+		CHECK(map_request(ours[i], i ? MAP_SVC_MT_FORWARD_SM : MAP_SVC_SRI_FOR_SM, &a, NULL) == 0);
+		map_delimit(ours[i]);
+	}
+}
+
+/* A 4-octet destination TID (DTID, tag 0x49) near the start becomes the
+ * current TID of one of our dialogues (a fallback gives it a new one) */
+static void aim_at_ours(uint8_t *m, size_t n, unsigned int k)
+{
+	struct map_dialogue *md = ours[k % 2];
+	if (!md)
+		return;
+	for (size_t i = 0; i + 6 <= n && i < 12; i++) {
+		if (m[i] != 0x49 || m[i + 1] != 4)
+			continue;
+		uint32_t tid = map_dialogue_local_tid(md);
+		m[i + 2] = (uint8_t)(tid >> 24);
+		m[i + 3] = (uint8_t)(tid >> 16);
+		m[i + 4] = (uint8_t)(tid >> 8);
+		m[i + 5] = (uint8_t)tid;
+		return;
+	}
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	void *ctx = talloc_named_const(NULL, 0, "fuzz");
@@ -80,13 +151,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	while (size >= 2) {
+	uint8_t msg[1024];
+	open_ours();
+	for (unsigned int k = 0; size >= 2; k++) {
 		size_t n = ((size_t)data[0] << 8 | data[1]) % 1024;
 		data += 2;
 		size -= 2;
 		if (n > size)
 			n = size;
-		struct sccp_unitdata ud = { .called = us, .calling = peer, .data = data, .len = n };
+		memcpy(msg, data, n);
+		aim_at_ours(msg, n, k);
+		struct sccp_unitdata ud = { .called = us, .calling = peer, .data = msg, .len = n };
 		map_sccp_user_ops.unitdata_ind(mi, &ud);
 		data += n;
 		size -= n;
