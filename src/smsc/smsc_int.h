@@ -291,6 +291,9 @@ uint32_t smsc_normalise_dest(struct smsc *smsc, const struct smpp_address *in, s
 /* smsc_outbox.c: deliver_sm (MO, receipts) */
 int smsc_outbox_add(struct smsc *smsc, const char *account, const struct smpp_pdu *p, const char *kind);
 void smsc_outbox_receipt(struct smsc *smsc, const struct sms_mt *mt, uint8_t state, int err);
+/* registered_delivery bit 4: a deliver_sm (esm_class intermediate, ENROUTE)
+ * after an attempt that failed for a while (the message waits for a retry) */
+void smsc_outbox_intermediate(struct smsc *smsc, const struct sms_mt *mt, int err);
 /* an MO's GSM 7-bit text as an account whose data_coding 0 is dc0 reads it */
 void smsc_mo_recode(struct smpp_pdu *p, uint8_t dc0, uint8_t *buf, size_t buflen);
 void smsc_outbox_init(struct smsc *smsc);

@@ -351,6 +351,7 @@ static void failed_attempt(struct sms_mt *mt, const struct smsc_fail *f)
 		mt->last_try = true;
 	}
 	smsc_db_message_retry(smsc, mt, now + wait, mt->last_err);
+	smsc_outbox_intermediate(smsc, mt, mt->last_err);
 	rate_ctr_inc(rate_ctr_group_get_ctr(smsc->ctrg, SMSC_CTR_MT_RETRY));
 	LOGPFSML(mt->fi, LOGL_INFO, "to %s: %s, next attempt in %lld s%s\n", mt->dst.addr,
 		 smsc_fail_str(f, why, sizeof(why)), (long long)(wait / 1000),

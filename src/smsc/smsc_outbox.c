@@ -200,6 +200,7 @@ int smsc_outbox_add(struct smsc *smsc, const char *account, const struct smpp_pd
 static const char *stat_word(uint8_t state)
 {
 	switch (state) {
+	case SMPP_STATE_ENROUTE: return "ENROUTE";
 	case SMPP_STATE_DELIVERED: return "DELIVRD";
 	case SMPP_STATE_EXPIRED: return "EXPIRED";
 	case SMPP_STATE_DELETED: return "DELETED";
@@ -236,11 +237,11 @@ static int receipt_text(const struct sms_mt *mt, uint8_t *out, size_t outlen)
 }
 
 /* SMPP 3.4 appendix B receipt, when registered_delivery asked for one */
-void smsc_outbox_receipt(struct smsc *smsc, const struct sms_mt *mt, uint8_t state, int err)
+/* A deliver_sm about the message: the SMPP 3.4 appendix B text and the
+ * receipt TLVs, as a final receipt or an intermediate notification */
+static void notice(struct smsc *smsc, const struct sms_mt *mt, uint8_t esm_type, uint8_t state, int err,
+		   const char *kind)
 {
-	uint8_t want = mt->registered_delivery & 0x03;
-	if (!want || (want == 2 && state == SMPP_STATE_DELIVERED))
-		return;
 	char sub[16], done[16];
 	uint8_t body[254];
 	receipt_date(sub, sizeof(sub), mt->submit_ms);
@@ -252,15 +253,28 @@ void smsc_outbox_receipt(struct smsc *smsc, const struct sms_mt *mt, uint8_t sta
 		return;
 	n += receipt_text(mt, body + n, sizeof(body) - (size_t)n);
 	struct smpp_pdu p = { .command_id = SMPP_DELIVER_SM, .source = mt->dst, .dest = mt->src,
-			      .esm_class = SMPP_ESM_TYPE_RECEIPT, .sm_length = (uint8_t)n,
-			      .short_message = body };
+			      .esm_class = esm_type, .sm_length = (uint8_t)n, .short_message = body };
 	p.tlv.present = SMPP_TLV_RECEIPTED_MESSAGE_ID | SMPP_TLV_MESSAGE_STATE | SMPP_TLV_NETWORK_ERROR_CODE;
 	snprintf(p.tlv.receipted_message_id, sizeof(p.tlv.receipted_message_id), "%s", mt->esme_id);
 	p.tlv.message_state = state;
 	p.tlv.network_error_type = SMPP_NET_GSM;
 	p.tlv.network_error_code = (uint16_t)err;
-	if (outbox_insert(smsc, mt->account, &p, "receipt", true) < 0)
-		LOGP(DSMS, LOGL_ERROR, "message %s: cannot store its receipt\n", mt->msg_id);
+	if (outbox_insert(smsc, mt->account, &p, kind, true) < 0)
+		LOGP(DSMS, LOGL_ERROR, "message %s: cannot store its %s\n", mt->msg_id, kind);
+}
+
+void smsc_outbox_receipt(struct smsc *smsc, const struct sms_mt *mt, uint8_t state, int err)
+{
+	uint8_t want = mt->registered_delivery & SMPP_RD_RECEIPT_MASK;
+	if (!want || (want == 2 && state == SMPP_STATE_DELIVERED))
+		return;
+	notice(smsc, mt, SMPP_ESM_TYPE_RECEIPT, state, err, "receipt");
+}
+
+void smsc_outbox_intermediate(struct smsc *smsc, const struct sms_mt *mt, int err)
+{
+	if (mt->registered_delivery & SMPP_RD_INTERMEDIATE)
+		notice(smsc, mt, SMPP_ESM_TYPE_INTERMEDIATE, SMPP_STATE_ENROUTE, err, "intermediate");
 }
 
 /* Hands rows to the account's binds until their windows are full. fast:

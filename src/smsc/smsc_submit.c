@@ -153,11 +153,11 @@ static uint32_t check_content(struct smsc *smsc, const struct smpp_account *a, c
 	}
 }
 
-/* registered_delivery: bits 0-1 the receipt (3 is reserved); SME
- * acknowledgements (bits 2-3) and intermediate notifications (bit 4) are
- * not given here, so they are refused rather than taken and ignored */
-#define RD_RECEIPT_MASK		0x03
-#define RD_SUPPORTED		0x03
+/* registered_delivery: bits 0-1 the receipt (3 is reserved), bit 4
+ * intermediate notifications; SME acknowledgements (bits 2-3) are not given
+ * here, so they are refused rather than taken and ignored */
+#define RD_RECEIPT_MASK		SMPP_RD_RECEIPT_MASK
+#define RD_SUPPORTED		(SMPP_RD_RECEIPT_MASK | SMPP_RD_INTERMEDIATE)
 
 static uint32_t check_flags(const struct smpp_pdu *p)
 {

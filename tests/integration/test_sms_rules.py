@@ -16,8 +16,9 @@ tshark capture (gsm_sms fields) and from netsim's MSC log.
 10  coding options: what data_coding 0 means per account, message classes
     (flash), SIM data download, the length limit in parts per account;
 11  addresses people type ('+', '00', national), the receipt text in the
-    receipt's coding, strict bind and header checks, reply path, intermediate
-    notifications refused.
+    receipt's coding, strict bind and header checks, reply path, an
+    intermediate notification while a message waits for a retry, SME
+    acknowledgements refused.
 
 usage: test_sms_rules.py BUILD_DIR
 """
@@ -51,6 +52,7 @@ SUBS = {
     'C1': ('491770007001', 'attached'), 'C2': ('491770007002', 'attached'),
     # 10: coding
     'E1': ('491770010001', 'attached'), 'E2': ('491770010002', 'attached'), 'E3': ('491770010003', 'attached'),
+    'E4': ('491770010004', 'absent'),
     # 11: addresses
     'N1': ('491770011001', 'attached'), 'N2': ('491770011002', 'attached'), 'N3': ('491770011003', 'attached'),
     'N4': ('491770011004', 'attached'),
@@ -247,7 +249,8 @@ class SmsRules(sn.NetworkTestCase):
         cls.ev_ascii = net.esme({'system_id': 'ascii', 'password': 'ascii', 'window': 1, 'submits': [
             sm(NUM['E1'], hexs(b'ascii $5 [x]'), rd=0, data_coding=0),
             sm(NUM['E1'], hexs(b'not ascii \xe9'), rd=0, data_coding=0)]})
-        cls.ev_coding = cls.esme('coding', {'window': 1, 'receipts': 9, 'timeout': 40000, 'submits': [
+        cls.ev_coding = cls.esme('coding', {'window': 1, 'receipts': 9, 'intermediates': 1, 'timeout': 40000,
+                                            'submits': [
             sm(NUM['E1'], hexs(LATIN_TEXT), data_coding=0),                    # 0: GSM 03.38 (default)
             sm(NUM['E2'], 'Flash 10', data_coding=0x10),                        # 1
             sm(NUM['E2'], 'Flash F0', data_coding=0xF0),                        # 2
@@ -259,7 +262,8 @@ class SmsRules(sn.NetworkTestCase):
             sm(NUM['E3'], {'hex': ''}, data_coding=8, message_payload=hexs(UCS2_1000.encode('utf-16-be'))),  # 8
             sm(NUM['E3'], {'hex': ''}, data_coding=8, message_payload=hexs(UCS2_1060.encode('utf-16-be'))),  # 9
             sm(NUM['E2'], 'reply path', esm_class=0x80),                        # 10
-            sm(NUM['E2'], 'intermediate', rd=0x11)]})                           # 11
+            sm(NUM['E4'], 'intermediate', rd=0x11),                             # 11: absent, waits
+            sm(NUM['E2'], 'SME ack', rd=0x05)]})                                # 12
         cls.ev_short = net.esme({'system_id': 'short', 'password': 'short', 'window': 1, 'submits': [
             sm(NUM['E2'], '', rd=0, message_payload='x' * 300), sm(NUM['E2'], '', rd=0, message_payload='y' * 400)]})
 
@@ -518,8 +522,19 @@ class SmsRules(sn.NetworkTestCase):
         self.assertEqual(len(m), 1)
         self.assertTrue(num(m[0].get('gsm_sms.tp-rp')))
 
-    def test_11_intermediate_notifications_refused(self):
-        self.assertEqual(self.statuses(self.ev_coding).get(11), 0x07)
+    def test_11_intermediate_notification(self):
+        # registered_delivery 0x11: the subscriber is absent, the message
+        # waits for a retry, and the ESME hears of it (SMPP 3.4 5.2.17)
+        self.assertEqual(self.statuses(self.ev_coding).get(11), 0)
+        inter = [e for e in self.ev_coding if e['event'] == 'deliver_sm' and e['esm_class'] == 0x20]
+        self.assertEqual(len(inter), 1, inter)
+        self.assertEqual(inter[0]['receipted_message_id'], self.ids(self.ev_coding)[11])
+        self.assertEqual(inter[0]['message_state'], 1)         # ENROUTE
+        self.assertRegex(inter[0]['text'], r'^id:\S+ sub:001 dlvrd:000 submit date:\d{10} done date:\d{10}'
+                                           r' stat:ENROUTE err:\d{3} text:intermediate')
+        self.assertEqual(inter[0]['source_addr'], NUM['E4'])
+        # SME acknowledgements stay refused
+        self.assertEqual(self.statuses(self.ev_coding).get(12), 0x07)
 
     # ------------------------------------------------------------ 11
     def test_11_addresses_people_type(self):

@@ -222,6 +222,10 @@ struct smpp_multi_storage {
 #define SMPP_ESM_REPLY_PATH		0x80
 #define SMPP_ESM_TYPE_MASK		0x3C
 #define SMPP_ESM_TYPE_RECEIPT		0x04	/* SMSC delivery receipt */
+#define SMPP_ESM_TYPE_INTERMEDIATE	0x20	/* intermediate delivery notification */
+/* registered_delivery (5.2.17) */
+#define SMPP_RD_RECEIPT_MASK		0x03	/* 1: receipt, 2: on failure only */
+#define SMPP_RD_INTERMEDIATE		0x10	/* intermediate notification requested */
 #define SMPP_ESM_MODE_MASK		0x03
 
 /* Reads the command_length of a PDU at the start of buf. Returns the PDU

@@ -5,6 +5,8 @@
 // Prints one JSON object per line: bind_resp, submit_sm_resp (with index and
 // latency), deliver_sm (receipts and MO, with their TLVs), then done. Every
 // event carries t_ms, the milliseconds since the ESME started, and epoch_ms.
+//   "intermediates": wait for this many intermediate notifications (deliver_sm
+//             with esm_class 0x20), as "receipts" waits for receipts;
 //   "deliver_delay_ms": answer each deliver_sm this late (a slow ESME);
 //   "deliver_no_answer": never answer one;
 //   "multis": submit_multi requests (fields as submit_sm, "dest_address": [...]),
@@ -24,7 +26,7 @@ const out = (o) => {
   process.stdout.write(JSON.stringify(Object.assign(o, { t_ms: now - t0, epoch_ms: now })) + '\n');
 };
 const session = smpp.connect({ host: plan.host || '127.0.0.1', port: plan.port });
-let receipts = 0, mo = 0, answered = 0, sent = 0, inflight = 0;
+let receipts = 0, intermediates = 0, mo = 0, answered = 0, sent = 0, inflight = 0;
 // {"hex": "..."} in a plan stands for raw octets (a Buffer: sent as they are)
 const raw = (v) => (v && typeof v === 'object' && typeof v.hex === 'string') ? Buffer.from(v.hex, 'hex') : v;
 const submits = (plan.submits || []).map((s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, raw(v)])));
@@ -35,7 +37,7 @@ let finished = false;
 function finish(reason) {
   if (finished) return;
   finished = true;
-  out({ event: 'done', reason, receipts, mo, answered });
+  out({ event: 'done', reason, receipts, intermediates, mo, answered });
   if (plan.unbind === false) { session.destroy(); process.exit(0); }
   session.unbind(() => { session.close(); process.exit(0); });
   setTimeout(() => process.exit(0), 2000);
@@ -65,7 +67,7 @@ function runOps() {
 
 function maybeDone() {
   if (answered === submits.length + multis.length && opsDone === ops.length && receipts >= (plan.receipts || 0) &&
-      mo >= (plan.mo || 0) && waitIds.size === 0)
+      intermediates >= (plan.intermediates || 0) && mo >= (plan.mo || 0) && waitIds.size === 0)
     finish('complete');
 }
 
@@ -120,7 +122,9 @@ session.on('deliver_sm', (pdu) => {
   out(ev);
   const answer = () => {
     session.send(pdu.response({ command_status: plan.deliver_status || 0 }));
-    if (pdu.esm_class & 0x04) { receipts++; waitIds.delete(pdu.receipted_message_id); } else mo++;
+    if (pdu.esm_class & 0x04) { receipts++; waitIds.delete(pdu.receipted_message_id); }
+    else if ((pdu.esm_class & 0x3c) === 0x20) intermediates++;   // intermediate delivery notification
+    else mo++;
     maybeDone();
   };
   if (plan.deliver_no_answer) return;
