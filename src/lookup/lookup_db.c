@@ -56,36 +56,20 @@ int lookup_db_init(struct store *st)
 	return audit_init(st);
 }
 
-/* One audit row: a dialogue of the lookup (its Begin's TID) and what came of it */
-static void audit_insert(struct lookup_svc *svc, const struct lookup_item *it, const struct routing_trace *t,
-			 uint32_t tid, const char *dtid, const char *answer_gt, const char *outcome)
-{
-	char msg_id[LOOKUP_ID_LEN + 8];
-	const struct lookup_result *r = &it->res;
-	snprintf(msg_id, sizeof(msg_id), "lookup:%s", r->id);
-	struct audit_row row = { .msg_id = msg_id, .msisdn = r->to, .step = "sri-for-sm", .calling_gt = t->calling_gt,
-				 .called_gt = t->called_gt, .answer_gt = answer_gt, .otid = tid, .dtid = dtid,
-				 .start_ms = t->start_ms, .end_ms = r->done_ms ? r->done_ms : store_now_ms(),
-				 .outcome = outcome };
-	audit_write(svc->d.store, &row);
-}
-
 /* A row per Begin sent: after a version fallback the refused ones first,
  * then the dialogue that answered (as many rows as billing records) */
-static void audit_row(struct lookup_svc *svc, const struct lookup_item *it, const struct routing_trace *t)
+static void audit_rows(struct lookup_svc *svc, const struct lookup_item *it, const struct routing_trace *t)
 {
-	char outcome[200];
+	char outcome[200], msg_id[LOOKUP_ID_LEN + 8];
 	const struct lookup_result *r = &it->res;
-	unsigned int n = routing_trace_begins(t);
-	for (unsigned int i = 0; i + 1 < n; i++)
-		audit_insert(svc, it, t, t->begin_otids[i], "", "", ROUTING_OUTCOME_VERSION_REFUSED);
 	if (r->error.kind == LOOKUP_ERR_NONE)
 		snprintf(outcome, sizeof(outcome), "ok imsi %s msc %s%s", r->home_routed ? "-" : r->imsi,
 			 r->home_routed ? r->home_routing_node : r->serving_msc, r->home_routed ? " (home routing)" : "");
 	else
 		snprintf(outcome, sizeof(outcome), "%s", r->error.kind == LOOKUP_ERR_MAP ? r->error.name :
 			 r->error.description);
-	audit_insert(svc, it, t, t->otid, t->dtid, t->answer_gt, outcome);
+	snprintf(msg_id, sizeof(msg_id), "lookup:%s", r->id);
+	routing_trace_audit(svc->d.store, t, msg_id, r->to, r->done_ms ? r->done_ms : store_now_ms(), outcome);
 }
 
 static void log_row(struct lookup_svc *svc, const struct lookup_item *it)
@@ -148,7 +132,7 @@ void lookup_db_record(struct lookup_svc *svc, struct lookup_item *it, const stru
 	if (r->billed)
 		bill(svc, it, trace);
 	if (trace)
-		audit_row(svc, it, trace);
+		audit_rows(svc, it, trace);
 	log_row(svc, it);
 	if (it->job[0]) {
 		/* in the same transaction: after a restart the job goes on after it */
@@ -227,29 +211,31 @@ bool lookup_db_purge(struct lookup_svc *svc)
 	if (!svc->cfg.retention_days || store_busy(svc->d.store))
 		return false;
 	int64_t before = store_now_ms() - svc->cfg.retention_days * 86400000LL;
-	static const char *const sql[] = {
+	static const struct {
+		const char *sql;
+		bool counts;		/* a full batch of these: more are due */
+	} steps[] = {
 		/* the 500 oldest rows (id order is age order), those past the
 		 * retention: no index on request_ms, and a search by it would read
 		 * the whole log when few are due. Their audit rows first. */
-		"DELETE FROM audit WHERE msg_id IN (SELECT 'lookup:' || ref FROM"
-		" (SELECT ref, request_ms FROM lookups ORDER BY id LIMIT 500) WHERE request_ms < ?1)",
-		"DELETE FROM lookups WHERE id IN (SELECT id FROM lookups ORDER BY id LIMIT 500) AND request_ms < ?1",
-		"DELETE FROM lookup_job_numbers WHERE (job, seq) IN (SELECT n.job, n.seq FROM lookup_job_numbers n"
-		" JOIN lookup_jobs j ON j.id = n.job WHERE j.finished_ms < ?1 LIMIT 500)",
-		"DELETE FROM lookup_jobs WHERE id IN (SELECT id FROM lookup_jobs j WHERE finished_ms < ?1 AND NOT EXISTS"
-		" (SELECT 1 FROM lookup_job_numbers n WHERE n.job = j.id) LIMIT 50)",
+		{ "DELETE FROM audit WHERE msg_id IN (SELECT 'lookup:' || ref FROM"
+		  " (SELECT ref, request_ms FROM lookups ORDER BY id LIMIT 500) WHERE request_ms < ?1)", false },
+		{ "DELETE FROM lookups WHERE id IN (SELECT id FROM lookups ORDER BY id LIMIT 500) AND request_ms < ?1", true },
+		{ "DELETE FROM lookup_job_numbers WHERE (job, seq) IN (SELECT n.job, n.seq FROM lookup_job_numbers n"
+		  " JOIN lookup_jobs j ON j.id = n.job WHERE j.finished_ms < ?1 LIMIT 500)", true },
+		{ "DELETE FROM lookup_jobs WHERE id IN (SELECT id FROM lookup_jobs j WHERE finished_ms < ?1 AND NOT EXISTS"
+		  " (SELECT 1 FROM lookup_job_numbers n WHERE n.job = j.id) LIMIT 50)", false },
 	};
 	bool more = false;
 	store_write(svc->d.store);
-	for (size_t i = 0; i < ARRAY_SIZE(sql); i++) {
-		sqlite3_stmt *s = store_stmt(svc->d.store, sql[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
+		sqlite3_stmt *s = store_stmt(svc->d.store, steps[i].sql);
 		if (!s)
 			continue;
 		sqlite3_bind_int64(s, 1, before);
 		if (sqlite3_step(s) != SQLITE_DONE)
 			LOGP(DLOOKUP, LOGL_ERROR, "retention purge: %s\n", sqlite3_errmsg(store_db(svc->d.store)));
-		/* a full batch of lookups or numbers: more are due */
-		else if (i == 1 || i == 2)
+		else if (steps[i].counts)
 			more |= sqlite3_changes(store_db(svc->d.store)) >= 500;
 		sqlite3_reset(s);
 	}

@@ -7,6 +7,7 @@
 #include <talloc.h>
 #include <osmocom/core/logging.h>
 #include <osmocom/core/utils.h>
+#include <sigway/audit/audit.h>
 #include <sigway/common/logging.h>
 #include <sigway/routing/routing.h>
 #include <sigway/sccp/sccp_codec.h>
@@ -167,6 +168,23 @@ int64_t operator_wait_ms_for(struct operator *op, enum routing_class cls, int64_
 int64_t operator_wait_ms(struct operator *op, int64_t now)
 {
 	return operator_wait_ms_for(op, ROUTING_CLASS_SMS, now);
+}
+
+void routing_trace_audit(struct store *st, const struct routing_trace *t, const char *msg_id, const char *msisdn,
+			 int64_t end_ms, const char *outcome)
+{
+	struct audit_row row = { .msg_id = msg_id, .msisdn = msisdn, .step = "sri-for-sm", .calling_gt = t->calling_gt,
+				 .called_gt = t->called_gt, .answer_gt = "", .dtid = "", .start_ms = t->start_ms,
+				 .end_ms = end_ms, .outcome = AUDIT_OUTCOME_VERSION_REFUSED };
+	for (unsigned int i = 0; i + 1 < routing_trace_begins(t); i++) {
+		row.otid = t->begin_otids[i];
+		audit_write(st, &row);
+	}
+	row.otid = t->otid;
+	row.dtid = t->dtid;
+	row.answer_gt = t->answer_gt;
+	row.outcome = outcome;
+	audit_write(st, &row);
 }
 
 void routing_trace_fill(struct routing_trace *t, const struct map_dialogue *md)

@@ -23,6 +23,7 @@
 #include <talloc.h>
 #include <osmocom/core/logging.h>
 #include <osmocom/core/utils.h>
+#include <sigway/audit/audit.h>
 #include <sigway/billing/billing.h>
 #include <sigway/common/logging.h>
 #include <sigway/sccp/sccp_codec.h>
@@ -152,7 +153,7 @@ static void dlg_audit(struct smsc_dlg *d, const char *outcome)
 static void mt_map_reopened(void *user_priv, struct map_dialogue *md)
 {
 	struct smsc_dlg *d = map_dialogue_priv(md);
-	smsc_db_audit(d->smsc, d, step_name(d->kind), ROUTING_OUTCOME_VERSION_REFUSED);
+	smsc_db_audit(d->smsc, d, step_name(d->kind), AUDIT_OUTCOME_VERSION_REFUSED);
 	d->otid = map_dialogue_local_tid(md);
 	d->start_ms = store_now_ms();
 }
@@ -367,34 +368,22 @@ static void failed_attempt(struct sms_mt *mt, const struct smsc_fail *f)
 static void sri_done(void *priv, const struct routing_sri_result *r)
 {
 	struct sms_mt *mt = priv;
-	struct smsc_dlg d = { .smsc = mt->smsc, .start_ms = r->trace.start_ms };
 	char outcome[160], why[96];
 	mt->sri_q = NULL;
 	mt->hlr_will_alert = r->hlr_will_alert;
-	osmo_strlcpy(d.msg_id, mt->msg_id, sizeof(d.msg_id));
-	osmo_strlcpy(d.msisdn, mt->dst.addr, sizeof(d.msisdn));
-	osmo_strlcpy(d.calling_gt, r->trace.calling_gt, sizeof(d.calling_gt));
-	osmo_strlcpy(d.called_gt, r->trace.called_gt, sizeof(d.called_gt));
-	for (unsigned int i = 0; i + 1 < routing_trace_begins(&r->trace); i++) {
-		d.otid = r->trace.begin_otids[i];
-		smsc_db_audit(mt->smsc, &d, "sri-for-sm", ROUTING_OUTCOME_VERSION_REFUSED);
-	}
-	d.otid = r->trace.otid;
-	osmo_strlcpy(d.dtid, r->trace.dtid, sizeof(d.dtid));
-	osmo_strlcpy(d.answer_gt, r->trace.answer_gt, sizeof(d.answer_gt));
 	if (r->inform_sc)
 		LOGPFSML(mt->fi, LOGL_INFO, "informServiceCentre: MW-Status 0x%02x%s\n", r->mw_status,
 			 r->hlr_will_alert ? ", the HLR will alert us" : "");
 	if (r->err.kind == MAP_EK_NONE) {
 		snprintf(outcome, sizeof(outcome), "ok imsi %s msc %s", r->res.imsi, r->res.network_node.digits);
-		smsc_db_audit(mt->smsc, &d, "sri-for-sm", outcome);
+		routing_trace_audit(mt->smsc->store, &r->trace, mt->msg_id, mt->dst.addr, store_now_ms(), outcome);
 		osmo_fsm_inst_dispatch(mt->fi, MT_EV_SRI_RESULT, (void *)r);
 		return;
 	}
 	struct smsc_fail f = { .reason = SMSC_R_MAP, .map = r->err };
 	snprintf(outcome, sizeof(outcome), "%s%s", map_err_str(&r->err, why, sizeof(why)),
 		 r->hlr_will_alert ? " (informServiceCentre: MWD set, alert expected)" : "");
-	smsc_db_audit(mt->smsc, &d, "sri-for-sm", outcome);
+	routing_trace_audit(mt->smsc->store, &r->trace, mt->msg_id, mt->dst.addr, store_now_ms(), outcome);
 	osmo_fsm_inst_dispatch(mt->fi, MT_EV_ERROR, &f);
 }
 

@@ -22,6 +22,10 @@ struct audit_row {
 	const char *outcome;
 };
 
+/* The outcome of a Begin the peer refused for its MAP version (the MAP
+ * layer opened the dialogue again in a lower one): a row per Begin sent */
+#define AUDIT_OUTCOME_VERSION_REFUSED "refused for its MAP version, sent again in a lower one"
+
 /* Creates the table, and adds what a store of an earlier version lacks */
 int audit_init(struct store *st);
 /* One row, in the store's current transaction, as a write nobody waits

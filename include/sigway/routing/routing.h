@@ -112,10 +112,6 @@ struct routing_trace {
 	uint8_t begins;
 	uint32_t begin_otids[MAP_BEGINS_MAX];
 };
-/* The audit outcome of a dialogue the peer refused for its MAP version (the
- * MAP layer opened it again in a lower one): an audit has a row for every
- * Begin sent */
-#define ROUTING_OUTCOME_VERSION_REFUSED "refused for its MAP version, sent again in a lower one"
 /* The Begins a trace's dialogue sent, one at least (a trace of a dialogue
  * that was opened): what a service that bills per message sent counts */
 static inline unsigned int routing_trace_begins(const struct routing_trace *t)
@@ -124,6 +120,12 @@ static inline unsigned int routing_trace_begins(const struct routing_trace *t)
 }
 /* Fills a trace from a dialogue (as it stands) */
 void routing_trace_fill(struct routing_trace *t, const struct map_dialogue *md);
+/* The trace's dialogues in the audit trail, for the message or lookup
+ * msg_id: a row for each Begin the peer refused for its version, then the
+ * dialogue that answered, with outcome */
+struct store;
+void routing_trace_audit(struct store *st, const struct routing_trace *t, const char *msg_id, const char *msisdn,
+			 int64_t end_ms, const char *outcome);
 
 /* The outcome of one SendRoutingInfoForSM */
 struct routing_sri_result {
