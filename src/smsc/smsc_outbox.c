@@ -236,7 +236,6 @@ static int receipt_text(const struct sms_mt *mt, uint8_t *out, size_t outlen)
 	return n < 0 ? 0 : n;
 }
 
-/* SMPP 3.4 appendix B receipt, when registered_delivery asked for one */
 /* A deliver_sm about the message: the SMPP 3.4 appendix B text and the
  * receipt TLVs, as a final receipt or an intermediate notification */
 static void notice(struct smsc *smsc, const struct sms_mt *mt, uint8_t esm_type, uint8_t state, int err,
@@ -263,6 +262,7 @@ static void notice(struct smsc *smsc, const struct sms_mt *mt, uint8_t esm_type,
 		LOGP(DSMS, LOGL_ERROR, "message %s: cannot store its %s\n", mt->msg_id, kind);
 }
 
+/* SMPP 3.4 appendix B receipt, when registered_delivery asked for one */
 void smsc_outbox_receipt(struct smsc *smsc, const struct sms_mt *mt, uint8_t state, int err)
 {
 	uint8_t want = mt->registered_delivery & SMPP_RD_RECEIPT_MASK;

@@ -156,8 +156,10 @@ static uint32_t check_content(struct smsc *smsc, const struct smpp_account *a, c
 /* registered_delivery: bits 0-1 the receipt (3 is reserved), bit 4
  * intermediate notifications; SME acknowledgements (bits 2-3) are not given
  * here, so they are refused rather than taken and ignored */
-#define RD_RECEIPT_MASK		SMPP_RD_RECEIPT_MASK
-#define RD_SUPPORTED		(SMPP_RD_RECEIPT_MASK | SMPP_RD_INTERMEDIATE)
+static bool registered_delivery_ok(uint8_t rd)
+{
+	return (rd & SMPP_RD_RECEIPT_MASK) != 0x03 && !(rd & ~(SMPP_RD_RECEIPT_MASK | SMPP_RD_INTERMEDIATE));
+}
 
 static uint32_t check_flags(const struct smpp_pdu *p)
 {
@@ -165,7 +167,7 @@ static uint32_t check_flags(const struct smpp_pdu *p)
 		return ESME_RINVESMCLASS;	/* an ESME submits plain messages */
 	if (p->priority_flag > 3)
 		return ESME_RINVPRTFLG;
-	if ((p->registered_delivery & RD_RECEIPT_MASK) == 0x03 || (p->registered_delivery & ~RD_SUPPORTED))
+	if (!registered_delivery_ok(p->registered_delivery))
 		return ESME_RINVREGDLVFLG;
 	if (p->replace_if_present_flag > 1)
 		return ESME_RINVREPFLAG;
@@ -758,7 +760,7 @@ static uint32_t replace(struct smsc *smsc, struct sms_mt *mt, const struct smpp_
 	case SMSC_ENC_NOMEM: return ESME_RSYSERR;
 	default: break;
 	}
-	if ((p->registered_delivery & RD_RECEIPT_MASK) == 0x03 || (p->registered_delivery & ~RD_SUPPORTED))
+	if (!registered_delivery_ok(p->registered_delivery))
 		return ESME_RINVREGDLVFLG;
 	if (smpp_time_parse(p->validity_period, now, &expiry) < 0 || expiry <= now)
 		return ESME_RINVEXPIRY;
