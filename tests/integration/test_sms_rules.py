@@ -535,6 +535,13 @@ class SmsRules(sn.NetworkTestCase):
         self.assertEqual(inter[0]['source_addr'], NUM['E4'])
         # SME acknowledgements stay refused
         self.assertEqual(self.statuses(self.ev_coding).get(12), 0x07)
+        # on the wire, as tshark decodes it
+        wire = [p for p in self.net.smpp_decoded() if p.get('smpp.command_id') == '0x00000005'
+                and p.get('smpp.receipted_message_id') == self.ids(self.ev_coding)[11]]
+        self.assertEqual(len(wire), 1)
+        self.assertFalse(wire[0]['malformed'])
+        self.assertEqual(wire[0].get('smpp.esm.submit.msg_type'), '0x08')    # esm_class 0x20: intermediate
+        self.assertEqual(wire[0].get('smpp.message_state'), '1')             # ENROUTE
 
     # ------------------------------------------------------------ 11
     def test_11_addresses_people_type(self):
