@@ -10,10 +10,13 @@
  * (user + system) and the wall time per lookup.
  *
  *   build/contrib/bench/bench_lookup_rows [--lookups 100000] [--per-commit 30]
- *       [--runs 5] [--dir DIR]
+ *       [--runs 5] [--dir DIR] [--rows all|pending|billing|audit|log]
+ *
+ * --rows runs one set alone (under callgrind: instructions of that set).
  */
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,14 +34,14 @@
 enum rows { ROWS_PENDING = 1, ROWS_BILLING = 2, ROWS_AUDIT = 4, ROWS_LOG = 8 };
 
 static const struct {
-	const char *name;
+	const char *opt, *name;
 	unsigned int rows;
 } sets[] = {
-	{ "all (as sigwayd)", ROWS_PENDING | ROWS_BILLING | ROWS_AUDIT | ROWS_LOG },
-	{ "pending row only", ROWS_PENDING },
-	{ "billing record only", ROWS_BILLING },
-	{ "audit row only", ROWS_AUDIT },
-	{ "log row only", ROWS_LOG },
+	{ "all", "all (as sigwayd)", ROWS_PENDING | ROWS_BILLING | ROWS_AUDIT | ROWS_LOG },
+	{ "pending", "pending row only", ROWS_PENDING },
+	{ "billing", "billing record only", ROWS_BILLING },
+	{ "audit", "audit row only", ROWS_AUDIT },
+	{ "log", "log row only", ROWS_LOG },
 };
 
 static double clock_us(clockid_t id)
@@ -160,10 +163,11 @@ static int run(void *ctx, const char *dir, unsigned int rows, unsigned int looku
 int main(int argc, char **argv)
 {
 	unsigned int lookups = 100000, per_commit = 30, runs = 5;
-	const char *dir = ".";
+	const char *dir = ".", *only = NULL;
 	static const struct option opts[] = {
 		{ "lookups", required_argument, NULL, 'n' }, { "per-commit", required_argument, NULL, 'c' },
-		{ "runs", required_argument, NULL, 'r' }, { "dir", required_argument, NULL, 'd' }, { 0 } };
+		{ "runs", required_argument, NULL, 'r' }, { "dir", required_argument, NULL, 'd' },
+		{ "rows", required_argument, NULL, 's' }, { 0 } };
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
@@ -171,12 +175,19 @@ int main(int argc, char **argv)
 		case 'c': per_commit = atoi(optarg); break;
 		case 'r': runs = atoi(optarg); break;
 		case 'd': dir = optarg; break;
-		default: fprintf(stderr, "usage: %s [--lookups N] [--per-commit N] [--runs N] [--dir DIR]\n", argv[0]);
+		case 's': only = optarg; break;
+		default: fprintf(stderr, "usage: %s [--lookups N] [--per-commit N] [--runs N] [--dir DIR]"
+				 " [--rows all|pending|billing|audit|log]\n", argv[0]);
 			return 2;
 		}
 	}
-	if (!lookups || !per_commit || !runs || runs > 99)
+	bool known = !only;
+	for (unsigned int s = 0; s < ARRAY_SIZE(sets); s++)
+		known |= only && !strcmp(only, sets[s].opt);
+	if (!lookups || !per_commit || !runs || runs > 99 || !known) {
+		fprintf(stderr, "%s: bad option value\n", argv[0]);
 		return 2;
+	}
 	lookups -= lookups % per_commit;
 	void *ctx = talloc_named_const(NULL, 0, "bench_lookup_rows");
 	osmo_init_logging2(ctx, &sigway_log_info);
@@ -184,6 +195,8 @@ int main(int argc, char **argv)
 	printf("%u lookups, %u a commit, %u runs each (medians; min-max of CPU)\n", lookups, per_commit, runs);
 	for (unsigned int s = 0; s < ARRAY_SIZE(sets); s++) {
 		double cpu[99], wall[99];
+		if (only && strcmp(only, sets[s].opt))
+			continue;
 		for (unsigned int r = 0; r < runs; r++)
 			if (run(ctx, dir, sets[s].rows, lookups, per_commit, &cpu[r], &wall[r]) < 0) {
 				fprintf(stderr, "cannot open a store in %s\n", dir);
