@@ -22,8 +22,8 @@ const char *billing_kind_name(enum billing_kind kind)
 /* append-only: the triggers refuse any change to a written record. No
  * AUTOINCREMENT: no record is ever deleted, so a new seq is the largest
  * one + 1 all the same, without the sqlite_sequence update it costs each
- * insert (a third of a record's instructions; doc/performance.md). A store
- * made before keeps its table as it was. */
+ * insert (14% of a record's instructions with its commit;
+ * doc/performance.md). A store made before keeps its table as it was. */
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS billing ("
 	" seq INTEGER PRIMARY KEY,"
