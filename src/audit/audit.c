@@ -8,8 +8,10 @@
 #include <sigway/store/store.h>
 
 /* No AUTOINCREMENT (it costs every insert a sqlite_sequence update): ids
- * only order the rows, and the purges take the oldest, so a new row's id is
- * still the largest. A store made before keeps its table as it was. */
+ * only order the rows, and a new row's id is still larger than those of all
+ * rows there (the largest + 1). An id may come again after the newest rows
+ * were purged; nothing refers to one. A store made before keeps its table
+ * as it was. */
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS audit ("
 	" id INTEGER PRIMARY KEY,"
